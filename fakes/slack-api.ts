@@ -1,0 +1,424 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for the Slack Web API: the methods the app calls, with a workspace behind them (users,
+ * channels, threads). Every call is recorded; failures and rate limits can be scripted per method. It also produces
+ * the events real Slack would send the app (user messages, mentions, our own edits), for a test to deliver.
+ */
+
+export interface FakeUser {
+  readonly id: string;
+  readonly name: string;
+  readonly realName?: string;
+  readonly email?: string;
+  readonly isBot?: boolean;
+}
+
+export interface FakeChannel {
+  readonly id: string;
+  readonly name?: string;
+  readonly kind: 'channel' | 'group' | 'im' | 'mpim';
+  /** Users in the channel (used by later features that check membership). */
+  readonly members?: readonly string[];
+}
+
+export interface FakeMessage {
+  readonly channel: string;
+  readonly ts: string;
+  readonly threadTs?: string;
+  text: string;
+  readonly user?: string;
+  readonly botId?: string;
+  blocks?: unknown;
+  edits: number;
+  deleted: boolean;
+}
+
+export interface SlackCall {
+  readonly method: string;
+  readonly args: Record<string, unknown>;
+  readonly at: number;
+  /** When the response was sent (for checks such as "one edit in flight at a time"). */
+  doneAt?: number;
+  ok?: boolean;
+  error?: string;
+}
+
+export interface ScriptedFailure {
+  /** A Slack error code answered with HTTP 200 `{ok:false}`, or `ratelimited` answered with HTTP 429. */
+  readonly error: string;
+  readonly retryAfterSeconds?: number;
+  /** How many calls fail; 1 by default. */
+  readonly times?: number;
+  /** Only calls whose args match fail. */
+  readonly when?: (args: Record<string, unknown>) => boolean;
+}
+
+export interface FakeSlackOptions {
+  readonly token?: string;
+  readonly teamId?: string;
+  readonly botUserId?: string;
+  readonly botId?: string;
+  readonly users?: readonly FakeUser[];
+  readonly channels?: readonly FakeChannel[];
+  /** Slack's limit on `chat.update` text (it answers `msg_too_long` beyond it). */
+  readonly updateLimit?: number;
+}
+
+/** An Events API payload as Slack would POST it to the app. */
+export interface EventEnvelope {
+  readonly token: string;
+  readonly team_id: string;
+  readonly api_app_id: string;
+  readonly type: 'event_callback';
+  readonly event_id: string;
+  readonly event_time: number;
+  readonly event: Record<string, unknown>;
+}
+
+export class FakeSlack extends EventEmitter {
+  readonly token: string;
+  readonly teamId: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly calls: SlackCall[] = [];
+  readonly messages: FakeMessage[] = [];
+  readonly #users = new Map<string, FakeUser>();
+  readonly #channels = new Map<string, FakeChannel>();
+  readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
+  readonly #delays = new Map<string, number>();
+  readonly #updateLimit: number;
+  #server: Server;
+  #url = '';
+  #seq = 0;
+  #eventSeq = 0;
+
+  private constructor(options: FakeSlackOptions) {
+    super();
+    this.token = options.token ?? 'xoxb-test-token';
+    this.teamId = options.teamId ?? 'T0TEST';
+    this.botUserId = options.botUserId ?? 'UFINBOT';
+    this.botId = options.botId ?? 'BFINBOT';
+    this.#updateLimit = options.updateLimit ?? 4_000;
+    this.#users.set(this.botUserId, { id: this.botUserId, name: 'fin', realName: 'Fin', isBot: true });
+    for (const u of options.users ?? []) this.#users.set(u.id, u);
+    for (const c of options.channels ?? []) this.#channels.set(c.id, c);
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end(String(error));
+      });
+    });
+  }
+
+  static async start(options: FakeSlackOptions = {}, port = 0): Promise<FakeSlack> {
+    const fake = new FakeSlack(options);
+    await new Promise<void>((resolve) => fake.#server.listen(port, '127.0.0.1', resolve));
+    fake.#url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  /** The Web API base, as the app's SLACK_API_URL. */
+  get apiUrl(): string {
+    return `${this.#url}/api/`;
+  }
+
+  addUser(user: FakeUser): void {
+    this.#users.set(user.id, user);
+  }
+
+  addChannel(channel: FakeChannel): void {
+    this.#channels.set(channel.id, channel);
+  }
+
+  channel(id: string): FakeChannel | undefined {
+    return this.#channels.get(id);
+  }
+
+  /** Makes the next call(s) to `method` fail. */
+  fail(method: string, failure: ScriptedFailure): void {
+    const list = this.#failures.get(method) ?? [];
+    list.push({ ...failure, left: failure.times ?? 1 });
+    this.#failures.set(method, list);
+  }
+
+  /** Answers `method` only after `ms`: for checks of ordering and of edits in flight. */
+  delay(method: string, ms: number): void {
+    this.#delays.set(method, ms);
+  }
+
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** The thread's messages (root first), as a person in Slack would see them. */
+  thread(channel: string, threadTs: string): FakeMessage[] {
+    return this.messages.filter(
+      (m) => m.channel === channel && !m.deleted && (m.ts === threadTs || m.threadTs === threadTs),
+    );
+  }
+
+  /** Messages the app posted in a thread, in order. */
+  botReplies(channel: string, threadTs: string): FakeMessage[] {
+    return this.thread(channel, threadTs).filter((m) => m.botId === this.botId);
+  }
+
+  message(channel: string, ts: string): FakeMessage | undefined {
+    return this.messages.find((m) => m.channel === channel && m.ts === ts);
+  }
+
+  /**
+   * A person writes in Slack. The message joins the workspace, and the events Slack would send for it are returned:
+   * `message` (with the channel type) and, when it mentions the app outside a DM, `app_mention`.
+   */
+  userMessage(input: { user: string; channel: string; text: string; threadTs?: string; files?: unknown[] }): {
+    ts: string;
+    envelopes: EventEnvelope[];
+  } {
+    const ts = this.#nextTs();
+    const channel = this.#channels.get(input.channel);
+    const message: FakeMessage = {
+      channel: input.channel,
+      ts,
+      ...(input.threadTs !== undefined ? { threadTs: input.threadTs } : {}),
+      text: input.text,
+      user: input.user,
+      edits: 0,
+      deleted: false,
+    };
+    this.messages.push(message);
+    const base = {
+      user: input.user,
+      text: input.text,
+      ts,
+      channel: input.channel,
+      team: this.teamId,
+      event_ts: ts,
+      ...(input.threadTs !== undefined ? { thread_ts: input.threadTs } : {}),
+      ...(input.files !== undefined ? { files: input.files, subtype: 'file_share' } : {}),
+    };
+    const kind = channel?.kind ?? (input.channel.startsWith('D') ? 'im' : 'channel');
+    const envelopes = [this.envelope({ type: 'message', channel_type: kind, ...base })];
+    if (kind !== 'im' && input.text.includes(`<@${this.botUserId}>`)) {
+      envelopes.unshift(this.envelope({ type: 'app_mention', ...base }));
+    }
+    return { ts, envelopes };
+  }
+
+  envelope(event: Record<string, unknown>, eventId?: string): EventEnvelope {
+    this.#eventSeq += 1;
+    return {
+      token: 'legacy-verification-token',
+      team_id: this.teamId,
+      api_app_id: 'AFINAPP',
+      type: 'event_callback',
+      event_id: eventId ?? `Ev${String(this.#eventSeq).padStart(8, '0')}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event,
+    };
+  }
+
+  /** Resolves with the first truthy value `probe` returns, checking after every call; fails after `timeoutMs`. */
+  waitFor<T>(probe: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = probe();
+        if (value !== undefined && value !== null && value !== false) {
+          cleanup();
+          resolve(value);
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const interval = setInterval(check, 25);
+      const cleanup = () => {
+        clearTimeout(timer);
+        clearInterval(interval);
+        this.off('call', check);
+      };
+      this.on('call', check);
+      check();
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  #nextTs(): string {
+    this.#seq += 1;
+    const seconds = Math.floor(Date.now() / 1000);
+    return `${seconds}.${String(this.#seq).padStart(6, '0')}`;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.#url);
+    const method = url.pathname.replace(/^\/api\//, '');
+    const args = parseArgs(req.headers['content-type'], await readBody(req));
+    const call: SlackCall = { method, args, at: Date.now() };
+    this.calls.push(call);
+    const delay = this.#delays.get(method);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
+
+    const send = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      call.ok = body.ok === true;
+      if (typeof body.error === 'string') call.error = body.error;
+      call.doneAt = Date.now();
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+      this.emit('call', call);
+    };
+
+    const auth = req.headers.authorization ?? (typeof args.token === 'string' ? `Bearer ${args.token}` : '');
+    if (auth !== `Bearer ${this.token}`) {
+      send(200, { ok: false, error: 'invalid_auth' });
+      return;
+    }
+    const failure = this.#takeFailure(method, args);
+    if (failure !== undefined) {
+      if (failure.error === 'ratelimited') {
+        send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfterSeconds ?? 1) });
+      } else {
+        send(200, { ok: false, error: failure.error });
+      }
+      return;
+    }
+    const [status, body] = this.#answer(method, args);
+    send(status, body);
+  }
+
+  #takeFailure(method: string, args: Record<string, unknown>): ScriptedFailure | undefined {
+    const list = this.#failures.get(method);
+    const index = list?.findIndex((f) => f.left > 0 && (f.when === undefined || f.when(args))) ?? -1;
+    const failure = index >= 0 ? list?.[index] : undefined;
+    if (failure === undefined) return undefined;
+    failure.left -= 1;
+    return failure;
+  }
+
+  #answer(method: string, args: Record<string, unknown>): [number, Record<string, unknown>] {
+    const str = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
+    switch (method) {
+      case 'auth.test':
+        return [200, { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'fin', team_id: this.teamId, user_id: this.botUserId, bot_id: this.botId }];
+      case 'chat.postMessage': {
+        const channel = str('channel') ?? '';
+        if (!channel.startsWith('D') && this.#channels.size > 0 && !this.#channels.has(channel)) {
+          return [200, { ok: false, error: 'channel_not_found' }];
+        }
+        const text = str('text') ?? '';
+        const ts = this.#nextTs();
+        const threadTs = str('thread_ts');
+        const message: FakeMessage = {
+          channel,
+          ts,
+          ...(threadTs !== undefined ? { threadTs } : {}),
+          text,
+          user: this.botUserId,
+          botId: this.botId,
+          blocks: args.blocks,
+          edits: 0,
+          deleted: false,
+        };
+        this.messages.push(message);
+        this.emit('app-event', this.envelope({
+          type: 'message', channel, user: this.botUserId, bot_id: this.botId, text, ts,
+          ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+          channel_type: this.#channels.get(channel)?.kind ?? 'channel',
+        }));
+        return [200, { ok: true, channel, ts, message: { text, ts, user: this.botUserId, bot_id: this.botId } }];
+      }
+      case 'chat.update': {
+        const message = this.message(str('channel') ?? '', str('ts') ?? '');
+        if (message === undefined || message.deleted) return [200, { ok: false, error: 'message_not_found' }];
+        const text = str('text') ?? '';
+        if (text.length > this.#updateLimit) return [200, { ok: false, error: 'msg_too_long' }];
+        message.text = text;
+        if (args.blocks !== undefined) message.blocks = args.blocks;
+        message.edits += 1;
+        this.emit('app-event', this.envelope({
+          type: 'message', subtype: 'message_changed', channel: message.channel, hidden: true, ts: this.#nextTs(),
+          message: { type: 'message', user: this.botUserId, bot_id: this.botId, text, ts: message.ts },
+          channel_type: this.#channels.get(message.channel)?.kind ?? 'channel',
+        }));
+        return [200, { ok: true, channel: message.channel, ts: message.ts, text }];
+      }
+      case 'chat.delete': {
+        const message = this.message(str('channel') ?? '', str('ts') ?? '');
+        if (message === undefined || message.deleted) return [200, { ok: false, error: 'message_not_found' }];
+        message.deleted = true;
+        return [200, { ok: true, channel: message.channel, ts: message.ts }];
+      }
+      case 'users.info': {
+        const user = this.#users.get(str('user') ?? '');
+        if (user === undefined) return [200, { ok: false, error: 'user_not_found' }];
+        return [200, {
+          ok: true,
+          user: {
+            id: user.id, name: user.name, real_name: user.realName ?? user.name, is_bot: user.isBot ?? false,
+            profile: { display_name: user.name, real_name: user.realName ?? user.name, ...(user.email ? { email: user.email } : {}) },
+          },
+        }];
+      }
+      case 'conversations.info': {
+        const channel = this.#channels.get(str('channel') ?? '');
+        if (channel === undefined) return [200, { ok: false, error: 'channel_not_found' }];
+        return [200, {
+          ok: true,
+          channel: {
+            id: channel.id, name: channel.name, is_im: channel.kind === 'im', is_mpim: channel.kind === 'mpim',
+            is_private: channel.kind === 'group', is_channel: channel.kind === 'channel',
+          },
+        }];
+      }
+      case 'conversations.replies': {
+        const messages = this.thread(str('channel') ?? '', str('ts') ?? '').map((m) => ({
+          type: 'message', ts: m.ts, text: m.text,
+          ...(m.user !== undefined ? { user: m.user } : {}),
+          ...(m.botId !== undefined ? { bot_id: m.botId } : {}),
+          ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
+        }));
+        return [200, { ok: true, messages, has_more: false }];
+      }
+      default:
+        return [200, { ok: false, error: 'unknown_method' }];
+    }
+  }
+}
+
+function parseArgs(contentType: string | undefined, raw: string): Record<string, unknown> {
+  if (raw === '') return {};
+  if (contentType?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    // The Web API client JSON-encodes structured arguments (blocks, view, metadata) inside the form.
+    args[key] = STRUCTURED.has(key) ? tryJson(value) : value;
+  }
+  return args;
+}
+
+const STRUCTURED = new Set(['blocks', 'attachments', 'view', 'metadata', 'chunks']);
+
+function tryJson(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}

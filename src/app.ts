@@ -1,0 +1,139 @@
+import { App, HTTPReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import { Bridge } from './bridge/bridge.ts';
+import type { Config } from './config/load.ts';
+import type { RetryPolicy } from './core/backoff.ts';
+import { AppError } from './core/errors.ts';
+import { boltLogger, type Logger } from './core/log.ts';
+import { FinClient } from './fin/client.ts';
+import { subscribe } from './fin/sse.ts';
+import { close, createHttpServer, listen, sendJson } from './server/http.ts';
+import { slackEventsRoute } from './server/slack-events-route.ts';
+import { SlackDirectory } from './slack/directory.ts';
+import { errorCode } from './slack/errors.ts';
+import { threadHistory } from './slack/history.ts';
+import { registerMessageListeners } from './slack/listeners.ts';
+import { SlackPoster } from './slack/poster.ts';
+import { openDatabase } from './store/db.ts';
+import { createStore } from './store/index.ts';
+
+export interface StartOptions {
+  readonly logger: Logger;
+  /** How calls to Fin are retried; tests shorten the delays. */
+  readonly finRetry?: RetryPolicy;
+  /** Interface to listen on; all interfaces by default. */
+  readonly host?: string;
+}
+
+export interface RunningApp {
+  readonly port: number;
+  /** Stops taking work, lets work in progress finish (bounded), closes streams, connections and the database. */
+  stop(): Promise<void>;
+}
+
+/** Wires the app together and starts serving. The only place that opens sockets and files. */
+export async function startApp(config: Config, options: StartOptions): Promise<RunningApp> {
+  const { logger } = options;
+  const db = openDatabase(config.store.path);
+  const store = createStore(db);
+  const boltLog = boltLogger(logger);
+  const clientOptions = { slackApiUrl: config.slack.apiUrl, timeout: 20_000, logger: boltLog };
+
+  const receiver =
+    config.slack.mode === 'http'
+      ? new HTTPReceiver({
+          signingSecret: config.slack.signingSecret ?? '',
+          endpoints: '/slack/events',
+          // Acknowledge Slack only once listeners have recorded the message, so an acknowledged message is never lost.
+          processBeforeResponse: true,
+          logger: boltLog,
+        })
+      : undefined;
+  const app = new App({
+    token: config.slack.botToken,
+    ...(receiver !== undefined
+      ? { receiver }
+      : { socketMode: true, appToken: config.slack.appToken, installerOptions: { port: 0 } }),
+    logger: boltLog,
+    clientOptions,
+    convoStore: false,
+    deferInitialization: true,
+  });
+
+  let identity: { botUserId: string; botId: string | undefined; teamId: string };
+  try {
+    await app.init();
+    const auth = await app.client.auth.test();
+    if (typeof auth.user_id !== 'string' || typeof auth.team_id !== 'string') throw new Error('auth.test gave no ids');
+    identity = { botUserId: auth.user_id, botId: typeof auth.bot_id === 'string' ? auth.bot_id : undefined, teamId: auth.team_id };
+  } catch (error) {
+    db.close();
+    throw new AppError('slack_auth_failed', `Slack refused SLACK_BOT_TOKEN (${errorCode(error)}); check the bot token`, {
+      cause: error,
+    });
+  }
+
+  // Interim edits must never wait behind a rate limit: this client fails fast instead of pausing (see SlackPoster).
+  const interimClient = new WebClient(config.slack.botToken, {
+    ...clientOptions,
+    timeout: 10_000,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+  const poster = new SlackPoster({ client: app.client, interimClient, logger });
+  const directory = new SlackDirectory(app.client, logger);
+  const fin = new FinClient({
+    baseUrl: config.fin.apiUrl,
+    token: config.fin.token,
+    apiVersion: config.fin.apiVersion,
+    logger: logger.child({ component: 'fin' }),
+    ...(options.finRetry !== undefined ? { retry: options.finRetry } : {}),
+  });
+  const bridge = new Bridge({
+    store,
+    fin,
+    poster,
+    directory,
+    history: (thread) =>
+      threadHistory(
+        { client: app.client, directory, logger },
+        { ...thread, botUserId: identity.botUserId, ...(identity.botId !== undefined ? { botId: identity.botId } : {}) },
+      ),
+    subscribe: (url, onData) => subscribe(url, { onData }),
+    botUserId: identity.botUserId,
+    logger,
+    streamIntervalMs: config.streaming.updateIntervalMs,
+    replyTimeoutMs: config.fin.replyTimeoutMs,
+  });
+  registerMessageListeners(app, { bridge, store, logger, botUserId: identity.botUserId, teamId: identity.teamId });
+
+  const health = () => {
+    db.prepare('SELECT 1').get();
+    return { status: 'ok', mode: config.slack.mode };
+  };
+  const server = createHttpServer(
+    [
+      { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, health()) },
+      { method: 'HEAD', path: '/healthz', handler: (_req, res) => void res.writeHead(200).end() },
+      ...(receiver !== undefined
+        ? [{ method: 'POST' as const, path: '/slack/events', handler: slackEventsRoute(receiver.requestListener) }]
+        : []),
+    ],
+    logger,
+  );
+  const port = await listen(server, config.http.port, options.host);
+  if (config.slack.mode === 'socket') await app.start();
+  bridge.recover();
+  logger.info({ port, mode: config.slack.mode, botUserId: identity.botUserId }, 'fin-slack is running');
+
+  return {
+    port,
+    async stop() {
+      await close(server);
+      if (config.slack.mode === 'socket') await app.stop();
+      await bridge.stop();
+      await fin.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { FinApiError } from '../core/errors.ts';
+import { escapeMrkdwn } from '../format/escape.ts';
+
+/** Every line the app itself says to users, in one place so the voice stays consistent. */
+
+export const PLACEHOLDER = ':hourglass_flowing_sand: Fin is thinking…';
+
+export const EMPTY_MESSAGE_PROMPT =
+  "Hi! I'm Fin. Ask me your question in this thread (for example, _How do I reset my password?_) and I'll answer here.";
+
+export const ESCALATED_NOTICE = ':raising_hand: I’ve passed this conversation to our support team. A person will follow up in this thread.';
+
+export const TIMED_OUT_NOTICE =
+  ':hourglass: Fin is taking longer than usual to answer. The answer will appear here as soon as it arrives.';
+
+/** Shown under streamed text while Fin is still writing. */
+export const TYPING_SUFFIX = ' :writing_hand:';
+
+/** Interim edits stay well under the ~4,000-character edit limit; the newest text is what matters. */
+const INTERIM_LIMIT = 3_400;
+
+export function streamingText(text: string): string {
+  let raw = text;
+  let escaped = escapeMrkdwn(raw);
+  if (escaped.length <= INTERIM_LIMIT) return `${escaped}${TYPING_SUFFIX}`;
+  // Cut the raw text, not the escaped one, so an entity such as &amp; is never split; start at a word.
+  while (escaped.length > INTERIM_LIMIT) {
+    raw = raw.slice(Math.max(1, escaped.length - INTERIM_LIMIT));
+    escaped = escapeMrkdwn(raw);
+  }
+  const space = raw.search(/\s/);
+  if (space !== -1 && space < 200) escaped = escapeMrkdwn(raw.slice(space + 1));
+  return `…${escaped}${TYPING_SUFFIX}`;
+}
+
+/** What the user reads when Fin could not take their message. Short, specific, and never technical. */
+export function finErrorText(error: FinApiError): string {
+  switch (error.failure) {
+    case 'unreachable':
+      return ":warning: I couldn't reach Fin just now, so your message wasn't answered. Please try again in a moment.";
+    case 'unauthorized':
+      return ":warning: Fin isn't available: this app's connection to Intercom was refused. Please let your Slack admin know.";
+    case 'rate_limited':
+      return ':warning: Fin is handling a lot of questions right now. Please try again in a minute.';
+    case 'server_error':
+      return ':warning: Fin ran into a problem on its side and could not answer. Please try again in a moment.';
+    case 'rejected':
+      return `:warning: Fin could not accept this message${
+        error.finMessage ? ` (${escapeMrkdwn(error.finMessage)})` : ''
+      }. Please rephrase it or try again.`;
+    case 'invalid_response':
+      return ':warning: Fin answered in a way this app did not understand. Please try again in a moment.';
+  }
+}
+
+export const UNEXPECTED_ERROR_TEXT = ':warning: Something went wrong while asking Fin. Please try again in a moment.';

@@ -1,0 +1,27 @@
+/**
+ * Runs tasks one at a time per key, in the order they were queued. Everything that touches one conversation goes
+ * through its key, so a reply, a status and a new user message never interleave halfway.
+ */
+export class KeyedSerial {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => undefined);
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Resolves once every task queued so far has settled. */
+  async idle(): Promise<void> {
+    while (this.#tails.size > 0) await Promise.all([...this.#tails.values()]);
+  }
+
+  get size(): number {
+    return this.#tails.size;
+  }
+}

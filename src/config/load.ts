@@ -1,0 +1,66 @@
+import { ConfigError } from '../core/errors.ts';
+import { envSchema } from './schema.ts';
+
+export interface Config {
+  readonly slack: {
+    readonly botToken: string;
+    readonly signingSecret: string | undefined;
+    readonly appToken: string | undefined;
+    readonly mode: 'http' | 'socket';
+    readonly apiUrl: string;
+    readonly agentChannel: string;
+  };
+  readonly fin: {
+    readonly token: string;
+    readonly apiUrl: string;
+    readonly apiVersion: string;
+    readonly replyTimeoutMs: number;
+  };
+  readonly http: { readonly port: number };
+  readonly store: { readonly path: string };
+  readonly streaming: { readonly updateIntervalMs: number };
+  readonly log: { readonly level: string };
+}
+
+/** Values of these variables must never reach a log line or an error message. */
+export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'FIN_API_TOKEN'] as const;
+
+/**
+ * Parses the environment once, reporting every bad variable together so an operator fixes them in one go.
+ * Empty values count as unset: `.env` files commonly carry `NAME=` lines for optional variables.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''),
+  );
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'environment');
+      // zod's own wording for a missing key is generic; ours says what the variable is.
+      return { variable, message: issue.message };
+    });
+    throw new ConfigError(problems);
+  }
+  const e = result.data;
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      mode: e.SLACK_APP_TOKEN === undefined ? 'http' : 'socket',
+      apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+      agentChannel: e.SLACK_AGENT_CHANNEL,
+    },
+    fin: {
+      token: e.FIN_API_TOKEN,
+      apiUrl: e.FIN_API_URL.replace(/\/+$/, ''),
+      apiVersion: e.FIN_API_VERSION,
+      replyTimeoutMs: e.FIN_REPLY_TIMEOUT_MS,
+    },
+    http: { port: e.PORT },
+    store: { path: e.DATABASE_PATH },
+    streaming: { updateIntervalMs: e.STREAM_UPDATE_INTERVAL_MS },
+    log: { level: e.LOG_LEVEL },
+  };
+}

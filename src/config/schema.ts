@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/**
+ * The operator contract: every environment variable the app reads. Names are fixed (README, .env.example and
+ * deployments rely on them); each description is what an operator sees when the variable is wrong.
+ */
+
+const httpUrl = (what: string) =>
+  z.url({ protocol: /^https?$/, error: `must be an http(s) URL (${what})` });
+
+const integer = (what: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number (${what})` })
+    .int({ error: `must be a whole number (${what})` })
+    .min(min, { error: `must be at least ${min} (${what})` })
+    .max(max, { error: `must be at most ${max} (${what})` });
+
+const slackChannelId = z
+  .string({ error: 'is required: the channel id for escalations, e.g. C0123456789' })
+  .regex(/^[CG][A-Z0-9]{2,}$/, { error: 'must be a Slack channel id such as C0123456789 (not a #name)' });
+
+export const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z
+      .string({ error: 'is required: the bot token (xoxb-…) from OAuth & Permissions' })
+      .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
+    SLACK_SIGNING_SECRET: z.string().optional(),
+    SLACK_APP_TOKEN: z
+      .string()
+      .startsWith('xapp-', { error: 'must be an app-level token starting with xapp- (Socket Mode)' })
+      .optional(),
+    SLACK_API_URL: httpUrl('the Slack Web API base').default('https://slack.com/api/'),
+    SLACK_AGENT_CHANNEL: slackChannelId,
+    FIN_API_TOKEN: z.string({ error: 'is required: the Fin Agent API key' }).min(1),
+    FIN_API_URL: httpUrl('the Intercom API host, e.g. https://api.intercom.io').default('https://api.intercom.io'),
+    FIN_API_VERSION: z
+      .string()
+      .regex(/^(\d+\.\d+|Preview)$/, { error: 'must be an Intercom API version such as 2.15 or Preview' })
+      .default('2.15'),
+    FIN_REPLY_TIMEOUT_MS: integer('how long a turn may wait for Fin, in ms', 1_000, 3_600_000).default(180_000),
+    PORT: integer('the HTTP port', 0, 65_535).default(3000),
+    DATABASE_PATH: z.string().min(1).default('./data/fin-slack.sqlite'),
+    STREAM_UPDATE_INTERVAL_MS: integer('least time between two edits of one message, in ms', 100, 60_000).default(
+      1000,
+    ),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SLACK_APP_TOKEN === undefined && (env.SLACK_SIGNING_SECRET ?? '') === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required in HTTP mode (Basic Information → Signing Secret), or set SLACK_APP_TOKEN for Socket Mode',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

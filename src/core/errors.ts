@@ -1,0 +1,69 @@
+/** Every error the app raises on purpose carries a stable `code`, so callers branch on codes, never on messages. */
+export class AppError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly message: string;
+}
+
+export class ConfigError extends AppError {
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    const lines = problems.map((p) => `  - ${p.variable} ${p.message}`);
+    super(
+      'config_invalid',
+      [
+        'fin-slack cannot start: the configuration is invalid.',
+        ...lines,
+        'Set these environment variables (or put them in a .env file); README.md and .env.example describe each one.',
+      ].join('\n'),
+    );
+    this.problems = problems;
+  }
+}
+
+/** Why a call to Fin failed, in the terms the rest of the app acts on. */
+export type FinFailure =
+  | 'unreachable' // connection refused, DNS, reset, timeout
+  | 'unauthorized' // 401/403: the API key is wrong or lacks access
+  | 'rejected' // 400/404/422: Fin refused this request
+  | 'rate_limited' // 429 after retries
+  | 'server_error' // 5xx after retries
+  | 'invalid_response'; // a 2xx whose body we cannot use
+
+export class FinApiError extends AppError {
+  readonly failure: FinFailure;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  /** Fin's own error code and message (never secrets: they come from Fin's error body). */
+  readonly finCode: string | undefined;
+  readonly finMessage: string | undefined;
+
+  constructor(
+    failure: FinFailure,
+    message: string,
+    details: {
+      status?: number | undefined;
+      requestId?: string | undefined;
+      finCode?: string | undefined;
+      finMessage?: string | undefined;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(`fin_${failure}`, message, { cause: details.cause });
+    this.failure = failure;
+    this.status = details.status;
+    this.requestId = details.requestId;
+    this.finCode = details.finCode;
+    this.finMessage = details.finMessage;
+  }
+}

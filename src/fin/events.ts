@@ -1,0 +1,60 @@
+import { type FinEvent, finEventSchema } from './schemas.ts';
+
+export type ParsedFinEvent =
+  | { readonly ok: true; readonly event: FinEvent }
+  | { readonly ok: false; readonly reason: 'unknown_event'; readonly eventName: string }
+  | { readonly ok: false; readonly reason: 'invalid'; readonly detail: string };
+
+/**
+ * Reads one Fin event from SSE `data` or a webhook body. Fin's SSE endpoint is Ably's: depending on the URL's
+ * `enveloped` flag, `data` is either the event itself or an Ably message whose `data` field holds the event as a
+ * string (sometimes as an object), so both shapes are accepted.
+ */
+export function parseFinEvent(raw: unknown): ParsedFinEvent {
+  const candidate = unwrapEnvelope(raw);
+  if (!isRecord(candidate)) return { ok: false, reason: 'invalid', detail: 'not a JSON object' };
+  const name = candidate.event_name;
+  if (typeof name !== 'string') return { ok: false, reason: 'invalid', detail: 'no event_name' };
+  if (name !== 'fin_replied' && name !== 'fin_reply_chunk' && name !== 'fin_status_updated') {
+    return { ok: false, reason: 'unknown_event', eventName: name };
+  }
+  const result = finEventSchema.safeParse(candidate);
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    return { ok: false, reason: 'invalid', detail: `${name}: ${detail}` };
+  }
+  return { ok: true, event: result.data };
+}
+
+function unwrapEnvelope(raw: unknown): unknown {
+  if (!isRecord(raw) || 'event_name' in raw) return raw;
+  const inner = raw.data;
+  if (typeof inner === 'string') {
+    try {
+      return JSON.parse(inner) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  return isRecord(inner) ? inner : raw;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The key under which an event is recorded once. A reply is identified by `message.id` (the same on SSE and
+ * webhooks); a status by what it says and when Fin said it.
+ */
+export function dedupeKeyOf(event: FinEvent): string | undefined {
+  switch (event.event_name) {
+    case 'fin_replied':
+      return `reply:${event.message.id}`;
+    case 'fin_status_updated':
+      return `status:${event.conversation_id}:${event.status}:${event.created_at_ms ?? ''}`;
+    case 'fin_reply_chunk':
+      // Chunks are ephemeral progress; they are ordered by chunk_index in memory, never stored.
+      return undefined;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Cuts mrkdwn into messages of at most `limit` characters, at paragraph boundaries where it can, then at line
+ * boundaries, then between words. A cut never falls inside a `<…>` link token or an `&…;` entity, and a code fence
+ * cut in two is closed at the end of one message and reopened at the start of the next.
+ */
+export function splitMrkdwn(text: string, limit: number): string[] {
+  if (limit < 40) throw new RangeError('limit too small to split safely');
+  if (text.length <= limit) return [text];
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let length = 0;
+  let inFence = false;
+  // Room for a closing fence that may have to be appended to the current chunk.
+  const budget = limit - 4;
+
+  const flush = () => {
+    if (current.length === 0) return;
+    let chunk = current.join('\n').replace(/\n+$/, '');
+    if (inFence) chunk += '\n```';
+    if (chunk.trim() !== '' && chunk.trim() !== '```') chunks.push(chunk);
+    current = inFence ? ['```'] : [];
+    length = inFence ? 3 : 0;
+  };
+
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] ?? '';
+    // A paragraph break is the preferred place to cut once the chunk is reasonably full.
+    if (line === '' && !inFence && length > budget * 0.6 && paragraphLength(lines, i + 1) + length > budget) {
+      flush();
+      continue;
+    }
+    const pieces = line.length > budget - 4 ? splitLongLine(line, budget - 4) : [line];
+    for (const piece of pieces) {
+      const added = (current.length === 0 ? 0 : 1) + piece.length;
+      if (length + added > budget) flush();
+      if (current.length === 0 && piece === '' && !inFence) continue;
+      current.push(piece);
+      length += (current.length === 1 ? 0 : 1) + piece.length;
+    }
+    if (line === '```') inFence = !inFence;
+  }
+  flush();
+  return chunks;
+}
+
+function paragraphLength(lines: readonly string[], from: number): number {
+  let n = 0;
+  for (let i = from; i < lines.length && lines[i] !== ''; i += 1) n += (lines[i]?.length ?? 0) + 1;
+  return n;
+}
+
+/** Splits one over-long line between words, never inside a `<…>` token or an entity. */
+function splitLongLine(line: string, max: number): string[] {
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > max) {
+    let cut = safeCut(rest, max);
+    if (cut <= 0) cut = max;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest !== '') out.push(rest);
+  return out;
+}
+
+function safeCut(text: string, max: number): number {
+  let lastSpace = -1;
+  let openToken = -1;
+  for (let i = 0; i < max && i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '<') openToken = i;
+    else if (c === '>') openToken = -1;
+    else if (c === ' ' && openToken === -1) lastSpace = i;
+  }
+  if (lastSpace > max / 2) return lastSpace;
+  // No word break late enough: cut hard, but before an unfinished token or entity.
+  let cut = openToken > 0 ? openToken : max;
+  const amp = text.lastIndexOf('&', cut - 1);
+  if (amp > 0 && cut - amp < 8 && !text.slice(amp, cut).includes(';')) cut = amp;
+  return cut;
+}

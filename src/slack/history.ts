@@ -1,0 +1,73 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../core/log.ts';
+import type { FinMessage } from '../fin/schemas.ts';
+import type { SlackDirectory } from './directory.ts';
+import { errorCode } from './errors.ts';
+import { mentionedUserIds, slackToPlainText } from './plain-text.ts';
+import { conversationsRepliesSchema } from './schemas.ts';
+import { slackTsToIso } from './timestamps.ts';
+
+/** Fin reads at most this many earlier messages. */
+export const HISTORY_LIMIT = 10;
+
+/**
+ * The thread's messages before `beforeTs`, newest last, as Fin history: people and other bots are `user` (named
+ * when they are not the one asking), the app's own messages are `fin`. A thread Slack will not show us
+ * (missing scope, rate limit) yields no history rather than no answer.
+ */
+export async function threadHistory(
+  deps: { client: WebClient; directory: SlackDirectory; logger: Logger },
+  thread: { channelId: string; threadTs: string; beforeTs: string; askerId: string; botUserId: string; botId?: string },
+): Promise<FinMessage[]> {
+  const earlier: { ts: string; user?: string; botId?: string; botName?: string; text: string }[] = [];
+  try {
+    let cursor: string | undefined;
+    for (let page = 0; page < 5; page += 1) {
+      const raw = await deps.client.conversations.replies({
+        channel: thread.channelId,
+        ts: thread.threadTs,
+        limit: 200,
+        ...(cursor ? { cursor } : {}),
+      });
+      const parsed = conversationsRepliesSchema.parse(raw);
+      for (const m of parsed.messages) {
+        if (compareTs(m.ts, thread.beforeTs) >= 0) continue;
+        if (m.subtype !== undefined && m.subtype !== 'thread_broadcast' && m.subtype !== 'file_share' && m.subtype !== 'bot_message') continue;
+        const text = m.text ?? '';
+        if (text.trim() === '') continue;
+        earlier.push({
+          ts: m.ts,
+          text,
+          ...(m.user ? { user: m.user } : {}),
+          ...(m.bot_id ? { botId: m.bot_id } : {}),
+          ...(m.bot_profile?.name ? { botName: m.bot_profile.name } : {}),
+        });
+      }
+      cursor = parsed.response_metadata?.next_cursor || undefined;
+      if (!parsed.has_more || !cursor) break;
+    }
+  } catch (error) {
+    deps.logger.warn({ channelId: thread.channelId, error: errorCode(error) }, 'could not read thread history');
+    return [];
+  }
+  const recent = earlier.sort((a, b) => compareTs(a.ts, b.ts)).slice(-HISTORY_LIMIT);
+  const ids = [...new Set(recent.flatMap((m) => [...(m.user ? [m.user] : []), ...mentionedUserIds(m.text, thread.botUserId)]))];
+  const names = await deps.directory.userNames(ids);
+  return recent.map((m) => {
+    const ours = m.user === thread.botUserId || (thread.botId !== undefined && m.botId === thread.botId);
+    const body = slackToPlainText(m.text, { botUserId: thread.botUserId, userNames: names });
+    if (ours) return { author: 'fin', body, timestamp: slackTsToIso(m.ts) };
+    // Another bot's post (an alert, a form) is context the user may be asking about; it is not a human agent.
+    if (m.botId !== undefined || m.user === undefined) {
+      return { author: 'user', body: `${m.botName ?? 'A bot'}: ${body}`, timestamp: slackTsToIso(m.ts) };
+    }
+    const speaker = m.user === thread.askerId ? undefined : (names.get(m.user) ?? m.user);
+    return { author: 'user', body: speaker ? `${speaker}: ${body}` : body, timestamp: slackTsToIso(m.ts) };
+  });
+}
+
+function compareTs(a: string, b: string): number {
+  const [as = '0', af = '0'] = a.split('.');
+  const [bs = '0', bf = '0'] = b.split('.');
+  return Number(as) - Number(bs) || Number(af.padEnd(6, '0')) - Number(bf.padEnd(6, '0'));
+}

@@ -1,0 +1,79 @@
+import type { ChannelType } from '../store/conversations.ts';
+import type { SlackMessageEvent } from './schemas.ts';
+
+/** A message from a person that may be meant for Fin. */
+export interface IncomingUserMessage {
+  readonly teamId: string;
+  readonly channelId: string;
+  readonly channelType: ChannelType;
+  readonly ts: string;
+  /** The thread root: the message's own ts when it starts a thread. */
+  readonly threadTs: string;
+  readonly userId: string;
+  readonly text: string;
+  readonly mentionsApp: boolean;
+  readonly hasFiles: boolean;
+  /** Counts only if its thread is already bridged to Fin (a plain reply in a channel thread). */
+  readonly needsBridgedThread: boolean;
+}
+
+export type Classification =
+  | { readonly kind: 'candidate'; readonly message: IncomingUserMessage }
+  | { readonly kind: 'ignore'; readonly reason: string };
+
+/** Subtypes that are still a person writing: a reply also sent to the channel, a message with files. */
+const PERSON_SUBTYPES = new Set(['thread_broadcast', 'file_share']);
+
+/**
+ * Decides whether a Slack message event is a person talking to the app. Pure: the store decides later whether a
+ * plain thread reply belongs to a bridged thread.
+ */
+export function classifyMessage(event: SlackMessageEvent, ctx: { teamId: string; botUserId: string }): Classification {
+  if (event.subtype !== undefined && !PERSON_SUBTYPES.has(event.subtype)) {
+    return { kind: 'ignore', reason: `subtype:${event.subtype}` };
+  }
+  if (event.bot_id !== undefined) return { kind: 'ignore', reason: 'bot' };
+  if (event.user === undefined) return { kind: 'ignore', reason: 'no_user' };
+  if (event.user === ctx.botUserId) return { kind: 'ignore', reason: 'self' };
+
+  const channelType = channelTypeOf(event);
+  const mentionsApp = event.type === 'app_mention' || mentions(event.text ?? '', ctx.botUserId);
+  const isDm = channelType === 'im';
+  const isThreadReply = event.thread_ts !== undefined && event.thread_ts !== event.ts;
+  if (!isDm && !mentionsApp && !isThreadReply) return { kind: 'ignore', reason: 'not_addressed' };
+
+  return {
+    kind: 'candidate',
+    message: {
+      teamId: event.team ?? ctx.teamId,
+      channelId: event.channel,
+      channelType,
+      ts: event.ts,
+      threadTs: event.thread_ts ?? event.ts,
+      userId: event.user,
+      text: event.text ?? '',
+      mentionsApp,
+      hasFiles: (event.files?.length ?? 0) > 0,
+      needsBridgedThread: !isDm && !mentionsApp,
+    },
+  };
+}
+
+export function mentions(text: string, userId: string): boolean {
+  return text.includes(`<@${userId}>`) || text.includes(`<@${userId}|`);
+}
+
+function channelTypeOf(event: SlackMessageEvent): ChannelType {
+  switch (event.channel_type) {
+    case 'im':
+    case 'mpim':
+    case 'channel':
+    case 'group':
+      return event.channel_type;
+    default:
+      // app_mention carries no channel_type; the id's prefix tells DMs (D…) and private channels (G…) apart.
+      if (event.channel.startsWith('D')) return 'im';
+      if (event.channel.startsWith('G')) return 'group';
+      return 'channel';
+  }
+}

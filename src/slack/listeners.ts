@@ -1,0 +1,39 @@
+import type { App } from '@slack/bolt';
+import type { Bridge } from '../bridge/bridge.ts';
+import type { Logger } from '../core/log.ts';
+import type { Store } from '../store/index.ts';
+import { classifyMessage } from './incoming.ts';
+import { slackMessageEventSchema } from './schemas.ts';
+
+/**
+ * Mentions and messages both land here: one mention in a channel arrives as `app_mention` *and* `message`, and
+ * Slack retries deliveries it thinks were missed. The bridge records each message once, by channel and ts.
+ * Everything here is synchronous so Slack's acknowledgement (sent after listeners finish) means "recorded".
+ */
+export function registerMessageListeners(
+  app: App,
+  deps: { bridge: Bridge; store: Store; logger: Logger; botUserId: string; teamId: string },
+): void {
+  const log = deps.logger.child({ component: 'slack' });
+  const handle = async ({ event, body }: { event: unknown; body: { event_id?: string; team_id?: string } }) => {
+    const parsed = slackMessageEventSchema.safeParse(event);
+    if (!parsed.success) {
+      log.warn({ eventId: body.event_id, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'unexpected Slack event shape');
+      return;
+    }
+    const classified = classifyMessage(parsed.data, {
+      teamId: body.team_id ?? deps.teamId,
+      botUserId: deps.botUserId,
+    });
+    // Our own edits raise message_changed events at streaming pace: they stop here without touching the store.
+    if (classified.kind === 'ignore') return;
+    if (body.event_id !== undefined && !deps.store.slackEvents.claim(body.event_id, Date.now())) {
+      log.debug({ eventId: body.event_id }, 'Slack redelivered an event');
+      return;
+    }
+    const outcome = deps.bridge.handleSlackMessage(classified.message);
+    log.debug({ eventId: body.event_id, type: parsed.data.type, outcome }, 'slack message handled');
+  };
+  app.event('app_mention', handle);
+  app.event('message', handle);
+}

@@ -1,0 +1,103 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../core/log.ts';
+import { splitMrkdwn } from '../format/split.ts';
+import { errorCode, MESSAGE_GONE, rateLimitedRetryAfter } from './errors.ts';
+
+/**
+ * Longest text the app puts in one message. `chat.update` starts failing with `msg_too_long` near 4,000
+ * characters, so finals are cut well below that and continue in further thread messages.
+ */
+export const MESSAGE_LIMIT = 3_500;
+
+export type InterimResult =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'failed'; readonly code: string };
+
+export interface DeliveryTarget {
+  readonly channelId: string;
+  readonly threadTs: string;
+  /** A message of ours to replace (the placeholder); absent means post new messages. */
+  readonly ts?: string | undefined;
+}
+
+/**
+ * Writes to Slack. Two clients on purpose: the main one retries (finals and notices must arrive), while interim
+ * edits go through one that refuses rate-limited calls instead of pausing, because the Web API client pauses its
+ * whole queue on a 429 and a stalled interim edit must never hold back a final answer.
+ */
+export class SlackPoster {
+  readonly #client: WebClient;
+  readonly #interim: WebClient;
+  readonly #logger: Logger;
+
+  constructor(options: { client: WebClient; interimClient: WebClient; logger: Logger }) {
+    this.#client = options.client;
+    this.#interim = options.interimClient;
+    this.#logger = options.logger;
+  }
+
+  async post(channelId: string, threadTs: string, text: string): Promise<string> {
+    const res = await this.#client.chat.postMessage({
+      channel: channelId,
+      thread_ts: threadTs,
+      text,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
+    return res.ts;
+  }
+
+  async update(channelId: string, ts: string, text: string): Promise<void> {
+    await this.#client.chat.update({ channel: channelId, ts, text });
+  }
+
+  async interim(channelId: string, ts: string, text: string): Promise<InterimResult> {
+    try {
+      await this.#interim.chat.update({ channel: channelId, ts, text });
+      return { kind: 'ok' };
+    } catch (error) {
+      const retryAfter = rateLimitedRetryAfter(error);
+      if (retryAfter !== undefined) return { kind: 'rate_limited', retryAfterMs: retryAfter * 1000 };
+      const code = errorCode(error);
+      if (MESSAGE_GONE.has(code)) return { kind: 'gone' };
+      return { kind: 'failed', code };
+    }
+  }
+
+  /** Deletes a message of ours; a message already gone is not an error. */
+  async remove(channelId: string, ts: string): Promise<void> {
+    try {
+      await this.#client.chat.delete({ channel: channelId, ts });
+    } catch (error) {
+      const code = errorCode(error);
+      if (!MESSAGE_GONE.has(code)) this.#logger.warn({ channelId, error: code }, 'could not delete a message');
+    }
+  }
+
+  /**
+   * Shows a final text: the first part replaces the target message, further parts follow in the thread, in order.
+   * If someone deleted the target, the text is posted anew rather than lost. Returns the ts of every message.
+   */
+  async deliver(target: DeliveryTarget, mrkdwn: string): Promise<string[]> {
+    const parts = splitMrkdwn(mrkdwn, MESSAGE_LIMIT);
+    const tss: string[] = [];
+    for (const [i, part] of parts.entries()) {
+      if (i === 0 && target.ts !== undefined) {
+        try {
+          await this.update(target.channelId, target.ts, part);
+          tss.push(target.ts);
+          continue;
+        } catch (error) {
+          const code = errorCode(error);
+          if (!MESSAGE_GONE.has(code)) throw error;
+          this.#logger.info({ channelId: target.channelId, error: code }, 'placeholder is gone; posting the answer anew');
+        }
+      }
+      tss.push(await this.post(target.channelId, target.threadTs, part));
+    }
+    return tss;
+  }
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * The fields of `app_mention` and `message` events the app relies on. Everything else Slack sends is kept
+ * (loose objects) but never read.
+ */
+export const slackMessageEventSchema = z.looseObject({
+  type: z.enum(['app_mention', 'message']),
+  channel: z.string().min(1),
+  channel_type: z.string().optional(),
+  user: z.string().optional(),
+  bot_id: z.string().optional(),
+  subtype: z.string().optional(),
+  text: z.string().optional(),
+  ts: z.string().regex(/^\d+\.\d+$/),
+  thread_ts: z.string().regex(/^\d+\.\d+$/).optional(),
+  team: z.string().optional(),
+  files: z.array(z.looseObject({ id: z.string() })).optional(),
+});
+export type SlackMessageEvent = z.infer<typeof slackMessageEventSchema>;
+
+export const usersInfoSchema = z.looseObject({
+  user: z.looseObject({
+    id: z.string(),
+    name: z.string().optional(),
+    real_name: z.string().optional(),
+    is_bot: z.boolean().optional(),
+    profile: z
+      .looseObject({
+        display_name: z.string().optional(),
+        real_name: z.string().optional(),
+        email: z.string().optional(),
+      })
+      .optional(),
+  }),
+});
+
+export const conversationsInfoSchema = z.looseObject({
+  channel: z.looseObject({
+    id: z.string(),
+    name: z.string().optional(),
+    is_im: z.boolean().optional(),
+    is_mpim: z.boolean().optional(),
+    is_private: z.boolean().optional(),
+  }),
+});
+
+export const conversationsRepliesSchema = z.looseObject({
+  messages: z
+    .array(
+      z.looseObject({
+        ts: z.string(),
+        user: z.string().optional(),
+        bot_id: z.string().optional(),
+        subtype: z.string().optional(),
+        text: z.string().optional(),
+        bot_profile: z.looseObject({ name: z.string().optional() }).optional(),
+      }),
+    )
+    .default([]),
+  has_more: z.boolean().optional(),
+  response_metadata: z.looseObject({ next_cursor: z.string().optional() }).optional(),
+});

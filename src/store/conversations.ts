@@ -1,0 +1,103 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+export type ChannelType = 'im' | 'mpim' | 'channel' | 'group';
+
+export interface Conversation {
+  readonly id: string;
+  readonly teamId: string;
+  readonly channelId: string;
+  readonly threadTs: string;
+  readonly channelType: ChannelType;
+  readonly intercomConversationId: string | null;
+  readonly finStatus: string | null;
+  readonly finStarted: boolean;
+}
+
+interface Row {
+  id: string;
+  team_id: string;
+  channel_id: string;
+  thread_ts: string;
+  channel_type: ChannelType;
+  intercom_conversation_id: string | null;
+  fin_status: string | null;
+  fin_started: number;
+}
+
+const toConversation = (r: Row): Conversation => ({
+  id: r.id,
+  teamId: r.team_id,
+  channelId: r.channel_id,
+  threadTs: r.thread_ts,
+  channelType: r.channel_type,
+  intercomConversationId: r.intercom_conversation_id,
+  finStatus: r.fin_status,
+  finStarted: r.fin_started === 1,
+});
+
+/**
+ * The id Fin knows a thread by. Deterministic, so the same thread always maps to the same Fin conversation even
+ * if the mapping row were lost, and free of characters that could clash with Fin's `app:conversation` channel names.
+ */
+export function conversationIdFor(teamId: string, channelId: string, threadTs: string): string {
+  return `slack-${teamId}-${channelId}-${threadTs}`;
+}
+
+export class ConversationStore {
+  readonly #byThread: Statement<[string, string, string], Row>;
+  readonly #byId: Statement<[string], Row>;
+  readonly #byIntercomId: Statement<[string], Row>;
+  readonly #insert: Statement<[string, string, string, string, string, number, number]>;
+  readonly #started: Statement<[string | null, number, string]>;
+  readonly #status: Statement<[string, number, string]>;
+
+  constructor(db: Database) {
+    this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
+    this.#byId = db.prepare('SELECT * FROM conversations WHERE id = ?');
+    this.#byIntercomId = db.prepare(
+      'SELECT * FROM conversations WHERE intercom_conversation_id = ? ORDER BY created_at DESC LIMIT 1',
+    );
+    this.#insert = db.prepare(
+      `INSERT INTO conversations (id, team_id, channel_id, thread_ts, channel_type, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    this.#started = db.prepare(
+      `UPDATE conversations SET fin_started = 1,
+         intercom_conversation_id = COALESCE(?, intercom_conversation_id), updated_at = ? WHERE id = ?`,
+    );
+    this.#status = db.prepare('UPDATE conversations SET fin_status = ?, updated_at = ? WHERE id = ?');
+  }
+
+  findByThread(teamId: string, channelId: string, threadTs: string): Conversation | undefined {
+    const row = this.#byThread.get(teamId, channelId, threadTs);
+    return row && toConversation(row);
+  }
+
+  get(id: string): Conversation | undefined {
+    const row = this.#byId.get(id);
+    return row && toConversation(row);
+  }
+
+  findByIntercomId(intercomConversationId: string): Conversation | undefined {
+    const row = this.#byIntercomId.get(intercomConversationId);
+    return row && toConversation(row);
+  }
+
+  /** Returns the thread's conversation, creating it if this is the thread's first bridged message. */
+  ensure(thread: { teamId: string; channelId: string; threadTs: string; channelType: ChannelType }, now: number) {
+    const id = conversationIdFor(thread.teamId, thread.channelId, thread.threadTs);
+    this.#insert.run(id, thread.teamId, thread.channelId, thread.threadTs, thread.channelType, now, now);
+    const row = this.#byId.get(id);
+    if (!row) throw new Error(`conversation ${id} vanished right after insert`);
+    return toConversation(row);
+  }
+
+  /** Fin accepted /fin/start (or a procedure run): later messages go to /fin/reply. */
+  markStarted(id: string, intercomConversationId: string | undefined, now: number): void {
+    this.#started.run(intercomConversationId ?? null, now, id);
+  }
+
+  setStatus(id: string, status: string, now: number): void {
+    this.#status.run(status, now, id);
+  }
+}

@@ -1,0 +1,23 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { migrate } from './migrate.ts';
+import { initial } from './migrations/0001-initial.ts';
+
+export const MIGRATIONS = [initial] as const;
+
+/**
+ * One connection for the whole process: better-sqlite3 is synchronous, so every statement runs to completion
+ * between awaits and transactions never interleave.
+ */
+export function openDatabase(path: string): Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path, { timeout: 5000 });
+  db.pragma('journal_mode = WAL');
+  // Set explicitly: a connection that switches to WAL reports FULL while a reopened one reports NORMAL.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db, MIGRATIONS);
+  return db;
+}

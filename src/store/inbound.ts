@@ -1,0 +1,79 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+/** A user message the app accepted for Fin: the durable inbox from which turns are built. */
+export interface InboundMessage {
+  readonly teamId: string;
+  readonly channelId: string;
+  readonly ts: string;
+  readonly conversationId: string;
+  readonly userId: string;
+  /** Slack's text as received (markup intact); it is turned into plain text when the turn is sent. */
+  readonly text: string;
+}
+
+interface Row {
+  team_id: string;
+  channel_id: string;
+  ts: string;
+  conversation_id: string;
+  user_id: string;
+  text: string;
+}
+
+const toMessage = (r: Row): InboundMessage => ({
+  teamId: r.team_id,
+  channelId: r.channel_id,
+  ts: r.ts,
+  conversationId: r.conversation_id,
+  userId: r.user_id,
+  text: r.text,
+});
+
+export class InboundStore {
+  readonly #claim: Statement<[string, string, string, string, string, string, number]>;
+  readonly #queued: Statement<[string], Row>;
+  readonly #ofTurn: Statement<[number], Row>;
+  readonly #assign: Statement<[number, string, string, string]>;
+  readonly #conversationsWithQueue: Statement<[], { conversation_id: string }>;
+
+  constructor(db: Database) {
+    this.#claim = db.prepare(
+      `INSERT INTO inbound_messages (team_id, channel_id, ts, conversation_id, user_id, text, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    this.#queued = db.prepare(
+      'SELECT * FROM inbound_messages WHERE conversation_id = ? AND turn_id IS NULL ORDER BY ts',
+    );
+    this.#ofTurn = db.prepare('SELECT * FROM inbound_messages WHERE turn_id = ? ORDER BY ts');
+    this.#assign = db.prepare(
+      'UPDATE inbound_messages SET turn_id = ? WHERE team_id = ? AND channel_id = ? AND ts = ? AND turn_id IS NULL',
+    );
+    this.#conversationsWithQueue = db.prepare(
+      'SELECT DISTINCT conversation_id FROM inbound_messages WHERE turn_id IS NULL',
+    );
+  }
+
+  /**
+   * Records a message exactly once, keyed by where Slack put it (team, channel, ts): a mention arrives both as
+   * `app_mention` and as `message`, and Slack retries deliveries, but all of them carry the same ts.
+   */
+  claim(m: InboundMessage, now: number): boolean {
+    return this.#claim.run(m.teamId, m.channelId, m.ts, m.conversationId, m.userId, m.text, now).changes === 1;
+  }
+
+  queued(conversationId: string): InboundMessage[] {
+    return this.#queued.all(conversationId).map(toMessage);
+  }
+
+  ofTurn(turnId: number): InboundMessage[] {
+    return this.#ofTurn.all(turnId).map(toMessage);
+  }
+
+  assign(turnId: number, messages: readonly InboundMessage[]): void {
+    for (const m of messages) this.#assign.run(turnId, m.teamId, m.channelId, m.ts);
+  }
+
+  conversationsWithQueue(): string[] {
+    return this.#conversationsWithQueue.all().map((r) => r.conversation_id);
+  }
+}

@@ -1,0 +1,21 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+/** Slack `event_id`s already handled, kept long enough to cover Slack's retries (≥ 24 h). */
+export class SlackEventStore {
+  readonly #claim: Statement<[string, number]>;
+  readonly #prune: Statement<[number]>;
+
+  constructor(db: Database) {
+    this.#claim = db.prepare('INSERT INTO slack_events (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    this.#prune = db.prepare('DELETE FROM slack_events WHERE received_at < ?');
+  }
+
+  /** Returns false when this event id was handled before (a Slack retry). */
+  claim(eventId: string, now: number): boolean {
+    return this.#claim.run(eventId, now).changes === 1;
+  }
+
+  prune(olderThan: number): number {
+    return this.#prune.run(olderThan).changes;
+  }
+}

@@ -1,0 +1,107 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+export type TurnKind = 'start' | 'reply';
+/** pending: recorded, Fin not yet known to have it · open: Fin has it and is working · then one end state. */
+export type TurnState = 'pending' | 'open' | 'done' | 'failed' | 'timed_out';
+
+export interface Turn {
+  readonly id: number;
+  readonly conversationId: string;
+  readonly kind: TurnKind;
+  readonly state: TurnState;
+  readonly userId: string;
+  /** ISO timestamp sent as `message.timestamp`; resent unchanged on retries so Fin deduplicates them. */
+  readonly messageTimestamp: string;
+  /** The exact request body sent to Fin, kept so a resend after a restart is byte-for-byte the same call. */
+  readonly requestJson: string | null;
+  readonly placeholderTs: string | null;
+  readonly createdAt: number;
+}
+
+interface Row {
+  id: number;
+  conversation_id: string;
+  kind: TurnKind;
+  state: TurnState;
+  user_id: string;
+  message_timestamp: string;
+  request_json: string | null;
+  placeholder_ts: string | null;
+  created_at: number;
+}
+
+const toTurn = (r: Row): Turn => ({
+  id: r.id,
+  conversationId: r.conversation_id,
+  kind: r.kind,
+  state: r.state,
+  userId: r.user_id,
+  messageTimestamp: r.message_timestamp,
+  requestJson: r.request_json,
+  placeholderTs: r.placeholder_ts,
+  createdAt: r.created_at,
+});
+
+export class TurnStore {
+  readonly #active: Statement<[string], Row>;
+  readonly #byId: Statement<[number], Row>;
+  readonly #allActive: Statement<[], Row>;
+  readonly #insert: Statement<[string, TurnKind, string, string, number]>;
+  readonly #request: Statement<[string, number]>;
+  readonly #placeholder: Statement<[string, number]>;
+  readonly #open: Statement<[number]>;
+  readonly #end: Statement<[TurnState, string, number, number]>;
+
+  constructor(db: Database) {
+    this.#active = db.prepare("SELECT * FROM turns WHERE conversation_id = ? AND state IN ('pending', 'open')");
+    this.#byId = db.prepare('SELECT * FROM turns WHERE id = ?');
+    this.#allActive = db.prepare("SELECT * FROM turns WHERE state IN ('pending', 'open') ORDER BY id");
+    this.#insert = db.prepare(
+      `INSERT INTO turns (conversation_id, kind, state, user_id, message_timestamp, created_at)
+       VALUES (?, ?, 'pending', ?, ?, ?)`,
+    );
+    this.#request = db.prepare('UPDATE turns SET request_json = ? WHERE id = ?');
+    this.#placeholder = db.prepare('UPDATE turns SET placeholder_ts = ? WHERE id = ?');
+    this.#open = db.prepare("UPDATE turns SET state = 'open' WHERE id = ? AND state = 'pending'");
+    this.#end = db.prepare(
+      "UPDATE turns SET state = ?, end_reason = ?, ended_at = ? WHERE id = ? AND state IN ('pending', 'open')",
+    );
+  }
+
+  /** The conversation's unfinished turn, if any: while it exists Fin must not be interrupted. */
+  active(conversationId: string): Turn | undefined {
+    const row = this.#active.get(conversationId);
+    return row && toTurn(row);
+  }
+
+  get(id: number): Turn | undefined {
+    const row = this.#byId.get(id);
+    return row && toTurn(row);
+  }
+
+  allActive(): Turn[] {
+    return this.#allActive.all().map(toTurn);
+  }
+
+  create(t: { conversationId: string; kind: TurnKind; userId: string; messageTimestamp: string }, now: number): Turn {
+    const id = Number(this.#insert.run(t.conversationId, t.kind, t.userId, t.messageTimestamp, now).lastInsertRowid);
+    return this.get(id) as Turn;
+  }
+
+  setRequest(id: number, requestJson: string): void {
+    this.#request.run(requestJson, id);
+  }
+
+  setPlaceholder(id: number, ts: string): void {
+    this.#placeholder.run(ts, id);
+  }
+
+  markOpen(id: number): void {
+    this.#open.run(id);
+  }
+
+  /** Ends the turn once; returns false if it had already ended (a duplicate or late done signal). */
+  end(id: number, state: Exclude<TurnState, 'pending' | 'open'>, reason: string, now: number): boolean {
+    return this.#end.run(state, reason, now, id).changes === 1;
+  }
+}

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningApp, startApp } from '../../src/app.ts';
+import { loadConfig, SECRET_VARIABLES } from '../../src/config/load.ts';
+import { createLogger } from '../../src/core/log.ts';
+import { FinSimulator, type FinSimulatorOptions } from '../../fakes/fin-simulator.ts';
+import { type EventEnvelope, FakeSlack, type FakeSlackOptions } from '../../fakes/slack-api.ts';
+import { type DeliveryOptions, deliverToApp } from '../../fakes/slack-signing.ts';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+
+/** A small workspace: two people, a support channel, a DM with the app, the agents' channel. */
+export const WORKSPACE = {
+  alice: 'UALICE',
+  bob: 'UBOB',
+  support: 'CSUPPORT',
+  dm: 'DALICE',
+  agents: 'CAGENTS',
+} as const;
+
+const DEFAULT_SLACK: FakeSlackOptions = {
+  users: [
+    { id: 'UALICE', name: 'alice', realName: 'Alice Smith', email: 'alice@example.com' },
+    { id: 'UBOB', name: 'bob', realName: 'Bob Jones', email: 'bob@example.com' },
+    { id: 'UOTHERBOT', name: 'alertbot', isBot: true },
+  ],
+  channels: [
+    { id: 'CSUPPORT', name: 'support', kind: 'channel', members: ['UALICE', 'UBOB'] },
+    { id: 'DALICE', kind: 'im', members: ['UALICE'] },
+    { id: 'CAGENTS', name: 'agents', kind: 'channel', members: ['UBOB'] },
+  ],
+};
+
+export interface HarnessOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly slack?: FakeSlackOptions;
+  readonly fin?: FinSimulatorOptions;
+  /** Deliver the events Slack raises for the app's own posts and edits (as real Slack does). */
+  readonly echoAppEvents?: boolean;
+}
+
+export class Harness {
+  readonly slack: FakeSlack;
+  readonly fin: FinSimulator;
+  readonly env: Record<string, string>;
+  readonly logs: string[] = [];
+  readonly #dir: string;
+  readonly #echo: boolean;
+  #app: RunningApp | undefined;
+  #echoes: Promise<unknown>[] = [];
+
+  private constructor(slack: FakeSlack, fin: FinSimulator, env: Record<string, string>, dir: string, echo: boolean) {
+    this.slack = slack;
+    this.fin = fin;
+    this.env = env;
+    this.#dir = dir;
+    this.#echo = echo;
+    slack.on('app-event', (envelope: EventEnvelope) => {
+      if (this.#echo && this.#app !== undefined) this.#echoes.push(this.deliver(envelope).catch(() => undefined));
+    });
+  }
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const slack = await FakeSlack.start({ ...DEFAULT_SLACK, ...options.slack });
+    const fin = await FinSimulator.start(options.fin);
+    const dir = mkdtempSync(join(tmpdir(), 'fin-slack-test-'));
+    const env: Record<string, string> = {
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_AGENT_CHANNEL: WORKSPACE.agents,
+      FIN_API_TOKEN: fin.token,
+      FIN_API_URL: fin.url,
+      PORT: '0',
+      DATABASE_PATH: join(dir, 'data', 'fin-slack.sqlite'),
+      STREAM_UPDATE_INTERVAL_MS: '100',
+      LOG_LEVEL: 'debug',
+      ...options.env,
+    };
+    const harness = new Harness(slack, fin, env, dir, options.echoAppEvents ?? true);
+    await harness.startApp();
+    return harness;
+  }
+
+  get url(): string {
+    if (this.#app === undefined) throw new Error('the app is not running');
+    return `http://127.0.0.1:${this.#app.port}`;
+  }
+
+  async startApp(): Promise<void> {
+    const config = loadConfig(this.env);
+    const logger = createLogger({
+      level: config.log.level,
+      secrets: SECRET_VARIABLES.map((name) => this.env[name]),
+      destination: { write: (line) => void this.logs.push(line) },
+    });
+    this.#app = await startApp(config, {
+      logger,
+      host: '127.0.0.1',
+      finRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 },
+    });
+  }
+
+  async stopApp(): Promise<void> {
+    const app = this.#app;
+    this.#app = undefined;
+    await Promise.all(this.#echoes);
+    this.#echoes = [];
+    await app?.stop();
+  }
+
+  async restart(): Promise<void> {
+    await this.stopApp();
+    await this.startApp();
+  }
+
+  /** POSTs a signed Events API payload to the app. */
+  deliver(envelope: unknown, options: DeliveryOptions = {}): Promise<Response> {
+    return deliverToApp(`${this.url}/slack/events`, SIGNING_SECRET, envelope, options);
+  }
+
+  /**
+   * A person writes in Slack: the message is added to the fake workspace and every event Slack raises for it is
+   * delivered to the app. Returns the message's ts.
+   */
+  async say(input: { user: string; channel: string; text: string; threadTs?: string; files?: unknown[] }): Promise<string> {
+    const { ts, envelopes } = this.slack.userMessage(input);
+    for (const envelope of envelopes) {
+      const res = await this.deliver(envelope);
+      if (res.status !== 200) throw new Error(`the app answered ${res.status} to a Slack event`);
+    }
+    return ts;
+  }
+
+  /** Log records (parsed JSON lines) matching `msg`. */
+  logged(msg: string | RegExp): Record<string, unknown>[] {
+    return this.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((r) => (typeof msg === 'string' ? r.msg === msg : msg.test(String(r.msg))));
+  }
+
+  async close(): Promise<void> {
+    await this.stopApp();
+    await Promise.all([this.slack.close(), this.fin.close()]);
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
