@@ -359,7 +359,7 @@ export class Bridge {
     } catch (error) {
       this.#log.warn({ conversationId, error: errorCode(error) }, 'could not show the timeout notice');
     }
-    this.#streams.get(conversationId)?.close();
+    // The stream stays open: its token expires on its own, and an answer that comes late should still land.
     this.#finish(conv, turn, 'timed_out', 'no_final_reply');
   }
 

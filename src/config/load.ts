@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.ts';
-import { envSchema } from './schema.ts';
+import { crossVariableProblems, envSchema } from './schema.ts';
 
 export interface Config {
   readonly slack: {
@@ -34,14 +34,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''),
   );
   const result = envSchema.safeParse(present);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const variable = String(issue.path[0] ?? 'environment');
-      // zod's own wording for a missing key is generic; ours says what the variable is.
-      return { variable, message: issue.message };
-    });
-    throw new ConfigError(problems);
-  }
+  const problems = [
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? 'environment'), message: issue.message }))),
+    ...crossVariableProblems(present),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const e = result.data;
   return {
     slack: {

@@ -44,15 +44,23 @@ export const envSchema = z
       1000,
     ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.SLACK_APP_TOKEN === undefined && (env.SLACK_SIGNING_SECRET ?? '') === '') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message: 'is required in HTTP mode (Basic Information → Signing Secret), or set SLACK_APP_TOKEN for Socket Mode',
-      });
-    }
   });
+
+/**
+ * Rules that span variables. Checked apart from the schema so they are reported together with every other
+ * problem (a schema refinement only runs once all fields are valid).
+ */
+export function crossVariableProblems(env: Readonly<Record<string, string>>): { variable: string; message: string }[] {
+  if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
+    return [
+      {
+        variable: 'SLACK_SIGNING_SECRET',
+        message:
+          'is required in HTTP mode (Basic Information → Signing Secret), or set SLACK_APP_TOKEN for Socket Mode',
+      },
+    ];
+  }
+  return [];
+}
 
 export type Env = z.infer<typeof envSchema>;

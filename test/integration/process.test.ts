@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FinSimulator } from '../../fakes/fin-simulator.ts';
+import { FakeSlack } from '../../fakes/slack-api.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const MAIN = join(ROOT, 'src', 'main.ts');
+
+/** Runs the app exactly as `npm start` does (tsx src/main.ts), from an empty folder so no .env is picked up. */
+function runApp(env: Record<string, string>, cwd: string): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(TSX, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, output: () => output, exit };
+}
+
+describe('the app as a process', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('stops at once with one message naming every missing or invalid variable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fin-slack-proc-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const run = runApp({ SLACK_BOT_TOKEN: 'not-a-bot-token', PORT: 'eighty' }, dir);
+    expect(await run.exit).toBe(1);
+    const out = run.output();
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_AGENT_CHANNEL', 'FIN_API_TOKEN', 'PORT']) {
+      expect(out).toContain(name);
+    }
+    expect(out).toContain('cannot start');
+    expect(out).not.toContain('not-a-bot-token');
+    expect(out).not.toMatch(/at .*\.ts:\d+/); // a message for an operator, not a stack trace
+  });
+
+  it('serves /healthz with a good configuration and shuts down cleanly on SIGTERM', async () => {
+    const slack = await FakeSlack.start();
+    const fin = await FinSimulator.start();
+    const dir = mkdtempSync(join(tmpdir(), 'fin-slack-proc-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => slack.close(), () => fin.close());
+    const port = await freePort();
+    const run = runApp(
+      {
+        SLACK_BOT_TOKEN: slack.token,
+        SLACK_SIGNING_SECRET: 'process-test-secret',
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_AGENT_CHANNEL: 'CAGENTS',
+        FIN_API_TOKEN: fin.token,
+        FIN_API_URL: fin.url,
+        PORT: String(port),
+        DATABASE_PATH: join(dir, 'nested', 'fin.sqlite'),
+      },
+      dir,
+    );
+    cleanups.push(() => {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    });
+    const health = await waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        return res?.status === 200 ? res.json() : undefined;
+      },
+      { timeoutMs: 15_000, what: `/healthz to answer (output so far: ${run.output()})` },
+    );
+    expect(health).toMatchObject({ status: 'ok' });
+    expect(run.output()).not.toContain(slack.token);
+    expect(run.output()).not.toContain(fin.token);
+
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => res(port));
+    });
+  });
+}

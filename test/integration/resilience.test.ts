@@ -1,0 +1,199 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness, WORKSPACE } from '../helpers/harness.ts';
+
+const { alice, support } = WORKSPACE;
+
+describe('when things go wrong', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  const mention = (harness: Harness, text: string) => `<@${harness.slack.botUserId}> ${text}`;
+
+  it('turns the placeholder into a clear error when Fin refuses the API key (401), without retrying', async () => {
+    h = await Harness.start();
+    h.fin.onTurn(() => ({ status: 401, body: { type: 'error.list', request_id: 'req-401', errors: [{ code: 'unauthorized', message: 'Access Token Invalid' }] } }));
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
+    const reply = await h.slack.waitFor(() => {
+      const m = h?.slack.botReplies(support, root)[0];
+      return m !== undefined && /warning/.test(m.text) && m;
+    });
+    expect(reply.text).toMatch(/connection to Intercom was refused/);
+    expect(h.fin.calls).toHaveLength(1);
+    const record = h.logged(/fin call failed/)[0];
+    expect(record).toMatchObject({ failure: 'unauthorized', status: 401, requestId: 'req-401' });
+    expect(h.logs.join('\n')).not.toContain(h.fin.token);
+  });
+
+  it('retries a 500 a few times, then tells the user Fin had a problem', async () => {
+    h = await Harness.start();
+    h.fin.onTurn(() => ({ status: 500, body: { type: 'error.list', request_id: 'req-500', errors: [{ code: 'server_error', message: 'boom' }] } }));
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
+    const reply = await h.slack.waitFor(() => {
+      const m = h?.slack.botReplies(support, root)[0];
+      return m !== undefined && /warning/.test(m.text) && m;
+    });
+    expect(reply.text).toMatch(/problem on its side/);
+    expect(h.fin.calls).toHaveLength(3);
+    // Retries resend the identical message timestamp, so Fin can deduplicate them.
+    expect(new Set(h.fin.calls.map((c) => c.body.message?.timestamp)).size).toBe(1);
+  });
+
+  it('recovers when Fin answers 500 once and then succeeds', async () => {
+    h = await Harness.start();
+    let calls = 0;
+    h.fin.onTurn((turn) => {
+      calls += 1;
+      if (calls === 1) return { status: 503, body: {} };
+      return turn.answer('<p>Fine now.</p>');
+    });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]?.text === 'Fine now.');
+  });
+
+  it('tells the user when Fin cannot be reached at all', async () => {
+    const closed = await freePort();
+    h = await Harness.start({ env: { FIN_API_URL: `http://127.0.0.1:${closed}` } });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
+    const reply = await h.slack.waitFor(() => {
+      const m = h?.slack.botReplies(support, root)[0];
+      return m !== undefined && /warning/.test(m.text) && m;
+    });
+    expect(reply.text).toMatch(/couldn't reach Fin/);
+    expect(h.logged(/fin call failed/)[0]).toMatchObject({ failure: 'unreachable' });
+  });
+
+  it('lets the next message try again after a failed start, as a new /fin/start', async () => {
+    h = await Harness.start();
+    let calls = 0;
+    h.fin.onTurn((turn) => {
+      calls += 1;
+      if (calls <= 3) return { status: 500, body: {} };
+      return turn.answer('<p>Hello again.</p>');
+    });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'first try') });
+    await h.slack.waitFor(() => /warning/.test(h?.slack.botReplies(support, root)[0]?.text ?? ''));
+    await h.say({ user: alice, channel: support, text: 'second try', threadTs: root });
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root).some((m) => m.text === 'Hello again.'));
+    expect(h.fin.calls.at(-1)?.kind).toBe('start');
+  });
+
+  it('never shows a chunk older than what is shown, nor any chunk after the final reply', async () => {
+    h = await Harness.start();
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'q') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
+    await turn.chunk('s', 0, 'One');
+    await turn.chunk('s', 2, 'One two three');
+    await turn.chunk('s', 1, 'One two');
+    await h.slack.waitFor(() => placeholder.text.startsWith('One two three'));
+    await turn.reply('<p>One two three four.</p>', { streamId: 's', status: 'replying' });
+    await h.slack.waitFor(() => placeholder.text === 'One two three four.');
+    await turn.chunk('s', 3, 'One two three fo');
+    await turn.status('awaiting_user_reply');
+    await h.slack.waitFor(() => h?.slack.callsTo('chat.update').length && h.logged('fin stream ended').length > 0);
+
+    const shown = h.slack.callsTo('chat.update').map((c) => String(c.args.text));
+    expect(shown.some((t) => t.startsWith('One two :writing') || t === 'One two :writing_hand:')).toBe(false);
+    expect(shown.at(-1)).toBe('One two three four.');
+    expect(placeholder.text).toBe('One two three four.');
+  });
+
+  it('keeps at most one edit in flight per message and always shows the newest text', async () => {
+    h = await Harness.start({ env: { STREAM_UPDATE_INTERVAL_MS: '100' } });
+    h.slack.delay('chat.update', 150);
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'q') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
+    const words = Array.from({ length: 30 }, (_, i) => `w${i}`);
+    for (let i = 0; i < words.length; i += 1) await turn.chunk('s', i, words.slice(0, i + 1).join(' '));
+    await h.slack.waitFor(() => placeholder.text.startsWith(words.join(' ')));
+    const edits = h.slack.callsTo('chat.update').filter((c) => c.args.ts === placeholder.ts);
+    // Coalesced: far fewer edits than chunks, never two at once.
+    expect(edits.length).toBeLessThan(words.length);
+    for (let i = 1; i < edits.length; i += 1) {
+      const previous = edits[i - 1];
+      expect(edits[i]?.at).toBeGreaterThanOrEqual(previous?.doneAt ?? Number.POSITIVE_INFINITY);
+    }
+  });
+
+  it('handles each user message once, however often Slack delivers it', async () => {
+    h = await Harness.start();
+    const { ts, envelopes } = h.slack.userMessage({ user: alice, channel: support, text: mention(h, 'only once') });
+    for (const envelope of envelopes) expect((await h.deliver(envelope)).status).toBe(200);
+    for (const envelope of envelopes) expect((await h.deliver(envelope, { retryNum: 1 })).status).toBe(200);
+    expect(envelopes).toHaveLength(2); // app_mention and message for the same ts
+    const turn = await h.fin.nextTurn();
+    await turn.answer('<p>Once.</p>');
+    await h.slack.waitFor(() => h?.slack.botReplies(support, ts)[0]?.text === 'Once.');
+    for (const envelope of envelopes) await h.deliver(envelope, { retryNum: 2 });
+    expect(h.fin.calls).toHaveLength(1);
+    expect(h.slack.botReplies(support, ts)).toHaveLength(1);
+  });
+
+  it('keeps the thread ⇄ conversation mapping across a restart', async () => {
+    h = await Harness.start();
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'before restart') });
+    const first = await h.fin.nextTurn();
+    await first.answer('<p>Hi.</p>');
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]?.text === 'Hi.');
+
+    await h.restart();
+    await h.say({ user: alice, channel: support, text: 'after restart', threadTs: root });
+    const second = await h.fin.nextTurn();
+    expect(second.call.kind).toBe('reply');
+    expect(second.call.body.conversation_id).toBe(first.call.body.conversation_id);
+  });
+
+  it('reads SSE events wrapped in Ably envelopes', async () => {
+    h = await Harness.start({ fin: { sseFormat: 'ably' } });
+    h.fin.onTurn((turn) => turn.answer('<p>Enveloped <b>answer</b>.</p>'));
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'q') });
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]?.text === 'Enveloped *answer*.');
+  });
+
+  it('shows a timeout notice when Fin goes quiet, and lets a late answer replace it', async () => {
+    h = await Harness.start({ env: { FIN_REPLY_TIMEOUT_MS: '1000' } });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'slow one') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
+    await h.slack.waitFor(() => /longer than usual/.test(placeholder.text), 5_000);
+    await turn.reply('<p>Sorry for the wait.</p>', { status: 'replying' });
+    await h.slack.waitFor(() => placeholder.text === 'Sorry for the wait.');
+  });
+
+  it('does not let a rate-limited interim edit hold back the final answer', async () => {
+    h = await Harness.start();
+    // The first edit (an interim one) is refused with a long Retry-After.
+    h.slack.fail('chat.update', { error: 'ratelimited', retryAfterSeconds: 60 });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'q') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
+    await turn.chunk('s', 0, 'Partial');
+    await h.slack.waitFor(() => h?.slack.callsTo('chat.update').some((c) => c.error === 'ratelimited'));
+    await turn.chunk('s', 1, 'Partial text');
+    await turn.reply('<p>Final text.</p>', { streamId: 's' });
+    await h.slack.waitFor(() => placeholder.text === 'Final text.');
+    const interimAfter429 = h.slack
+      .callsTo('chat.update')
+      .filter((c) => String(c.args.text).includes('Partial') && c.error === undefined);
+    expect(interimAfter429).toHaveLength(0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
