@@ -34,6 +34,8 @@ export interface SimHttpAnswer {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** Fin processed the call (the session exists) even though the client gets this answer: a lost response. */
+  readonly accepted?: boolean;
 }
 
 /**
@@ -345,6 +347,7 @@ export class FinSimulator {
     if (handled instanceof Promise) handled.catch(() => undefined);
     const override = handled instanceof Promise ? undefined : (handled ?? undefined);
     if (override !== undefined) {
+      if (override.accepted && kind !== 'reply') this.#started.add(conversationId);
       res.writeHead(override.status, { 'content-type': 'application/json', ...override.headers });
       res.end(override.body === undefined ? '' : JSON.stringify(override.body));
       return;

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { dedupeKeyOf, parseFinEvent } from '../../../src/fin/events.ts';
+
+const replied = {
+  event_name: 'fin_replied',
+  conversation_id: 'c1',
+  user_id: 'u1',
+  message: { id: '98765', author: 'fin', body: '<p>Hi</p>', timestamp_ms: '2025-01-24T09:01:00.456Z' },
+  status: 'replying',
+  stream_id: 's1',
+  created_at_ms: '2025-01-24T10:00:00.123Z',
+};
+
+describe('parseFinEvent', () => {
+  it('reads a bare event', () => {
+    const parsed = parseFinEvent(replied);
+    expect(parsed.ok && parsed.event.event_name).toBe('fin_replied');
+  });
+
+  it('unwraps an Ably envelope whose data is the event as a string or as an object', () => {
+    const asString = parseFinEvent({ id: 'x:1', name: 'fin_replied', channel: 'fin_agent_api:a:c1', data: JSON.stringify(replied) });
+    const asObject = parseFinEvent({ id: 'x:1', data: replied });
+    expect(asString.ok && asString.event.conversation_id).toBe('c1');
+    expect(asObject.ok && asObject.event.conversation_id).toBe('c1');
+  });
+
+  it('accepts numeric ids', () => {
+    const parsed = parseFinEvent({ ...replied, conversation_id: 42, message: { ...replied.message, id: 7 } });
+    expect(parsed.ok && parsed.event.event_name === 'fin_replied' && parsed.event.message.id).toBe('7');
+  });
+
+  it('sets unknown events apart from malformed ones', () => {
+    expect(parseFinEvent({ event_name: 'csat_requested', conversation_id: 'c1' })).toEqual({ ok: false, reason: 'unknown_event', eventName: 'csat_requested' });
+    expect(parseFinEvent({ event_name: 'fin_reply_chunk', conversation_id: 'c1', chunk_index: -1 })).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(parseFinEvent('nope')).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(parseFinEvent({ data: 'not json' })).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+});
+
+describe('dedupeKeyOf', () => {
+  it('keys a reply by message id, whatever channel it came by', () => {
+    const parsed = parseFinEvent(replied);
+    const again = parseFinEvent({ ...replied, created_at_ms: 'later', stream_id: undefined });
+    expect(parsed.ok && again.ok && dedupeKeyOf(parsed.event) === dedupeKeyOf(again.event)).toBe(true);
+  });
+
+  it('does not store chunks', () => {
+    const chunk = parseFinEvent({ event_name: 'fin_reply_chunk', conversation_id: 'c', stream_id: 's', chunk_index: 0, chunk_text: 'a' });
+    expect(chunk.ok && dedupeKeyOf(chunk.event)).toBeUndefined();
+  });
+});

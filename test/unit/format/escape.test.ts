@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { escapeMrkdwn, mrkdwnLink, safeLinkTarget } from '../../../src/format/escape.ts';
+
+describe('escapeMrkdwn', () => {
+  it('escapes every &, < and > (not just the first)', () => {
+    expect(escapeMrkdwn('a & b & c < d > e <f>')).toBe('a &amp; b &amp; c &lt; d &gt; e &lt;f&gt;');
+  });
+
+  it('disarms pings and fake links', () => {
+    const out = escapeMrkdwn('<!channel> <@U123> <https://evil.example|your bank> @here @Everyone');
+    expect(out).not.toMatch(/<[!@#h]/);
+    expect(out).toContain('@\u2060here');
+    expect(out).toContain('@\u2060Everyone');
+  });
+});
+
+describe('safeLinkTarget', () => {
+  it.each([
+    ['https://example.com/a?b=1&c=2', 'https://example.com/a?b=1&amp;c=2'],
+    ['http://example.com/a b', 'http://example.com/a%20b'],
+    ['https://example.com/x>y|z', 'https://example.com/x%3Ey%7Cz'],
+    ['mailto:help@example.com', 'mailto:help@example.com'],
+    ['https://cdn.example/img.png?expires=1&signature=a_b(c)', 'https://cdn.example/img.png?expires=1&amp;signature=a_b(c)'],
+  ])('keeps %s as a link', (href, target) => {
+    expect(safeLinkTarget(href)).toBe(target);
+  });
+
+  it.each(['javascript:alert(1)', 'data:text/html,hi', '/relative/path', '#anchor', 'JavaScript:alert(1)', '', 'https://'])(
+    'refuses %j',
+    (href) => {
+      expect(safeLinkTarget(href)).toBeUndefined();
+    },
+  );
+});
+
+describe('mrkdwnLink', () => {
+  it('omits a label that only repeats the address', () => {
+    expect(mrkdwnLink('https://example.com', 'https://example.com')).toBe('<https://example.com>');
+    expect(mrkdwnLink('mailto:a@b.c', 'a@b.c')).toBe('<mailto:a@b.c>');
+    expect(mrkdwnLink('https://example.com', 'Example\nsite')).toBe('<https://example.com|Example site>');
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { splitMrkdwn } from '../../../src/format/split.ts';
+
+describe('splitMrkdwn', () => {
+  it('leaves short text alone', () => {
+    expect(splitMrkdwn('short', 100)).toEqual(['short']);
+  });
+
+  it('cuts at paragraph boundaries and keeps every character', () => {
+    const paragraphs = Array.from({ length: 10 }, (_, i) => `Paragraph ${i} ${'word '.repeat(15).trim()}`);
+    const parts = splitMrkdwn(paragraphs.join('\n\n'), 250);
+    expect(parts.every((p) => p.length <= 250)).toBe(true);
+    expect(parts.join('\n\n')).toBe(paragraphs.join('\n\n'));
+    expect(parts.every((p) => p.startsWith('Paragraph'))).toBe(true);
+  });
+
+  it('closes and reopens a code fence it has to cut', () => {
+    const code = ['```', ...Array.from({ length: 40 }, (_, i) => `line ${i} of code`), '```'].join('\n');
+    const parts = splitMrkdwn(`Intro\n\n${code}\n\nOutro`, 200);
+    expect(parts.length).toBeGreaterThan(2);
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(200);
+      expect((part.match(/^```$/gm) ?? []).length % 2).toBe(0);
+    }
+    const lines = parts.join('\n').split('\n').filter((l) => l.startsWith('line '));
+    expect(lines).toHaveLength(40);
+  });
+
+  it('never cuts inside a link or an entity', () => {
+    const link = '<https://example.com/a/very/long/path?with=query&amp;more=1|a link label>';
+    const text = `${'x'.repeat(90)} ${link} ${'y'.repeat(50)} &amp; ${'z'.repeat(80)}`;
+    for (const part of splitMrkdwn(text, 100)) {
+      expect((part.match(/</g) ?? []).length).toBe((part.match(/>/g) ?? []).length);
+      expect(part).not.toMatch(/&[a-z]*$/);
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { classifyMessage } from '../../../src/slack/incoming.ts';
+import type { SlackMessageEvent } from '../../../src/slack/schemas.ts';
+
+const ctx = { teamId: 'T1', botUserId: 'UFIN' };
+const base: SlackMessageEvent = { type: 'message', channel: 'C1', channel_type: 'channel', user: 'UA', text: 'hi', ts: '100.000001' };
+
+describe('classifyMessage', () => {
+  it('takes a mention in a channel, rooted at its own ts', () => {
+    const c = classifyMessage({ ...base, type: 'app_mention', channel_type: undefined, text: '<@UFIN> hi' }, ctx);
+    expect(c).toMatchObject({ kind: 'candidate', message: { threadTs: '100.000001', mentionsApp: true, needsBridgedThread: false, channelType: 'channel' } });
+  });
+
+  it('treats a message event that mentions the app like the app_mention for it', () => {
+    const c = classifyMessage({ ...base, text: 'hey <@UFIN>' }, ctx);
+    expect(c).toMatchObject({ kind: 'candidate', message: { mentionsApp: true } });
+  });
+
+  it('takes any DM, and a DM thread reply continues that thread', () => {
+    expect(classifyMessage({ ...base, channel: 'D1', channel_type: 'im' }, ctx)).toMatchObject({ kind: 'candidate', message: { channelType: 'im', needsBridgedThread: false } });
+    expect(classifyMessage({ ...base, channel: 'D1', channel_type: 'im', thread_ts: '99.1' }, ctx)).toMatchObject({ message: { threadTs: '99.1' } });
+  });
+
+  it('takes a plain thread reply only if its thread turns out to be bridged', () => {
+    const c = classifyMessage({ ...base, thread_ts: '99.000001' }, ctx);
+    expect(c).toMatchObject({ kind: 'candidate', message: { threadTs: '99.000001', needsBridgedThread: true } });
+  });
+
+  it.each([
+    ['top-level chatter', { text: 'hello all' }, 'not_addressed'],
+    ['another bot', { bot_id: 'B2' }, 'bot'],
+    ['itself', { user: 'UFIN' }, 'self'],
+    ['an edit', { subtype: 'message_changed', user: undefined }, 'subtype:message_changed'],
+    ['a deletion', { subtype: 'message_deleted' }, 'subtype:message_deleted'],
+    ['a join', { subtype: 'channel_join' }, 'subtype:channel_join'],
+    ['no author', { user: undefined }, 'no_user'],
+  ])('ignores %s', (_name, patch, reason) => {
+    expect(classifyMessage({ ...base, ...patch } as SlackMessageEvent, ctx)).toEqual({ kind: 'ignore', reason });
+  });
+
+  it('keeps people writing with files or broadcasting a reply', () => {
+    expect(classifyMessage({ ...base, subtype: 'file_share', text: '<@UFIN>', files: [{ id: 'F1' }] }, ctx)).toMatchObject({ message: { hasFiles: true } });
+    expect(classifyMessage({ ...base, subtype: 'thread_broadcast', thread_ts: '99.1' }, ctx)).toMatchObject({ kind: 'candidate' });
+  });
+
+  it('tells channel kinds apart when Slack omits channel_type', () => {
+    const types = ['D1', 'G1', 'C1'].map((channel) => {
+      const c = classifyMessage({ ...base, type: 'app_mention', channel, channel_type: undefined, text: '<@UFIN> x' }, ctx);
+      return c.kind === 'candidate' ? c.message.channelType : undefined;
+    });
+    expect(types).toEqual(['im', 'group', 'channel']);
+  });
+});

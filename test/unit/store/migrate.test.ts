@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS, openDatabase } from '../../../src/store/db.ts';
+import { migrate } from '../../../src/store/migrate.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tempPath = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fin-slack-db-'));
+  dirs.push(dir);
+  return join(dir, 'sub', 'fin.sqlite');
+};
+
+describe('the store', () => {
+  it('creates its folder, uses WAL with explicit durability, and migrates to the latest version', () => {
+    const db = openDatabase(tempPath());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    db.close();
+  });
+
+  it('reopens an existing database without migrating again, keeping its data', () => {
+    const path = tempPath();
+    const db = openDatabase(path);
+    db.prepare("INSERT INTO slack_events VALUES ('Ev1', 1)").run();
+    db.close();
+    const again = openDatabase(path);
+    expect(again.prepare('SELECT count(*) AS n FROM slack_events').get()).toEqual({ n: 1 });
+    again.close();
+  });
+
+  it('refuses a database written by a newer release', () => {
+    const path = tempPath();
+    openDatabase(path).close();
+    const raw = new BetterSqlite3(path);
+    raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    raw.close();
+    expect(() => openDatabase(path)).toThrow(/newer release/);
+  });
+
+  it('applies nothing of a migration that fails', () => {
+    const db = new BetterSqlite3(':memory:');
+    const broken = [
+      { version: 1, name: 'ok', up: 'CREATE TABLE a (x INTEGER);' },
+      { version: 2, name: 'broken', up: 'CREATE TABLE b (x INTEGER); NOT SQL;' },
+    ];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([]);
+  });
+});
