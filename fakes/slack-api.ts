@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 /**
  * A local stand-in for the Slack Web API: the methods the app calls, with a workspace behind them (users,
@@ -65,6 +66,8 @@ export interface FakeSlackOptions {
   readonly channels?: readonly FakeChannel[];
   /** Slack's limit on `chat.update` text (it answers `msg_too_long` beyond it). */
   readonly updateLimit?: number;
+  /** App-level token accepted by `apps.connections.open` (Socket Mode). */
+  readonly appToken?: string;
 }
 
 /** An Events API payload as Slack would POST it to the app. */
@@ -90,6 +93,10 @@ export class FakeSlack extends EventEmitter {
   readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
   readonly #delays = new Map<string, number>();
   readonly #updateLimit: number;
+  readonly #appToken: string;
+  readonly #sockets = new Set<WebSocket>();
+  readonly #acks = new Map<string, () => void>();
+  #wss: WebSocketServer | undefined;
   #server: Server;
   #url = '';
   #seq = 0;
@@ -102,6 +109,7 @@ export class FakeSlack extends EventEmitter {
     this.botUserId = options.botUserId ?? 'UFINBOT';
     this.botId = options.botId ?? 'BFINBOT';
     this.#updateLimit = options.updateLimit ?? 4_000;
+    this.#appToken = options.appToken ?? 'xapp-test-app-token';
     this.#users.set(this.botUserId, { id: this.botUserId, name: 'fin', realName: 'Fin', isBot: true });
     for (const u of options.users ?? []) this.#users.set(u.id, u);
     for (const c of options.channels ?? []) this.#channels.set(c.id, c);
@@ -245,7 +253,64 @@ export class FakeSlack extends EventEmitter {
     });
   }
 
+  /**
+   * Socket Mode: `apps.connections.open` hands out a WebSocket URL on this server; the client gets Slack's `hello`,
+   * then events in envelopes that it acknowledges by `envelope_id`.
+   */
+  get appToken(): string {
+    return this.#appToken;
+  }
+
+  /** Resolves once a Socket Mode client has connected and been greeted. */
+  socketConnected(timeoutMs = 5_000): Promise<void> {
+    return this.waitFor(() => this.#sockets.size > 0, timeoutMs).then(() => undefined);
+  }
+
+  /** Sends an Events API payload over Socket Mode; resolves when the app acknowledges it. */
+  sendOverSocket(envelope: EventEnvelope, options: { retryAttempt?: number } = {}): Promise<void> {
+    const socket = [...this.#sockets][0];
+    if (socket === undefined) return Promise.reject(new Error('no Socket Mode client is connected'));
+    const envelopeId = `env-${envelope.event_id}-${options.retryAttempt ?? 0}-${Math.random().toString(36).slice(2)}`;
+    const acked = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the app did not acknowledge the envelope')), 5_000);
+      this.#acks.set(envelopeId, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type: 'events_api',
+        accepts_response_payload: false,
+        retry_attempt: options.retryAttempt ?? 0,
+        retry_reason: options.retryAttempt ? 'timeout' : '',
+        payload: envelope,
+      }),
+    );
+    return acked;
+  }
+
+  #socketServer(): WebSocketServer {
+    if (this.#wss !== undefined) return this.#wss;
+    const wss = new WebSocketServer({ server: this.#server, path: '/link' });
+    wss.on('connection', (socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { envelope_id?: string };
+        if (message.envelope_id !== undefined) this.#acks.get(message.envelope_id)?.();
+      });
+      socket.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'AFINAPP' } }));
+      this.emit('call', { method: 'socket.connected', args: {}, at: Date.now() });
+    });
+    this.#wss = wss;
+    return wss;
+  }
+
   async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.terminate();
+    this.#wss?.close();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -277,6 +342,15 @@ export class FakeSlack extends EventEmitter {
     };
 
     const auth = req.headers.authorization ?? (typeof args.token === 'string' ? `Bearer ${args.token}` : '');
+    if (method === 'apps.connections.open') {
+      if (auth !== `Bearer ${this.#appToken}`) {
+        send(200, { ok: false, error: 'invalid_auth' });
+        return;
+      }
+      this.#socketServer();
+      send(200, { ok: true, url: `${this.#url.replace(/^http/, 'ws')}/link?ticket=${Date.now()}` });
+      return;
+    }
     if (auth !== `Bearer ${this.token}`) {
       send(200, { ok: false, error: 'invalid_auth' });
       return;

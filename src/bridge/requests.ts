@@ -49,8 +49,10 @@ export async function buildTurnRequest(
   };
   if (turn.kind !== 'start') return request;
 
+  const named = conv.channelType === 'channel' || conv.channelType === 'group';
   const [channel, history] = await Promise.all([
-    deps.directory.channel(conv.channelId),
+    // Only channels have names worth sending (and the app has no scope to look up DMs).
+    named ? deps.directory.channel(conv.channelId) : Promise.resolve({ name: undefined }),
     // A thread that existed before the app was asked has context worth sending.
     first.ts !== conv.threadTs
       ? deps.history({ channelId: conv.channelId, threadTs: conv.threadTs, beforeTs: first.ts, askerId: turn.userId })
@@ -62,7 +64,7 @@ export async function buildTurnRequest(
     slack_channel_type: conv.channelType,
     slack_thread_ts: conv.threadTs,
   };
-  if (channel.name !== undefined && conv.channelType !== 'im') attributes.slack_channel_name = channel.name;
+  if (channel.name !== undefined) attributes.slack_channel_name = channel.name;
   request.conversation_metadata = { attributes, ...(history.length > 0 ? { history } : {}) };
   return request;
 }

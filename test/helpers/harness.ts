@@ -38,6 +38,8 @@ export interface HarnessOptions {
   readonly fin?: FinSimulatorOptions;
   /** Deliver the events Slack raises for the app's own posts and edits (as real Slack does). */
   readonly echoAppEvents?: boolean;
+  /** Run the app in Socket Mode: events arrive over the fake's WebSocket instead of HTTP. */
+  readonly socketMode?: boolean;
 }
 
 export class Harness {
@@ -76,6 +78,7 @@ export class Harness {
       DATABASE_PATH: join(dir, 'data', 'fin-slack.sqlite'),
       STREAM_UPDATE_INTERVAL_MS: '100',
       LOG_LEVEL: 'debug',
+      ...(options.socketMode ? { SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: '' } : {}),
       ...options.env,
     };
     const harness = new Harness(slack, fin, env, dir, options.echoAppEvents ?? true);
@@ -100,6 +103,7 @@ export class Harness {
       host: '127.0.0.1',
       finRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 },
     });
+    if (this.socketMode) await this.slack.socketConnected();
   }
 
   async stopApp(): Promise<void> {
@@ -115,9 +119,22 @@ export class Harness {
     await this.startApp();
   }
 
-  /** POSTs a signed Events API payload to the app. */
-  deliver(envelope: unknown, options: DeliveryOptions = {}): Promise<Response> {
+  get socketMode(): boolean {
+    return this.env.SLACK_APP_TOKEN !== undefined && this.env.SLACK_APP_TOKEN !== '';
+  }
+
+  /** Hands an Events API payload to the app as Slack would: a signed POST, or an envelope over Socket Mode. */
+  async deliver(envelope: EventEnvelope, options: DeliveryOptions = {}): Promise<Response> {
+    if (this.socketMode) {
+      await this.slack.sendOverSocket(envelope, options.retryNum !== undefined ? { retryAttempt: options.retryNum } : {});
+      return new Response(null, { status: 200 });
+    }
     return deliverToApp(`${this.url}/slack/events`, SIGNING_SECRET, envelope, options);
+  }
+
+  /** POSTs any payload, signed, to `/slack/events` (for requests that are not events). */
+  post(payload: unknown, options: DeliveryOptions = {}): Promise<Response> {
+    return deliverToApp(`${this.url}/slack/events`, SIGNING_SECRET, payload, options);
   }
 
   /**

@@ -1,4 +1,6 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { intercomIdFor } from '../../fakes/fin-simulator.ts';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
 
 const { alice, bob, support, dm } = WORKSPACE;
@@ -33,6 +35,21 @@ describe('the bridge, turn by turn', () => {
 
     await h.slack.waitFor(() => placeholder.text === 'Go to *Settings* &amp; choose <https://example.com/reset|Reset>.');
     expect(h.slack.botReplies(support, ts)).toHaveLength(1);
+
+    // Logged at debug level, and still no token of any kind: bot token, Fin key, the stream URL's JWT.
+    const logs = h.logs.join('\n');
+    for (const secret of [h.slack.token, h.fin.token, turn.token]) expect(logs).not.toContain(secret);
+  });
+
+  it('remembers Intercom’s own conversation id when Fin returns it', async () => {
+    const ts = await h.say({ user: alice, channel: support, text: mention('hello') });
+    const turn = await h.fin.nextTurn();
+    await turn.answer('<p>Hi.</p>');
+    await h.slack.waitFor(() => h.slack.botReplies(support, ts)[0]?.text === 'Hi.');
+    const db = new BetterSqlite3(h.env.DATABASE_PATH ?? '', { readonly: true });
+    const row = db.prepare('SELECT intercom_conversation_id AS id FROM conversations WHERE id = ?').get(turn.conversationId);
+    db.close();
+    expect(row).toEqual({ id: intercomIdFor(turn.conversationId) });
   });
 
   it('sends Fin who is asking, the question as plain text, and a deterministic timestamp', async () => {

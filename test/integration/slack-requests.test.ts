@@ -13,19 +13,19 @@ describe('requests from Slack', () => {
   });
 
   const mentionEnvelope = (text: string) =>
-    h.slack.userMessage({ user: alice, channel: support, text: `<@${h.slack.botUserId}> ${text}` }).envelopes[0];
+    h.slack.userMessage({ user: alice, channel: support, text: `<@${h.slack.botUserId}> ${text}` }).envelopes[0] ?? {};
 
   it('refuses a request with a bad signature (401) and does nothing with it', async () => {
     const calls = h.fin.calls.length;
-    const res = await h.deliver(mentionEnvelope('forged'), { secret: 'not-the-signing-secret' });
+    const res = await h.post(mentionEnvelope('forged'), { secret: 'not-the-signing-secret' });
     expect(res.status).toBe(401);
     expect(h.fin.calls.length).toBe(calls);
   });
 
   it('refuses a request whose timestamp is stale or in the future (401)', async () => {
     const now = Math.floor(Date.now() / 1000);
-    expect((await h.deliver(mentionEnvelope('old'), { timestamp: now - 10 * 60 })).status).toBe(401);
-    expect((await h.deliver(mentionEnvelope('future'), { timestamp: now + 10 * 60 })).status).toBe(401);
+    expect((await h.post(mentionEnvelope('old'), { timestamp: now - 10 * 60 })).status).toBe(401);
+    expect((await h.post(mentionEnvelope('future'), { timestamp: now + 10 * 60 })).status).toBe(401);
   });
 
   it('refuses a request without the signature headers (401)', async () => {
@@ -38,7 +38,7 @@ describe('requests from Slack', () => {
   });
 
   it('answers Slack’s URL verification challenge', async () => {
-    const res = await h.deliver({ type: 'url_verification', challenge: 'c-123', token: 't' });
+    const res = await h.post({ type: 'url_verification', challenge: 'c-123', token: 't' });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('c-123');
   });

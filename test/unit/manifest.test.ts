@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const root = resolve(import.meta.dirname, '../..');
+const manifest = parse(readFileSync(resolve(root, 'manifest.yml'), 'utf8')) as {
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { event_subscriptions: { bot_events: string[]; request_url?: string } };
+};
+const schema = JSON.parse(
+  readFileSync(resolve(root, 'test/fixtures/slack-manifest-schema/manifest.schema.1.0.0.json'), 'utf8'),
+) as object;
+
+describe('manifest.yml', () => {
+  it('is a valid Slack app manifest', () => {
+    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+    const validate = ajv.compile(schema);
+    const ok = validate(manifest);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('subscribes to every event the app listens for, with the scope each one needs', () => {
+    const events = manifest.settings.event_subscriptions.bot_events;
+    const scopes = manifest.oauth_config.scopes.bot;
+    const needs: Record<string, string> = {
+      app_mention: 'app_mentions:read',
+      'message.channels': 'channels:history',
+      'message.groups': 'groups:history',
+      'message.im': 'im:history',
+      'message.mpim': 'mpim:history',
+    };
+    for (const [event, scope] of Object.entries(needs)) {
+      expect(events).toContain(event);
+      expect(scopes).toContain(scope);
+    }
+  });
+
+  it('grants the scopes of the Web API methods the app calls', () => {
+    const scopes = manifest.oauth_config.scopes.bot;
+    for (const scope of ['chat:write', 'users:read', 'channels:read']) expect(scopes).toContain(scope);
+  });
+
+  it('sends Slack events to the route the app serves', () => {
+    expect(manifest.settings.event_subscriptions.request_url).toMatch(/\/slack\/events$/);
+  });
+});
