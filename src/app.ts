@@ -3,15 +3,14 @@ import { WebClient } from '@slack/web-api';
 import { Bridge } from './bridge/bridge.ts';
 import type { Config } from './config/load.ts';
 import type { RetryPolicy } from './core/backoff.ts';
-import { AppError } from './core/errors.ts';
 import { boltLogger, type Logger } from './core/log.ts';
 import { FinClient } from './fin/client.ts';
 import { subscribe } from './fin/sse.ts';
 import { close, createHttpServer, listen, sendJson } from './server/http.ts';
 import { slackEventsRoute } from './server/slack-events-route.ts';
 import { SlackDirectory } from './slack/directory.ts';
-import { errorCode } from './slack/errors.ts';
 import { threadHistory } from './slack/history.ts';
+import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './slack/listeners.ts';
 import { SlackPoster } from './slack/poster.ts';
 import { openDatabase } from './store/db.ts';
@@ -34,8 +33,6 @@ export interface RunningApp {
 /** Wires the app together and starts serving. The only place that opens sockets and files. */
 export async function startApp(config: Config, options: StartOptions): Promise<RunningApp> {
   const { logger } = options;
-  const db = openDatabase(config.store.path);
-  const store = createStore(db);
   const boltLog = boltLogger(logger);
   const clientOptions = { slackApiUrl: config.slack.apiUrl, timeout: 20_000, logger: boltLog };
 
@@ -49,8 +46,15 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
           logger: boltLog,
         })
       : undefined;
+  const identity = await verifyBotToken({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: boltLog });
+  const db = openDatabase(config.store.path);
+  const store = createStore(db);
   const app = new App({
     token: config.slack.botToken,
+    // Verified above; Bolt would otherwise check again with no bound on its retries.
+    botId: identity.botId,
+    botUserId: identity.botUserId,
+    tokenVerificationEnabled: false,
     ...(receiver !== undefined
       ? { receiver }
       : { socketMode: true, appToken: config.slack.appToken, installerOptions: { port: 0 } }),
@@ -60,18 +64,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     deferInitialization: true,
   });
 
-  let identity: { botUserId: string; botId: string | undefined; teamId: string };
-  try {
-    await app.init();
-    const auth = await app.client.auth.test();
-    if (typeof auth.user_id !== 'string' || typeof auth.team_id !== 'string') throw new Error('auth.test gave no ids');
-    identity = { botUserId: auth.user_id, botId: typeof auth.bot_id === 'string' ? auth.bot_id : undefined, teamId: auth.team_id };
-  } catch (error) {
-    db.close();
-    throw new AppError('slack_auth_failed', `Slack refused SLACK_BOT_TOKEN (${errorCode(error)}); check the bot token`, {
-      cause: error,
-    });
-  }
+  await app.init();
 
   // Interim edits must never wait behind a rate limit: this client fails fast instead of pausing (see SlackPoster).
   const interimClient = new WebClient(config.slack.botToken, {
@@ -97,7 +90,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     history: (thread) =>
       threadHistory(
         { client: app.client, directory, logger },
-        { ...thread, botUserId: identity.botUserId, ...(identity.botId !== undefined ? { botId: identity.botId } : {}) },
+        { ...thread, botUserId: identity.botUserId, botId: identity.botId },
       ),
     subscribe: (url, onData) => subscribe(url, { onData }),
     botUserId: identity.botUserId,

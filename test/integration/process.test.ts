@@ -46,6 +46,50 @@ describe('the app as a process', () => {
     expect(out).not.toMatch(/at .*\.ts:\d+/); // a message for an operator, not a stack trace
   });
 
+  it('stops with a clear message when Slack refuses the bot token', async () => {
+    const slack = await FakeSlack.start();
+    const dir = mkdtempSync(join(tmpdir(), 'fin-slack-proc-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => slack.close());
+    const run = runApp(
+      {
+        SLACK_BOT_TOKEN: 'xoxb-revoked-token',
+        SLACK_SIGNING_SECRET: 'secret',
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_AGENT_CHANNEL: 'CAGENTS',
+        FIN_API_TOKEN: 'fin',
+        PORT: '0',
+        DATABASE_PATH: join(dir, 'fin.sqlite'),
+      },
+      dir,
+    );
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toContain('Slack refused SLACK_BOT_TOKEN (invalid_auth)');
+    expect(run.output()).not.toContain('xoxb-revoked-token');
+  });
+
+  it('stops with a clear message when Slack cannot be reached, instead of retrying for half an hour', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fin-slack-proc-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const closed = await freePort();
+    const run = runApp(
+      {
+        SLACK_BOT_TOKEN: 'xoxb-token',
+        SLACK_SIGNING_SECRET: 'secret',
+        SLACK_API_URL: `http://127.0.0.1:${closed}/api/`,
+        SLACK_AGENT_CHANNEL: 'CAGENTS',
+        FIN_API_TOKEN: 'fin',
+        PORT: '0',
+        DATABASE_PATH: join(dir, 'fin.sqlite'),
+      },
+      dir,
+    );
+    cleanups.push(() => {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    });
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toContain('Slack could not be reached');
+  });
+
   it('serves /healthz with a good configuration and shuts down cleanly on SIGTERM', async () => {
     const slack = await FakeSlack.start();
     const fin = await FinSimulator.start();

@@ -1,0 +1,40 @@
+import { ErrorCode, type Logger as SlackLogger, WebClient } from '@slack/web-api';
+import { AppError } from '../core/errors.ts';
+import { errorCode } from './errors.ts';
+
+export interface BotIdentity {
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly teamId: string;
+}
+
+/**
+ * Checks the bot token once at startup and learns who the app is. Retries briefly: an app that cannot reach Slack
+ * should say so and stop (a supervisor restarts it) rather than sit in the Web API client's half-hour retry policy.
+ */
+export async function verifyBotToken(options: { token: string; apiUrl: string; logger: SlackLogger }): Promise<BotIdentity> {
+  const client = new WebClient(options.token, {
+    slackApiUrl: options.apiUrl,
+    logger: options.logger,
+    timeout: 10_000,
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4_000 },
+  });
+  let auth: Awaited<ReturnType<WebClient['auth']['test']>>;
+  try {
+    auth = await client.auth.test();
+  } catch (error) {
+    const code = errorCode(error);
+    const unreachable = (error as { code?: unknown }).code === ErrorCode.RequestError;
+    throw new AppError(
+      'slack_auth_failed',
+      unreachable
+        ? `Slack could not be reached at ${options.apiUrl} (${code}); check SLACK_API_URL and the network`
+        : `Slack refused SLACK_BOT_TOKEN (${code}); check the bot token and that the app is installed`,
+      { cause: error },
+    );
+  }
+  if (typeof auth.user_id !== 'string' || typeof auth.bot_id !== 'string' || typeof auth.team_id !== 'string') {
+    throw new AppError('slack_auth_failed', 'SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id)');
+  }
+  return { botUserId: auth.user_id, botId: auth.bot_id, teamId: auth.team_id };
+}
