@@ -170,6 +170,15 @@ export class SimTurn {
     return { messageId, streamId };
   }
 
+  /** Breaks the stream off early, as an expired token does (`event: error`, then the end), without revoking it. */
+  breakStream(): void {
+    for (const client of this.#clients) {
+      this.#writeRaw(client.res, 'error', JSON.stringify({ message: 'Token expired', code: 40142, statusCode: 401 }));
+      client.res.end();
+    }
+    this.#clients.clear();
+  }
+
   /** Revokes the stream token and closes open streams, as Fin does when the turn is over. */
   revoke(): void {
     this.#revoked = true;
@@ -258,6 +267,11 @@ export class FinSimulator {
   /** Answers every call with `handler`; without one, calls wait for a test to take them with `nextTurn()`. */
   onTurn(handler: TurnHandler | undefined): void {
     this.#handler = handler;
+  }
+
+  /** Fin already has this conversation (as if an earlier /fin/start got through): a new start is refused. */
+  knowConversation(conversationId: string): void {
+    this.#started.add(conversationId);
   }
 
   setWebhook(webhook: { url: string; secret: string } | undefined): void {

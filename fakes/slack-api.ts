@@ -215,6 +215,22 @@ export class FakeSlack extends EventEmitter {
     return { ts, envelopes };
   }
 
+  /** A message the app posted earlier (before a restart, say), without a call being recorded. */
+  appMessage(input: { channel: string; threadTs?: string; text: string }): FakeMessage {
+    const message: FakeMessage = {
+      channel: input.channel,
+      ts: this.#nextTs(),
+      ...(input.threadTs !== undefined ? { threadTs: input.threadTs } : {}),
+      text: input.text,
+      user: this.botUserId,
+      botId: this.botId,
+      edits: 0,
+      deleted: false,
+    };
+    this.messages.push(message);
+    return message;
+  }
+
   envelope(event: Record<string, unknown>, eventId?: string): EventEnvelope {
     this.#eventSeq += 1;
     return {

@@ -97,8 +97,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger,
     streamIntervalMs: config.streaming.updateIntervalMs,
     replyTimeoutMs: config.fin.replyTimeoutMs,
+    // Fin's webhook receiver is not part of the app yet: a stream that breaks off loses the answer.
+    webhooksEnabled: false,
   });
-  registerMessageListeners(app, { bridge, store, logger, botUserId: identity.botUserId, teamId: identity.teamId });
+  registerMessageListeners(app, { bridge, logger, botUserId: identity.botUserId, teamId: identity.teamId });
 
   const health = () => {
     db.prepare('SELECT 1').get();
@@ -117,11 +119,15 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const port = await listen(server, config.http.port, options.host);
   if (config.slack.mode === 'socket') await app.start();
   bridge.recover();
+  store.pruneProcessed(Date.now());
+  const pruning = setInterval(() => store.pruneProcessed(Date.now()), 60 * 60_000);
+  pruning.unref();
   logger.info({ port, mode: config.slack.mode, botUserId: identity.botUserId }, 'fin-slack is running');
 
   return {
     port,
     async stop() {
+      clearInterval(pruning);
       await close(server);
       if (config.slack.mode === 'socket') await app.stop();
       await bridge.stop();

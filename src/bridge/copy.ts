@@ -8,10 +8,13 @@ export const PLACEHOLDER = ':hourglass_flowing_sand: Fin is thinking…';
 export const EMPTY_MESSAGE_PROMPT =
   "Hi! I'm Fin. Ask me your question in this thread (for example, _How do I reset my password?_) and I'll answer here.";
 
-export const ESCALATED_NOTICE = ':raising_hand: I’ve passed this conversation to our support team. A person will follow up in this thread.';
+export const ESCALATED_NOTICE = ':raising_hand: I’ve passed this conversation to our support team. A person will follow up with you.';
 
 export const TIMED_OUT_NOTICE =
-  ':hourglass: Fin is taking longer than usual to answer. The answer will appear here as soon as it arrives.';
+  ':hourglass: Fin is taking longer than usual. Its answer will appear here when it arrives; if you would rather not wait, send your message again.';
+
+export const STREAM_LOST_TEXT =
+  ':warning: The connection to Fin dropped before its answer arrived. Please send your message again.';
 
 /** Shown under streamed text while Fin is still writing. */
 export const TYPING_SUFFIX = ' :writing_hand:';
@@ -19,10 +22,16 @@ export const TYPING_SUFFIX = ' :writing_hand:';
 /** Interim edits stay well under the ~4,000-character edit limit; the newest text is what matters. */
 const INTERIM_LIMIT = 3_400;
 
+/** Streamed text while Fin is still writing: escaped, the newest part if it is long, and a typing marker. */
 export function streamingText(text: string): string {
+  return `${streamedText(text)}${TYPING_SUFFIX}`;
+}
+
+/** Streamed text as it stays once streaming stopped without a final answer. */
+export function streamedText(text: string): string {
   let raw = text;
   let escaped = escapeMrkdwn(raw);
-  if (escaped.length <= INTERIM_LIMIT) return `${escaped}${TYPING_SUFFIX}`;
+  if (escaped.length <= INTERIM_LIMIT) return escaped;
   // Cut the raw text, not the escaped one, so an entity such as &amp; is never split; start at a word.
   while (escaped.length > INTERIM_LIMIT) {
     raw = raw.slice(Math.max(1, escaped.length - INTERIM_LIMIT));
@@ -30,7 +39,7 @@ export function streamingText(text: string): string {
   }
   const space = raw.search(/\s/);
   if (space !== -1 && space < 200) escaped = escapeMrkdwn(raw.slice(space + 1));
-  return `…${escaped}${TYPING_SUFFIX}`;
+  return `…${escaped}`;
 }
 
 /** What the user reads when Fin could not take their message. Short, specific, and never technical. */
@@ -45,11 +54,8 @@ export function finErrorText(error: FinApiError): string {
     case 'server_error':
       return ':warning: Fin ran into a problem on its side and could not answer. Please try again in a moment.';
     case 'rejected':
-      return `:warning: Fin could not accept this message${
-        error.finMessage ? ` (${escapeMrkdwn(error.finMessage)})` : ''
-      }. Please rephrase it or try again.`;
-    case 'invalid_response':
-      return ':warning: Fin answered in a way this app did not understand. Please try again in a moment.';
+      // Fin's own reason is written for developers; it goes to the log, not to the user.
+      return ':warning: Fin could not accept this message. Please rephrase it or try again; if it keeps happening, let your Slack admin know.';
   }
 }
 

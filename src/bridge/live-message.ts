@@ -9,6 +9,8 @@ export interface LiveMessageOptions {
   readonly now?: () => number;
   /** What the message already shows when streaming starts (a part posted with its first chunk). */
   readonly shown?: { readonly index: number; readonly text: string };
+  /** Told the raw text each time an edit lands, so it can be kept (and shown again after a restart). */
+  readonly onShown?: (text: string) => void;
 }
 
 /**
@@ -87,8 +89,10 @@ export class LiveMessage {
     this.#inFlight = this.#options
       .edit(this.#options.render(snapshot.text))
       .then((result) => {
-        if (result.kind === 'ok') this.#shownIndex = Math.max(this.#shownIndex, snapshot.index);
-        else if (result.kind === 'rate_limited') this.#pausedUntil = this.#now() + result.retryAfterMs;
+        if (result.kind === 'ok') {
+          if (snapshot.index > this.#shownIndex) this.#options.onShown?.(snapshot.text);
+          this.#shownIndex = Math.max(this.#shownIndex, snapshot.index);
+        } else if (result.kind === 'rate_limited') this.#pausedUntil = this.#now() + result.retryAfterMs;
         else if (result.kind === 'gone') this.#gone = true;
       })
       .finally(() => {

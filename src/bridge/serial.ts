@@ -20,8 +20,4 @@ export class KeyedSerial {
   async idle(): Promise<void> {
     while (this.#tails.size > 0) await Promise.all([...this.#tails.values()]);
   }
-
-  get size(): number {
-    return this.#tails.size;
-  }
 }

@@ -5,9 +5,17 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
   /** A server asking us to wait longer than this is not waited for: the caller fails fast instead. */
   readonly maxRetryAfterMs: number;
+  /** No retry starts once this long has passed since the first attempt: a person is waiting. */
+  readonly budgetMs?: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 20_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 10_000,
+  budgetMs: 20_000,
+};
 
 /** Exponential backoff with up to 25 % jitter, so many clients retrying at once spread out. */
 export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {

@@ -37,8 +37,7 @@ export type FinFailure =
   | 'unauthorized' // 401/403: the API key is wrong or lacks access
   | 'rejected' // 400/404/422: Fin refused this request
   | 'rate_limited' // 429 after retries
-  | 'server_error' // 5xx after retries
-  | 'invalid_response'; // a 2xx whose body we cannot use
+  | 'server_error'; // 5xx after retries
 
 export class FinApiError extends AppError {
   readonly failure: FinFailure;

@@ -14,18 +14,16 @@ export interface FinClientOptions {
   readonly responseTimeoutMs?: number;
 }
 
-export interface FinCallResult {
-  readonly response: FinTurnResponse;
-  /**
-   * True when a retried /fin/start was answered "session already exists": an earlier attempt reached Fin but its
-   * response was lost. Fin has the message; its events arrive by webhook rather than by a stream URL.
-   */
-  readonly alreadyStarted: boolean;
-}
-
 /** Statuses worth another attempt: the request may succeed later, and Fin deduplicates on message.timestamp. */
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const SESSION_EXISTS = /session already exists/i;
+
+/**
+ * Fin's answer to /fin/start (or a procedure run) for a conversation it already has: an earlier attempt, or an
+ * earlier process, got through even though its response was lost. The message then belongs in /fin/reply.
+ */
+export function isSessionExists(error: unknown): boolean {
+  return error instanceof FinApiError && error.status === 400 && /session already exists/i.test(error.finMessage ?? '');
+}
 
 /** Calls the Fin Agent API. One instance per process: it owns the connection pool. */
 export class FinClient {
@@ -36,7 +34,8 @@ export class FinClient {
   constructor(options: FinClientOptions) {
     this.#options = options;
     this.#retry = options.retry ?? DEFAULT_RETRY;
-    const responseTimeout = options.responseTimeoutMs ?? 30_000;
+    // /fin/start and /fin/reply answer at once (Fin works afterwards): a slow answer means trouble.
+    const responseTimeout = options.responseTimeoutMs ?? 8_000;
     this.#dispatcher = new Agent({
       connect: { timeout: options.connectTimeoutMs ?? 5_000 },
       headersTimeout: responseTimeout,
@@ -45,11 +44,11 @@ export class FinClient {
     });
   }
 
-  start(body: FinTurnRequest): Promise<FinCallResult> {
+  start(body: FinTurnRequest): Promise<FinTurnResponse> {
     return this.#call('/fin/start', body, this.#options.apiVersion);
   }
 
-  reply(body: FinTurnRequest): Promise<FinCallResult> {
+  reply(body: FinTurnRequest): Promise<FinTurnResponse> {
     const { conversation_metadata: _history, ...reply } = body;
     return this.#call('/fin/reply', reply, this.#options.apiVersion);
   }
@@ -58,18 +57,20 @@ export class FinClient {
     await this.#dispatcher.close();
   }
 
-  async #call(path: string, body: object, version: string): Promise<FinCallResult> {
+  async #call(path: string, body: object, version: string): Promise<FinTurnResponse> {
     const payload = JSON.stringify(body);
+    const started = performance.now();
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.#attempt(path, payload, version, attempt);
-      if (outcome.kind === 'done') return outcome.result;
-      const { error } = outcome;
+      if (outcome.kind === 'done') return outcome.response;
+      if (outcome.kind === 'fail') throw outcome.error;
+      const { error, wait } = outcome;
+      const delay = Math.max(wait ?? 0, backoffDelay(attempt - 1, this.#retry));
       const giveUp =
-        outcome.kind === 'fail' ||
         attempt >= this.#retry.attempts ||
-        (outcome.wait !== undefined && outcome.wait > this.#retry.maxRetryAfterMs);
+        (wait !== undefined && wait > this.#retry.maxRetryAfterMs) ||
+        performance.now() - started + delay > (this.#retry.budgetMs ?? Number.POSITIVE_INFINITY);
       if (giveUp) throw error;
-      const delay = Math.max(outcome.wait ?? 0, backoffDelay(attempt - 1, this.#retry));
       this.#options.logger.warn(
         { path, attempt, status: error.status, failure: error.failure, requestId: error.requestId, retryInMs: delay },
         'fin call failed; retrying',
@@ -78,7 +79,7 @@ export class FinClient {
     }
   }
 
-  async #attempt(path: string, payload: string, version: string, attempt: number): Promise<AttemptOutcome> {
+  async #attempt(path: string, payload: string, version: string, attempt: number): Promise<Outcome> {
     const started = performance.now();
     let statusCode: number;
     let text: string;
@@ -109,27 +110,24 @@ export class FinClient {
     if (statusCode >= 200 && statusCode < 300) {
       const parsed = finTurnResponseSchema.safeParse(parseJson(text));
       if (!parsed.success) {
-        const error = new FinApiError('invalid_response', `Fin answered ${path} with a body we cannot read`, {
-          status: statusCode,
-          requestId: header('x-request-id'),
-        });
-        return { kind: 'fail', error };
+        // Fin took the message (2xx); only its receipt is unreadable. Failing here would make the user resend it.
+        this.#options.logger.warn(
+          { path, status: statusCode, requestId: header('x-request-id'), issues: parsed.error.issues.map((i) => i.path.join('.')) },
+          'Fin accepted the call but its response could not be read',
+        );
+        return { kind: 'done', response: {} };
       }
       this.#options.logger.debug({ path, status: statusCode, ms, attempt }, 'fin call ok');
-      return { kind: 'done', result: { response: parsed.data, alreadyStarted: false } };
+      return { kind: 'done', response: parsed.data };
     }
     const error = httpError(path, statusCode, text, header('x-request-id'));
-    if (attempt > 1 && path === '/fin/start' && statusCode === 400 && SESSION_EXISTS.test(error.finMessage ?? '')) {
-      this.#options.logger.warn({ path, attempt }, 'a retried fin/start found the session already started');
-      return { kind: 'done', result: { response: {}, alreadyStarted: true } };
-    }
     if (!RETRYABLE_STATUS.has(statusCode)) return { kind: 'fail', error };
     return { kind: 'retry', error, wait: serverRequestedDelay(header) };
   }
 }
 
-type AttemptOutcome =
-  | { readonly kind: 'done'; readonly result: FinCallResult }
+type Outcome =
+  | { readonly kind: 'done'; readonly response: FinTurnResponse }
   | { readonly kind: 'retry'; readonly error: FinApiError; readonly wait: number | undefined }
   | { readonly kind: 'fail'; readonly error: FinApiError };
 

@@ -1,4 +1,4 @@
-import { type FinEvent, finEventSchema } from './schemas.ts';
+import { type FinEvent, finEventSchema, type FinReplyChunk } from './schemas.ts';
 
 export type ParsedFinEvent =
   | { readonly ok: true; readonly event: FinEvent }
@@ -44,17 +44,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The key under which an event is recorded once. A reply is identified by `message.id` (the same on SSE and
- * webhooks); a status by what it says and when Fin said it.
+ * The key under which a reply or a status is recorded once. A reply is identified by `message.id` (the same on SSE
+ * and webhooks); a status by what it says and when Fin said it. Chunks are never recorded: they are ephemeral
+ * progress, ordered in memory by `chunk_index`.
  */
-export function dedupeKeyOf(event: FinEvent): string | undefined {
-  switch (event.event_name) {
-    case 'fin_replied':
-      return `reply:${event.message.id}`;
-    case 'fin_status_updated':
-      return `status:${event.conversation_id}:${event.status}:${event.created_at_ms ?? ''}`;
-    case 'fin_reply_chunk':
-      // Chunks are ephemeral progress; they are ordered by chunk_index in memory, never stored.
-      return undefined;
-  }
+export function dedupeKeyOf(event: Exclude<FinEvent, FinReplyChunk>): string {
+  if (event.event_name === 'fin_replied') return `reply:${event.message.id}`;
+  return `status:${event.conversation_id}:${event.status}:${event.created_at_ms ?? ''}`;
 }

@@ -1,7 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Bridge } from '../bridge/bridge.ts';
 import type { Logger } from '../core/log.ts';
-import type { Store } from '../store/index.ts';
 import { classifyMessage } from './incoming.ts';
 import { slackMessageEventSchema } from './schemas.ts';
 
@@ -12,7 +11,7 @@ import { slackMessageEventSchema } from './schemas.ts';
  */
 export function registerMessageListeners(
   app: App,
-  deps: { bridge: Bridge; store: Store; logger: Logger; botUserId: string; teamId: string },
+  deps: { bridge: Bridge; logger: Logger; botUserId: string; teamId: string },
 ): void {
   const log = deps.logger.child({ component: 'slack' });
   const handle = async ({ event, body }: { event: unknown; body: { event_id?: string; team_id?: string } }) => {
@@ -27,11 +26,7 @@ export function registerMessageListeners(
     });
     // Our own edits raise message_changed events at streaming pace: they stop here without touching the store.
     if (classified.kind === 'ignore') return;
-    if (body.event_id !== undefined && !deps.store.slackEvents.claim(body.event_id, Date.now())) {
-      log.debug({ eventId: body.event_id }, 'Slack redelivered an event');
-      return;
-    }
-    const outcome = deps.bridge.handleSlackMessage(classified.message);
+    const outcome = deps.bridge.handleSlackMessage(classified.message, body.event_id);
     log.debug({ eventId: body.event_id, type: parsed.data.type, outcome }, 'slack message handled');
   };
   app.event('app_mention', handle);

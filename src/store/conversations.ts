@@ -46,7 +46,6 @@ export function conversationIdFor(teamId: string, channelId: string, threadTs: s
 export class ConversationStore {
   readonly #byThread: Statement<[string, string, string], Row>;
   readonly #byId: Statement<[string], Row>;
-  readonly #byIntercomId: Statement<[string], Row>;
   readonly #insert: Statement<[string, string, string, string, string, number, number]>;
   readonly #started: Statement<[string | null, number, string]>;
   readonly #status: Statement<[string, number, string]>;
@@ -54,9 +53,6 @@ export class ConversationStore {
   constructor(db: Database) {
     this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
     this.#byId = db.prepare('SELECT * FROM conversations WHERE id = ?');
-    this.#byIntercomId = db.prepare(
-      'SELECT * FROM conversations WHERE intercom_conversation_id = ? ORDER BY created_at DESC LIMIT 1',
-    );
     this.#insert = db.prepare(
       `INSERT INTO conversations (id, team_id, channel_id, thread_ts, channel_type, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -75,11 +71,6 @@ export class ConversationStore {
 
   get(id: string): Conversation | undefined {
     const row = this.#byId.get(id);
-    return row && toConversation(row);
-  }
-
-  findByIntercomId(intercomConversationId: string): Conversation | undefined {
-    const row = this.#byIntercomId.get(intercomConversationId);
     return row && toConversation(row);
   }
 

@@ -4,7 +4,6 @@ export type FinEventSource = 'sse' | 'webhook';
 
 export interface StoredFinEvent {
   readonly dedupeKey: string;
-  readonly source: FinEventSource;
   readonly payload: string;
 }
 
@@ -16,7 +15,7 @@ export interface StoredFinEvent {
 export class FinEventStore {
   readonly #insert: Statement<[string, string, string, string, number]>;
   readonly #done: Statement<[number, string]>;
-  readonly #pending: Statement<[], { dedupe_key: string; source: FinEventSource; payload: string }>;
+  readonly #pending: Statement<[], { dedupe_key: string; payload: string }>;
   readonly #prune: Statement<[number]>;
 
   constructor(db: Database) {
@@ -26,7 +25,7 @@ export class FinEventStore {
     );
     this.#done = db.prepare("UPDATE fin_events SET state = 'done', processed_at = ? WHERE dedupe_key = ?");
     this.#pending = db.prepare(
-      "SELECT dedupe_key, source, payload FROM fin_events WHERE state = 'pending' ORDER BY received_at, rowid",
+      "SELECT dedupe_key, payload FROM fin_events WHERE state = 'pending' ORDER BY received_at, rowid",
     );
     this.#prune = db.prepare("DELETE FROM fin_events WHERE state = 'done' AND received_at < ?");
   }
@@ -41,7 +40,7 @@ export class FinEventStore {
   }
 
   pending(): StoredFinEvent[] {
-    return this.#pending.all().map((r) => ({ dedupeKey: r.dedupe_key, source: r.source, payload: r.payload }));
+    return this.#pending.all().map((r) => ({ dedupeKey: r.dedupe_key, payload: r.payload }));
   }
 
   prune(olderThan: number): number {

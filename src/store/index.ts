@@ -16,17 +16,30 @@ export interface Store {
   readonly slackEvents: SlackEventStore;
   /** Runs `fn` as one transaction: writes that belong together land together or not at all. */
   transaction<T>(fn: () => T): T;
+  /** Forgets processed event ids once no redelivery can still arrive. */
+  pruneProcessed(now: number): void;
 }
 
+/** Slack retries within minutes, and its opt-in Delayed Events for up to 24 hours: keep ids twice that. */
+const SLACK_EVENT_RETENTION_MS = 48 * 60 * 60_000;
+/** Fin webhooks are retried by Intercom for days; processed events are kept long enough to recognise them. */
+const FIN_EVENT_RETENTION_MS = 14 * 24 * 60 * 60_000;
+
 export function createStore(db: Database): Store {
+  const finEvents = new FinEventStore(db);
+  const slackEvents = new SlackEventStore(db);
   return {
     db,
     conversations: new ConversationStore(db),
     turns: new TurnStore(db),
     inbound: new InboundStore(db),
     posted: new PostedStore(db),
-    finEvents: new FinEventStore(db),
-    slackEvents: new SlackEventStore(db),
+    finEvents,
+    slackEvents,
     transaction: (fn) => db.transaction(fn).immediate(),
+    pruneProcessed: (now) => {
+      slackEvents.prune(now - SLACK_EVENT_RETENTION_MS);
+      finEvents.prune(now - FIN_EVENT_RETENTION_MS);
+    },
   };
 }

@@ -16,6 +16,8 @@ export interface PostedMessage {
   readonly kind: PostedKind;
   readonly state: PostedState;
   readonly streamId: string | null;
+  /** The raw text streamed into it so far, so it can be shown again after a restart. */
+  readonly streamedText: string | null;
   readonly finMessageId: string | null;
 }
 
@@ -27,6 +29,7 @@ interface Row {
   kind: PostedKind;
   state: PostedState;
   stream_id: string | null;
+  streamed_text: string | null;
   fin_message_id: string | null;
 }
 
@@ -38,6 +41,7 @@ const toPosted = (r: Row): PostedMessage => ({
   kind: r.kind,
   state: r.state,
   streamId: r.stream_id,
+  streamedText: r.streamed_text,
   finMessageId: r.fin_message_id,
 });
 
@@ -46,11 +50,12 @@ export class PostedStore {
   readonly #insert: Statement<
     [string, string, string, number | null, PostedKind, PostedState, string | null, string | null, number]
   >;
-  readonly #get: Statement<[string, string], Row>;
   readonly #byStream: Statement<[string], Row>;
   readonly #waitingPlaceholder: Statement<[string], Row>;
+  readonly #unfinished: Statement<[number], Row>;
   readonly #bindStream: Statement<[string, string, string]>;
-  readonly #finalize: Statement<[string | null, string, string]>;
+  readonly #streamedText: Statement<[string, string, string]>;
+  readonly #finalize: Statement<[string | null, string | null, string, string]>;
 
   constructor(db: Database) {
     this.#insert = db.prepare(
@@ -58,18 +63,21 @@ export class PostedStore {
          (channel_id, ts, conversation_id, turn_id, kind, state, stream_id, fin_message_id, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#get = db.prepare('SELECT * FROM posted_messages WHERE channel_id = ? AND ts = ?');
     this.#byStream = db.prepare('SELECT * FROM posted_messages WHERE stream_id = ?');
     this.#waitingPlaceholder = db.prepare(
       `SELECT * FROM posted_messages WHERE conversation_id = ? AND kind = 'placeholder' AND state = 'waiting'
        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
     );
+    this.#unfinished = db.prepare(
+      "SELECT * FROM posted_messages WHERE turn_id = ? AND state != 'final' ORDER BY created_at, rowid",
+    );
     this.#bindStream = db.prepare(
       "UPDATE posted_messages SET stream_id = ?, state = 'streaming' WHERE channel_id = ? AND ts = ?",
     );
+    this.#streamedText = db.prepare('UPDATE posted_messages SET streamed_text = ? WHERE channel_id = ? AND ts = ?');
     this.#finalize = db.prepare(
-      `UPDATE posted_messages SET state = 'final', fin_message_id = COALESCE(?, fin_message_id)
-       WHERE channel_id = ? AND ts = ?`,
+      `UPDATE posted_messages SET state = 'final', fin_message_id = COALESCE(?, fin_message_id),
+         stream_id = COALESCE(stream_id, ?) WHERE channel_id = ? AND ts = ?`,
     );
   }
 
@@ -99,11 +107,6 @@ export class PostedStore {
     );
   }
 
-  get(channelId: string, ts: string): PostedMessage | undefined {
-    const row = this.#get.get(channelId, ts);
-    return row && toPosted(row);
-  }
-
   byStream(streamId: string): PostedMessage | undefined {
     const row = this.#byStream.get(streamId);
     return row && toPosted(row);
@@ -115,11 +118,24 @@ export class PostedStore {
     return row && toPosted(row);
   }
 
+  /** The turn's messages that still wait for, or show, Fin's words without a final answer. */
+  unfinishedOfTurn(turnId: number): PostedMessage[] {
+    return this.#unfinished.all(turnId).map(toPosted);
+  }
+
   bindStream(channelId: string, ts: string, streamId: string): void {
     this.#bindStream.run(streamId, channelId, ts);
   }
 
-  finalize(channelId: string, ts: string, finMessageId: string | null): void {
-    this.#finalize.run(finMessageId, channelId, ts);
+  setStreamedText(channelId: string, ts: string, text: string): void {
+    this.#streamedText.run(text, channelId, ts);
+  }
+
+  /**
+   * The message now shows a final text. A final reply also claims its stream, so a chunk of that stream arriving
+   * afterwards (chunks come only by SSE, replies also by webhook) finds it final and is dropped.
+   */
+  finalize(channelId: string, ts: string, final: { finMessageId?: string | null; streamId?: string | null } = {}): void {
+    this.#finalize.run(final.finMessageId ?? null, final.streamId ?? null, channelId, ts);
   }
 }

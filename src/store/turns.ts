@@ -1,8 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
 
 export type TurnKind = 'start' | 'reply';
-/** pending: recorded, Fin not yet known to have it · open: Fin has it and is working · then one end state. */
-export type TurnState = 'pending' | 'open' | 'done' | 'failed' | 'timed_out';
+/**
+ * pending: recorded, Fin not yet known to have it · open: Fin has it and is working · overdue: Fin is past the
+ * reply timeout; the user was told, and Fin is still not interrupted · then one end state: done (Fin said so),
+ * failed (Fin could not take it, or its answer was lost), abandoned (overdue, and the user wrote again).
+ */
+export type TurnState = 'pending' | 'open' | 'overdue' | 'done' | 'failed' | 'abandoned';
+export type EndState = 'done' | 'failed' | 'abandoned';
 
 export interface Turn {
   readonly id: number;
@@ -12,7 +17,7 @@ export interface Turn {
   readonly userId: string;
   /** ISO timestamp sent as `message.timestamp`; resent unchanged on retries so Fin deduplicates them. */
   readonly messageTimestamp: string;
-  /** The exact request body sent to Fin, kept so a resend after a restart is byte-for-byte the same call. */
+  /** The exact request body sent to Fin, kept so a resend after a restart is the same call. */
   readonly requestJson: string | null;
   readonly placeholderTs: string | null;
   readonly createdAt: number;
@@ -42,30 +47,32 @@ const toTurn = (r: Row): Turn => ({
   createdAt: r.created_at,
 });
 
+const ACTIVE = "('pending', 'open', 'overdue')";
+
 export class TurnStore {
   readonly #active: Statement<[string], Row>;
   readonly #byId: Statement<[number], Row>;
   readonly #allActive: Statement<[], Row>;
   readonly #insert: Statement<[string, TurnKind, string, string, number]>;
-  readonly #request: Statement<[string, number]>;
+  readonly #request: Statement<[string, TurnKind, number]>;
   readonly #placeholder: Statement<[string, number]>;
   readonly #open: Statement<[number]>;
-  readonly #end: Statement<[TurnState, string, number, number]>;
+  readonly #overdue: Statement<[number]>;
+  readonly #end: Statement<[EndState, string, number, number]>;
 
   constructor(db: Database) {
-    this.#active = db.prepare("SELECT * FROM turns WHERE conversation_id = ? AND state IN ('pending', 'open')");
+    this.#active = db.prepare(`SELECT * FROM turns WHERE conversation_id = ? AND state IN ${ACTIVE}`);
     this.#byId = db.prepare('SELECT * FROM turns WHERE id = ?');
-    this.#allActive = db.prepare("SELECT * FROM turns WHERE state IN ('pending', 'open') ORDER BY id");
+    this.#allActive = db.prepare(`SELECT * FROM turns WHERE state IN ${ACTIVE} ORDER BY id`);
     this.#insert = db.prepare(
       `INSERT INTO turns (conversation_id, kind, state, user_id, message_timestamp, created_at)
        VALUES (?, ?, 'pending', ?, ?, ?)`,
     );
-    this.#request = db.prepare('UPDATE turns SET request_json = ? WHERE id = ?');
+    this.#request = db.prepare('UPDATE turns SET request_json = ?, kind = ? WHERE id = ?');
     this.#placeholder = db.prepare('UPDATE turns SET placeholder_ts = ? WHERE id = ?');
     this.#open = db.prepare("UPDATE turns SET state = 'open' WHERE id = ? AND state = 'pending'");
-    this.#end = db.prepare(
-      "UPDATE turns SET state = ?, end_reason = ?, ended_at = ? WHERE id = ? AND state IN ('pending', 'open')",
-    );
+    this.#overdue = db.prepare("UPDATE turns SET state = 'overdue' WHERE id = ? AND state = 'open'");
+    this.#end = db.prepare(`UPDATE turns SET state = ?, end_reason = ?, ended_at = ? WHERE id = ? AND state IN ${ACTIVE}`);
   }
 
   /** The conversation's unfinished turn, if any: while it exists Fin must not be interrupted. */
@@ -85,11 +92,14 @@ export class TurnStore {
 
   create(t: { conversationId: string; kind: TurnKind; userId: string; messageTimestamp: string }, now: number): Turn {
     const id = Number(this.#insert.run(t.conversationId, t.kind, t.userId, t.messageTimestamp, now).lastInsertRowid);
-    return this.get(id) as Turn;
+    const turn = this.get(id);
+    if (turn === undefined) throw new Error(`turn ${id} vanished right after insert`);
+    return turn;
   }
 
-  setRequest(id: number, requestJson: string): void {
-    this.#request.run(requestJson, id);
+  /** Records the request about to be sent (and which endpoint it goes to). */
+  setRequest(id: number, requestJson: string, kind: TurnKind): void {
+    this.#request.run(requestJson, kind, id);
   }
 
   setPlaceholder(id: number, ts: string): void {
@@ -100,8 +110,12 @@ export class TurnStore {
     this.#open.run(id);
   }
 
+  markOverdue(id: number): boolean {
+    return this.#overdue.run(id).changes === 1;
+  }
+
   /** Ends the turn once; returns false if it had already ended (a duplicate or late done signal). */
-  end(id: number, state: Exclude<TurnState, 'pending' | 'open'>, reason: string, now: number): boolean {
+  end(id: number, state: EndState, reason: string, now: number): boolean {
     return this.#end.run(state, reason, now, id).changes === 1;
   }
 }

@@ -93,13 +93,48 @@ describe('when things go wrong', () => {
     await turn.reply('<p>One two three four.</p>', { streamId: 's', status: 'replying' });
     await h.slack.waitFor(() => placeholder.text === 'One two three four.');
     await turn.chunk('s', 3, 'One two three fo');
+    // Everything before the done signal is handled before it; the queued message going out proves it was handled.
+    await h.say({ user: alice, channel: support, text: 'next', threadTs: root });
     await turn.status('awaiting_user_reply');
-    await h.slack.waitFor(() => h?.slack.callsTo('chat.update').length && h.logged('fin stream ended').length > 0);
+    await h.fin.nextTurn();
 
     const shown = h.slack.callsTo('chat.update').map((c) => String(c.args.text));
-    expect(shown.some((t) => t.startsWith('One two :writing') || t === 'One two :writing_hand:')).toBe(false);
-    expect(shown.at(-1)).toBe('One two three four.');
+    expect(shown.filter((t) => t.startsWith('One two :writing_hand:'))).toEqual([]);
+    expect(shown.filter((t) => t.startsWith('One two three fo :writing_hand:'))).toEqual([]);
     expect(placeholder.text).toBe('One two three four.');
+  });
+
+  it('drops chunks that arrive after their final reply, even when the reply came first', async () => {
+    h = await Harness.start();
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'q') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    await turn.reply('<p>Final answer.</p>', { streamId: 'early', status: 'replying' });
+    await turn.chunk('early', 0, 'Final ans');
+    await turn.chunk('early', 1, 'Final answer');
+    await h.say({ user: alice, channel: support, text: 'next', threadTs: root });
+    await turn.status('awaiting_user_reply');
+    await h.fin.nextTurn();
+    const texts = h.slack.botReplies(support, root).map((m) => m.text);
+    expect(texts[0]).toBe('Final answer.');
+    expect(texts.filter((t) => t.includes('Final ans') || t.includes(':writing_hand:'))).toEqual(['Final answer.']);
+    expect(h.slack.callsTo('chat.postMessage').some((c) => String(c.args.text).includes('Final ans'))).toBe(false);
+  });
+
+  it('tells the user at once when the stream breaks off before the answer and no webhooks can bring it', async () => {
+    h = await Harness.start();
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'q') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
+    await turn.chunk('s', 0, 'Half an');
+    await h.slack.waitFor(() => placeholder.text.startsWith('Half an'));
+    await h.say({ user: alice, channel: support, text: 'queued', threadTs: root });
+    turn.breakStream();
+    await h.slack.waitFor(() => placeholder.text === 'Half an\n\n:warning: The connection to Fin dropped before its answer arrived. Please send your message again.');
+    expect(h.logged(/stream ended before the answer/)[0]).toMatchObject({ reason: 'error_event' });
+    // The turn is over, so the queued message goes to Fin.
+    expect((await h.fin.nextTurn()).call.body.message?.body).toBe('queued');
   });
 
   it('keeps at most one edit in flight per message and always shows the newest text', async () => {
@@ -156,15 +191,35 @@ describe('when things go wrong', () => {
     await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]?.text === 'Enveloped *answer*.');
   });
 
-  it('shows a timeout notice when Fin goes quiet, and lets a late answer replace it', async () => {
+  it('shows a timeout notice when Fin goes quiet, keeps Fin uninterrupted, and lets the late answer replace the notice', async () => {
     h = await Harness.start({ env: { FIN_REPLY_TIMEOUT_MS: '1000' } });
     const root = await h.say({ user: alice, channel: support, text: mention(h, 'slow one') });
     const turn = await h.fin.nextTurn();
     await turn.connected();
     const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
+    await h.say({ user: alice, channel: support, text: 'queued before the timeout', threadTs: root });
     await h.slack.waitFor(() => /longer than usual/.test(placeholder.text), 5_000);
-    await turn.reply('<p>Sorry for the wait.</p>', { status: 'replying' });
+    // Overdue is not done: nothing more went to Fin.
+    expect(h.fin.calls).toHaveLength(1);
+
+    await turn.reply('<p>Sorry for the wait.</p>', { status: 'awaiting_user_reply' });
     await h.slack.waitFor(() => placeholder.text === 'Sorry for the wait.');
+    const next = await h.fin.nextTurn();
+    expect(next.call.body.message?.body).toBe('queued before the timeout');
+  });
+
+  it('lets the user take over an overdue turn by writing again: their messages go to Fin together', async () => {
+    h = await Harness.start({ env: { FIN_REPLY_TIMEOUT_MS: '1000' } });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'slow one') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
+    await h.say({ user: alice, channel: support, text: 'queued before the timeout', threadTs: root });
+    await h.slack.waitFor(() => /longer than usual/.test(placeholder.text), 5_000);
+    await h.say({ user: alice, channel: support, text: 'hello? anyone?', threadTs: root });
+    const next = await h.fin.nextTurn();
+    expect(next.call.kind).toBe('reply');
+    expect(next.call.body.message?.body).toBe('queued before the timeout\n\nhello? anyone?');
   });
 
   it('does not let a rate-limited interim edit hold back the final answer', async () => {

@@ -25,7 +25,7 @@ export const initial: Migration = {
       id INTEGER PRIMARY KEY,
       conversation_id TEXT NOT NULL REFERENCES conversations (id),
       kind TEXT NOT NULL CHECK (kind IN ('start', 'reply')),
-      state TEXT NOT NULL CHECK (state IN ('pending', 'open', 'done', 'failed', 'timed_out')),
+      state TEXT NOT NULL CHECK (state IN ('pending', 'open', 'overdue', 'done', 'failed', 'abandoned')),
       user_id TEXT NOT NULL,
       message_timestamp TEXT NOT NULL,
       request_json TEXT,
@@ -35,7 +35,7 @@ export const initial: Migration = {
       ended_at INTEGER
     ) STRICT;
     CREATE UNIQUE INDEX turns_one_active_per_conversation ON turns (conversation_id)
-      WHERE state IN ('pending', 'open');
+      WHERE state IN ('pending', 'open', 'overdue');
 
     CREATE TABLE inbound_messages (
       team_id TEXT NOT NULL,
@@ -58,10 +58,12 @@ export const initial: Migration = {
       kind TEXT NOT NULL CHECK (kind IN ('placeholder', 'reply', 'notice')),
       state TEXT NOT NULL CHECK (state IN ('waiting', 'streaming', 'final')),
       stream_id TEXT,
+      streamed_text TEXT,
       fin_message_id TEXT,
       created_at INTEGER NOT NULL,
       PRIMARY KEY (channel_id, ts)
     ) STRICT;
+    CREATE INDEX posted_by_turn ON posted_messages (turn_id) WHERE state != 'final';
     CREATE UNIQUE INDEX posted_by_stream ON posted_messages (stream_id) WHERE stream_id IS NOT NULL;
     CREATE INDEX posted_by_conversation ON posted_messages (conversation_id, created_at);
 

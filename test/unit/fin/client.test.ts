@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FinApiError } from '../../../src/core/errors.ts';
-import { FinClient } from '../../../src/fin/client.ts';
+import { FinClient, isSessionExists } from '../../../src/fin/client.ts';
 import type { FinTurnRequest } from '../../../src/fin/schemas.ts';
 import { FinSimulator } from '../../../fakes/fin-simulator.ts';
 
@@ -32,7 +32,7 @@ describe('FinClient', () => {
 
   it('starts a conversation and returns the stream URL', async () => {
     sim.onTurn(() => undefined);
-    const { response } = await client.start(request('c-start'));
+    const response = await client.start(request('c-start'));
     expect(response.sse_subscription_url).toContain('rewind=2m');
     expect(response.intercom_conversation_id).toMatch(/^\d+$/);
   });
@@ -47,7 +47,7 @@ describe('FinClient', () => {
     sim.onTurn(() => {
       n += 1;
       if (n === 1) return { status: 502, body: {} };
-      if (n === 2) return { status: 429, body: {}, headers: { 'retry-after': '0' } };
+      if (n === 2) return { status: 429, body: {}, headers: { 'retry-after': '1' } };
       return undefined;
     });
     const before = sim.calls.length;
@@ -55,6 +55,8 @@ describe('FinClient', () => {
     const calls = sim.calls.slice(before);
     expect(calls).toHaveLength(3);
     expect(new Set(calls.map((c) => JSON.stringify(c.body))).size).toBe(1);
+    // Fin asked for a second's pause after the 429; the client waited at least that long.
+    expect((calls[2]?.at ?? 0) - (calls[1]?.at ?? 0)).toBeGreaterThanOrEqual(950);
   });
 
   it('does not retry 400/401/403/404, and keeps Fin’s request id and message', async () => {
@@ -76,26 +78,32 @@ describe('FinClient', () => {
     expect(sim.calls.length - before).toBe(1);
   });
 
-  it('treats "session already exists" on a retried start as started (the first attempt got through)', async () => {
-    let n = 0;
-    // The first attempt reaches Fin, but its answer is lost on the way back.
-    sim.onTurn(() => {
-      n += 1;
-      return n === 1 ? { status: 503, body: {}, accepted: true } : undefined;
-    });
-    const result = await client.start(request('c-dup'));
-    expect(result.alreadyStarted).toBe(true);
-    expect(n).toBe(1);
-  });
-
-  it('does not mistake a first-attempt "session already exists" for success', async () => {
+  it('reports "session already exists" as such, so the caller can send the message as a reply', async () => {
     sim.onTurn(() => undefined);
     await client.start(request('c-twice'));
-    await expect(client.start(request('c-twice'))).rejects.toMatchObject({ failure: 'rejected', status: 400 });
+    const error = await client.start(request('c-twice')).catch((e: unknown) => e);
+    expect(isSessionExists(error)).toBe(true);
+    expect(isSessionExists(new FinApiError('rejected', 'other', { status: 400, finMessage: 'conversation_id is required' }))).toBe(false);
   });
 
-  it('rejects a 2xx it cannot read', async () => {
-    sim.onTurn(() => ({ status: 200, body: { sse_subscription_url: 'not a url' } }));
-    await expect(client.reply(request('c-bad'))).rejects.toMatchObject({ failure: 'invalid_response' });
+  it('takes a 2xx it cannot fully read as accepted (Fin has the message) rather than as a failure', async () => {
+    sim.onTurn(() => ({ status: 200, body: ['not', 'an', 'object'] }));
+    await expect(client.reply(request('c-odd'))).resolves.toEqual({});
   });
+
+  it('gives up retrying once its time budget is spent', async () => {
+    const slow = new FinClient({
+      baseUrl: sim.url,
+      token: sim.token,
+      apiVersion: '2.15',
+      logger: pino({ level: 'silent' }),
+      retry: { attempts: 10, baseDelayMs: 200, maxDelayMs: 200, maxRetryAfterMs: 1_000, budgetMs: 500 },
+    });
+    sim.onTurn(() => ({ status: 503, body: {} }));
+    const before = sim.calls.length;
+    await expect(slow.reply(request('c-budget'))).rejects.toMatchObject({ failure: 'server_error' });
+    expect(sim.calls.length - before).toBeLessThanOrEqual(3);
+    await slow.close();
+  });
+
 });

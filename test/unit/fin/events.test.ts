@@ -38,14 +38,20 @@ describe('parseFinEvent', () => {
 });
 
 describe('dedupeKeyOf', () => {
+  const key = (raw: unknown) => {
+    const parsed = parseFinEvent(raw);
+    if (!parsed.ok || parsed.event.event_name === 'fin_reply_chunk') throw new Error('expected a reply or a status');
+    return dedupeKeyOf(parsed.event);
+  };
+
   it('keys a reply by message id, whatever channel it came by', () => {
-    const parsed = parseFinEvent(replied);
-    const again = parseFinEvent({ ...replied, created_at_ms: 'later', stream_id: undefined });
-    expect(parsed.ok && again.ok && dedupeKeyOf(parsed.event) === dedupeKeyOf(again.event)).toBe(true);
+    expect(key(replied)).toBe(key({ ...replied, created_at_ms: 'later', stream_id: undefined }));
+    expect(key(replied)).not.toBe(key({ ...replied, message: { ...replied.message, id: 'other' } }));
   });
 
-  it('does not store chunks', () => {
-    const chunk = parseFinEvent({ event_name: 'fin_reply_chunk', conversation_id: 'c', stream_id: 's', chunk_index: 0, chunk_text: 'a' });
-    expect(chunk.ok && dedupeKeyOf(chunk.event)).toBeUndefined();
+  it('keys a status by conversation, status and time', () => {
+    const status = { event_name: 'fin_status_updated', conversation_id: 'c1', status: 'escalated', created_at_ms: 't1' };
+    expect(key(status)).toBe(key({ ...status, reason: 'Escalation requested by user' }));
+    expect(key(status)).not.toBe(key({ ...status, created_at_ms: 't2' }));
   });
 });

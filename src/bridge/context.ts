@@ -1,0 +1,48 @@
+import type { Logger } from '../core/log.ts';
+import type { FinClient } from '../fin/client.ts';
+import type { SseSubscription } from '../fin/sse.ts';
+import type { SlackDirectory } from '../slack/directory.ts';
+import type { SlackPoster } from '../slack/poster.ts';
+import type { Store } from '../store/index.ts';
+import type { RequestDeps } from './requests.ts';
+import { KeyedSerial } from './serial.ts';
+
+export interface BridgeOptions {
+  readonly store: Store;
+  readonly fin: FinClient;
+  readonly poster: SlackPoster;
+  readonly directory: SlackDirectory;
+  readonly history: RequestDeps['history'];
+  readonly subscribe: (url: string, onData: (data: unknown) => void) => SseSubscription;
+  readonly botUserId: string;
+  readonly logger: Logger;
+  readonly streamIntervalMs: number;
+  readonly replyTimeoutMs: number;
+  /** Fin's webhooks reach the app: a stream that breaks off then loses nothing, the webhook brings the answer. */
+  readonly webhooksEnabled: boolean;
+  readonly now?: () => number;
+}
+
+/** What every part of the bridge shares: its options, the clock, the log, and the per-conversation order. */
+export interface BridgeContext extends BridgeOptions {
+  readonly now: () => number;
+  readonly log: Logger;
+  /** Runs `task` after every task queued before it for the same conversation; failures are logged here. */
+  inOrder(conversationId: string, task: () => Promise<void>): Promise<void>;
+  idle(): Promise<void>;
+}
+
+export function createContext(options: BridgeOptions): BridgeContext {
+  const serial = new KeyedSerial();
+  const log = options.logger.child({ component: 'bridge' });
+  return {
+    ...options,
+    now: options.now ?? Date.now,
+    log,
+    inOrder: (conversationId, task) =>
+      serial.run(conversationId, task).catch((error: unknown) => {
+        log.error({ conversationId, err: error }, 'conversation task failed');
+      }),
+    idle: () => serial.idle(),
+  };
+}

@@ -1,0 +1,188 @@
+import { dedupeKeyOf, parseFinEvent } from '../fin/events.ts';
+import type { FinEvent, FinReplied, FinReplyChunk, FinStatusUpdated } from '../fin/schemas.ts';
+import type { SseSubscription } from '../fin/sse.ts';
+import { htmlToMrkdwn } from '../format/html-to-mrkdwn.ts';
+import { errorCode } from '../slack/errors.ts';
+import type { Conversation } from '../store/conversations.ts';
+import type { FinEventSource } from '../store/fin-events.ts';
+import type { PostedMessage } from '../store/posted.ts';
+import type { BridgeContext } from './context.ts';
+import { ESCALATED_NOTICE } from './copy.ts';
+import type { ThreadView } from './thread-view.ts';
+import type { Turns } from './turns.ts';
+
+export type FinEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'invalid' | 'unknown_conversation';
+
+export interface FinEventAcceptance {
+  readonly outcome: FinEventOutcome;
+  /** Settles when the event has been acted on (at once for events that are not). Never rejects. */
+  readonly processed: Promise<void>;
+}
+
+const DONE = Promise.resolve();
+
+/**
+ * The one pipeline for Fin's events, whichever way they came (SSE now, webhooks too). Final replies and statuses
+ * are recorded once, by a key both channels share, before anything else happens; then every event is applied in
+ * order per conversation. A duplicate, or a late chunk, therefore never shows twice.
+ */
+export class FinEvents {
+  readonly #ctx: BridgeContext;
+  readonly #view: ThreadView;
+  readonly #turns: () => Turns;
+  readonly #streams = new Map<string, SseSubscription>();
+  #stopped = false;
+
+  constructor(ctx: BridgeContext, view: ThreadView, turns: () => Turns) {
+    this.#ctx = ctx;
+    this.#view = view;
+    this.#turns = turns;
+  }
+
+  /**
+   * Takes one event. Replies and statuses are durably recorded before this returns, so a webhook can be
+   * acknowledged as soon as it does; acting on them happens in `processed`.
+   */
+  accept(raw: unknown, source: FinEventSource): FinEventAcceptance {
+    const log = this.#ctx.log;
+    const parsed = parseFinEvent(raw);
+    if (!parsed.ok) {
+      if (parsed.reason === 'unknown_event') {
+        log.info({ source, eventName: parsed.eventName }, 'ignoring an unknown Fin event');
+        return { outcome: 'ignored', processed: DONE };
+      }
+      log.warn({ source, detail: parsed.detail }, 'ignoring a malformed Fin event');
+      return { outcome: 'invalid', processed: DONE };
+    }
+    const event = parsed.event;
+    const conv = this.#ctx.store.conversations.get(event.conversation_id);
+    if (conv === undefined) {
+      log.warn(
+        { source, eventName: event.event_name, conversationId: event.conversation_id },
+        'Fin event for a conversation this app does not know',
+      );
+      return { outcome: 'unknown_conversation', processed: DONE };
+    }
+    if (event.event_name === 'fin_reply_chunk') {
+      return { outcome: 'accepted', processed: this.#ctx.inOrder(conv.id, () => this.#onChunk(conv.id, event)) };
+    }
+    const dedupeKey = dedupeKeyOf(event);
+    if (!this.#ctx.store.finEvents.record({ dedupeKey, conversationId: conv.id, source, payload: JSON.stringify(event) }, this.#ctx.now())) {
+      log.debug({ source, dedupeKey }, 'duplicate Fin event');
+      return { outcome: 'duplicate', processed: DONE };
+    }
+    return { outcome: 'accepted', processed: this.#process(dedupeKey, event) };
+  }
+
+  /** Opens the turn's stream; a newer URL supersedes the previous one (its token belongs to the new turn). */
+  openStream(conversationId: string, turnId: number, url: string): void {
+    if (this.#stopped) return;
+    this.#streams.get(conversationId)?.close();
+    const subscription = this.#ctx.subscribe(url, (data) => {
+      this.accept(data, 'sse');
+    });
+    this.#streams.set(conversationId, subscription);
+    void subscription.done.then((end) => {
+      if (this.#streams.get(conversationId) === subscription) this.#streams.delete(conversationId);
+      this.#ctx.log.debug({ conversationId, turnId, reason: end.reason, detail: end.detail }, 'fin stream ended');
+      return this.#ctx.inOrder(conversationId, () => this.#turns().streamEnded(conversationId, turnId, end));
+    });
+  }
+
+  /** Acts on events recorded before a restart but not acted on. */
+  recover(): void {
+    for (const stored of this.#ctx.store.finEvents.pending()) {
+      const parsed = parseFinEvent(JSON.parse(stored.payload));
+      if (parsed.ok && parsed.event.event_name !== 'fin_reply_chunk') void this.#process(stored.dedupeKey, parsed.event);
+      else this.#ctx.store.finEvents.markDone(stored.dedupeKey, this.#ctx.now());
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const stream of this.#streams.values()) stream.close();
+    this.#streams.clear();
+  }
+
+  /** An event stays pending until it has been acted on; a failure leaves it for the next start. */
+  #process(dedupeKey: string, event: Exclude<FinEvent, FinReplyChunk>): Promise<void> {
+    return this.#ctx.inOrder(event.conversation_id, async () => {
+      if (event.event_name === 'fin_replied') await this.#onReplied(event);
+      else await this.#onStatus(event);
+      this.#ctx.store.finEvents.markDone(dedupeKey, this.#ctx.now());
+    });
+  }
+
+  async #onChunk(conversationId: string, event: FinReplyChunk): Promise<void> {
+    const { store } = this.#ctx;
+    const conv = store.conversations.get(conversationId);
+    const turn = store.turns.active(conversationId);
+    // Progress is shown only while Fin is answering: a chunk after its turn ended is stale.
+    if (conv === undefined || turn === undefined || turn.state === 'pending') return;
+    await this.#view.streamChunk(conv, turn, event);
+  }
+
+  async #onReplied(event: FinReplied): Promise<void> {
+    const { store } = this.#ctx;
+    const conv = store.conversations.get(event.conversation_id);
+    if (conv === undefined) return;
+    let target: PostedMessage | undefined;
+    if (event.stream_id) {
+      await this.#view.endStream(event.stream_id);
+      const bound = store.posted.byStream(event.stream_id);
+      if (bound !== undefined && bound.state !== 'final') target = bound;
+    }
+    const active = store.turns.active(conv.id);
+    // The first part of a turn replaces its placeholder; later parts are new messages. With no turn running, a late
+    // answer replaces the notice of a turn that was given up waiting for it.
+    target ??= active !== undefined ? this.#view.waitingPlaceholder(active.id) : store.posted.waitingPlaceholder(conv.id);
+    const mrkdwn = htmlToMrkdwn(event.message.body);
+    if (mrkdwn === '') {
+      this.#ctx.log.warn({ conversationId: conv.id, messageId: event.message.id }, 'Fin sent a reply with no text');
+    } else {
+      await this.#view.show(conv, target, mrkdwn, {
+        kind: 'reply',
+        turnId: target?.turnId ?? active?.id ?? null,
+        finMessageId: event.message.id,
+        streamId: event.stream_id ?? undefined,
+      });
+      this.#ctx.log.info({ conversationId: conv.id, messageId: event.message.id }, 'fin reply delivered');
+    }
+    // Stable API versions mark every reply `awaiting_user_reply`: each reply is then the end of the turn.
+    if (event.status === 'awaiting_user_reply') await this.#turns().end(conv, 'fin_replied');
+  }
+
+  async #onStatus(event: FinStatusUpdated): Promise<void> {
+    const { store } = this.#ctx;
+    const conv = store.conversations.get(event.conversation_id);
+    if (conv === undefined) return;
+    store.conversations.setStatus(conv.id, event.status, this.#ctx.now());
+    switch (event.status) {
+      case 'awaiting_user_reply':
+      case 'resolved':
+      case 'complete':
+        await this.#turns().end(conv, event.status);
+        return;
+      case 'escalated':
+        await this.#onEscalated(conv, event);
+        return;
+      case 'thinking':
+      case 'replying':
+        return;
+      default:
+        this.#ctx.log.info({ conversationId: conv.id, status: event.status }, 'ignoring an unknown Fin status');
+    }
+  }
+
+  async #onEscalated(conv: Conversation, event: FinStatusUpdated): Promise<void> {
+    this.#ctx.log.info({ conversationId: conv.id, reason: event.reason }, 'Fin escalated the conversation');
+    const active = this.#ctx.store.turns.active(conv.id);
+    const target = active === undefined ? undefined : this.#view.waitingPlaceholder(active.id);
+    try {
+      await this.#view.show(conv, target, ESCALATED_NOTICE, { kind: 'notice', turnId: active?.id ?? null });
+    } catch (error) {
+      this.#ctx.log.error({ conversationId: conv.id, error: errorCode(error) }, 'could not post the escalation notice');
+    }
+    await this.#turns().end(conv, 'escalated');
+  }
+}

@@ -1,0 +1,174 @@
+import type { FinReplyChunk } from '../fin/schemas.ts';
+import { errorCode } from '../slack/errors.ts';
+import type { Conversation } from '../store/conversations.ts';
+import type { PostedMessage } from '../store/posted.ts';
+import type { Turn } from '../store/turns.ts';
+import type { BridgeContext } from './context.ts';
+import { streamedText, streamingText } from './copy.ts';
+import { LiveMessage } from './live-message.ts';
+
+export interface ShowMeta {
+  readonly kind: 'reply' | 'notice';
+  readonly turnId: number | null;
+  readonly finMessageId?: string;
+  readonly streamId?: string | undefined;
+}
+
+/** How a turn's unfinished messages are left when it stops without (or before) its final answer. */
+export type Settlement =
+  /** Fin is done: streamed text stays without the typing marker; a placeholder that got nothing goes away. */
+  | { readonly kind: 'done' }
+  /** A notice is added (overdue, failure); `final` says whether a late answer may still replace the message. */
+  | { readonly kind: 'notice'; readonly text: string; readonly final: boolean };
+
+/**
+ * What a thread shows of Fin: the placeholder and reply parts the app posted, streamed text edited into them, and
+ * final answers and notices. The store is the record of every message; live streams are held in memory.
+ */
+export class ThreadView {
+  readonly #ctx: BridgeContext;
+  readonly #live = new Map<string, LiveMessage>();
+
+  constructor(ctx: BridgeContext) {
+    this.#ctx = ctx;
+  }
+
+  /** The turn's placeholder while it still waits for Fin's first words. */
+  waitingPlaceholder(turnId: number): PostedMessage | undefined {
+    return this.#ctx.store.posted.unfinishedOfTurn(turnId).find((m) => m.kind === 'placeholder' && m.state === 'waiting');
+  }
+
+  /**
+   * Streams a chunk of the active turn. Its stream is bound to the turn's placeholder, or, for a further reply part,
+   * to a message of its own. Chunks of a stream that is finished or belongs to an earlier turn are dropped.
+   */
+  async streamChunk(conv: Conversation, turn: Turn, event: FinReplyChunk): Promise<void> {
+    const { store, poster } = this.#ctx;
+    const existing = this.#live.get(event.stream_id);
+    if (existing !== undefined) {
+      existing.offer(event.chunk_index, event.chunk_text);
+      return;
+    }
+    const bound = store.posted.byStream(event.stream_id);
+    if (bound !== undefined && (bound.state === 'final' || bound.turnId !== turn.id)) return;
+    let target: { channelId: string; ts: string } | undefined = bound;
+    let shown: { index: number; text: string } | undefined;
+    if (target === undefined) {
+      const placeholder = this.waitingPlaceholder(turn.id);
+      if (placeholder !== undefined) {
+        store.posted.bindStream(placeholder.channelId, placeholder.ts, event.stream_id);
+        target = placeholder;
+      } else {
+        try {
+          const ts = await poster.post(conv.channelId, conv.threadTs, streamingText(event.chunk_text));
+          store.transaction(() => {
+            store.posted.add(
+              { channelId: conv.channelId, ts, conversationId: conv.id, turnId: turn.id, kind: 'reply', state: 'streaming', streamId: event.stream_id },
+              this.#ctx.now(),
+            );
+            store.posted.setStreamedText(conv.channelId, ts, event.chunk_text);
+          });
+          target = { channelId: conv.channelId, ts };
+          shown = { index: event.chunk_index, text: event.chunk_text };
+        } catch (error) {
+          this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, 'could not post a streaming reply part');
+          return;
+        }
+      }
+    }
+    const { channelId, ts } = target;
+    const live = new LiveMessage({
+      edit: (text) => poster.interim(channelId, ts, text),
+      render: streamingText,
+      intervalMs: this.#ctx.streamIntervalMs,
+      now: this.#ctx.now,
+      onShown: (text) => store.posted.setStreamedText(channelId, ts, text),
+      ...(shown !== undefined ? { shown } : {}),
+    });
+    this.#live.set(event.stream_id, live);
+    live.offer(event.chunk_index, event.chunk_text);
+  }
+
+  /** Stops a stream's edits and waits for the one in flight: its final reply is about to replace them. */
+  async endStream(streamId: string): Promise<void> {
+    const live = this.#live.get(streamId);
+    if (live === undefined) return;
+    this.#live.delete(streamId);
+    await live.close();
+  }
+
+  /**
+   * Shows a final text (an answer or a notice): it replaces `target`, or is posted as new messages in the thread.
+   * Then records what now shows what, in one transaction.
+   */
+  async show(conv: Conversation, target: PostedMessage | undefined, text: string, meta: ShowMeta): Promise<void> {
+    const { store, poster } = this.#ctx;
+    const tss = await poster.deliver({ channelId: conv.channelId, threadTs: conv.threadTs, ts: target?.ts }, text);
+    store.transaction(() => {
+      // A stream id may be held by one message only; a reply repeating a claimed stream does not claim it again.
+      const streamId = meta.streamId !== undefined && store.posted.byStream(meta.streamId) === undefined ? meta.streamId : undefined;
+      if (target !== undefined) {
+        store.posted.finalize(target.channelId, target.ts, { finMessageId: meta.finMessageId ?? null, streamId: streamId ?? null });
+      }
+      tss
+        .filter((ts) => ts !== target?.ts)
+        .forEach((ts, i) => {
+          const first = i === 0 && target === undefined;
+          store.posted.add(
+            {
+              channelId: conv.channelId,
+              ts,
+              conversationId: conv.id,
+              turnId: meta.turnId,
+              kind: meta.kind,
+              state: 'final',
+              streamId: first ? (streamId ?? null) : null,
+              finMessageId: first ? (meta.finMessageId ?? null) : null,
+            },
+            this.#ctx.now(),
+          );
+        });
+    });
+  }
+
+  /**
+   * Leaves the turn's unfinished messages in a sensible state. Works from the store, so messages streamed before a
+   * restart are settled too, with the text they showed.
+   */
+  async settle(conv: Conversation, turnId: number, how: Settlement): Promise<void> {
+    const { store, poster } = this.#ctx;
+    for (const message of store.posted.unfinishedOfTurn(turnId)) {
+      const live = message.streamId === null ? undefined : this.#live.get(message.streamId);
+      if (live !== undefined && message.streamId !== null) {
+        this.#live.delete(message.streamId);
+        await live.close();
+      }
+      const streamed = live?.latestText ?? message.streamedText ?? undefined;
+      try {
+        if (live?.gone) {
+          store.posted.finalize(message.channelId, message.ts);
+        } else if (how.kind === 'done') {
+          if (message.state === 'waiting') {
+            await poster.remove(message.channelId, message.ts);
+            store.posted.finalize(message.channelId, message.ts);
+          } else if (streamed !== undefined) {
+            // It stays `streaming`: a final reply arriving late (by webhook) still replaces it.
+            await poster.update(message.channelId, message.ts, streamedText(streamed));
+          }
+        } else {
+          const text = streamed === undefined ? how.text : `${streamedText(streamed)}\n\n${how.text}`;
+          await poster.update(message.channelId, message.ts, text);
+          if (how.final) store.posted.finalize(message.channelId, message.ts);
+        }
+      } catch (error) {
+        this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, 'could not settle a message');
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    const lives = [...this.#live.values()];
+    this.#live.clear();
+    await Promise.all(lives.map((live) => live.close()));
+  }
+}

@@ -1,0 +1,307 @@
+import { FinApiError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { isSessionExists } from '../fin/client.ts';
+import type { FinTurnRequest, FinTurnResponse } from '../fin/schemas.ts';
+import type { SseEnd } from '../fin/sse.ts';
+import { CHANNEL_UNAVAILABLE, errorCode } from '../slack/errors.ts';
+import type { IncomingUserMessage } from '../slack/incoming.ts';
+import { slackToPlainText } from '../slack/plain-text.ts';
+import { slackTsToIso } from '../slack/timestamps.ts';
+import type { Conversation } from '../store/conversations.ts';
+import type { InboundMessage } from '../store/inbound.ts';
+import type { Turn } from '../store/turns.ts';
+import type { BridgeContext } from './context.ts';
+import {
+  EMPTY_MESSAGE_PROMPT,
+  finErrorText,
+  PLACEHOLDER,
+  STREAM_LOST_TEXT,
+  TIMED_OUT_NOTICE,
+  UNEXPECTED_ERROR_TEXT,
+} from './copy.ts';
+import { buildTurnRequest } from './requests.ts';
+import type { ThreadView } from './thread-view.ts';
+
+export type SlackMessageOutcome = 'accepted' | 'duplicate' | 'ignored_unbridged' | 'prompted_empty';
+
+/**
+ * Turn-taking. A person's messages land in a durable inbox; one turn at a time they go to Fin (start for a new
+ * thread, reply after), and the next turn waits until Fin says it is done. A turn past the reply timeout becomes
+ * overdue: the user is told, Fin is still not interrupted, and the user's next message takes over.
+ */
+export class Turns {
+  readonly #ctx: BridgeContext;
+  readonly #view: ThreadView;
+  readonly #openStream: (conversationId: string, turnId: number, url: string) => void;
+  readonly #timers = new Map<number, NodeJS.Timeout>();
+  #stopped = false;
+
+  constructor(
+    ctx: BridgeContext,
+    view: ThreadView,
+    openStream: (conversationId: string, turnId: number, url: string) => void,
+  ) {
+    this.#ctx = ctx;
+    this.#view = view;
+    this.#openStream = openStream;
+  }
+
+  /**
+   * Takes a person's message. Synchronous up to the point where it is durably recorded (with the Slack event id
+   * that brought it, in the same transaction), so Slack is acknowledged only for messages that cannot be lost.
+   */
+  accept(m: IncomingUserMessage, eventId: string | undefined): SlackMessageOutcome {
+    const { store } = this.#ctx;
+    const now = this.#ctx.now();
+    if (m.needsBridgedThread && store.conversations.findByThread(m.teamId, m.channelId, m.threadTs) === undefined) {
+      return 'ignored_unbridged';
+    }
+    if (!m.hasFiles && slackToPlainText(m.text, { botUserId: this.#ctx.botUserId }) === '') {
+      // Nothing to ask Fin; one friendly prompt per message, however often Slack delivers it.
+      if (!store.slackEvents.claim(`empty:${m.teamId}:${m.channelId}:${m.ts}`, now)) return 'duplicate';
+      void this.#ctx.poster
+        .post(m.channelId, m.threadTs, EMPTY_MESSAGE_PROMPT)
+        .catch((error) => this.#ctx.log.warn({ channelId: m.channelId, error: errorCode(error) }, 'could not post the prompt'));
+      return 'prompted_empty';
+    }
+    const accepted = store.transaction(() => {
+      if (eventId !== undefined && !store.slackEvents.claim(eventId, now)) return undefined;
+      const conv = store.conversations.ensure(m, now);
+      const fresh = store.inbound.claim(
+        { teamId: m.teamId, channelId: m.channelId, ts: m.ts, conversationId: conv.id, userId: m.userId, text: m.text },
+        now,
+      );
+      if (!fresh) return undefined;
+      const active = store.turns.active(conv.id);
+      // The user was told Fin is slow and wrote again: that turn is given up so this message is not stuck behind it.
+      if (active?.state === 'overdue') store.turns.end(active.id, 'abandoned', 'user_wrote_again', now);
+      return conv;
+    });
+    if (accepted === undefined) return 'duplicate';
+    this.pump(accepted.id);
+    return 'accepted';
+  }
+
+  /** Sends the conversation's queued messages as its next turn, once Fin is free. */
+  pump(conversationId: string): void {
+    void this.#ctx.inOrder(conversationId, () => this.#dispatchNext(conversationId));
+  }
+
+  /** Fin is done with the conversation's turn: its messages are settled and queued messages may go. */
+  async end(conv: Conversation, reason: string): Promise<void> {
+    const turn = this.#ctx.store.turns.active(conv.id);
+    if (turn === undefined || turn.state === 'pending') return;
+    await this.#view.settle(conv, turn.id, { kind: 'done' });
+    this.#finish(conv.id, turn, 'done', reason);
+  }
+
+  /**
+   * A stream ended. Normal once its turn is over; before that, and with no webhooks to bring the rest, the answer is
+   * lost: the user is told at once rather than after the timeout. Runs in conversation order, after the stream's events.
+   */
+  async streamEnded(conversationId: string, turnId: number, end: SseEnd): Promise<void> {
+    const { store } = this.#ctx;
+    const turn = store.turns.active(conversationId);
+    if (end.reason === 'closed' || turn?.id !== turnId) return;
+    const log = this.#ctx.log.child({ conversationId, turnId });
+    if (this.#ctx.webhooksEnabled) {
+      log.info({ reason: end.reason, detail: end.detail }, 'fin stream ended early; webhooks will bring the rest');
+      return;
+    }
+    log.warn({ reason: end.reason, detail: end.detail }, 'fin stream ended before the answer, and no webhooks are configured');
+    const conv = store.conversations.get(conversationId);
+    if (conv === undefined) return;
+    await this.#view.settle(conv, turnId, { kind: 'notice', text: STREAM_LOST_TEXT, final: true });
+    this.#finish(conversationId, turn, 'failed', `stream_${end.reason}`);
+  }
+
+  /**
+   * Picks up where a previous process stopped. Turns whose call to Fin may not have happened are sent again (same
+   * request and timestamp, so Fin deduplicates); open turns wait for webhooks, or, with none, are lost; queued
+   * messages are sent.
+   */
+  recover(): void {
+    const { store } = this.#ctx;
+    for (const turn of store.turns.allActive()) {
+      if (turn.state === 'pending') {
+        void this.#ctx.inOrder(turn.conversationId, () => this.#run(turn.conversationId, turn));
+      } else if (turn.state === 'open') {
+        if (this.#ctx.webhooksEnabled) this.#armTimeout(turn);
+        else void this.#ctx.inOrder(turn.conversationId, () => this.streamEnded(turn.conversationId, turn.id, { reason: 'ended', detail: 'restart' }));
+      }
+    }
+    for (const conversationId of store.inbound.conversationsWithQueue()) this.pump(conversationId);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  async #dispatchNext(conversationId: string): Promise<void> {
+    const { store } = this.#ctx;
+    if (this.#stopped) return;
+    const conv = store.conversations.get(conversationId);
+    if (conv === undefined || store.turns.active(conversationId) !== undefined) return;
+    const queued = store.inbound.queued(conversationId);
+    const first = queued[0];
+    if (first === undefined) return;
+    // One turn speaks for one person: consecutive messages of the same author are joined.
+    const batch: InboundMessage[] = [];
+    for (const m of queued) {
+      if (m.userId !== first.userId) break;
+      batch.push(m);
+    }
+    const last = batch[batch.length - 1] ?? first;
+    const turn = store.transaction(() => {
+      const created = store.turns.create(
+        { conversationId, kind: conv.finStarted ? 'reply' : 'start', userId: first.userId, messageTimestamp: slackTsToIso(last.ts) },
+        this.#ctx.now(),
+      );
+      store.inbound.assign(created.id, batch);
+      return created;
+    });
+    await this.#run(conversationId, turn);
+  }
+
+  /** Placeholder, request, call to Fin, stream. Also resumes a turn recorded before a restart. */
+  async #run(conversationId: string, recorded: Turn): Promise<void> {
+    const { store } = this.#ctx;
+    const conv = store.conversations.get(conversationId);
+    if (conv === undefined || this.#stopped) return;
+    const log = this.#ctx.log.child({ conversationId, turnId: recorded.id });
+    try {
+      if (recorded.placeholderTs === null && !(await this.#postPlaceholder(conv, recorded, log))) return;
+      const turn = store.turns.get(recorded.id) ?? recorded;
+      const request =
+        turn.requestJson !== null
+          ? (JSON.parse(turn.requestJson) as FinTurnRequest)
+          : await buildTurnRequest(this.#ctx, conv, turn, store.inbound.ofTurn(turn.id));
+      if (turn.requestJson === null) store.turns.setRequest(turn.id, JSON.stringify(request), turn.kind);
+      const started = this.#ctx.now();
+      const response = await this.#callFin(conv, turn, request, log);
+      store.transaction(() => {
+        store.turns.markOpen(turn.id);
+        store.conversations.markStarted(conversationId, response.intercom_conversation_id ?? undefined, this.#ctx.now());
+        if (response.status !== undefined) store.conversations.setStatus(conversationId, response.status, this.#ctx.now());
+      });
+      const url = streamUrl(response.sse_subscription_url);
+      log.info({ kind: turn.kind, status: response.status, ms: this.#ctx.now() - started, stream: url !== undefined }, 'fin accepted the turn');
+      if (response.errors !== undefined) log.info({ attributeErrors: response.errors }, 'Fin rejected some attributes');
+      this.#armTimeout(turn);
+      if (url !== undefined) this.#openStream(conversationId, turn.id, url);
+      else await this.streamEnded(conversationId, turn.id, { reason: 'http_error', detail: 'no stream URL in the response' });
+    } catch (error) {
+      await this.#fail(conv, recorded.id, error, log);
+    }
+  }
+
+  /** Returns false when the app cannot write in the channel at all (then Fin is not asked either). */
+  async #postPlaceholder(conv: Conversation, turn: Turn, log: Logger): Promise<boolean> {
+    const { store, poster } = this.#ctx;
+    try {
+      const ts = await poster.post(conv.channelId, conv.threadTs, PLACEHOLDER);
+      store.transaction(() => {
+        store.turns.setPlaceholder(turn.id, ts);
+        store.posted.add(
+          { channelId: conv.channelId, ts, conversationId: conv.id, turnId: turn.id, kind: 'placeholder', state: 'waiting' },
+          this.#ctx.now(),
+        );
+      });
+      return true;
+    } catch (error) {
+      const code = errorCode(error);
+      if (CHANNEL_UNAVAILABLE.has(code)) {
+        log.error({ channelId: conv.channelId, error: code }, 'cannot post in this channel; not asking Fin');
+        this.#finish(conv.id, turn, 'failed', `slack_${code}`);
+        return false;
+      }
+      log.warn({ error: code }, 'could not post the placeholder; asking Fin anyway');
+      return true;
+    }
+  }
+
+  /**
+   * /fin/start for a new thread. If Fin already has the conversation (an earlier attempt or process got through
+   * but its answer was lost), the same message goes as a reply with the same timestamp, which Fin deduplicates.
+   */
+  async #callFin(conv: Conversation, turn: Turn, request: FinTurnRequest, log: Logger): Promise<FinTurnResponse> {
+    const { fin, store } = this.#ctx;
+    if (turn.kind === 'reply') return fin.reply(request);
+    try {
+      return await fin.start(request);
+    } catch (error) {
+      if (!isSessionExists(error)) throw error;
+      log.info('Fin already has this conversation; sending the message as a reply');
+      store.transaction(() => {
+        store.conversations.markStarted(conv.id, undefined, this.#ctx.now());
+        store.turns.setRequest(turn.id, JSON.stringify(request), 'reply');
+      });
+      return fin.reply(request);
+    }
+  }
+
+  async #fail(conv: Conversation, turnId: number, error: unknown, log: Logger): Promise<void> {
+    const turn = this.#ctx.store.turns.get(turnId);
+    if (turn === undefined) return;
+    if (error instanceof FinApiError) {
+      log.error(
+        { failure: error.failure, status: error.status, requestId: error.requestId, finCode: error.finCode, finMessage: error.finMessage },
+        `fin call failed: ${error.message}`,
+      );
+    } else {
+      log.error({ err: error }, 'turn failed unexpectedly');
+    }
+    const text = error instanceof FinApiError ? finErrorText(error) : UNEXPECTED_ERROR_TEXT;
+    try {
+      if (this.#view.waitingPlaceholder(turnId) !== undefined) {
+        await this.#view.settle(conv, turnId, { kind: 'notice', text, final: true });
+      } else {
+        await this.#view.show(conv, undefined, text, { kind: 'notice', turnId });
+      }
+    } catch (postError) {
+      log.error({ error: errorCode(postError) }, 'could not tell the user about the failure');
+    }
+    this.#finish(conv.id, turn, 'failed', error instanceof FinApiError ? error.code : 'unexpected');
+  }
+
+  #finish(conversationId: string, turn: Turn, state: 'done' | 'failed', reason: string): void {
+    this.#ctx.store.turns.end(turn.id, state, reason, this.#ctx.now());
+    const timer = this.#timers.get(turn.id);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#timers.delete(turn.id);
+    this.pump(conversationId);
+  }
+
+  #armTimeout(turn: Turn): void {
+    if (this.#stopped || this.#timers.has(turn.id)) return;
+    const delay = Math.max(0, turn.createdAt + this.#ctx.replyTimeoutMs - this.#ctx.now());
+    const timer = setTimeout(() => {
+      this.#timers.delete(turn.id);
+      void this.#ctx.inOrder(turn.conversationId, () => this.#onTimeout(turn.conversationId, turn.id));
+    }, delay);
+    this.#timers.set(turn.id, timer);
+  }
+
+  /** Fin went quiet: the user is told, and the turn stays Fin's (a late answer still lands in its messages). */
+  async #onTimeout(conversationId: string, turnId: number): Promise<void> {
+    const { store } = this.#ctx;
+    const conv = store.conversations.get(conversationId);
+    const turn = store.turns.active(conversationId);
+    if (conv === undefined || turn?.id !== turnId || !store.turns.markOverdue(turnId)) return;
+    this.#ctx.log.warn({ conversationId, turnId }, 'no final reply from Fin in time; the turn is overdue');
+    await this.#view.settle(conv, turnId, { kind: 'notice', text: TIMED_OUT_NOTICE, final: false });
+  }
+}
+
+/** The stream URL exactly as Fin returned it, if it is one the app may open. */
+function streamUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
