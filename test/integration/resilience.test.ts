@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
+import { freePort } from '../helpers/net.ts';
 
 const { alice, support } = WORKSPACE;
 
@@ -191,33 +191,34 @@ describe('when things go wrong', () => {
     await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]?.text === 'Enveloped *answer*.');
   });
 
-  it('shows a timeout notice when Fin goes quiet, keeps Fin uninterrupted, and lets the late answer replace the notice', async () => {
-    h = await Harness.start({ env: { FIN_REPLY_TIMEOUT_MS: '1000' } });
-    const root = await h.say({ user: alice, channel: support, text: mention(h, 'slow one') });
-    const turn = await h.fin.nextTurn();
+  /** A turn Fin never finishes, a message queued behind it, and the timeout passing. */
+  async function overdueTurn() {
+    const harness = await Harness.start({ env: { FIN_REPLY_TIMEOUT_MS: '1000' } });
+    h = harness;
+    const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'slow one') });
+    const turn = await harness.fin.nextTurn();
     await turn.connected();
-    const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
-    await h.say({ user: alice, channel: support, text: 'queued before the timeout', threadTs: root });
-    await h.slack.waitFor(() => /longer than usual/.test(placeholder.text), 5_000);
+    const placeholder = await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[0]);
+    await harness.say({ user: alice, channel: support, text: 'queued before the timeout', threadTs: root });
+    await harness.slack.waitFor(() => /longer than usual/.test(placeholder.text), 5_000);
+    return { harness, root, turn, placeholder };
+  }
+
+  it('shows a timeout notice when Fin goes quiet, keeps Fin uninterrupted, and lets the late answer replace the notice', async () => {
+    const { harness, turn, placeholder } = await overdueTurn();
     // Overdue is not done: nothing more went to Fin.
-    expect(h.fin.calls).toHaveLength(1);
+    expect(harness.fin.calls).toHaveLength(1);
 
     await turn.reply('<p>Sorry for the wait.</p>', { status: 'awaiting_user_reply' });
-    await h.slack.waitFor(() => placeholder.text === 'Sorry for the wait.');
-    const next = await h.fin.nextTurn();
+    await harness.slack.waitFor(() => placeholder.text === 'Sorry for the wait.');
+    const next = await harness.fin.nextTurn();
     expect(next.call.body.message?.body).toBe('queued before the timeout');
   });
 
   it('lets the user take over an overdue turn by writing again: their messages go to Fin together', async () => {
-    h = await Harness.start({ env: { FIN_REPLY_TIMEOUT_MS: '1000' } });
-    const root = await h.say({ user: alice, channel: support, text: mention(h, 'slow one') });
-    const turn = await h.fin.nextTurn();
-    await turn.connected();
-    const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
-    await h.say({ user: alice, channel: support, text: 'queued before the timeout', threadTs: root });
-    await h.slack.waitFor(() => /longer than usual/.test(placeholder.text), 5_000);
-    await h.say({ user: alice, channel: support, text: 'hello? anyone?', threadTs: root });
-    const next = await h.fin.nextTurn();
+    const { harness, root } = await overdueTurn();
+    await harness.say({ user: alice, channel: support, text: 'hello? anyone?', threadTs: root });
+    const next = await harness.fin.nextTurn();
     expect(next.call.kind).toBe('reply');
     expect(next.call.body.message?.body).toBe('queued before the timeout\n\nhello? anyone?');
   });
@@ -241,14 +242,3 @@ describe('when things go wrong', () => {
     expect(interimAfter429).toHaveLength(0);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
