@@ -1,5 +1,5 @@
 import type { FinApiError } from '../core/errors.ts';
-import { escapeMrkdwn } from '../format/escape.ts';
+import { escapeText } from '../format/escape.ts';
 
 /** Every line the app itself says to users, in one place so the voice stays consistent. */
 
@@ -30,15 +30,15 @@ export function streamingText(text: string): string {
 /** Streamed text as it stays once streaming stopped without a final answer. */
 export function streamedText(text: string): string {
   let raw = text;
-  let escaped = escapeMrkdwn(raw);
+  let escaped = escapeText(raw);
   if (escaped.length <= INTERIM_LIMIT) return escaped;
   // Cut the raw text, not the escaped one, so an entity such as &amp; is never split; start at a word.
   while (escaped.length > INTERIM_LIMIT) {
     raw = raw.slice(Math.max(1, escaped.length - INTERIM_LIMIT));
-    escaped = escapeMrkdwn(raw);
+    escaped = escapeText(raw);
   }
   const space = raw.search(/\s/);
-  if (space !== -1 && space < 200) escaped = escapeMrkdwn(raw.slice(space + 1));
+  if (space !== -1 && space < 200) escaped = escapeText(raw.slice(space + 1));
   return `…${escaped}`;
 }
 

@@ -1,9 +1,23 @@
+import { disarmLiteralMarkers } from './emphasis.ts';
+
 /**
  * Slack mrkdwn treats exactly three characters as control characters; everything else is shown as typed. Escaping
  * them in untrusted text also disarms every ping and fake link (`<!channel>`, `<@U…>`, `<https://evil|bank>`).
+ * This is the escape for code, where formatting characters are literal anyway.
  */
 export function escapeMrkdwn(text: string): string {
-  return neutralizeBroadcasts(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  return neutralizeBroadcasts(
+    text.replace(CONTROL_CHARACTERS, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+  );
+}
+
+/** Control characters have no place in a message (entities such as `&#1;` decode to them); tabs and newlines do. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+
+/** Untrusted prose: escaped, and its literal `*`, `_`, `~` and backticks kept from turning into formatting. */
+export function escapeText(text: string): string {
+  return disarmLiteralMarkers(escapeMrkdwn(text));
 }
 
 /**
@@ -42,6 +56,6 @@ export function safeLinkTarget(href: string | undefined): string | undefined {
 export function mrkdwnLink(target: string, label: string): string {
   const flat = label.replace(/\s+/g, ' ').trim();
   const bare = target.replace(/^mailto:/, '');
-  if (flat === '' || flat === target || flat === bare || flat === escapeMrkdwn(bare)) return `<${target}>`;
+  if (flat === '' || flat === target || flat === bare || flat === escapeText(bare)) return `<${target}>`;
   return `<${target}|${flat}>`;
 }

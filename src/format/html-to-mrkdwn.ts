@@ -1,19 +1,22 @@
 import { type ChildNode, type Element, isTag, isText } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import { escapeMrkdwn, mrkdwnLink, safeLinkTarget } from './escape.ts';
+import { MARK_PLACEHOLDERS, type Mark, resolveMarks, wrapMark } from './emphasis.ts';
+import { escapeMrkdwn, escapeText, mrkdwnLink, safeLinkTarget } from './escape.ts';
+import { tableRows } from './tables.ts';
 
 /**
- * Converts the HTML of a Fin reply into Slack mrkdwn. Entities are decoded by the parser and only `& < >` are
- * escaped again, once, in every text position, so nothing Fin writes can ping people or forge a link: the only
- * `<…>` tokens in the output are the links this converter builds from vetted URLs.
+ * Converts the HTML of a Fin reply into Slack mrkdwn, the way a careful person would have written it in Slack.
+ * Entities are decoded by the parser and only `& < >` are escaped again, once, in every text position; the only
+ * `<…>` tokens in the output are links built from vetted http(s)/mailto URLs, so nothing Fin writes can ping people
+ * or forge a link. Unknown elements keep their text; script and style keep nothing. It never throws on bad HTML.
  */
 export function htmlToMrkdwn(html: string): string {
-  const doc = parseDocument(html.replace(/\u0000/g, ''), { decodeEntities: true });
-  const blocks = renderBlocks(doc.children, ROOT);
-  return tidy(blocks.join('\n\n'));
+  const clean = html.replace(CONTROL_CHARACTERS, '').replace(MARK_PLACEHOLDERS, '');
+  const doc = parseDocument(clean, { decodeEntities: true });
+  return resolveMarks(tidy(renderBlocks(doc.children, ROOT).join('\n\n')));
 }
 
-/** Inline formatting already in force: Slack breaks on nested identical markers, so inner ones are dropped. */
+/** Formatting in force around a node: Slack breaks on nested identical markers, so inner ones are dropped. */
 interface Ctx {
   readonly bold: boolean;
   readonly italic: boolean;
@@ -25,23 +28,38 @@ interface Ctx {
 
 const ROOT: Ctx = { bold: false, italic: false, strike: false, code: false, link: false, listDepth: 0 };
 
-/** A line break inside inline content; kept apart from source newlines, which are just whitespace in HTML. */
+/** A line break inside inline content, kept apart from source newlines (which are only whitespace in HTML). */
 const BR = '\u0000';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000E-\u001F\u007F]/g;
 
-const DROPPED = new Set(['script', 'style', 'template', 'noscript', 'head', 'title', 'meta', 'link', 'object']);
-const BLOCKS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'caption', 'center', 'dd', 'details', 'div', 'dl', 'dt', 'fieldset',
-  'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav',
-  'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul', 'body', 'html',
+const DROPPED = new Set([
+  'script', 'style', 'template', 'noscript', 'head', 'title', 'meta', 'link', 'base', 'object', 'svg', 'math',
+  'canvas', 'input', 'select', 'textarea', 'option', 'datalist', 'param', 'track',
 ]);
+const BLOCKS = new Set([
+  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog', 'div', 'dl',
+  'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup',
+  'hr', 'html', 'li', 'main', 'menu', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot',
+  'th', 'thead', 'tr', 'ul',
+]);
+const CODE_LIKE = new Set(['code', 'kbd', 'samp', 'tt']);
+const MEDIA = new Set(['iframe', 'video', 'audio', 'embed']);
 const BULLETS = ['•', '◦', '▪'];
+const INDENT = '    ';
 const RULE = '──────────';
 
 function isBlock(node: ChildNode): node is Element {
   return isTag(node) && BLOCKS.has(node.name);
 }
 
-/** Renders a sequence of nodes as paragraphs: runs of inline nodes become one paragraph each. */
+function isList(el: Element): boolean {
+  return el.name === 'ul' || el.name === 'ol' || el.name === 'menu';
+}
+
+// ── blocks ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Renders nodes as blocks (paragraphs, lists, fences…): each run of inline nodes becomes one paragraph. */
 function renderBlocks(nodes: readonly ChildNode[], ctx: Ctx): string[] {
   const out: string[] = [];
   let run: ChildNode[] = [];
@@ -55,7 +73,7 @@ function renderBlocks(nodes: readonly ChildNode[], ctx: Ctx): string[] {
     if (isTag(node) && DROPPED.has(node.name)) continue;
     if (isBlock(node)) {
       flush();
-      out.push(...renderBlock(node, ctx).filter((b) => b.trim() !== ''));
+      for (const block of renderBlock(node, ctx)) if (block.trim() !== '') out.push(block);
     } else {
       run.push(node);
     }
@@ -71,44 +89,208 @@ function renderBlock(el: Element, ctx: Ctx): string[] {
     case 'h3':
     case 'h4':
     case 'h5':
-    case 'h6': {
-      const text = collapse(renderInline(el.children, { ...ctx, bold: true }));
-      return text === '' ? [] : [ctx.bold ? text : emphasize(text, '*')];
-    }
+    case 'h6':
+    case 'dt':
+    case 'summary':
+      return lineOf(el, ctx, true);
+    case 'caption':
+    case 'figcaption':
+      return lineOf(el, ctx, false);
     case 'ul':
     case 'ol':
+    case 'menu':
       return [renderList(el, ctx)];
     case 'li':
       // An item outside any list still reads as one.
-      return [renderItem(el, ctx, '    '.repeat(ctx.listDepth), BULLETS[0] ?? '•')];
+      return [renderItem(el, ctx, INDENT.repeat(ctx.listDepth), bulletFor(ctx.listDepth))];
+    case 'dl':
+      return renderDefinitions(el, ctx);
+    case 'dd':
+      return renderBlocks(el.children, ctx).map((b) => indentLines(b, INDENT));
     case 'pre':
       return [fence(textOf(el))];
-    case 'blockquote': {
-      const inner = renderBlocks(el.children, ctx).join('\n\n');
-      return inner === '' ? [] : [quote(inner)];
-    }
+    case 'blockquote':
+      return quoted(el, ctx);
     case 'table':
       return [renderTable(el, ctx)];
     case 'hr':
       return [RULE];
-    case 'dt': {
-      const text = collapse(renderInline(el.children, { ...ctx, bold: true }));
-      return text === '' ? [] : [ctx.bold ? text : emphasize(text, '*')];
-    }
+    case 'div':
+      // Intercom's callout blocks (`intercom-interblocks-callout`…) stand out as a quote, as they do in the article.
+      return /\bcallout\b|interblocks-callout/.test(el.attribs.class ?? '') ? quoted(el, ctx) : renderBlocks(el.children, ctx);
     default:
       return renderBlocks(el.children, ctx);
   }
 }
 
+/** A heading-like line: bold (unless bold already) and on its own. */
+function lineOf(el: Element, ctx: Ctx, bold: boolean): string[] {
+  const inner = renderInline(el.children, bold ? { ...ctx, bold: true } : ctx);
+  const text = collapse(bold && !ctx.bold ? wrapMark(inner, 'bold', BR) : inner);
+  return text === '' ? [] : [text];
+}
+
+function quoted(el: Element, ctx: Ctx): string[] {
+  const inner = renderBlocks(el.children, ctx).join('\n\n');
+  if (inner === '') return [];
+  // Slack has one level of quoting (a quote inside a quote is just more quoted lines), and a bare `>` line may
+  // show as a literal `>`: paragraphs inside a quote follow each other on quoted lines. Code stays a fence of its
+  // own, unquoted, since a fence only works at the start of a line.
+  let inFence = false;
+  const lines: string[] = [];
+  for (const line of inner.split('\n')) {
+    if (line === '```') inFence = !inFence;
+    if (inFence || line === '```') lines.push(line);
+    else if (line.trim() !== '') lines.push(`> ${line.replace(/^> ?/, '')}`);
+  }
+  return [lines.join('\n')];
+}
+
+/** Each term with its definitions indented under it; entries are separated by a blank line. */
+function renderDefinitions(dl: Element, ctx: Ctx): string[] {
+  const entries: string[][] = [];
+  for (const child of dl.children) {
+    if (!isTag(child)) continue;
+    const lines = child.name === 'dd' ? renderBlock(child, ctx) : renderBlocks([child], ctx);
+    if (lines.length === 0) continue;
+    if (child.name === 'dt' || entries.length === 0) entries.push([]);
+    entries[entries.length - 1]?.push(...lines);
+  }
+  return entries.map((entry) => entry.join('\n'));
+}
+
+// ── lists ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+function renderList(list: Element, ctx: Ctx): string {
+  const depth = ctx.listDepth;
+  const pad = INDENT.repeat(depth);
+  const ordered = list.name === 'ol';
+  const style = list.attribs.type ?? '1';
+  let n = integerAttr(list.attribs.start) ?? 1;
+  const lines: string[] = [];
+  for (const child of list.children) {
+    if (isTag(child) && isList(child)) {
+      // A list directly inside a list (invalid, but common) is nested under the previous item.
+      lines.push(renderList(child, { ...ctx, listDepth: depth + 1 }));
+      continue;
+    }
+    if (!isTag(child) || child.name !== 'li') {
+      // Stray content directly inside a list is shown rather than lost.
+      const stray = isTag(child) && DROPPED.has(child.name) ? '' : collapse(renderInline([child], ctx));
+      if (stray !== '') lines.push(`${pad}${stray}`);
+      continue;
+    }
+    n = integerAttr(child.attribs.value) ?? n;
+    const marker = ordered ? `${ordinal(n, style)}.` : bulletFor(depth);
+    n += 1;
+    lines.push(renderItem(child, ctx, pad, marker));
+  }
+  return lines.join('\n');
+}
+
+/** An item's paragraphs, code and nested lists stay with the item: later lines are indented under it. */
+function renderItem(item: Element, ctx: Ctx, pad: string, marker: string): string {
+  const inner: Ctx = { ...ctx, listDepth: ctx.listDepth + 1 };
+  // Nested lists come already indented; everything else is hung under the marker.
+  const parts: { text: string; nested: boolean }[] = [];
+  let run: ChildNode[] = [];
+  const flush = () => {
+    const text = collapse(renderInline(run, inner));
+    if (text !== '') parts.push({ text, nested: false });
+    run = [];
+  };
+  for (const node of item.children) {
+    if (isTag(node) && DROPPED.has(node.name)) continue;
+    if (isTag(node) && isList(node)) {
+      flush();
+      parts.push({ text: renderList(node, inner), nested: true });
+    } else if (isBlock(node)) {
+      flush();
+      for (const block of renderBlock(node, inner)) if (block.trim() !== '') parts.push({ text: block, nested: false });
+    } else {
+      run.push(node);
+    }
+  }
+  flush();
+  const lines: string[] = [];
+  let marked = false;
+  for (const part of parts) {
+    if (part.nested) {
+      if (!marked) lines.push(`${pad}${marker}`);
+      marked = true;
+      lines.push(part.text);
+      continue;
+    }
+    for (const line of indentLines(part.text, pad + INDENT).split('\n')) {
+      if (!marked) {
+        // The marker goes on the item's first line of text, or on a line of its own before code or a quote.
+        const hung = line.startsWith(pad + INDENT);
+        lines.push(hung ? `${pad}${marker} ${line.slice(pad.length + INDENT.length)}` : `${pad}${marker}`);
+        marked = true;
+        if (hung) continue;
+      }
+      lines.push(line);
+    }
+  }
+  if (!marked) lines.push(`${pad}${marker}`);
+  return lines.join('\n');
+}
+
+function bulletFor(depth: number): string {
+  return BULLETS[depth % BULLETS.length] ?? '•';
+}
+
+function ordinal(n: number, style: string): string {
+  if (style === 'a' || style === 'A') {
+    let s = '';
+    for (let k = Math.max(1, n); k > 0; k = Math.floor((k - 1) / 26)) s = String.fromCharCode(97 + ((k - 1) % 26)) + s;
+    return style === 'A' ? s.toUpperCase() : s;
+  }
+  if ((style === 'i' || style === 'I') && n > 0 && n < 4000) {
+    const numerals: [number, string][] = [[1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i']];
+    let rest = n;
+    let s = '';
+    for (const [value, numeral] of numerals) {
+      while (rest >= value) {
+        s += numeral;
+        rest -= value;
+      }
+    }
+    return style === 'I' ? s.toUpperCase() : s;
+  }
+  return String(n);
+}
+
+// ── tables ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** One row per line, cells separated by ` | `, header cells bold, links in cells still links. */
+function renderTable(table: Element, ctx: Ctx): string {
+  const lines: string[] = [];
+  const caption = table.children.find((c): c is Element => isTag(c) && c.name === 'caption');
+  if (caption) lines.push(...lineOf(caption, ctx, true));
+  for (const row of tableRows(table)) {
+    const texts = row.cells.map((cell) => cellText(cell, ctx, row.header));
+    while (texts.length > 0 && texts[texts.length - 1] === '') texts.pop();
+    if (texts.length > 0) lines.push(texts.join(' | '));
+  }
+  return lines.join('\n');
+}
+
+function cellText(cell: Element, ctx: Ctx, header: boolean): string {
+  const cellCtx: Ctx = { ...ctx, listDepth: 0, bold: ctx.bold || header };
+  const inner = renderInline(cell.children, cellCtx);
+  const text = collapse(header && !ctx.bold ? wrapMark(inner, 'bold', BR) : inner);
+  // A row is one line: the cell's own paragraphs and lines are kept apart with slashes.
+  return text.replace(/\s*\n+\s*/g, ' / ');
+}
+
+// ── inline ───────────────────────────────────────────────────────────────────────────────────────────────────
+
 function renderInline(nodes: readonly ChildNode[], ctx: Ctx): string {
   let out = '';
   for (const node of nodes) {
-    if (isText(node)) {
-      out += escapeMrkdwn(node.data);
-      continue;
-    }
-    if (!isTag(node) || DROPPED.has(node.name)) continue;
-    out += renderInlineElement(node, ctx);
+    if (isText(node)) out += ctx.code ? escapeMrkdwn(node.data) : escapeText(node.data);
+    else if (isTag(node) && !DROPPED.has(node.name)) out += renderInlineElement(node, ctx);
   }
   return out;
 }
@@ -117,190 +299,99 @@ function renderInlineElement(el: Element, ctx: Ctx): string {
   switch (el.name) {
     case 'br':
       return BR;
+    case 'wbr':
+      return '';
     case 'b':
     case 'strong':
-      return marked(el, ctx, 'bold', '*');
+      return marked(el, ctx, 'bold');
     case 'i':
     case 'em':
-      return marked(el, ctx, 'italic', '_');
+      return marked(el, ctx, 'italic');
     case 's':
     case 'del':
     case 'strike':
-      return marked(el, ctx, 'strike', '~');
-    case 'code': {
-      if (ctx.code) return renderInline(el.children, ctx);
-      const inner = renderInline(el.children, { ...ctx, code: true }).replace(/`/g, 'ˋ');
-      return inner.trim() === '' ? inner : wrapLines(inner, '`');
-    }
+      return marked(el, ctx, 'strike');
     case 'a':
       return renderLink(el, ctx);
     case 'img':
-      return renderImage(el);
+      return ctx.link ? imageLabel(el) : renderImage(el);
+    case 'q':
+      return `“${renderInline(el.children, ctx)}”`;
+    case 'li':
+      return `${BR}• ${renderInline(el.children, ctx)}${BR}`;
+    case 'td':
+    case 'th':
+      return ` ${renderInline(el.children, ctx)} |`;
+    case 'tr':
+      return `${BR}${renderInline(el.children, ctx).replace(/\s*\|\s*$/, '')}${BR}`;
+    case 'hr':
+      return `${BR}${RULE}${BR}`;
+    case 'pre':
+      // Code inside inline content (a table cell, a link) cannot be fenced: it reads as code on its own line.
+      return `${BR}${renderCode(textOf(el).trim(), ctx)}${BR}`;
     default: {
+      if (CODE_LIKE.has(el.name)) return renderCode(textOf(el), ctx);
+      if (MEDIA.has(el.name)) return renderMedia(el, ctx);
       const inner = renderInline(el.children, ctx);
-      // A block inside inline content (a <p> in a link, a list in a table cell) still starts on its own line.
+      // A block inside inline content (a paragraph in a link, a list in a cell) still starts on its own line.
       return isBlock(el) ? `${BR}${inner}${BR}` : inner;
     }
   }
 }
 
-function marked(el: Element, ctx: Ctx, flag: 'bold' | 'italic' | 'strike', marker: string): string {
-  const inner = renderInline(el.children, { ...ctx, [flag]: true });
-  if (ctx[flag] || ctx.code || ctx.link) return inner;
-  return wrapLines(inner, marker);
+function marked(el: Element, ctx: Ctx, mark: 'bold' | 'italic' | 'strike'): string {
+  const inner = renderInline(el.children, { ...ctx, [mark]: true });
+  if (ctx[mark] || ctx.code || ctx.link) return inner;
+  return wrapMark(inner, mark, BR);
 }
 
-/** Emphasis cannot span lines in Slack, and whitespace just inside a marker breaks it: both are handled here. */
-function wrapLines(inner: string, marker: string): string {
-  return inner
-    .split(BR)
-    .map((segment) => {
-      const match = /^(\s*)([\s\S]*?)(\s*)$/.exec(segment);
-      const [, lead = '', core = '', trail = ''] = match ?? [];
-      return core === '' ? segment : `${lead}${marker}${core}${marker}${trail}`;
-    })
-    .join(BR);
-}
-
-function emphasize(text: string, marker: string): string {
-  return text
-    .split('\n')
-    .map((line) => (line.trim() === '' ? line : `${marker}${line.trim()}${marker}`))
-    .join('\n');
+/** Inline code: verbatim but for Slack's three characters. Slack cannot escape a backtick inside code. */
+function renderCode(raw: string, ctx: Ctx): string {
+  const text = escapeMrkdwn(raw.replace(/[\s\u00a0]+/g, ' ')).replace(/`/g, 'ˋ');
+  if (text.trim() === '') return text;
+  return ctx.code || ctx.link ? text : wrapMark(text, 'code' satisfies Mark, BR);
 }
 
 function renderLink(el: Element, ctx: Ctx): string {
-  const label = collapse(renderInline(el.children, { ...ctx, link: true })).replace(/\n/g, ' ');
   const target = safeLinkTarget(el.attribs.href);
+  let label = collapse(renderInline(el.children, { ...ctx, link: true })).replace(/\n/g, ' ');
   if (target === undefined || ctx.link) return label;
+  // An inline citation is a bare number: bracketed, it reads as a reference rather than part of the sentence.
+  if (/^\d{1,3}$/.test(label)) label = `[${label}]`;
   return mrkdwnLink(target, label);
 }
 
+function imageLabel(el: Element): string {
+  return escapeText((el.attribs.alt ?? el.attribs.title ?? '').replace(/\s+/g, ' ').trim());
+}
+
 function renderImage(el: Element): string {
-  const alt = escapeMrkdwn((el.attribs.alt ?? '').replace(/\s+/g, ' ').trim());
+  const alt = imageLabel(el);
   const target = safeLinkTarget(el.attribs.src);
-  if (target === undefined) return alt;
+  if (target === undefined) return alt === '' ? '' : `[${alt}]`;
   return mrkdwnLink(target, alt === '' ? 'Image' : alt);
 }
 
-function renderList(list: Element, ctx: Ctx): string {
-  const depth = ctx.listDepth;
-  const indent = '    '.repeat(depth);
-  const ordered = list.name === 'ol';
-  const startAttr = Number.parseInt(list.attribs.start ?? '', 10);
-  let n = Number.isFinite(startAttr) ? startAttr : 1;
-  const lines: string[] = [];
-  for (const child of list.children) {
-    if (!isTag(child)) {
-      // Stray text directly inside a list is shown as an item rather than lost.
-      const text = isText(child) ? collapse(escapeMrkdwn(child.data)) : '';
-      if (text !== '') lines.push(`${indent}${text}`);
-      continue;
-    }
-    if (child.name === 'ul' || child.name === 'ol') {
-      lines.push(renderList(child, { ...ctx, listDepth: depth + 1 }));
-      continue;
-    }
-    const marker = ordered ? `${n}.` : (BULLETS[depth % BULLETS.length] ?? '•');
-    n += 1;
-    lines.push(renderItem(child, ctx, indent, marker));
-  }
-  return lines.join('\n');
+/** Embedded media cannot play in a message; a link to it can be opened. */
+function renderMedia(el: Element, ctx: Ctx): string {
+  const source = el.attribs.src ?? el.children.find((c): c is Element => isTag(c) && c.name === 'source')?.attribs.src;
+  const target = safeLinkTarget(source);
+  const title = escapeText((el.attribs.title ?? '').trim());
+  const label = title !== '' ? title : el.name === 'audio' ? 'Audio' : 'Video';
+  if (target === undefined || ctx.link) return title;
+  return mrkdwnLink(target, label);
 }
 
-/** An item's paragraphs, code and nested lists stay inside the item: continuation lines are indented under it. */
-function renderItem(item: Element, ctx: Ctx, indent: string, marker: string): string {
-  const inner: Ctx = { ...ctx, listDepth: ctx.listDepth + 1 };
-  const parts: { text: string; indented: boolean }[] = [];
-  let run: ChildNode[] = [];
-  const flush = () => {
-    const text = collapse(renderInline(run, inner));
-    if (text !== '') parts.push({ text, indented: false });
-    run = [];
-  };
-  for (const node of item.children) {
-    if (isTag(node) && (node.name === 'ul' || node.name === 'ol')) {
-      flush();
-      parts.push({ text: renderList(node, inner), indented: true });
-    } else if (isTag(node) && node.name === 'pre') {
-      flush();
-      parts.push({ text: fence(textOf(node)), indented: true });
-    } else if (isBlock(node)) {
-      flush();
-      for (const block of renderBlock(node, inner)) parts.push({ text: block, indented: false });
-    } else {
-      run.push(node);
-    }
-  }
-  flush();
-  const hang = `${indent}${' '.repeat(marker.length + 1)}`;
-  const lines: string[] = [];
-  parts.forEach((part, i) => {
-    if (part.indented) {
-      lines.push(part.text);
-      return;
-    }
-    part.text.split('\n').forEach((line, j) => {
-      lines.push(i === 0 && j === 0 ? `${indent}${marker} ${line}` : `${hang}${line}`);
-    });
-  });
-  if (lines.length === 0 || parts[0]?.indented) lines.unshift(`${indent}${marker}`);
-  return lines.join('\n');
-}
-
-function renderTable(table: Element, ctx: Ctx): string {
-  const lines: string[] = [];
-  const cellCtx: Ctx = { ...ctx, listDepth: 0 };
-  for (const row of rowsOf(table)) {
-    const cells = row.el.children.filter(
-      (c): c is Element => isTag(c) && (c.name === 'td' || c.name === 'th'),
-    );
-    const header = row.inHead || (cells.length > 0 && cells.every((c) => c.name === 'th'));
-    const texts = cells.map((cell) => {
-      const text = collapse(renderInline(cell.children, { ...cellCtx, bold: cellCtx.bold || header })).replace(
-        /\n/g,
-        ' ',
-      );
-      return header && text !== '' && !ctx.bold ? emphasize(text, '*') : text;
-    });
-    if (texts.every((t) => t === '')) continue;
-    lines.push(texts.join(' | '));
-  }
-  const caption = table.children.find((c): c is Element => isTag(c) && c.name === 'caption');
-  if (caption) {
-    const text = collapse(renderInline(caption.children, { ...ctx, bold: true }));
-    if (text !== '') lines.unshift(ctx.bold ? text : emphasize(text, '*'));
-  }
-  return lines.join('\n');
-}
-
-function rowsOf(table: Element): { el: Element; inHead: boolean }[] {
-  const rows: { el: Element; inHead: boolean }[] = [];
-  for (const child of table.children) {
-    if (!isTag(child)) continue;
-    if (child.name === 'tr') rows.push({ el: child, inHead: false });
-    else if (child.name === 'thead' || child.name === 'tbody' || child.name === 'tfoot') {
-      for (const row of child.children) {
-        if (isTag(row) && row.name === 'tr') rows.push({ el: row, inHead: child.name === 'thead' });
-      }
-    }
-  }
-  return rows;
-}
+// ── text ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
 function fence(code: string): string {
-  const body = escapeMrkdwn(code.replace(/^\n/, '').replace(/\s+$/, '')).replace(/```/g, '``\u200B`');
+  const body = escapeMrkdwn(code.replace(/\u00a0/g, ' ').replace(/^\n/, '').replace(/\s+$/, ''))
+    // A run of three backticks inside would close the fence early.
+    .replace(/`{3,}/g, (run) => [...run].join('\u200B'));
   return body === '' ? '' : `\`\`\`\n${body}\n\`\`\``;
 }
 
-function quote(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => (line === '' ? '>' : `> ${line}`))
-    .join('\n');
-}
-
-/** The text of a node verbatim, line breaks included: what a `<pre>` shows. */
+/** The text of a node verbatim, line breaks included: what a `<pre>` or `<code>` shows. */
 function textOf(node: ChildNode): string {
   if (isText(node)) return node.data;
   if (!isTag(node) || DROPPED.has(node.name)) return '';
@@ -308,23 +399,54 @@ function textOf(node: ChildNode): string {
   return node.children.map(textOf).join('');
 }
 
-/** Whitespace as a browser shows it: runs collapse to one space, none at line starts or ends. */
+function integerAttr(value: string | undefined): number | undefined {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Indents a block's lines, except those that only work at the start of a line: code fences (and the code between
+ * them, which is verbatim) and quote lines.
+ */
+function indentLines(block: string, pad: string): string {
+  let inFence = false;
+  return block
+    .split('\n')
+    .map((line) => {
+      if (line === '```') {
+        inFence = !inFence;
+        return line;
+      }
+      return inFence || line === '' || line.startsWith('> ') ? line : `${pad}${line}`;
+    })
+    .join('\n');
+}
+
+/** Whitespace as a browser shows it: runs collapse to one space, none at the start or end of a line. */
 function collapse(inline: string): string {
   return inline
     .replace(/[ \t\n\r\f\u00a0]+/g, ' ')
     .replace(/ ?\u0000 ?/g, '\n')
+    .replace(/^\n+|\n+$/g, '')
+    .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
 
+/** Final whitespace pass outside code fences: no trailing spaces, at most one blank line in a row. */
 function tidy(text: string): string {
-  const lines = text.split('\n');
   let inFence = false;
-  const out = lines.map((line) => {
-    if (line === '```') inFence = !inFence;
-    return inFence ? line : line.replace(/[ \t]+$/, '');
-  });
-  return out
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  let blanks = 0;
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    if (raw === '```') inFence = !inFence;
+    const line = inFence || raw === '```' ? raw : raw.replace(/[ \t]+$/, '');
+    if (!inFence && line === '') {
+      blanks += 1;
+      if (blanks > 1) continue;
+    } else {
+      blanks = 0;
+    }
+    out.push(line);
+  }
+  return out.join('\n').trim();
 }

@@ -53,7 +53,10 @@ function paragraphLength(lines: readonly string[], from: number): number {
 /** Splits one over-long line between words, never inside a `<…>` token or an entity. */
 function splitLongLine(line: string, max: number): string[] {
   const out: string[] = [];
-  let rest = line;
+  // A link longer than a whole message cannot be kept whole: it becomes its label and address as plain text.
+  let rest = line.replace(/<([^<>|]+)(?:\|([^<>]*))?>/g, (token, url: string, label?: string) =>
+    token.length <= max ? token : label ? `${label} ${url}` : url,
+  );
   while (rest.length > max) {
     let cut = safeCut(rest, max);
     if (cut <= 0) cut = max;
