@@ -120,6 +120,11 @@ export class SimTurn {
     if (isDoneSignal(full)) this.revoke();
   }
 
+  /** An event Fin sends by webhook only (as after the stream is gone: inactivity, late statuses). */
+  webhookOnly(event: SimEvent): Promise<void> {
+    return this.emit(event, { sse: false });
+  }
+
   chunk(streamId: string, index: number, text: string): Promise<void> {
     return this.emit({ event_name: 'fin_reply_chunk', stream_id: streamId, chunk_index: index, chunk_text: text, status: 'replying' });
   }

@@ -35,6 +35,7 @@ export interface FakeMessage {
   blocks?: unknown;
   edits: number;
   deleted: boolean;
+  reactions?: string[];
 }
 
 export interface SlackCall {
@@ -88,6 +89,7 @@ export class FakeSlack extends EventEmitter {
   readonly botId: string;
   readonly calls: SlackCall[] = [];
   readonly messages: FakeMessage[] = [];
+  readonly ephemerals: { channel: string; user: string; text: string }[] = [];
   readonly #users = new Map<string, FakeUser>();
   readonly #channels = new Map<string, FakeChannel>();
   readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
@@ -215,6 +217,33 @@ export class FakeSlack extends EventEmitter {
     return { ts, envelopes };
   }
 
+  permalinkOf(channel: string, ts: string): string {
+    return `https://fake.slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+  }
+
+  /**
+   * Someone presses a button on one of the app's messages: the `block_actions` payload Slack would send, as the
+   * form body (`payload=…`) it arrives in.
+   */
+  buttonPress(input: { user: string; message: FakeMessage; actionId: string; value: string }): Record<string, string> {
+    const payload = {
+      type: 'block_actions',
+      user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
+      api_app_id: 'AFINAPP',
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: input.message.ts, channel_id: input.message.channel, is_ephemeral: false },
+      trigger_id: `${Date.now()}.trigger`,
+      team: { id: this.teamId, domain: 'fake' },
+      channel: { id: input.message.channel, name: this.#channels.get(input.message.channel)?.name ?? '' },
+      message: { type: 'message', ts: input.message.ts, text: input.message.text, blocks: input.message.blocks },
+      response_url: `${this.#url}/respond/${input.message.ts}`,
+      actions: [
+        { type: 'button', action_id: input.actionId, block_id: 'b', value: input.value, action_ts: `${Date.now() / 1000}` },
+      ],
+    };
+    return { payload: JSON.stringify(payload) };
+  }
+
   /** A message the app posted earlier (before a restart, say), without a call being recorded. */
   appMessage(input: { channel: string; threadTs?: string; text: string }): FakeMessage {
     const message: FakeMessage = {
@@ -245,11 +274,11 @@ export class FakeSlack extends EventEmitter {
   }
 
   /** Resolves with the first truthy value `probe` returns, checking after every call; fails after `timeoutMs`. */
-  waitFor<T>(probe: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
+  waitFor<T>(probe: () => T | undefined | null | false | 0 | '', timeoutMs = 5_000): Promise<T> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const value = probe();
-        if (value !== undefined && value !== null && value !== false) {
+        if (value) {
           cleanup();
           resolve(value);
         }
@@ -346,7 +375,14 @@ export class FakeSlack extends EventEmitter {
     const call: SlackCall = { method, args, at: Date.now() };
     this.calls.push(call);
     const delay = this.#delays.get(method);
-    if (delay) await new Promise((r) => setTimeout(r, delay));
+    if (delay) {
+      await new Promise((r) => setTimeout(r, delay));
+      // The caller died while the call was held: like real Slack, which never got it, nothing changes.
+      if (req.socket.destroyed) {
+        call.error = 'client_gone';
+        return;
+      }
+    }
 
     const send = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.ok = body.ok === true;
@@ -445,6 +481,24 @@ export class FakeSlack extends EventEmitter {
         if (message === undefined || message.deleted) return [200, { ok: false, error: 'message_not_found' }];
         message.deleted = true;
         return [200, { ok: true, channel: message.channel, ts: message.ts }];
+      }
+      case 'chat.getPermalink': {
+        const message = this.message(str('channel') ?? '', str('message_ts') ?? '');
+        if (message === undefined) return [200, { ok: false, error: 'message_not_found' }];
+        return [200, { ok: true, channel: message.channel, permalink: this.permalinkOf(message.channel, message.ts) }];
+      }
+      case 'chat.postEphemeral': {
+        this.ephemerals.push({ channel: str('channel') ?? '', user: str('user') ?? '', text: str('text') ?? '' });
+        return [200, { ok: true, message_ts: this.#nextTs() }];
+      }
+      case 'reactions.add': {
+        const message = this.message(str('channel') ?? '', str('timestamp') ?? '');
+        if (message === undefined || message.deleted) return [200, { ok: false, error: 'message_not_found' }];
+        const name = str('name') ?? '';
+        message.reactions ??= [];
+        if (message.reactions.includes(name)) return [200, { ok: false, error: 'already_reacted' }];
+        message.reactions.push(name);
+        return [200, { ok: true }];
       }
       case 'users.info': {
         const user = this.#users.get(str('user') ?? '');

@@ -6,8 +6,10 @@ import type { RetryPolicy } from './core/backoff.ts';
 import { boltLogger, type Logger } from './core/log.ts';
 import { FinClient } from './fin/client.ts';
 import { subscribe } from './fin/sse.ts';
+import { finWebhookRoute } from './server/fin-webhook-route.ts';
 import { close, createHttpServer, listen, sendJson } from './server/http.ts';
 import { slackEventsRoute } from './server/slack-events-route.ts';
+import { registerActions } from './slack/actions.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { threadHistory } from './slack/history.ts';
 import { verifyBotToken } from './slack/identity.ts';
@@ -97,10 +99,15 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger,
     streamIntervalMs: config.streaming.updateIntervalMs,
     replyTimeoutMs: config.fin.replyTimeoutMs,
-    // Fin's webhook receiver is not part of the app yet: a stream that breaks off loses the answer.
-    webhooksEnabled: false,
+    webhooksEnabled: config.fin.webhookSecret !== undefined,
+    agentChannel: config.slack.agentChannel,
+    intercomInboxUrl: config.intercom.inboxUrl,
   });
   registerMessageListeners(app, { bridge, logger, botUserId: identity.botUserId, teamId: identity.teamId });
+  registerActions(app, { bridge, poster, logger });
+  if (config.fin.webhookSecret === undefined) {
+    logger.warn('FIN_WEBHOOK_SECRET is not set: Fin webhooks are refused, and answers rely on streaming alone');
+  }
 
   const health = () => {
     db.prepare('SELECT 1').get();
@@ -110,6 +117,17 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     [
       { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, health()) },
       { method: 'HEAD', path: '/healthz', handler: (_req, res) => void res.writeHead(200).end() },
+      {
+        method: 'POST',
+        path: '/fin/webhooks',
+        handler: finWebhookRoute({
+          secret: config.fin.webhookSecret,
+          accept: (event) => bridge.acceptFinEvent(event, 'webhook'),
+          logger,
+        }),
+      },
+      // Intercom checks a webhook URL with HEAD before it sends anything.
+      { method: 'HEAD', path: '/fin/webhooks', handler: (_req, res) => void res.writeHead(200).end() },
       ...(receiver !== undefined
         ? [{ method: 'POST' as const, path: '/slack/events', handler: slackEventsRoute(receiver.requestListener) }]
         : []),

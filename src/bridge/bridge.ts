@@ -1,3 +1,4 @@
+import { type HandBackOutcome, HandOff } from '../handoff/handoff.ts';
 import type { IncomingUserMessage } from '../slack/incoming.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from './context.ts';
@@ -8,6 +9,7 @@ import { type SlackMessageOutcome, Turns } from './turns.ts';
 export type { BridgeOptions } from './context.ts';
 export type { FinEventAcceptance, FinEventOutcome } from './fin-events.ts';
 export type { SlackMessageOutcome } from './turns.ts';
+export type { HandBackOutcome } from '../handoff/handoff.ts';
 
 /**
  * Slack threads ⇄ Fin conversations. Messages from Slack go through `handleSlackMessage` (turn-taking, in
@@ -19,11 +21,13 @@ export class Bridge {
   readonly #view: ThreadView;
   readonly #turns: Turns;
   readonly #events: FinEvents;
+  readonly #handOff: HandOff;
 
   constructor(options: BridgeOptions) {
     this.#ctx = createContext(options);
     this.#view = new ThreadView(this.#ctx);
-    this.#events = new FinEvents(this.#ctx, this.#view, () => this.#turns);
+    this.#handOff = new HandOff(this.#ctx);
+    this.#events = new FinEvents(this.#ctx, this.#view, this.#handOff, () => this.#turns);
     this.#turns = new Turns(this.#ctx, this.#view, (conversationId, turnId, url) =>
       this.#events.openStream(conversationId, turnId, url),
     );
@@ -36,6 +40,17 @@ export class Bridge {
 
   acceptFinEvent(raw: unknown, source: FinEventSource): FinEventAcceptance {
     return this.#events.accept(raw, source);
+  }
+
+  /** An agent pressed "Hand back to Fin" on an escalation post. Runs in the conversation's order. */
+  async handBack(escalationId: number, agentUserId: string): Promise<HandBackOutcome> {
+    const conversationId = this.#ctx.store.escalations.get(escalationId)?.conversationId;
+    if (conversationId === undefined) return 'unknown';
+    let outcome: HandBackOutcome = 'unknown';
+    await this.#ctx.inOrder(conversationId, async () => {
+      outcome = await this.#handOff.handBack(escalationId, agentUserId);
+    });
+    return outcome;
   }
 
   /** Resumes what a previous process left unfinished: turns in flight, recorded events, queued messages. */

@@ -20,6 +20,10 @@ export interface BridgeOptions {
   readonly replyTimeoutMs: number;
   /** Fin's webhooks reach the app: a stream that breaks off then loses nothing, the webhook brings the answer. */
   readonly webhooksEnabled: boolean;
+  /** Where escalations are posted for human agents. */
+  readonly agentChannel: string;
+  /** Base of a link to a conversation in the Intercom inbox (the conversation id is appended), if known. */
+  readonly intercomInboxUrl?: string | undefined;
   readonly now?: () => number;
 }
 

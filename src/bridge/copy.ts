@@ -10,6 +10,8 @@ export const EMPTY_MESSAGE_PROMPT =
 
 export const ESCALATED_NOTICE = ':raising_hand: I’ve passed this conversation to our support team. A person will follow up with you.';
 
+export const HANDED_BACK_NOTICE = ':robot_face: Fin is answering in this thread again.';
+
 export const TIMED_OUT_NOTICE =
   ':hourglass: Fin is taking longer than usual. Its answer will appear here when it arrives; if you would rather not wait, send your message again.';
 

@@ -4,6 +4,7 @@ import type { SseSubscription } from '../fin/sse.ts';
 import { htmlToMrkdwn } from '../format/html-to-mrkdwn.ts';
 import { errorCode } from '../slack/errors.ts';
 import type { Conversation } from '../store/conversations.ts';
+import type { HandOff } from '../handoff/handoff.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import type { PostedMessage } from '../store/posted.ts';
 import type { BridgeContext } from './context.ts';
@@ -29,13 +30,15 @@ const DONE = Promise.resolve();
 export class FinEvents {
   readonly #ctx: BridgeContext;
   readonly #view: ThreadView;
+  readonly #handOff: HandOff;
   readonly #turns: () => Turns;
   readonly #streams = new Map<string, SseSubscription>();
   #stopped = false;
 
-  constructor(ctx: BridgeContext, view: ThreadView, turns: () => Turns) {
+  constructor(ctx: BridgeContext, view: ThreadView, handOff: HandOff, turns: () => Turns) {
     this.#ctx = ctx;
     this.#view = view;
+    this.#handOff = handOff;
     this.#turns = turns;
   }
 
@@ -159,9 +162,12 @@ export class FinEvents {
     store.conversations.setStatus(conv.id, event.status, this.#ctx.now());
     switch (event.status) {
       case 'awaiting_user_reply':
+        await this.#turns().end(conv, event.status);
+        return;
       case 'resolved':
       case 'complete':
         await this.#turns().end(conv, event.status);
+        await this.#handOff.statusChanged(conv, event.status);
         return;
       case 'escalated':
         await this.#onEscalated(conv, event);
@@ -184,5 +190,6 @@ export class FinEvents {
       this.#ctx.log.error({ conversationId: conv.id, error: errorCode(error) }, 'could not post the escalation notice');
     }
     await this.#turns().end(conv, 'escalated');
+    await this.#handOff.escalated(conv, event.reason ?? null);
   }
 }

@@ -22,7 +22,7 @@ import {
 import { buildTurnRequest } from './requests.ts';
 import type { ThreadView } from './thread-view.ts';
 
-export type SlackMessageOutcome = 'accepted' | 'duplicate' | 'ignored_unbridged' | 'prompted_empty';
+export type SlackMessageOutcome = 'accepted' | 'duplicate' | 'ignored_unbridged' | 'ignored_human_owned' | 'prompted_empty';
 
 /**
  * Turn-taking. A person's messages land in a durable inbox; one turn at a time they go to Fin (start for a new
@@ -53,9 +53,10 @@ export class Turns {
   accept(m: IncomingUserMessage, eventId: string | undefined): SlackMessageOutcome {
     const { store } = this.#ctx;
     const now = this.#ctx.now();
-    if (m.needsBridgedThread && store.conversations.findByThread(m.teamId, m.channelId, m.threadTs) === undefined) {
-      return 'ignored_unbridged';
-    }
+    const known = store.conversations.findByThread(m.teamId, m.channelId, m.threadTs);
+    if (m.needsBridgedThread && known === undefined) return 'ignored_unbridged';
+    // After an escalation the thread belongs to people: the app stays quiet there until it is handed back.
+    if (known?.owner === 'human') return 'ignored_human_owned';
     if (!m.hasFiles && slackToPlainText(m.text, { botUserId: this.#ctx.botUserId }) === '') {
       // Nothing to ask Fin; one friendly prompt per message, however often Slack delivers it.
       if (!store.slackEvents.claim(`empty:${m.teamId}:${m.channelId}:${m.ts}`, now)) return 'duplicate';
@@ -143,7 +144,7 @@ export class Turns {
     const { store } = this.#ctx;
     if (this.#stopped) return;
     const conv = store.conversations.get(conversationId);
-    if (conv === undefined || store.turns.active(conversationId) !== undefined) return;
+    if (conv === undefined || conv.owner === 'human' || store.turns.active(conversationId) !== undefined) return;
     const queued = store.inbound.queued(conversationId);
     const first = queued[0];
     if (first === undefined) return;

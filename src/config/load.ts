@@ -15,6 +15,12 @@ export interface Config {
     readonly apiUrl: string;
     readonly apiVersion: string;
     readonly replyTimeoutMs: number;
+    /** Signing secret of Fin's webhooks; without it the webhook route refuses every request. */
+    readonly webhookSecret: string | undefined;
+  };
+  readonly intercom: {
+    /** Base of links to a conversation in the Intercom inbox, when the workspace id is known. */
+    readonly inboxUrl: string | undefined;
   };
   readonly http: { readonly port: number };
   readonly store: { readonly path: string };
@@ -23,7 +29,19 @@ export interface Config {
 }
 
 /** Values of these variables must never reach a log line or an error message. */
-export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'FIN_API_TOKEN'] as const;
+export const SECRET_VARIABLES = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'FIN_API_TOKEN',
+  'FIN_WEBHOOK_SECRET',
+] as const;
+
+/** The Intercom web app of the API's region: api.eu.intercom.io → app.eu.intercom.com. */
+function appHostFor(apiUrl: string): string {
+  const region = /^https?:\/\/api\.(eu|au)\.intercom\.io/.exec(apiUrl)?.[1];
+  return region === undefined ? 'app.intercom.com' : `app.${region}.intercom.com`;
+}
 
 /**
  * Parses the environment once, reporting every bad variable together so an operator fixes them in one go.
@@ -56,6 +74,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       apiUrl: e.FIN_API_URL.replace(/\/+$/, ''),
       apiVersion: e.FIN_API_VERSION,
       replyTimeoutMs: e.FIN_REPLY_TIMEOUT_MS,
+      webhookSecret: e.FIN_WEBHOOK_SECRET,
+    },
+    intercom: {
+      inboxUrl:
+        e.INTERCOM_WORKSPACE_ID === undefined
+          ? undefined
+          : `https://${appHostFor(e.FIN_API_URL)}/a/inbox/${e.INTERCOM_WORKSPACE_ID}/inbox/conversation/`,
     },
     http: { port: e.PORT },
     store: { path: e.DATABASE_PATH },

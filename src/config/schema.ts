@@ -37,6 +37,11 @@ export const envSchema = z
       .string()
       .regex(/^(\d+\.\d+|Preview)$/, { error: 'must be an Intercom API version such as 2.15 or Preview' })
       .default('2.15'),
+    FIN_WEBHOOK_SECRET: z.string().min(8, { error: 'looks too short to be the webhook signing secret' }).optional(),
+    INTERCOM_WORKSPACE_ID: z
+      .string()
+      .regex(/^[a-z0-9]+$/, { error: 'must be the workspace id from your Intercom URLs, e.g. abc12def' })
+      .optional(),
     FIN_REPLY_TIMEOUT_MS: integer('how long a turn may wait for Fin, in ms', 1_000, 3_600_000).default(180_000),
     PORT: integer('the HTTP port', 0, 65_535).default(3000),
     DATABASE_PATH: z.string().min(1).default('./data/fin-slack.sqlite'),

@@ -50,9 +50,14 @@ export function listen(server: Server, port: number, host?: string): Promise<num
   });
 }
 
-export function close(server: Server): Promise<void> {
+/** Stops accepting connections, lets requests in progress finish for `graceMs`, then closes what is left. */
+export function close(server: Server, graceMs = 2_000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

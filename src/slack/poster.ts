@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import { splitMrkdwn } from '../format/split.ts';
@@ -52,6 +53,43 @@ export class SlackPoster {
 
   async update(channelId: string, ts: string, text: string): Promise<void> {
     await this.#client.chat.update({ channel: channelId, ts, text });
+  }
+
+  /** A message with Block Kit content (the agents' posts); `text` is what notifications show. */
+  async postBlocks(channelId: string, content: { text: string; blocks: KnownBlock[] }): Promise<string> {
+    const res = await this.#client.chat.postMessage({ channel: channelId, ...content, unfurl_links: false, unfurl_media: false });
+    if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
+    return res.ts;
+  }
+
+  async updateBlocks(channelId: string, ts: string, content: { text: string; blocks: KnownBlock[] }): Promise<void> {
+    await this.#client.chat.update({ channel: channelId, ts, ...content });
+  }
+
+  /** Visible to one person only, e.g. an agent whose click had no effect. */
+  async ephemeral(channelId: string, userId: string, text: string): Promise<void> {
+    await this.#client.chat.postEphemeral({ channel: channelId, user: userId, text });
+  }
+
+  /** A link to a message, or undefined when Slack will not give one. */
+  async permalink(channelId: string, ts: string): Promise<string | undefined> {
+    try {
+      const res = await this.#client.chat.getPermalink({ channel: channelId, message_ts: ts });
+      return typeof res.permalink === 'string' ? res.permalink : undefined;
+    } catch (error) {
+      this.#logger.info({ channelId, error: errorCode(error) }, 'no permalink for the thread');
+      return undefined;
+    }
+  }
+
+  /** A reaction as an unobtrusive status mark; one already there is fine. */
+  async react(channelId: string, ts: string, name: string): Promise<void> {
+    try {
+      await this.#client.reactions.add({ channel: channelId, timestamp: ts, name });
+    } catch (error) {
+      const code = errorCode(error);
+      if (code !== 'already_reacted') this.#logger.info({ channelId, name, error: code }, 'could not add a reaction');
+    }
   }
 
   async interim(channelId: string, ts: string, text: string): Promise<InterimResult> {

@@ -11,6 +11,8 @@ export interface Conversation {
   readonly intercomConversationId: string | null;
   readonly finStatus: string | null;
   readonly finStarted: boolean;
+  /** `human` from an escalation until an agent hands the conversation back: the app then stays quiet. */
+  readonly owner: 'fin' | 'human';
 }
 
 interface Row {
@@ -22,6 +24,7 @@ interface Row {
   intercom_conversation_id: string | null;
   fin_status: string | null;
   fin_started: number;
+  owner: 'fin' | 'human';
 }
 
 const toConversation = (r: Row): Conversation => ({
@@ -33,6 +36,7 @@ const toConversation = (r: Row): Conversation => ({
   intercomConversationId: r.intercom_conversation_id,
   finStatus: r.fin_status,
   finStarted: r.fin_started === 1,
+  owner: r.owner,
 });
 
 /**
@@ -49,6 +53,7 @@ export class ConversationStore {
   readonly #insert: Statement<[string, string, string, string, string, number, number]>;
   readonly #started: Statement<[string | null, number, string]>;
   readonly #status: Statement<[string, number, string]>;
+  readonly #owner: Statement<['fin' | 'human', number, string]>;
 
   constructor(db: Database) {
     this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
@@ -62,6 +67,7 @@ export class ConversationStore {
          intercom_conversation_id = COALESCE(?, intercom_conversation_id), updated_at = ? WHERE id = ?`,
     );
     this.#status = db.prepare('UPDATE conversations SET fin_status = ?, updated_at = ? WHERE id = ?');
+    this.#owner = db.prepare('UPDATE conversations SET owner = ?, updated_at = ? WHERE id = ?');
   }
 
   findByThread(teamId: string, channelId: string, threadTs: string): Conversation | undefined {
@@ -90,5 +96,9 @@ export class ConversationStore {
 
   setStatus(id: string, status: string, now: number): void {
     this.#status.run(status, now, id);
+  }
+
+  setOwner(id: string, owner: 'fin' | 'human', now: number): void {
+    this.#owner.run(owner, now, id);
   }
 }

@@ -3,8 +3,9 @@ import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { migrate } from './migrate.ts';
 import { initial } from './migrations/0001-initial.ts';
+import { handoff } from './migrations/0002-handoff.ts';
 
-export const MIGRATIONS = [initial] as const;
+export const MIGRATIONS = [initial, handoff] as const;
 
 /**
  * One connection for the whole process: better-sqlite3 is synchronous, so every statement runs to completion

@@ -35,6 +35,8 @@ export class InboundStore {
   readonly #ofTurn: Statement<[number], Row>;
   readonly #assign: Statement<[number, string, string, string]>;
   readonly #conversationsWithQueue: Statement<[], { conversation_id: string }>;
+  readonly #skipQueued: Statement<[string]>;
+  readonly #latest: Statement<[string], Row>;
 
   constructor(db: Database) {
     this.#claim = db.prepare(
@@ -42,15 +44,17 @@ export class InboundStore {
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     this.#queued = db.prepare(
-      'SELECT * FROM inbound_messages WHERE conversation_id = ? AND turn_id IS NULL ORDER BY ts',
+      'SELECT * FROM inbound_messages WHERE conversation_id = ? AND turn_id IS NULL AND skipped = 0 ORDER BY ts',
     );
     this.#ofTurn = db.prepare('SELECT * FROM inbound_messages WHERE turn_id = ? ORDER BY ts');
     this.#assign = db.prepare(
       'UPDATE inbound_messages SET turn_id = ? WHERE team_id = ? AND channel_id = ? AND ts = ? AND turn_id IS NULL',
     );
     this.#conversationsWithQueue = db.prepare(
-      'SELECT DISTINCT conversation_id FROM inbound_messages WHERE turn_id IS NULL',
+      'SELECT DISTINCT conversation_id FROM inbound_messages WHERE turn_id IS NULL AND skipped = 0',
     );
+    this.#skipQueued = db.prepare('UPDATE inbound_messages SET skipped = 1 WHERE conversation_id = ? AND turn_id IS NULL');
+    this.#latest = db.prepare('SELECT * FROM inbound_messages WHERE conversation_id = ? ORDER BY ts DESC LIMIT 1');
   }
 
   /**
@@ -71,6 +75,17 @@ export class InboundStore {
 
   assign(turnId: number, messages: readonly InboundMessage[]): void {
     for (const m of messages) this.#assign.run(turnId, m.teamId, m.channelId, m.ts);
+  }
+
+  /** Sets queued messages aside: they were written for the people now answering, not for Fin. */
+  skipQueued(conversationId: string): number {
+    return this.#skipQueued.run(conversationId).changes;
+  }
+
+  /** The conversation's most recent message from a person. */
+  latest(conversationId: string): InboundMessage | undefined {
+    const row = this.#latest.get(conversationId);
+    return row && toMessage(row);
   }
 
   conversationsWithQueue(): string[] {

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { ConversationStore } from './conversations.ts';
+import { EscalationStore } from './escalations.ts';
 import { FinEventStore } from './fin-events.ts';
 import { InboundStore } from './inbound.ts';
 import { PostedStore } from './posted.ts';
@@ -14,6 +15,7 @@ export interface Store {
   readonly posted: PostedStore;
   readonly finEvents: FinEventStore;
   readonly slackEvents: SlackEventStore;
+  readonly escalations: EscalationStore;
   /** Runs `fn` as one transaction: writes that belong together land together or not at all. */
   transaction<T>(fn: () => T): T;
   /** Forgets processed event ids once no redelivery can still arrive. */
@@ -36,6 +38,7 @@ export function createStore(db: Database): Store {
     posted: new PostedStore(db),
     finEvents,
     slackEvents,
+    escalations: new EscalationStore(db),
     transaction: (fn) => db.transaction(fn).immediate(),
     pruneProcessed: (now) => {
       slackEvents.prune(now - SLACK_EVENT_RETENTION_MS);

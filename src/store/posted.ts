@@ -53,6 +53,7 @@ export class PostedStore {
   readonly #byStream: Statement<[string], Row>;
   readonly #waitingPlaceholder: Statement<[string], Row>;
   readonly #unfinished: Statement<[number], Row>;
+  readonly #latestFinal: Statement<[string], Row>;
   readonly #bindStream: Statement<[string, string, string]>;
   readonly #streamedText: Statement<[string, string, string]>;
   readonly #finalize: Statement<[string | null, string | null, string, string]>;
@@ -70,6 +71,12 @@ export class PostedStore {
     );
     this.#unfinished = db.prepare(
       "SELECT * FROM posted_messages WHERE turn_id = ? AND state != 'final' ORDER BY created_at, rowid",
+    );
+    this.#latestFinal = db.prepare(
+      // A placeholder that was replaced by an answer counts; one that was removed (no answer came) does not.
+      `SELECT * FROM posted_messages WHERE conversation_id = ? AND state = 'final'
+         AND (kind != 'placeholder' OR fin_message_id IS NOT NULL)
+       ORDER BY created_at DESC, rowid DESC LIMIT 1`,
     );
     this.#bindStream = db.prepare(
       "UPDATE posted_messages SET stream_id = ?, state = 'streaming' WHERE channel_id = ? AND ts = ?",
@@ -121,6 +128,12 @@ export class PostedStore {
   /** The turn's messages that still wait for, or show, Fin's words without a final answer. */
   unfinishedOfTurn(turnId: number): PostedMessage[] {
     return this.#unfinished.all(turnId).map(toPosted);
+  }
+
+  /** The newest answer or notice the app left in the conversation. */
+  latestFinal(conversationId: string): PostedMessage | undefined {
+    const row = this.#latestFinal.get(conversationId);
+    return row && toPosted(row);
   }
 
   bindStream(channelId: string, ts: string, streamId: string): void {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { type RunningApp, startApp } from '../../src/app.ts';
 import { loadConfig, SECRET_VARIABLES } from '../../src/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { FinSimulator, type FinSimulatorOptions } from '../../fakes/fin-simulator.ts';
-import { type EventEnvelope, FakeSlack, type FakeSlackOptions } from '../../fakes/slack-api.ts';
+import { type EventEnvelope, type FakeMessage, FakeSlack, type FakeSlackOptions } from '../../fakes/slack-api.ts';
 import { type DeliveryOptions, deliverToApp } from '../../fakes/slack-signing.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -40,7 +41,11 @@ export interface HarnessOptions {
   readonly echoAppEvents?: boolean;
   /** Run the app in Socket Mode: events arrive over the fake's WebSocket instead of HTTP. */
   readonly socketMode?: boolean;
+  /** Configure Fin's webhooks: a signing secret for the app, and the simulator delivering every event to it. */
+  readonly webhooks?: boolean;
 }
+
+export const WEBHOOK_SECRET = 'test-fin-webhook-secret';
 
 export class Harness {
   readonly slack: FakeSlack;
@@ -79,6 +84,7 @@ export class Harness {
       STREAM_UPDATE_INTERVAL_MS: '100',
       LOG_LEVEL: 'debug',
       ...(options.socketMode ? { SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: '' } : {}),
+      ...(options.webhooks ? { FIN_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
       ...options.env,
     };
     const harness = new Harness(slack, fin, env, dir, options.echoAppEvents ?? true);
@@ -104,6 +110,9 @@ export class Harness {
       finRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 },
     });
     if (this.socketMode) await this.slack.socketConnected();
+    const secret = this.env.FIN_WEBHOOK_SECRET;
+    // The app's port changes on every start: Fin is told where to deliver again.
+    this.fin.setWebhook(secret ? { url: `${this.url}/fin/webhooks`, secret } : undefined);
   }
 
   async stopApp(): Promise<void> {
@@ -130,6 +139,21 @@ export class Harness {
       return new Response(null, { status: 200 });
     }
     return deliverToApp(`${this.url}/slack/events`, SIGNING_SECRET, envelope, options);
+  }
+
+  /** Someone presses a button on one of the app's messages, as Slack delivers it (signed form post). */
+  press(input: { user: string; message: FakeMessage; actionId: string; value: string }): Promise<Response> {
+    return this.post(this.slack.buttonPress(input), { form: true });
+  }
+
+  /** POSTs a Fin webhook to the app, signed like Fin signs them (or not, or wrongly). */
+  webhook(event: unknown, options: { signature?: string | null; raw?: string } = {}): Promise<Response> {
+    const body = options.raw ?? JSON.stringify(event);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const signature =
+      options.signature === undefined ? `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` : options.signature;
+    if (signature !== null) headers['x-fin-agent-api-webhook-signature'] = signature;
+    return fetch(`${this.url}/fin/webhooks`, { method: 'POST', headers, body });
   }
 
   /** POSTs any payload, signed, to `/slack/events` (for requests that are not events). */

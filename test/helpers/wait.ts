@@ -1,12 +1,12 @@
 /** Polls `probe` until it returns something truthy; fails with `what` after the deadline. Never a bare sleep. */
 export async function waitFor<T>(
-  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  probe: () => T | undefined | null | false | 0 | '' | Promise<T | undefined | null | false | 0 | ''>,
   options: { timeoutMs?: number; what?: string } = {},
 ): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 5_000);
   for (;;) {
     const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'condition'}`);
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -1,30 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FinSimulator } from '../../fakes/fin-simulator.ts';
 import { FakeSlack } from '../../fakes/slack-api.ts';
+import { runApp } from '../helpers/child-app.ts';
 import { freePort } from '../helpers/net.ts';
-import { waitFor } from '../helpers/wait.ts';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const MAIN = join(ROOT, 'src', 'main.ts');
-
-/** Runs the app exactly as `npm start` does (tsx src/main.ts), from an empty folder so no .env is picked up. */
-function runApp(env: Record<string, string>, cwd: string): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(TSX, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  return { child, output: () => output, exit };
-}
 
 describe('the app as a process', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -112,14 +93,8 @@ describe('the app as a process', () => {
     cleanups.push(() => {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
     });
-    const health = await waitFor(
-      async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-        return res?.status === 200 ? res.json() : undefined;
-      },
-      { timeoutMs: 15_000, what: `/healthz to answer (output so far: ${run.output()})` },
-    );
-    expect(health).toMatchObject({ status: 'ok' });
+    await run.healthy(port);
+    expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toMatchObject({ status: 'ok' });
     expect(run.output()).not.toContain(slack.token);
     expect(run.output()).not.toContain(fin.token);
 

@@ -7,7 +7,10 @@ import { parse } from 'yaml';
 const root = resolve(import.meta.dirname, '../..');
 const manifest = parse(readFileSync(resolve(root, 'manifest.yml'), 'utf8')) as {
   oauth_config: { scopes: { bot: string[] } };
-  settings: { event_subscriptions: { bot_events: string[]; request_url?: string } };
+  settings: {
+    event_subscriptions: { bot_events: string[]; request_url?: string };
+    interactivity?: { is_enabled: boolean; request_url?: string };
+  };
 };
 const schema = JSON.parse(
   readFileSync(resolve(root, 'test/fixtures/slack-manifest-schema/manifest.schema.1.0.0.json'), 'utf8'),
@@ -40,10 +43,12 @@ describe('manifest.yml', () => {
 
   it('grants the scopes of the Web API methods the app calls', () => {
     const scopes = manifest.oauth_config.scopes.bot;
-    for (const scope of ['chat:write', 'users:read', 'channels:read']) expect(scopes).toContain(scope);
+    for (const scope of ['chat:write', 'users:read', 'channels:read', 'reactions:write']) expect(scopes).toContain(scope);
   });
 
-  it('sends Slack events to the route the app serves', () => {
+  it('sends Slack events and button presses to the route the app serves', () => {
     expect(manifest.settings.event_subscriptions.request_url).toMatch(/\/slack\/events$/);
+    expect(manifest.settings.interactivity).toMatchObject({ is_enabled: true });
+    expect(manifest.settings.interactivity?.request_url).toMatch(/\/slack\/events$/);
   });
 });

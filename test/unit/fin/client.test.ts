@@ -97,12 +97,13 @@ describe('FinClient', () => {
       token: sim.token,
       apiVersion: '2.15',
       logger: pino({ level: 'silent' }),
-      retry: { attempts: 10, baseDelayMs: 200, maxDelayMs: 200, maxRetryAfterMs: 1_000, budgetMs: 500 },
+      // Delays of 300–400 ms (jitter included): a second attempt fits in 500 ms, a third never does.
+      retry: { attempts: 10, baseDelayMs: 400, maxDelayMs: 400, maxRetryAfterMs: 1_000, budgetMs: 500 },
     });
     sim.onTurn(() => ({ status: 503, body: {} }));
     const before = sim.calls.length;
     await expect(slow.reply(request('c-budget'))).rejects.toMatchObject({ failure: 'server_error' });
-    expect(sim.calls.length - before).toBeLessThanOrEqual(3);
+    expect(sim.calls.length - before).toBe(2);
     await slow.close();
   });
 

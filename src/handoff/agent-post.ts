@@ -1,0 +1,98 @@
+import type { KnownBlock } from '@slack/types';
+import { escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
+import type { ChannelType } from '../store/conversations.ts';
+import type { EscalationState } from '../store/escalations.ts';
+
+export const HAND_BACK_ACTION = 'fin_hand_back';
+
+export interface EscalationView {
+  readonly escalationId: number;
+  readonly state: EscalationState;
+  readonly reason: string | null;
+  readonly asker: { readonly id: string; readonly name: string | undefined };
+  readonly channel: { readonly id: string; readonly type: ChannelType };
+  readonly lastMessage: string | undefined;
+  readonly threadUrl: string | undefined;
+  readonly intercom: { readonly id: string | null; readonly url: string | undefined };
+  /** Name of the agent who handed the conversation back, once someone did. */
+  readonly handedBackBy: string | undefined;
+}
+
+const LAST_MESSAGE_LIMIT = 1_500;
+
+/**
+ * The post in the agents' channel: enough to act on without opening anything (who, where, why, what they said),
+ * links to the thread and to Intercom, the status as it changes, and the button that gives the thread back to Fin.
+ * The asker is named, not mentioned, so the post never pings a customer.
+ */
+export function agentPost(view: EscalationView): { text: string; blocks: KnownBlock[] } {
+  const who = escapeText(view.asker.name ?? view.asker.id);
+  const where = view.channel.type === 'im' ? 'a direct message with Fin' : view.channel.type === 'mpim' ? 'a group message' : `<#${view.channel.id}>`;
+  const reason = escapeText(view.reason ?? 'No reason given');
+  const header = [
+    ':raising_hand: *Fin handed a conversation to the team*',
+    `*From:* ${who} (\`${view.asker.id}\`) in ${where}`,
+    `*Reason:* ${reason}`,
+  ].join('\n');
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: header, verbatim: true } }];
+  if (view.lastMessage !== undefined && view.lastMessage.trim() !== '') {
+    const last = truncate(view.lastMessage.trim(), LAST_MESSAGE_LIMIT);
+    const quoted = escapeText(last)
+      .split('\n')
+      .map((line) => `> ${line}`)
+      .join('\n');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Last message:*\n${quoted}`, verbatim: true } });
+  }
+  const links = [
+    linkOrNull(view.threadUrl, 'Open the Slack thread'),
+    linkOrNull(view.intercom.url, 'Open in Intercom') ??
+      (view.intercom.id !== null ? `Intercom conversation \`${escapeText(view.intercom.id)}\`` : null),
+  ].filter((l): l is string => l !== null);
+  if (view.channel.type === 'im') links.push('_(a direct message: only the customer can open it)_');
+  if (links.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  ·  '), verbatim: true }] });
+  const status = statusLine(view);
+  if (status !== undefined) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: status, verbatim: true }] });
+  if (view.state !== 'handed_back') {
+    blocks.push({
+      type: 'actions',
+      block_id: `escalation-${view.escalationId}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: HAND_BACK_ACTION,
+          value: String(view.escalationId),
+          text: { type: 'plain_text', text: 'Hand back to Fin' },
+          confirm: {
+            title: { type: 'plain_text', text: 'Hand back to Fin?' },
+            text: { type: 'mrkdwn', text: "Fin will answer the customer's next message in the thread." },
+            confirm: { type: 'plain_text', text: 'Hand back' },
+            deny: { type: 'plain_text', text: 'Cancel' },
+          },
+        },
+      ],
+    });
+  }
+  return { text: `Escalation from ${who}: ${reason}`, blocks };
+}
+
+function statusLine(view: EscalationView): string | undefined {
+  switch (view.state) {
+    case 'resolved':
+      return ':white_check_mark: Fin reported the conversation resolved.';
+    case 'complete':
+      return ':checkered_flag: Fin reported the conversation complete.';
+    case 'handed_back':
+      return `:leftwards_arrow_with_hook: Handed back to Fin${view.handedBackBy ? ` by ${escapeText(view.handedBackBy)}` : ''}.`;
+    case 'open':
+      return undefined;
+  }
+}
+
+function linkOrNull(url: string | undefined, label: string): string | null {
+  const target = safeLinkTarget(url);
+  return target === undefined ? null : mrkdwnLink(target, label);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max).trimEnd()}…`;
+}

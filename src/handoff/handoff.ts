@@ -1,0 +1,115 @@
+import type { BridgeContext } from '../bridge/context.ts';
+import { HANDED_BACK_NOTICE } from '../bridge/copy.ts';
+import { errorCode } from '../slack/errors.ts';
+import { slackToPlainText } from '../slack/plain-text.ts';
+import type { Conversation } from '../store/conversations.ts';
+import type { Escalation } from '../store/escalations.ts';
+import { agentPost, type EscalationView } from './agent-post.ts';
+
+export type HandBackOutcome = 'handed_back' | 'already' | 'unknown';
+
+/** Reactions that mark, without chatter, what Fin reported at the end of a conversation. */
+const STATUS_REACTION = { resolved: 'white_check_mark', complete: 'checkered_flag' } as const;
+
+/**
+ * The hand-off to people. An escalation gives the conversation to them: a post in the agents' channel, the app
+ * quiet in the thread (nothing more goes to Fin), until an agent hands it back with the post's button.
+ */
+export class HandOff {
+  readonly #ctx: BridgeContext;
+
+  constructor(ctx: BridgeContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Fin escalated: people own the conversation from now on, and the agents' channel hears about it. */
+  async escalated(conv: Conversation, reason: string | null): Promise<void> {
+    const { store } = this.#ctx;
+    const now = this.#ctx.now();
+    const escalation = store.transaction(() => {
+      store.conversations.setOwner(conv.id, 'human', now);
+      // Messages waiting for Fin's turn to end were meant for Fin, who is no longer answering.
+      store.inbound.skipQueued(conv.id);
+      return store.escalations.active(conv.id) ?? store.escalations.open({ conversationId: conv.id, reason, agentChannelId: this.#ctx.agentChannel }, now);
+    });
+    await this.#showPost(conv, escalation);
+  }
+
+  /** Fin reported the conversation resolved or complete: a mark in the thread, and the agents' post updated. */
+  async statusChanged(conv: Conversation, status: 'resolved' | 'complete'): Promise<void> {
+    const { store, poster } = this.#ctx;
+    const latest = store.posted.latestFinal(conv.id);
+    if (latest !== undefined) await poster.react(latest.channelId, latest.ts, STATUS_REACTION[status]);
+    const escalation = store.escalations.active(conv.id);
+    if (escalation === undefined) return;
+    store.escalations.setState(escalation.id, status, this.#ctx.now());
+    await this.#showPost(conv, store.escalations.get(escalation.id) ?? escalation);
+  }
+
+  /** An agent gave the thread back: Fin answers the next message again (as a reply in the same conversation). */
+  async handBack(escalationId: number, agentUserId: string): Promise<HandBackOutcome> {
+    const { store, poster } = this.#ctx;
+    const escalation = store.escalations.get(escalationId);
+    const conv = escalation && store.conversations.get(escalation.conversationId);
+    if (escalation === undefined || conv === undefined) return 'unknown';
+    const handed = store.transaction(() => {
+      if (!store.escalations.handBack(escalationId, agentUserId, this.#ctx.now())) return false;
+      store.conversations.setOwner(conv.id, 'fin', this.#ctx.now());
+      return true;
+    });
+    if (!handed) return 'already';
+    this.#ctx.log.info({ conversationId: conv.id, escalationId, agentUserId }, 'conversation handed back to Fin');
+    await this.#showPost(conv, store.escalations.get(escalationId) ?? escalation);
+    try {
+      await poster.post(conv.channelId, conv.threadTs, HANDED_BACK_NOTICE);
+    } catch (error) {
+      this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, 'could not tell the thread Fin is back');
+    }
+    return 'handed_back';
+  }
+
+  /** Posts the escalation in the agents' channel, or brings the existing post up to date. */
+  async #showPost(conv: Conversation, escalation: Escalation): Promise<void> {
+    const { store, poster } = this.#ctx;
+    try {
+      const content = agentPost(await this.#view(conv, escalation));
+      if (escalation.agentTs === null) {
+        const ts = await poster.postBlocks(escalation.agentChannelId, content);
+        store.escalations.setAgentPost(escalation.id, ts, this.#ctx.now());
+      } else {
+        await poster.updateBlocks(escalation.agentChannelId, escalation.agentTs, content);
+      }
+    } catch (error) {
+      this.#ctx.log.error(
+        { conversationId: conv.id, channelId: escalation.agentChannelId, error: errorCode(error) },
+        "could not post in the agents' channel (is the app a member of SLACK_AGENT_CHANNEL?)",
+      );
+    }
+  }
+
+  async #view(conv: Conversation, escalation: Escalation): Promise<EscalationView> {
+    const { store, directory, poster } = this.#ctx;
+    const last = store.inbound.latest(conv.id);
+    const askerId = last?.userId ?? '';
+    const [asker, threadUrl, agent] = await Promise.all([
+      askerId === '' ? Promise.resolve({ name: undefined }) : directory.user(askerId),
+      poster.permalink(conv.channelId, conv.threadTs),
+      escalation.handedBackBy === null ? Promise.resolve(undefined) : directory.user(escalation.handedBackBy),
+    ]);
+    const intercomId = store.conversations.get(conv.id)?.intercomConversationId ?? conv.intercomConversationId;
+    return {
+      escalationId: escalation.id,
+      state: escalation.state,
+      reason: escalation.reason,
+      asker: { id: askerId, name: asker.name },
+      channel: { id: conv.channelId, type: conv.channelType },
+      lastMessage: last === undefined ? undefined : slackToPlainText(last.text, { botUserId: this.#ctx.botUserId }),
+      threadUrl,
+      intercom: {
+        id: intercomId,
+        url: intercomId !== null && this.#ctx.intercomInboxUrl !== undefined ? `${this.#ctx.intercomInboxUrl}${intercomId}` : undefined,
+      },
+      handedBackBy: escalation.handedBackBy === null ? undefined : (agent?.name ?? escalation.handedBackBy),
+    };
+  }
+}

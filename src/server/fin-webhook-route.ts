@@ -1,0 +1,69 @@
+import type { FinEventAcceptance } from '../bridge/bridge.ts';
+import type { Logger } from '../core/log.ts';
+import type { RouteHandler } from './http.ts';
+import { sendJson } from './http.ts';
+import { PayloadTooLargeError, readRawBody } from './raw-body.ts';
+import { isValidFinSignature } from './signatures.ts';
+
+/** Fin's events are small JSON objects; anything this large is not one. */
+export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+
+/**
+ * `POST /fin/webhooks`: Fin's durable event channel. The signature is checked over the raw body before anything is
+ * parsed; a verified event is recorded by the bridge before the 2xx goes out, and acted on afterwards, so an
+ * acknowledged event survives a crash. Errors are answered so that Intercom stops retrying what can never succeed.
+ */
+export function finWebhookRoute(deps: {
+  secret: string | undefined;
+  accept: (event: unknown) => FinEventAcceptance;
+  logger: Logger;
+}): RouteHandler {
+  const log = deps.logger.child({ component: 'fin-webhook' });
+  return async (req, res) => {
+    if (deps.secret === undefined) {
+      req.resume();
+      log.warn('refused a Fin webhook: FIN_WEBHOOK_SECRET is not set');
+      sendJson(res, 401, { error: 'webhooks_not_configured' });
+      return;
+    }
+    let raw: Buffer;
+    try {
+      raw = await readRawBody(req, WEBHOOK_BODY_LIMIT);
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) {
+        log.warn({ limit: error.limit }, 'refused an oversized Fin webhook');
+        // The rest of the body is not worth reading: the connection closes with the answer.
+        res.setHeader('connection', 'close');
+        sendJson(res, 413, { error: 'payload_too_large' });
+        return;
+      }
+      throw error;
+    }
+    const signature = req.headers['x-fin-agent-api-webhook-signature'];
+    if (!isValidFinSignature(deps.secret, raw, Array.isArray(signature) ? signature[0] : signature)) {
+      log.warn({ signed: signature !== undefined, bytes: raw.length }, 'refused a Fin webhook with a missing or wrong signature');
+      sendJson(res, 401, { error: 'invalid_signature' });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      log.warn({ bytes: raw.length }, 'refused a signed Fin webhook that is not JSON');
+      sendJson(res, 400, { error: 'invalid_json' });
+      return;
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      sendJson(res, 400, { error: 'not_an_event' });
+      return;
+    }
+    if (!('event_name' in body)) {
+      // The settings page's "send test" ping: nothing to do, and it must see a success.
+      log.info('Fin webhook test ping received');
+      sendJson(res, 200, { ok: true, outcome: 'ping' });
+      return;
+    }
+    const { outcome } = deps.accept(body);
+    sendJson(res, outcome === 'invalid' ? 400 : 200, outcome === 'invalid' ? { error: 'invalid_event' } : { ok: true, outcome });
+  };
+}

@@ -1,0 +1,48 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { waitFor } from './wait.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MAIN = join(ROOT, 'src', 'main.ts');
+/** tsx's loader by absolute path: the app runs from an empty folder, where `--import tsx` would not resolve. */
+const TSX_LOADER = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
+
+export interface ChildApp {
+  readonly child: ChildProcess;
+  readonly exit: Promise<number | null>;
+  output(): string;
+  /** Resolves once `/healthz` answers 200 on `port`. */
+  healthy(port: number, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Runs the app as its own process, exactly as `npm start` does (node --import tsx src/main.ts), from `cwd` (an
+ * empty folder, so no .env is picked up), with only the given environment. Tests kill it to see what survives.
+ */
+export function runApp(env: Record<string, string>, cwd: string): ChildApp {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return {
+    child,
+    exit,
+    output: () => output,
+    healthy: async (port, timeoutMs = 15_000) => {
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
+        { timeoutMs, what: `/healthz on port ${port} (output so far: ${output})` },
+      );
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { intercomIdFor } from '../../fakes/fin-simulator.ts';
+import type { FakeMessage } from '../../fakes/slack-api.ts';
+import { Harness, WORKSPACE } from '../helpers/harness.ts';
+
+const { alice, bob, support, dm, agents } = WORKSPACE;
+
+/** All the text of a Block Kit message, as an agent reads it. */
+function readable(message: FakeMessage | undefined): string {
+  const texts: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'text' && typeof inner === 'string') texts.push(inner);
+        else walk(inner);
+      }
+    }
+  };
+  walk(message?.blocks);
+  return texts.join('\n');
+}
+
+function handBackButton(message: FakeMessage | undefined): { action_id: string; value: string } | undefined {
+  const blocks = (message?.blocks ?? []) as { type: string; elements?: { type: string; action_id: string; value: string }[] }[];
+  return blocks.flatMap((b) => b.elements ?? []).find((e) => e.type === 'button' && e.action_id === 'fin_hand_back');
+}
+
+describe('escalations and the hand-off to people', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  /** A conversation Fin escalates in the middle of a turn. */
+  async function escalated(harness: Harness, reason = 'Escalation requested by user') {
+    const root = await harness.say({ user: alice, channel: support, text: `<@${harness.slack.botUserId}> I was charged twice for order #1234` });
+    const turn = await harness.fin.nextTurn();
+    await turn.connected();
+    await turn.status('escalated', reason);
+    await turn.status('complete');
+    const post = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === agents && handBackButton(m) !== undefined));
+    return { root, turn, post };
+  }
+
+  it('posts in the agents’ channel who asked, where, why, what they said, with links and a hand-back button', async () => {
+    h = await Harness.start({ webhooks: true, env: { INTERCOM_WORKSPACE_ID: 'abc123' } });
+    const { root, turn, post } = await escalated(h);
+    const text = readable(post);
+    expect(text).toContain('alice'); // named…
+    expect(text).not.toContain(`<@${alice}>`); // …not pinged
+    expect(text).toContain(`<#${support}>`);
+    expect(text).toContain('Escalation requested by user');
+    expect(text).toContain('> I was charged twice for order #1234');
+    expect(text).toContain(`<${h.slack.permalinkOf(support, root)}|Open the Slack thread>`);
+    expect(text).toContain(`<https://app.intercom.com/a/inbox/abc123/inbox/conversation/${intercomIdFor(turn.conversationId)}|Open in Intercom>`);
+    expect(handBackButton(post)?.value).toMatch(/^\d+$/);
+    expect(post.text).toContain('Escalation from');
+    // The user's thread is told, once.
+    const notices = h.slack.botReplies(support, root).filter((m) => /support team/.test(m.text));
+    expect(notices).toHaveLength(1);
+  });
+
+  it('names the Intercom conversation when no workspace id is configured, and says a DM is private', async () => {
+    h = await Harness.start({ webhooks: true });
+    await h.say({ user: alice, channel: dm, text: 'get me a human' });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    await turn.status('escalated');
+    const post = await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === agents));
+    const text = readable(post);
+    expect(text).toContain(`Intercom conversation \`${intercomIdFor(turn.conversationId)}\``);
+    expect(text).toContain('a direct message with Fin');
+    expect(text).toContain('No reason given');
+  });
+
+  it('keeps the thread with people: nothing more goes to Fin, and the app stays quiet there', async () => {
+    h = await Harness.start({ webhooks: true });
+    const { root } = await escalated(h);
+    const before = { fin: h.fin.calls.length, posts: h.slack.callsTo('chat.postMessage').length };
+    await h.say({ user: alice, channel: support, text: 'hello? is someone there?', threadTs: root });
+    await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> still there?`, threadTs: root });
+    // A message elsewhere goes through, so everything before it has been handled.
+    await h.say({ user: bob, channel: support, text: `<@${h.slack.botUserId}> unrelated question` });
+    await h.fin.nextTurn();
+    expect(h.fin.calls.slice(before.fin).map((c) => c.body.message?.body)).toEqual(['unrelated question']);
+    expect(h.slack.callsTo('chat.postMessage').slice(before.posts).every((c) => c.args.thread_ts !== root)).toBe(true);
+  });
+
+  it('does not send Fin the messages that were waiting for its turn when it escalated', async () => {
+    h = await Harness.start({ webhooks: true });
+    const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> help` });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    await h.say({ user: alice, channel: support, text: 'written while Fin was busy', threadTs: root });
+    await turn.status('escalated', 'Routed to team');
+    await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === agents));
+    await h.say({ user: bob, channel: support, text: `<@${h.slack.botUserId}> other thread` });
+    const next = await h.fin.nextTurn();
+    expect(next.call.body.message?.body).toBe('other thread');
+  });
+
+  it('marks resolved and complete unobtrusively, and updates the agents’ post', async () => {
+    h = await Harness.start({ webhooks: true });
+    const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> q` });
+    const turn = await h.fin.nextTurn();
+    await turn.answer('<p>Done.</p>');
+    const answer = await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => m.text === 'Done.'));
+    await turn.webhookOnly({ event_name: 'fin_status_updated', status: 'resolved' });
+    await h.slack.waitFor(() => answer.reactions?.includes('white_check_mark'));
+    expect(h.slack.botReplies(support, root)).toHaveLength(1); // no chatter
+
+    const second = await escalated(h);
+    await second.turn.webhookOnly({ event_name: 'fin_status_updated', status: 'resolved' });
+    await h.slack.waitFor(() => readable(second.post).includes('resolved'));
+    expect(handBackButton(second.post)).toBeDefined();
+  });
+
+  it('hands the thread back to Fin from the agents’ post: the next message goes to Fin as a reply', async () => {
+    h = await Harness.start({ webhooks: true });
+    const { root, turn, post } = await escalated(h);
+    const button = handBackButton(post);
+    if (button === undefined) throw new Error('no hand-back button');
+    expect((await h.press({ user: bob, message: post, actionId: button.action_id, value: button.value })).status).toBe(200);
+    await h.slack.waitFor(() => readable(post).includes('Handed back to Fin by bob'));
+    expect(handBackButton(post)).toBeUndefined();
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root).some((m) => /Fin is answering in this thread again/.test(m.text)));
+
+    await h.say({ user: alice, channel: support, text: 'thanks, one more question', threadTs: root });
+    const next = await h.fin.nextTurn();
+    expect(next.call.kind).toBe('reply');
+    expect(next.call.body.conversation_id).toBe(turn.conversationId);
+    expect(next.call.body.message?.body).toBe('thanks, one more question');
+
+    // A second press changes nothing, and says so to the one who pressed.
+    await h.press({ user: bob, message: post, actionId: button.action_id, value: button.value });
+    await h.slack.waitFor(() => h?.slack.ephemerals.find((e) => e.user === bob && /already been handed back/.test(e.text)));
+  });
+
+  it('still tells the user when the app cannot post in the agents’ channel, and logs why', async () => {
+    h = await Harness.start({ webhooks: true });
+    h.slack.fail('chat.postMessage', { error: 'not_in_channel', times: 5, when: (args) => args.channel === agents });
+    const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> human please` });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    await turn.status('escalated', 'Escalation requested by user');
+    await h.slack.waitFor(() => /support team/.test(h?.slack.botReplies(support, root)[0]?.text ?? ''));
+    await h.slack.waitFor(() => h?.logged(/agents' channel/).length);
+    expect(h.logged(/agents' channel/)[0]).toMatchObject({ error: 'not_in_channel' });
+  });
+});

@@ -1,0 +1,164 @@
+import { createHmac } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness, WEBHOOK_SECRET, WORKSPACE } from '../helpers/harness.ts';
+
+const { alice, support } = WORKSPACE;
+
+describe('Fin webhooks (POST /fin/webhooks)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  const mention = (harness: Harness, text: string) => `<@${harness.slack.botUserId}> ${text}`;
+  const replied = (conversationId: string, id: string, body: string, extra: Record<string, unknown> = {}) => ({
+    event_name: 'fin_replied',
+    conversation_id: conversationId,
+    user_id: alice,
+    message: { id, author: 'fin', body, timestamp_ms: new Date().toISOString() },
+    status: 'awaiting_user_reply',
+    created_at_ms: new Date().toISOString(),
+    ...extra,
+  });
+
+  /** A thread waiting for Fin's answer, whose stream Fin closes at once: only webhooks can bring the answer. */
+  async function waitingThread(harness: Harness) {
+    const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'question') });
+    const turn = await harness.fin.nextTurn();
+    await turn.connected();
+    turn.breakStream();
+    const placeholder = await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[0]);
+    return { root, turn, placeholder };
+  }
+
+  it('answers HEAD with 200, as Intercom checks the URL that way', async () => {
+    h = await Harness.start({ webhooks: true });
+    expect((await fetch(`${h.url}/fin/webhooks`, { method: 'HEAD' })).status).toBe(200);
+  });
+
+  it('refuses every request when no secret is configured, signed or not', async () => {
+    h = await Harness.start();
+    expect((await h.webhook({ event_name: 'fin_status_updated', conversation_id: 'x', status: 'complete' })).status).toBe(401);
+  });
+
+  it('accepts a valid signature with or without the sha256= prefix, in any case', async () => {
+    h = await Harness.start({ webhooks: true });
+    const body = JSON.stringify({ hello: 'ping' });
+    const hex = createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex');
+    for (const signature of [`sha256=${hex}`, hex, `SHA256=${hex.toUpperCase()}`]) {
+      expect((await h.webhook(undefined, { raw: body, signature })).status).toBe(200);
+    }
+  });
+
+  it('refuses a missing or wrong signature (401) and does nothing with the event', async () => {
+    h = await Harness.start({ webhooks: true });
+    const { turn, placeholder } = await waitingThread(h);
+    const event = replied(turn.conversationId, 'm-forged', '<p>Forged answer.</p>');
+    expect((await h.webhook(event, { signature: null })).status).toBe(401);
+    expect((await h.webhook(event, { signature: `sha256=${'0'.repeat(64)}` })).status).toBe(401);
+    expect((await h.webhook(event, { signature: 'sha256=nothex' })).status).toBe(401);
+    const resigned = createHmac('sha256', 'another-secret').update(JSON.stringify(event)).digest('hex');
+    expect((await h.webhook(event, { signature: resigned })).status).toBe(401);
+
+    // The same event, signed properly, is the one that shows.
+    expect((await h.webhook(replied(turn.conversationId, 'm-real', '<p>Real answer.</p>'))).status).toBe(200);
+    await h.slack.waitFor(() => placeholder.text === 'Real answer.');
+    expect(h.slack.callsTo('chat.update').some((c) => String(c.args.text).includes('Forged'))).toBe(false);
+  });
+
+  it('answers 400 to malformed JSON and to events of a known kind with a broken shape', async () => {
+    h = await Harness.start({ webhooks: true });
+    expect((await h.webhook(undefined, { raw: '{not json' })).status).toBe(400);
+    expect((await h.webhook([1, 2, 3])).status).toBe(400);
+    expect((await h.webhook({ event_name: 'fin_replied', conversation_id: 'c', message: { body: 7 } })).status).toBe(400);
+  });
+
+  it('acknowledges a signed test ping, unknown kinds of event, and events for unknown conversations', async () => {
+    h = await Harness.start({ webhooks: true });
+    const ping = await h.webhook({ type: 'notification_event', topic: 'ping' });
+    expect(ping.status).toBe(200);
+    expect(await ping.json()).toMatchObject({ outcome: 'ping' });
+    expect(await (await h.webhook({ event_name: 'csat_requested', conversation_id: 'c' })).json()).toMatchObject({ outcome: 'ignored' });
+    const unknown = await h.webhook(replied('slack-T-C-1.2', 'm-x', '<p>x</p>'));
+    expect(unknown.status).toBe(200);
+    expect(await unknown.json()).toMatchObject({ outcome: 'unknown_conversation' });
+    expect(h.logged('Fin event for a conversation this app does not know')).toHaveLength(1);
+  });
+
+  it('refuses an oversized body (413) without reading it all', async () => {
+    h = await Harness.start({ webhooks: true });
+    const res = await h.webhook(undefined, { raw: JSON.stringify({ event_name: 'x', pad: 'a'.repeat(600_000) }) });
+    expect(res.status).toBe(413);
+  });
+
+  it('delivers the answer by webhook when the stream closes at once, and ends the turn on the webhook status', async () => {
+    h = await Harness.start({ webhooks: true });
+    const { root, turn, placeholder } = await waitingThread(h);
+    await h.say({ user: alice, channel: support, text: 'queued', threadTs: root });
+    await turn.reply('<p>By <b>webhook</b>.</p>', { status: 'replying' });
+    await h.slack.waitFor(() => placeholder.text === 'By *webhook*.');
+    await turn.status('awaiting_user_reply');
+    expect((await h.fin.nextTurn()).call.body.message?.body).toBe('queued');
+    expect(h.fin.webhookDeliveries.every((d) => d.status === 200)).toBe(true);
+  });
+
+  it.each([
+    ['SSE first, then the webhook', ['sse', 'webhook'] as const],
+    ['the webhook first, then SSE', ['webhook', 'sse'] as const],
+  ])('shows one answer when the same reply comes twice (%s)', async (_name, order) => {
+    h = await Harness.start({ webhooks: true });
+    const harness = h;
+    const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'q') });
+    const turn = await harness.fin.nextTurn();
+    await turn.connected();
+    const event = { ...replied(turn.conversationId, 'm-dup', '<p>Only once.</p>'), status: 'replying' };
+    for (const via of order) await turn.emit(event, { sse: via === 'sse', webhook: via === 'webhook' });
+    await harness.say({ user: alice, channel: support, text: 'next', threadTs: root });
+    await turn.status('awaiting_user_reply');
+    await harness.fin.nextTurn();
+    expect(harness.slack.botReplies(support, root).filter((m) => m.text === 'Only once.')).toHaveLength(1);
+    expect(harness.logged('duplicate Fin event').filter((r) => r.dedupeKey === 'reply:m-dup')).toHaveLength(1);
+  });
+
+  it('drops streamed chunks that arrive after the webhook brought the final reply', async () => {
+    h = await Harness.start({ webhooks: true });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'q') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    await turn.emit({ ...replied(turn.conversationId, 'm-1', '<p>Final.</p>'), status: 'replying', stream_id: 's9' }, { sse: false });
+    await turn.chunk('s9', 0, 'Fin');
+    await turn.chunk('s9', 1, 'Final');
+    await h.say({ user: alice, channel: support, text: 'next', threadTs: root });
+    await turn.status('awaiting_user_reply');
+    await h.fin.nextTurn();
+    const texts = h.slack.botReplies(support, root).map((m) => m.text);
+    expect(texts[0]).toBe('Final.');
+    expect(texts.filter((t) => t.includes(':writing_hand:'))).toEqual([]);
+  });
+
+  it('posts an inactivity message that arrives long after the last turn in the right thread', async () => {
+    h = await Harness.start({ webhooks: true });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'q') });
+    const turn = await h.fin.nextTurn();
+    await turn.answer('<p>Answer.</p>');
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]?.text === 'Answer.');
+    // Fin times out waiting for the user, by webhook only (the stream is long gone).
+    await h.webhook(replied(turn.conversationId, 'm-idle', '<p>Are you still there? Reply here if you need anything else.</p>'));
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root)[1]?.text.startsWith('Are you still there?'));
+    expect(h.slack.botReplies(support, root).map((m) => m.threadTs)).toEqual([root, root]);
+  });
+
+  it('replaces the placeholder of a streamed reply after a restart, when the reply comes by webhook', async () => {
+    h = await Harness.start({ webhooks: true });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'q') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    const placeholder = await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]);
+    await turn.chunk('s-r', 0, 'Half');
+    await h.slack.waitFor(() => placeholder.text.startsWith('Half'));
+    await h.restart();
+    await h.webhook({ ...replied(turn.conversationId, 'm-after', '<p>Whole answer.</p>'), stream_id: 's-r' });
+    await h.slack.waitFor(() => placeholder.text === 'Whole answer.');
+    expect(h.slack.botReplies(support, root)).toHaveLength(1);
+  });
+});
