@@ -108,7 +108,11 @@ export class ThreadView {
       // A stream id may be held by one message only; a reply repeating a claimed stream does not claim it again.
       const streamId = meta.streamId !== undefined && store.posted.byStream(meta.streamId) === undefined ? meta.streamId : undefined;
       if (target !== undefined) {
-        store.posted.finalize(target.channelId, target.ts, { finMessageId: meta.finMessageId ?? null, streamId: streamId ?? null });
+        store.posted.finalize(target.channelId, target.ts, {
+          kind: meta.kind,
+          finMessageId: meta.finMessageId ?? null,
+          streamId: streamId ?? null,
+        });
       }
       tss
         .filter((ts) => ts !== target?.ts)
@@ -158,7 +162,7 @@ export class ThreadView {
         } else {
           const text = streamed === undefined ? how.text : `${streamedText(streamed)}\n\n${how.text}`;
           await poster.update(message.channelId, message.ts, text);
-          if (how.final) store.posted.finalize(message.channelId, message.ts);
+          if (how.final) store.posted.finalize(message.channelId, message.ts, { kind: 'notice' });
         }
       } catch (error) {
         this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, 'could not settle a message');

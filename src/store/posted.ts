@@ -56,7 +56,7 @@ export class PostedStore {
   readonly #latestFinal: Statement<[string], Row>;
   readonly #bindStream: Statement<[string, string, string]>;
   readonly #streamedText: Statement<[string, string, string]>;
-  readonly #finalize: Statement<[string | null, string | null, string, string]>;
+  readonly #finalize: Statement<[PostedKind | null, string | null, string | null, string, string]>;
 
   constructor(db: Database) {
     this.#insert = db.prepare(
@@ -73,9 +73,8 @@ export class PostedStore {
       "SELECT * FROM posted_messages WHERE turn_id = ? AND state != 'final' ORDER BY created_at, rowid",
     );
     this.#latestFinal = db.prepare(
-      // A placeholder that was replaced by an answer counts; one that was removed (no answer came) does not.
-      `SELECT * FROM posted_messages WHERE conversation_id = ? AND state = 'final'
-         AND (kind != 'placeholder' OR fin_message_id IS NOT NULL)
+      // A placeholder still of that kind once final is one that was removed (no answer came): it does not count.
+      `SELECT * FROM posted_messages WHERE conversation_id = ? AND state = 'final' AND kind != 'placeholder'
        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
     );
     this.#bindStream = db.prepare(
@@ -83,7 +82,7 @@ export class PostedStore {
     );
     this.#streamedText = db.prepare('UPDATE posted_messages SET streamed_text = ? WHERE channel_id = ? AND ts = ?');
     this.#finalize = db.prepare(
-      `UPDATE posted_messages SET state = 'final', fin_message_id = COALESCE(?, fin_message_id),
+      `UPDATE posted_messages SET state = 'final', kind = COALESCE(?, kind), fin_message_id = COALESCE(?, fin_message_id),
          stream_id = COALESCE(stream_id, ?) WHERE channel_id = ? AND ts = ?`,
     );
   }
@@ -145,10 +144,15 @@ export class PostedStore {
   }
 
   /**
-   * The message now shows a final text. A final reply also claims its stream, so a chunk of that stream arriving
-   * afterwards (chunks come only by SSE, replies also by webhook) finds it final and is dropped.
+   * The message now shows a final text: `kind` says what it became (a placeholder replaced by an answer is a reply),
+   * and is left out when it only stopped changing (a removed placeholder). A final reply also claims its stream, so a
+   * chunk of that stream arriving afterwards (chunks come only by SSE, replies also by webhook) is dropped.
    */
-  finalize(channelId: string, ts: string, final: { finMessageId?: string | null; streamId?: string | null } = {}): void {
-    this.#finalize.run(final.finMessageId ?? null, final.streamId ?? null, channelId, ts);
+  finalize(
+    channelId: string,
+    ts: string,
+    final: { kind?: 'reply' | 'notice'; finMessageId?: string | null; streamId?: string | null } = {},
+  ): void {
+    this.#finalize.run(final.kind ?? null, final.finMessageId ?? null, final.streamId ?? null, channelId, ts);
   }
 }

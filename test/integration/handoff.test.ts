@@ -57,9 +57,11 @@ describe('escalations and the hand-off to people', () => {
     expect(text).toContain(`<https://app.intercom.com/a/inbox/abc123/inbox/conversation/${intercomIdFor(turn.conversationId)}|Open in Intercom>`);
     expect(handBackButton(post)?.value).toMatch(/^\d+$/);
     expect(post.text).toContain('Escalation from');
-    // The user's thread is told, once.
+    // The user's thread is told, once; Fin's "complete" that followed shows on the post and as a quiet mark.
     const notices = h.slack.botReplies(support, root).filter((m) => /support team/.test(m.text));
     expect(notices).toHaveLength(1);
+    await h.slack.waitFor(() => readable(post).includes('complete'));
+    await h.slack.waitFor(() => notices[0]?.reactions?.includes('checkered_flag'));
   });
 
   it('names the Intercom conversation when no workspace id is configured, and says a DM is private', async () => {
