@@ -53,6 +53,15 @@ export interface FinSimulatorOptions {
   readonly webhook?: { readonly url: string; readonly secret: string };
   /** Include `intercom_conversation_id` in responses (a feature flag on real workspaces). */
   readonly intercomIds?: boolean;
+  /** Token `collect_agent_input` accepts (an Intercom app's access token); the Fin token when not set. */
+  readonly accessToken?: string;
+}
+
+/** One call to `/procedures/{id}/collect_agent_input`: an agent's answer to a human-in-the-loop step. */
+export interface CollectCall {
+  readonly conversationId: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: { readonly step_id?: string; readonly attribute_values?: readonly { identifier: string; value: unknown }[] };
 }
 
 export interface AnswerOptions {
@@ -235,6 +244,9 @@ export class FinSimulator {
   readonly calls: SimCall[] = [];
   readonly turns: SimTurn[] = [];
   readonly webhookDeliveries: { event: Record<string, unknown>; status: number }[] = [];
+  readonly collectCalls: CollectCall[] = [];
+  #collectHandler: ((call: CollectCall) => SimHttpAnswer | undefined) | undefined;
+  readonly #accessToken: string;
   #webhook: { url: string; secret: string } | undefined;
   #intercomIds: boolean;
   #handler: TurnHandler | undefined;
@@ -250,6 +262,7 @@ export class FinSimulator {
     this.sseFormat = options.sseFormat ?? 'plain';
     this.#webhook = options.webhook;
     this.#intercomIds = options.intercomIds ?? true;
+    this.#accessToken = options.accessToken ?? this.token;
     this.#server = createServer((req, res) => {
       this.#route(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500);
@@ -272,6 +285,41 @@ export class FinSimulator {
   /** Answers every call with `handler`; without one, calls wait for a test to take them with `nextTurn()`. */
   onTurn(handler: TurnHandler | undefined): void {
     this.#handler = handler;
+  }
+
+  /** Answers `collect_agent_input` calls (200 when the handler returns nothing). */
+  onCollect(handler: ((call: CollectCall) => SimHttpAnswer | undefined) | undefined): void {
+    this.#collectHandler = handler;
+  }
+
+  /**
+   * The `procedure.hitl_notification.created` webhook Intercom sends when a procedure pauses at a human-in-the-loop
+   * step, in the standard Developer Hub envelope (its exact fields are not published; these follow the notes).
+   */
+  hitlNotification(input: {
+    intercomConversationId: string;
+    stepId?: string;
+    attributes: readonly Record<string, unknown>[];
+    callbackUrl?: string;
+    notificationId?: string;
+  }): Record<string, unknown> {
+    return {
+      type: 'notification_event',
+      id: input.notificationId ?? `notif_${randomUUID()}`,
+      topic: 'procedure.hitl_notification.created',
+      app_id: this.appId,
+      created_at: Math.floor(Date.now() / 1000),
+      delivery_attempts: 1,
+      data: {
+        type: 'notification_event_data',
+        item: {
+          conversation_id: input.intercomConversationId,
+          step_id: input.stepId ?? randomUUID(),
+          callback_url: input.callbackUrl ?? `${this.#url}/procedures/${input.intercomConversationId}/collect_agent_input`,
+          attributes_to_collect: input.attributes,
+        },
+      },
+    };
   }
 
   /** Fin already has this conversation (as if an earlier /fin/start got through): a new start is refused. */
@@ -332,6 +380,11 @@ export class FinSimulator {
       this.#stream(url, res);
       return;
     }
+    const collect = /^\/procedures\/([^/]+)\/collect_agent_input$/.exec(url.pathname);
+    if (req.method === 'POST' && collect !== null) {
+      await this.#collect(collect[1] ?? '', req, res);
+      return;
+    }
     const kind = url.pathname === '/fin/start' ? 'start' : url.pathname === '/fin/reply' ? 'reply' : /^\/fin\/procedures\/[^/]+\/run$/.test(url.pathname) ? 'procedure' : undefined;
     if (req.method !== 'POST' || kind === undefined) {
       json(res, 404, errorList('not_found', 'Resource Not Found'));
@@ -352,6 +405,11 @@ export class FinSimulator {
     const conversationId = typeof body.conversation_id === 'string' ? body.conversation_id : '';
     if (conversationId === '') {
       json(res, 400, errorList('parameter_invalid', 'conversation_id is required'));
+      return;
+    }
+    if (kind === 'procedure' && req.headers['intercom-version'] !== 'Preview') {
+      // Procedures exist only in the Preview version of the API.
+      json(res, 404, errorList('not_found', 'Resource Not Found'));
       return;
     }
     const call: SimCall = { kind, path: url.pathname, headers: req.headers, body, conversationId, at: Date.now() };
@@ -385,6 +443,27 @@ export class FinSimulator {
     const waiter = this.#waiters.shift();
     if (waiter) waiter(turn);
     else if (this.#handler === undefined) this.#pending.push(turn);
+  }
+
+  async #collect(conversationId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    if (req.headers.authorization !== `Bearer ${this.#accessToken}`) {
+      json(res, 401, errorList('unauthorized', 'Access Token Invalid'));
+      return;
+    }
+    if (req.headers['intercom-version'] !== 'Preview') {
+      json(res, 404, errorList('not_found', 'Resource Not Found'));
+      return;
+    }
+    const call: CollectCall = { conversationId, headers: req.headers, body: JSON.parse(raw || '{}') as CollectCall['body'] };
+    this.collectCalls.push(call);
+    const answer = this.#collectHandler?.(call);
+    if (answer !== undefined) {
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      return;
+    }
+    json(res, 200, { conversation_id: conversationId, step_id: call.body.step_id, status: 'collected' });
   }
 
   #stream(url: URL, res: ServerResponse): void {

@@ -90,6 +90,10 @@ export class FakeSlack extends EventEmitter {
   readonly calls: SlackCall[] = [];
   readonly messages: FakeMessage[] = [];
   readonly ephemerals: { channel: string; user: string; text: string }[] = [];
+  /** Modals the app opened, by view id: what the agent currently sees. */
+  readonly views = new Map<string, { view: Record<string, unknown>; triggerId: string }>();
+  /** What the app sent to `response_url`s (slash command answers). */
+  readonly responses: Record<string, unknown>[] = [];
   readonly #users = new Map<string, FakeUser>();
   readonly #channels = new Map<string, FakeChannel>();
   readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
@@ -103,6 +107,7 @@ export class FakeSlack extends EventEmitter {
   #url = '';
   #seq = 0;
   #eventSeq = 0;
+  #views = 0;
 
   private constructor(options: FakeSlackOptions) {
     super();
@@ -244,6 +249,50 @@ export class FakeSlack extends EventEmitter {
     return { payload: JSON.stringify(payload) };
   }
 
+  /** Someone types a slash command: the form Slack posts to the app. */
+  slashCommand(input: { user: string; channel: string; command: string; text: string }): Record<string, string> {
+    return {
+      token: 'legacy-verification-token',
+      team_id: this.teamId,
+      team_domain: 'fake',
+      channel_id: input.channel,
+      channel_name: this.#channels.get(input.channel)?.name ?? 'directmessage',
+      user_id: input.user,
+      user_name: input.user.toLowerCase(),
+      command: input.command,
+      text: input.text,
+      api_app_id: 'AFINAPP',
+      response_url: `${this.#url}/respond/${Date.now()}`,
+      trigger_id: `${Date.now()}.trigger`,
+    };
+  }
+
+  /**
+   * Someone submits a modal the app opened, with `values` as Slack reports inputs:
+   * `{ [blockId]: { [actionId]: { type, value | selected_option | selected_date | selected_date_time } } }`.
+   */
+  viewSubmission(input: { user: string; viewId: string; values: Record<string, Record<string, unknown>> }): Record<string, string> {
+    const current = this.views.get(input.viewId);
+    if (current === undefined) throw new Error(`no open view ${input.viewId}`);
+    const payload = {
+      type: 'view_submission',
+      team: { id: this.teamId, domain: 'fake' },
+      user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
+      api_app_id: 'AFINAPP',
+      token: 'legacy-verification-token',
+      trigger_id: `${Date.now()}.trigger`,
+      view: { ...current.view, id: input.viewId, hash: `h${input.viewId}`, state: { values: input.values } },
+    };
+    return { payload: JSON.stringify(payload) };
+  }
+
+  /** The modal opened most recently. */
+  lastView(): { id: string; view: Record<string, unknown> } | undefined {
+    const entries = [...this.views.entries()];
+    const last = entries[entries.length - 1];
+    return last === undefined ? undefined : { id: last[0], view: last[1].view };
+  }
+
   /** A message the app posted earlier (before a restart, say), without a call being recorded. */
   appMessage(input: { channel: string; threadTs?: string; text: string }): FakeMessage {
     const message: FakeMessage = {
@@ -370,6 +419,12 @@ export class FakeSlack extends EventEmitter {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.#url);
+    if (url.pathname.startsWith('/respond/')) {
+      this.responses.push(JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      this.emit('call', { method: 'response_url', args: {}, at: Date.now() });
+      return;
+    }
     const method = url.pathname.replace(/^\/api\//, '');
     const args = parseArgs(req.headers['content-type'], await readBody(req));
     const call: SlackCall = { method, args, at: Date.now() };
@@ -499,6 +554,26 @@ export class FakeSlack extends EventEmitter {
         if (message.reactions.includes(name)) return [200, { ok: false, error: 'already_reacted' }];
         message.reactions.push(name);
         return [200, { ok: true }];
+      }
+      case 'views.open': {
+        const triggerId = str('trigger_id');
+        const view = args.view;
+        if (triggerId === undefined || typeof view !== 'object' || view === null) return [200, { ok: false, error: 'invalid_arguments' }];
+        const id = `V${String(this.#views += 1).padStart(6, '0')}`;
+        this.views.set(id, { view: view as Record<string, unknown>, triggerId });
+        return [200, { ok: true, view: { id, hash: `h${id}`, ...(view as Record<string, unknown>) } }];
+      }
+      case 'views.update': {
+        const id = str('view_id') ?? '';
+        const current = this.views.get(id);
+        if (current === undefined || typeof args.view !== 'object') return [200, { ok: false, error: 'not_found' }];
+        current.view = args.view as Record<string, unknown>;
+        return [200, { ok: true, view: { id, ...(args.view as Record<string, unknown>) } }];
+      }
+      case 'conversations.members': {
+        const channel = this.#channels.get(str('channel') ?? '');
+        if (channel === undefined) return [200, { ok: false, error: 'channel_not_found' }];
+        return [200, { ok: true, members: [...(channel.members ?? [])], response_metadata: { next_cursor: '' } }];
       }
       case 'users.info': {
         const user = this.#users.get(str('user') ?? '');

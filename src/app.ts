@@ -6,14 +6,19 @@ import type { RetryPolicy } from './core/backoff.ts';
 import { boltLogger, type Logger } from './core/log.ts';
 import { FinClient } from './fin/client.ts';
 import { subscribe } from './fin/sse.ts';
+import { HitlCallbacks } from './hitl/callback.ts';
+import { HumanInTheLoop } from './hitl/hitl.ts';
 import { finWebhookRoute } from './server/fin-webhook-route.ts';
 import { close, createHttpServer, listen, sendJson } from './server/http.ts';
+import { intercomWebhookRoute } from './server/intercom-webhook-route.ts';
 import { slackEventsRoute } from './server/slack-events-route.ts';
-import { registerActions } from './slack/actions.ts';
+import { registerActions, registerHitlActions } from './slack/actions.ts';
+import { registerCommands } from './slack/commands.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { threadHistory } from './slack/history.ts';
 import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './slack/listeners.ts';
+import { ChannelMembership } from './slack/membership.ts';
 import { SlackPoster } from './slack/poster.ts';
 import { openDatabase } from './store/db.ts';
 import { createStore } from './store/index.ts';
@@ -102,9 +107,28 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     webhooksEnabled: config.fin.webhookSecret !== undefined,
     agentChannel: config.slack.agentChannel,
     intercomInboxUrl: config.intercom.inboxUrl,
+    channelProcedures: config.fin.channelProcedures,
+  });
+  const callbacks = new HitlCallbacks({
+    apiUrl: config.fin.apiUrl,
+    token: config.intercom.accessToken,
+    logger: logger.child({ component: 'hitl-callback' }),
+    ...(options.finRetry !== undefined ? { retry: options.finRetry } : {}),
+  });
+  const hitl = new HumanInTheLoop({
+    store,
+    poster,
+    directory,
+    callbacks,
+    membership: new ChannelMembership(app.client, config.slack.agentChannel, logger),
+    agentChannel: config.slack.agentChannel,
+    intercomInboxUrl: config.intercom.inboxUrl,
+    logger,
   });
   registerMessageListeners(app, { bridge, logger, botUserId: identity.botUserId, teamId: identity.teamId });
   registerActions(app, { bridge, poster, logger });
+  registerHitlActions(app, { hitl, poster, logger });
+  registerCommands(app, { bridge, logger });
   if (config.fin.webhookSecret === undefined) {
     logger.warn('FIN_WEBHOOK_SECRET is not set: Fin webhooks are refused, and answers rely on streaming alone');
   }
@@ -122,12 +146,23 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         path: '/fin/webhooks',
         handler: finWebhookRoute({
           secret: config.fin.webhookSecret,
+          clientSecret: config.intercom.clientSecret,
           accept: (event) => bridge.acceptFinEvent(event, 'webhook'),
           logger,
         }),
       },
       // Intercom checks a webhook URL with HEAD before it sends anything.
       { method: 'HEAD', path: '/fin/webhooks', handler: (_req, res) => void res.writeHead(200).end() },
+      {
+        method: 'POST',
+        path: '/intercom/webhooks',
+        handler: intercomWebhookRoute({
+          clientSecret: config.intercom.clientSecret,
+          accept: (body) => hitl.accept(body),
+          logger,
+        }),
+      },
+      { method: 'HEAD', path: '/intercom/webhooks', handler: (_req, res) => void res.writeHead(200).end() },
       ...(receiver !== undefined
         ? [{ method: 'POST' as const, path: '/slack/events', handler: slackEventsRoute(receiver.requestListener) }]
         : []),
@@ -137,6 +172,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const port = await listen(server, config.http.port, options.host);
   if (config.slack.mode === 'socket') await app.start();
   bridge.recover();
+  hitl.recover();
   store.pruneProcessed(Date.now());
   const pruning = setInterval(() => store.pruneProcessed(Date.now()), 60 * 60_000);
   pruning.unref();
@@ -150,6 +186,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       if (config.slack.mode === 'socket') await app.stop();
       await bridge.stop();
       await fin.close();
+      await callbacks.close();
       db.close();
     },
   };

@@ -1,8 +1,10 @@
 import { type HandBackOutcome, HandOff } from '../handoff/handoff.ts';
+import { CHANNEL_UNAVAILABLE, errorCode } from '../slack/errors.ts';
 import type { IncomingUserMessage } from '../slack/incoming.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from './context.ts';
 import { type FinEventAcceptance, FinEvents } from './fin-events.ts';
+import { procedureStartedText } from './copy.ts';
 import { ThreadView } from './thread-view.ts';
 import { type SlackMessageOutcome, Turns } from './turns.ts';
 
@@ -40,6 +42,30 @@ export class Bridge {
 
   acceptFinEvent(raw: unknown, source: FinEventSource): FinEventAcceptance {
     return this.#events.accept(raw, source);
+  }
+
+  /**
+   * `/fin-procedure`: starts a thread in the channel, for the person who asked, whose first turn runs the procedure.
+   * `cannot_post` when the app may not write in that channel (not invited, say).
+   */
+  async startProcedureThread(input: {
+    teamId: string;
+    channelId: string;
+    userId: string;
+    procedureId: string;
+    message: string;
+  }): Promise<'started' | 'cannot_post'> {
+    let rootTs: string;
+    try {
+      rootTs = await this.#ctx.poster.postRoot(input.channelId, procedureStartedText(input.userId, input.procedureId, input.message));
+    } catch (error) {
+      const code = errorCode(error);
+      this.#ctx.log.warn({ channelId: input.channelId, error: code }, 'could not start a procedure thread');
+      if (CHANNEL_UNAVAILABLE.has(code)) return 'cannot_post';
+      throw error;
+    }
+    this.#turns.startProcedure({ ...input, rootTs, text: input.message });
+    return 'started';
   }
 
   /** An agent pressed "Hand back to Fin" on an escalation post. Runs in the conversation's order. */

@@ -22,6 +22,8 @@ export interface BridgeOptions {
   readonly webhooksEnabled: boolean;
   /** Where escalations are posted for human agents. */
   readonly agentChannel: string;
+  /** Channel id → the Fin Procedure a new thread there runs instead of /fin/start. */
+  readonly channelProcedures: ReadonlyMap<string, string>;
   /** Base of a link to a conversation in the Intercom inbox (the conversation id is appended), if known. */
   readonly intercomInboxUrl?: string | undefined;
   readonly now?: () => number;

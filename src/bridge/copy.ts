@@ -61,4 +61,26 @@ export function finErrorText(error: FinApiError): string {
   }
 }
 
+/**
+ * What the user reads when a procedure could not start, for the reasons Fin gives (documented for
+ * /fin/procedures/{id}/run); undefined for any other error.
+ */
+export function procedureErrorText(error: FinApiError, procedureId: string): string | undefined {
+  if (error.failure !== 'rejected') return undefined;
+  const id = `\`${escapeText(procedureId).replace(/`/g, '')}\``;
+  const reason = error.finMessage ?? '';
+  if (/procedure not found/i.test(reason)) return `:warning: Fin has no procedure ${id}. Please check the procedure id.`;
+  if (/not live/i.test(reason)) return `:warning: The procedure ${id} is not live yet: publish it in Intercom first.`;
+  if (/api trigger/i.test(reason)) return `:warning: The procedure ${id} cannot be started from Slack: it needs an API trigger in Intercom.`;
+  if (/fin profile/i.test(reason)) return ':warning: No Fin profile is set up to handle this conversation. Please ask your Intercom admin to configure one.';
+  if (/session already exists/i.test(reason)) return ':warning: This thread already has a conversation with Fin, so a procedure cannot start in it. Start it in a new thread.';
+  return undefined;
+}
+
+export function procedureStartedText(userId: string, procedureId: string, message: string): string {
+  const id = `\`${escapeText(procedureId).replace(/`/g, '')}\``;
+  const quoted = message.trim() === '' ? '' : `\n${escapeText(message.trim()).split('\n').map((l) => `> ${l}`).join('\n')}`;
+  return `:gear: <@${userId}> asked Fin to run the procedure ${id}.${quoted}`;
+}
+
 export const UNEXPECTED_ERROR_TEXT = ':warning: Something went wrong while asking Fin. Please try again in a moment.';

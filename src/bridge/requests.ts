@@ -33,10 +33,12 @@ export async function buildTurnRequest(
   if (first === undefined) throw new Error(`turn ${turn.id} has no messages`);
   const ids = [...new Set(messages.flatMap((m) => mentionedUserIds(m.text, deps.botUserId)))];
   const [names, profile] = await Promise.all([deps.directory.userNames(ids), deps.directory.user(turn.userId)]);
-  const body = messages
-    .map((m) => slackToPlainText(m.text, { botUserId: deps.botUserId, userNames: names }))
-    .map((text) => (text === '' ? FILES_ONLY_BODY : text))
-    .join('\n\n');
+  const texts = messages.map((m) => slackToPlainText(m.text, { botUserId: deps.botUserId, userNames: names }));
+  // A procedure may start without a message (the body stays empty and is left out); anything else had files.
+  const body =
+    turn.procedureId !== null && texts.every((t) => t === '')
+      ? ''
+      : texts.map((text) => (text === '' ? FILES_ONLY_BODY : text)).join('\n\n');
 
   const request: FinTurnRequest = {
     conversation_id: conv.id,

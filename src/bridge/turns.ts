@@ -4,7 +4,7 @@ import { isSessionExists } from '../fin/client.ts';
 import type { FinTurnRequest, FinTurnResponse } from '../fin/schemas.ts';
 import type { SseEnd } from '../fin/sse.ts';
 import { CHANNEL_UNAVAILABLE, errorCode } from '../slack/errors.ts';
-import type { IncomingUserMessage } from '../slack/incoming.ts';
+import { channelTypeFromId, type IncomingUserMessage } from '../slack/incoming.ts';
 import { slackToPlainText } from '../slack/plain-text.ts';
 import { slackTsToIso } from '../slack/timestamps.ts';
 import type { Conversation } from '../store/conversations.ts';
@@ -15,6 +15,7 @@ import {
   EMPTY_MESSAGE_PROMPT,
   finErrorText,
   PLACEHOLDER,
+  procedureErrorText,
   STREAM_LOST_TEXT,
   TIMED_OUT_NOTICE,
   UNEXPECTED_ERROR_TEXT,
@@ -81,6 +82,35 @@ export class Turns {
     if (accepted === undefined) return 'duplicate';
     this.pump(accepted.id);
     return 'accepted';
+  }
+
+  /**
+   * A thread the app started to run a Fin Procedure (`/fin-procedure`): its root message, posted by the app for the
+   * person who asked, is that person's message, and the thread's first turn runs the procedure.
+   */
+  startProcedure(input: {
+    teamId: string;
+    channelId: string;
+    rootTs: string;
+    userId: string;
+    procedureId: string;
+    text: string;
+  }): void {
+    const { store } = this.#ctx;
+    const now = this.#ctx.now();
+    const conv = store.transaction(() => {
+      const created = store.conversations.ensure(
+        { teamId: input.teamId, channelId: input.channelId, threadTs: input.rootTs, channelType: channelTypeFromId(input.channelId) },
+        now,
+      );
+      store.conversations.setProcedure(created.id, input.procedureId, now);
+      store.inbound.claim(
+        { teamId: input.teamId, channelId: input.channelId, ts: input.rootTs, conversationId: created.id, userId: input.userId, text: input.text },
+        now,
+      );
+      return created;
+    });
+    this.pump(conv.id);
   }
 
   /** Sends the conversation's queued messages as its next turn, once Fin is free. */
@@ -155,9 +185,12 @@ export class Turns {
       batch.push(m);
     }
     const last = batch[batch.length - 1] ?? first;
+    const kind = conv.finStarted ? 'reply' : 'start';
+    // A thread's first turn runs its procedure: the one it was started with, or the one of its channel.
+    const procedureId = kind === 'start' ? (conv.procedureId ?? this.#ctx.channelProcedures.get(conv.channelId) ?? null) : null;
     const turn = store.transaction(() => {
       const created = store.turns.create(
-        { conversationId, kind: conv.finStarted ? 'reply' : 'start', userId: first.userId, messageTimestamp: slackTsToIso(last.ts) },
+        { conversationId, kind, userId: first.userId, messageTimestamp: slackTsToIso(last.ts), procedureId },
         this.#ctx.now(),
       );
       store.inbound.assign(created.id, batch);
@@ -224,14 +257,15 @@ export class Turns {
   }
 
   /**
-   * /fin/start for a new thread. If Fin already has the conversation (an earlier attempt or process got through
-   * but its answer was lost), the same message goes as a reply with the same timestamp, which Fin deduplicates.
+   * /fin/start (or the procedure run) for a new thread. If Fin already has the conversation (an earlier attempt or
+   * process got through but its answer was lost), the same message goes as a reply with the same timestamp, which
+   * Fin deduplicates.
    */
   async #callFin(conv: Conversation, turn: Turn, request: FinTurnRequest, log: Logger): Promise<FinTurnResponse> {
     const { fin, store } = this.#ctx;
     if (turn.kind === 'reply') return fin.reply(request);
     try {
-      return await fin.start(request);
+      return turn.procedureId === null ? await fin.start(request) : await fin.runProcedure(turn.procedureId, request);
     } catch (error) {
       if (!isSessionExists(error)) throw error;
       log.info('Fin already has this conversation; sending the message as a reply');
@@ -254,7 +288,10 @@ export class Turns {
     } else {
       log.error({ err: error }, 'turn failed unexpectedly');
     }
-    const text = error instanceof FinApiError ? finErrorText(error) : UNEXPECTED_ERROR_TEXT;
+    const text =
+      error instanceof FinApiError
+        ? ((turn.procedureId !== null ? procedureErrorText(error, turn.procedureId) : undefined) ?? finErrorText(error))
+        : UNEXPECTED_ERROR_TEXT;
     try {
       if (this.#view.waitingPlaceholder(turnId) !== undefined) {
         await this.#view.settle(conv, turnId, { kind: 'notice', text, final: true });

@@ -17,10 +17,16 @@ export interface Config {
     readonly replyTimeoutMs: number;
     /** Signing secret of Fin's webhooks; without it the webhook route refuses every request. */
     readonly webhookSecret: string | undefined;
+    /** Channel id → the Fin Procedure a new thread there runs instead of /fin/start. */
+    readonly channelProcedures: ReadonlyMap<string, string>;
   };
   readonly intercom: {
     /** Base of links to a conversation in the Intercom inbox, when the workspace id is known. */
     readonly inboxUrl: string | undefined;
+    /** The app's client secret: signs Intercom app webhooks (human-in-the-loop requests). */
+    readonly clientSecret: string | undefined;
+    /** Token for answering human-in-the-loop steps; the Fin Agent API key when not set. */
+    readonly accessToken: string;
   };
   readonly http: { readonly port: number };
   readonly store: { readonly path: string };
@@ -35,6 +41,8 @@ export const SECRET_VARIABLES = [
   'SLACK_APP_TOKEN',
   'FIN_API_TOKEN',
   'FIN_WEBHOOK_SECRET',
+  'INTERCOM_CLIENT_SECRET',
+  'INTERCOM_ACCESS_TOKEN',
 ] as const;
 
 /** The Intercom web app of the API's region: api.eu.intercom.io → app.eu.intercom.com. */
@@ -75,8 +83,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       apiVersion: e.FIN_API_VERSION,
       replyTimeoutMs: e.FIN_REPLY_TIMEOUT_MS,
       webhookSecret: e.FIN_WEBHOOK_SECRET,
+      channelProcedures: new Map(
+        (e.FIN_CHANNEL_PROCEDURES ?? '')
+          .split(',')
+          .map((pair) => pair.split(':').map((part) => part.trim()))
+          .filter((pair): pair is [string, string] => pair.length === 2 && pair[0] !== '' && pair[1] !== ''),
+      ),
     },
     intercom: {
+      clientSecret: e.INTERCOM_CLIENT_SECRET,
+      accessToken: e.INTERCOM_ACCESS_TOKEN ?? e.FIN_API_TOKEN,
       inboxUrl:
         e.INTERCOM_WORKSPACE_ID === undefined
           ? undefined

@@ -42,6 +42,14 @@ export const envSchema = z
       .string()
       .regex(/^[a-z0-9]+$/, { error: 'must be the workspace id from your Intercom URLs, e.g. abc12def' })
       .optional(),
+    INTERCOM_CLIENT_SECRET: z.string().min(8, { error: 'looks too short to be the app client secret' }).optional(),
+    INTERCOM_ACCESS_TOKEN: z.string().min(8, { error: 'looks too short to be an access token' }).optional(),
+    FIN_CHANNEL_PROCEDURES: z
+      .string()
+      .regex(/^\s*[CGD][A-Z0-9]+\s*:\s*[^\s,:]+\s*(,\s*[CGD][A-Z0-9]+\s*:\s*[^\s,:]+\s*)*$/, {
+        error: 'must be a comma-separated list of CHANNEL_ID:PROCEDURE_ID pairs, e.g. C0123:4567,C0456:8910',
+      })
+      .optional(),
     FIN_REPLY_TIMEOUT_MS: integer('how long a turn may wait for Fin, in ms', 1_000, 3_600_000).default(180_000),
     PORT: integer('the HTTP port', 0, 65_535).default(3000),
     DATABASE_PATH: z.string().min(1).default('./data/fin-slack.sqlite'),

@@ -1,7 +1,7 @@
-import { Agent, type Dispatcher, request } from 'undici';
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, serverRequestedDelay, sleep } from '../core/backoff.ts';
-import { FinApiError } from '../core/errors.ts';
+import type { RetryPolicy } from '../core/backoff.ts';
+import { FinApiError, type FinFailure } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { type IntercomAnswer, IntercomHttp, IntercomUnreachableError } from './http.ts';
 import { finErrorBodySchema, type FinTurnRequest, type FinTurnResponse, finTurnResponseSchema } from './schemas.ts';
 
 export interface FinClientOptions {
@@ -10,12 +10,10 @@ export interface FinClientOptions {
   readonly apiVersion: string;
   readonly logger: Logger;
   readonly retry?: RetryPolicy;
-  readonly connectTimeoutMs?: number;
-  readonly responseTimeoutMs?: number;
 }
 
-/** Statuses worth another attempt: the request may succeed later, and Fin deduplicates on message.timestamp. */
-const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** Procedures are a Preview feature of the Fin Agent API. */
+const PREVIEW = 'Preview';
 
 /**
  * Fin's answer to /fin/start (or a procedure run) for a conversation it already has: an earlier attempt, or an
@@ -28,19 +26,14 @@ export function isSessionExists(error: unknown): boolean {
 /** Calls the Fin Agent API. One instance per process: it owns the connection pool. */
 export class FinClient {
   readonly #options: FinClientOptions;
-  readonly #retry: RetryPolicy;
-  readonly #dispatcher: Dispatcher;
+  readonly #http: IntercomHttp;
 
   constructor(options: FinClientOptions) {
     this.#options = options;
-    this.#retry = options.retry ?? DEFAULT_RETRY;
-    // /fin/start and /fin/reply answer at once (Fin works afterwards): a slow answer means trouble.
-    const responseTimeout = options.responseTimeoutMs ?? 8_000;
-    this.#dispatcher = new Agent({
-      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-      headersTimeout: responseTimeout,
-      bodyTimeout: responseTimeout,
-      keepAliveTimeout: 10_000,
+    this.#http = new IntercomHttp({
+      token: options.token,
+      logger: options.logger,
+      ...(options.retry !== undefined ? { retry: options.retry } : {}),
     });
   }
 
@@ -53,83 +46,51 @@ export class FinClient {
     return this.#call('/fin/reply', reply, this.#options.apiVersion);
   }
 
+  /**
+   * Runs a Fin Procedure on a new conversation. A procedure takes attributes but no history, and its message is
+   * optional: an empty one is left out.
+   */
+  runProcedure(procedureId: string, body: FinTurnRequest): Promise<FinTurnResponse> {
+    const { conversation_metadata: metadata, message, ...run } = body;
+    const attributes = metadata?.attributes;
+    return this.#call(
+      `/fin/procedures/${encodeURIComponent(procedureId)}/run`,
+      {
+        ...run,
+        ...(message.body.trim() !== '' ? { message } : {}),
+        ...(attributes !== undefined ? { conversation_metadata: { attributes } } : {}),
+      },
+      PREVIEW,
+    );
+  }
+
   async close(): Promise<void> {
-    await this.#dispatcher.close();
+    await this.#http.close();
   }
 
   async #call(path: string, body: object, version: string): Promise<FinTurnResponse> {
-    const payload = JSON.stringify(body);
-    const started = performance.now();
-    for (let attempt = 1; ; attempt += 1) {
-      const outcome = await this.#attempt(path, payload, version, attempt);
-      if (outcome.kind === 'done') return outcome.response;
-      if (outcome.kind === 'fail') throw outcome.error;
-      const { error, wait } = outcome;
-      const delay = Math.max(wait ?? 0, backoffDelay(attempt - 1, this.#retry));
-      const giveUp =
-        attempt >= this.#retry.attempts ||
-        (wait !== undefined && wait > this.#retry.maxRetryAfterMs) ||
-        performance.now() - started + delay > (this.#retry.budgetMs ?? Number.POSITIVE_INFINITY);
-      if (giveUp) throw error;
-      this.#options.logger.warn(
-        { path, attempt, status: error.status, failure: error.failure, requestId: error.requestId, retryInMs: delay },
-        'fin call failed; retrying',
-      );
-      await sleep(delay);
-    }
-  }
-
-  async #attempt(path: string, payload: string, version: string, attempt: number): Promise<Outcome> {
-    const started = performance.now();
-    let statusCode: number;
-    let text: string;
-    let header: (name: string) => string | undefined;
+    let answer: IntercomAnswer;
     try {
-      const res = await request(`${this.#options.baseUrl}${path}`, {
-        method: 'POST',
-        dispatcher: this.#dispatcher,
-        headers: {
-          authorization: `Bearer ${this.#options.token}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'intercom-version': version,
-          'user-agent': 'fin-slack',
-        },
-        body: payload,
-      });
-      statusCode = res.statusCode;
-      text = await res.body.text();
-      header = (name) => {
-        const v = res.headers[name];
-        return Array.isArray(v) ? v[0] : v;
-      };
-    } catch (cause) {
-      return { kind: 'retry', error: networkError(path, cause), wait: undefined };
-    }
-    const ms = Math.round(performance.now() - started);
-    if (statusCode >= 200 && statusCode < 300) {
-      const parsed = finTurnResponseSchema.safeParse(parseJson(text));
-      if (!parsed.success) {
-        // Fin took the message (2xx); only its receipt is unreadable. Failing here would make the user resend it.
-        this.#options.logger.warn(
-          { path, status: statusCode, requestId: header('x-request-id'), issues: parsed.error.issues.map((i) => i.path.join('.')) },
-          'Fin accepted the call but its response could not be read',
-        );
-        return { kind: 'done', response: {} };
+      answer = await this.#http.post(`${this.#options.baseUrl}${path}`, body, version);
+    } catch (error) {
+      if (error instanceof IntercomUnreachableError) {
+        throw new FinApiError('unreachable', `Fin could not be reached for ${path} (${error.detail})`, { cause: error });
       }
-      this.#options.logger.debug({ path, status: statusCode, ms, attempt }, 'fin call ok');
-      return { kind: 'done', response: parsed.data };
+      throw error;
     }
-    const error = httpError(path, statusCode, text, header('x-request-id'));
-    if (!RETRYABLE_STATUS.has(statusCode)) return { kind: 'fail', error };
-    return { kind: 'retry', error, wait: serverRequestedDelay(header) };
+    if (answer.status >= 200 && answer.status < 300) {
+      const parsed = finTurnResponseSchema.safeParse(parseJson(answer.text));
+      if (parsed.success) return parsed.data;
+      // Fin took the message (2xx); only its receipt is unreadable. Failing here would make the user resend it.
+      this.#options.logger.warn(
+        { path, status: answer.status, requestId: answer.requestId, issues: parsed.error.issues.map((i) => i.path.join('.')) },
+        'Fin accepted the call but its response could not be read',
+      );
+      return {};
+    }
+    throw finError(path, answer);
   }
 }
-
-type Outcome =
-  | { readonly kind: 'done'; readonly response: FinTurnResponse }
-  | { readonly kind: 'retry'; readonly error: FinApiError; readonly wait: number | undefined }
-  | { readonly kind: 'fail'; readonly error: FinApiError };
 
 function parseJson(text: string): unknown {
   try {
@@ -139,11 +100,13 @@ function parseJson(text: string): unknown {
   }
 }
 
-function httpError(path: string, status: number, text: string, headerRequestId: string | undefined): FinApiError {
-  const body = finErrorBodySchema.safeParse(parseJson(text));
+/** An Intercom `error.list` answer as an error the app acts on, keeping Fin's request id and reason. */
+export function finError(path: string, answer: IntercomAnswer): FinApiError {
+  const { status } = answer;
+  const body = finErrorBodySchema.safeParse(parseJson(answer.text));
   const first = body.success ? body.data.errors?.[0] : undefined;
-  const requestId = (body.success ? body.data.request_id : undefined) ?? headerRequestId;
-  const failure =
+  const requestId = (body.success ? body.data.request_id : undefined) ?? answer.requestId;
+  const failure: FinFailure =
     status === 401 || status === 403
       ? 'unauthorized'
       : status === 429
@@ -158,10 +121,4 @@ function httpError(path: string, status: number, text: string, headerRequestId: 
     finCode: first?.code ?? undefined,
     finMessage,
   });
-}
-
-function networkError(path: string, cause: unknown): FinApiError {
-  const code = (cause as { code?: unknown } | null)?.code;
-  const detail = typeof code === 'string' ? code : cause instanceof Error ? cause.name : 'unknown error';
-  return new FinApiError('unreachable', `Fin could not be reached for ${path} (${detail})`, { cause });
 }

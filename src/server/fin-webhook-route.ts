@@ -3,7 +3,7 @@ import type { Logger } from '../core/log.ts';
 import type { RouteHandler } from './http.ts';
 import { sendJson } from './http.ts';
 import { PayloadTooLargeError, readRawBody } from './raw-body.ts';
-import { isValidFinSignature } from './signatures.ts';
+import { isValidFinSignature, isValidHubSignature } from './signatures.ts';
 
 /** Fin's events are small JSON objects; anything this large is not one. */
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
@@ -15,6 +15,8 @@ export const WEBHOOK_BODY_LIMIT = 256 * 1024;
  */
 export function finWebhookRoute(deps: {
   secret: string | undefined;
+  /** The Intercom app's client secret: the settings page's test ping is signed with it (X-Hub-Signature). */
+  clientSecret?: string | undefined;
   accept: (event: unknown) => FinEventAcceptance;
   logger: Logger;
 }): RouteHandler {
@@ -39,9 +41,18 @@ export function finWebhookRoute(deps: {
       }
       throw error;
     }
-    const signature = req.headers['x-fin-agent-api-webhook-signature'];
-    if (!isValidFinSignature(deps.secret, raw, Array.isArray(signature) ? signature[0] : signature)) {
-      log.warn({ signed: signature !== undefined, bytes: raw.length }, 'refused a Fin webhook with a missing or wrong signature');
+    const header = (name: string) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const finSigned = isValidFinSignature(deps.secret, raw, header('x-fin-agent-api-webhook-signature'));
+    const hubSigned =
+      !finSigned && deps.clientSecret !== undefined && isValidHubSignature(deps.clientSecret, raw, header('x-hub-signature'));
+    if (!finSigned && !hubSigned) {
+      log.warn(
+        { signed: header('x-fin-agent-api-webhook-signature') !== undefined, bytes: raw.length },
+        'refused a Fin webhook with a missing or wrong signature',
+      );
       sendJson(res, 401, { error: 'invalid_signature' });
       return;
     }
@@ -51,6 +62,12 @@ export function finWebhookRoute(deps: {
     } catch {
       log.warn({ bytes: raw.length }, 'refused a signed Fin webhook that is not JSON');
       sendJson(res, 400, { error: 'invalid_json' });
+      return;
+    }
+    // Only the settings page's test ping comes signed with the client secret; never an event.
+    if (hubSigned && typeof body === 'object' && body !== null && 'event_name' in body) {
+      log.warn('refused a Fin event signed with the app client secret instead of the webhook signing secret');
+      sendJson(res, 401, { error: 'invalid_signature' });
       return;
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -13,6 +13,16 @@ export function isValidFinSignature(secret: string, rawBody: Buffer, header: str
   return keys.some((key) => timingSafeEqual(createHmac('sha256', key).update(rawBody).digest(), given));
 }
 
+/**
+ * Intercom app webhooks' `X-Hub-Signature`: `sha1=` + hex HMAC-SHA1 of the raw body, keyed with the app's client
+ * secret. Constant time.
+ */
+export function isValidHubSignature(secret: string, rawBody: Buffer, header: string | undefined): boolean {
+  const given = parseHexSignature(header, 'sha1', 40);
+  if (given === undefined) return false;
+  return timingSafeEqual(createHmac('sha1', secret).update(rawBody).digest(), given);
+}
+
 /** `prefix=<hex>` or `<hex>` of the expected length, as bytes; undefined when it is neither. */
 function parseHexSignature(header: string | undefined, prefix: string, hexLength: number): Buffer | undefined {
   if (header === undefined) return undefined;

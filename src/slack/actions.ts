@@ -3,6 +3,9 @@ import { z } from 'zod';
 import type { Bridge } from '../bridge/bridge.ts';
 import type { Logger } from '../core/log.ts';
 import { HAND_BACK_ACTION } from '../handoff/agent-post.ts';
+import type { HumanInTheLoop } from '../hitl/hitl.ts';
+import { HITL_SUBMIT_CALLBACK, messageModal } from '../hitl/modal.ts';
+import { HITL_OPEN_ACTION } from '../hitl/post.ts';
 import type { SlackPoster } from './poster.ts';
 
 /** The parts of a `block_actions` payload for the hand-back button that the app relies on. */
@@ -12,7 +15,24 @@ const handBackSchema = z.looseObject({
   actions: z.array(z.looseObject({ action_id: z.literal(HAND_BACK_ACTION), value: z.string().regex(/^\d+$/) })).min(1),
 });
 
-/** Buttons on the app's posts. Slack needs its acknowledgement within 3 s, so `ack()` comes first. */
+const hitlOpenSchema = z.looseObject({
+  user: z.looseObject({ id: z.string().min(1) }),
+  trigger_id: z.string().min(1),
+  channel: z.looseObject({ id: z.string().min(1) }).optional(),
+  actions: z.array(z.looseObject({ action_id: z.literal(HITL_OPEN_ACTION), value: z.string().regex(/^\d+$/) })).min(1),
+});
+
+const viewSubmissionSchema = z.looseObject({
+  user: z.looseObject({ id: z.string().min(1) }),
+  view: z.looseObject({
+    id: z.string().optional(),
+    private_metadata: z.string(),
+    state: z.looseObject({ values: z.unknown() }),
+  }),
+});
+const metadataSchema = z.object({ requestId: z.number().int().positive() });
+
+/** Buttons and forms on the app's posts. Slack needs its acknowledgement within 3 s, so `ack()` comes first. */
 export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackPoster; logger: Logger }): void {
   const log = deps.logger.child({ component: 'slack-actions' });
   app.action(HAND_BACK_ACTION, async ({ ack, body }) => {
@@ -34,4 +54,57 @@ export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackP
       await deps.poster.ephemeral(channel.id, user.id, text).catch(() => undefined);
     }
   });
+}
+
+/** The form for a human-in-the-loop step: opened from the post's button, answered by a member of the agents' channel. */
+export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; poster: SlackPoster; logger: Logger }): void {
+  const log = deps.logger.child({ component: 'slack-actions' });
+  app.action(HITL_OPEN_ACTION, async ({ ack, body }) => {
+    await ack();
+    const parsed = hitlOpenSchema.safeParse(body);
+    if (!parsed.success) {
+      log.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'unexpected human-in-the-loop button payload');
+      return;
+    }
+    const { user, trigger_id: triggerId, channel, actions } = parsed.data;
+    const requestId = Number(actions[0]?.value);
+    const { outcome, by } = await deps.hitl.openForm({ requestId, userId: user.id, triggerId });
+    log.info({ requestId, userId: user.id, outcome }, 'human-in-the-loop form requested');
+    const refusal =
+      outcome === 'not_member'
+        ? "Only members of the agents' channel can answer Fin's questions."
+        : outcome === 'closed'
+          ? `This request was already answered${by ? ` by ${by}` : ''}.`
+          : outcome === 'unknown'
+            ? 'This request is no longer known to the app.'
+            : undefined;
+    if (refusal !== undefined && channel !== undefined) await deps.poster.ephemeral(channel.id, user.id, refusal).catch(() => undefined);
+  });
+
+  app.view(HITL_SUBMIT_CALLBACK, async ({ ack, body }) => {
+    const parsed = viewSubmissionSchema.safeParse(body);
+    const metadata = parsed.success ? metadataSchema.safeParse(safeJson(parsed.data.view.private_metadata)) : undefined;
+    if (!parsed.success || metadata === undefined || !metadata.success) {
+      log.warn('unexpected human-in-the-loop form submission');
+      await ack({ response_action: 'update', view: messageModal('Not sent', 'This form could not be read. Please open it again from the post.') });
+      return;
+    }
+    const { user, view } = parsed.data;
+    const submission = await deps.hitl.prepare({ requestId: metadata.data.requestId, userId: user.id, state: view.state.values });
+    if (submission.kind === 'errors') {
+      await ack({ response_action: 'errors', errors: { ...submission.errors } });
+      return;
+    }
+    // The form closes into a "sending" note at once; the outcome replaces it when Intercom has answered.
+    await ack({ response_action: 'update', view: messageModal('Sending…', 'Sending your answer to Fin…') });
+    void deps.hitl.send(submission, view.id);
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -71,9 +71,14 @@ function channelTypeOf(event: SlackMessageEvent): ChannelType {
     case 'group':
       return event.channel_type;
     default:
-      // app_mention carries no channel_type; the id's prefix tells DMs (D…) and private channels (G…) apart.
-      if (event.channel.startsWith('D')) return 'im';
-      if (event.channel.startsWith('G')) return 'group';
-      return 'channel';
+      // app_mention carries no channel_type.
+      return channelTypeFromId(event.channel);
   }
+}
+
+/** When Slack gives no channel type, the id's prefix tells DMs (D…) and private channels (G…) apart. */
+export function channelTypeFromId(channelId: string): ChannelType {
+  if (channelId.startsWith('D')) return 'im';
+  if (channelId.startsWith('G')) return 'group';
+  return 'channel';
 }

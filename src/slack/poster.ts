@@ -1,4 +1,4 @@
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import { splitMrkdwn } from '../format/split.ts';
@@ -64,6 +64,22 @@ export class SlackPoster {
 
   async updateBlocks(channelId: string, ts: string, content: { text: string; blocks: KnownBlock[] }): Promise<void> {
     await this.#client.chat.update({ channel: channelId, ts, ...content });
+  }
+
+  /** Opens a modal; Slack wants it within 3 seconds of the click that produced `triggerId`. */
+  async openView(triggerId: string, view: View): Promise<void> {
+    await this.#client.views.open({ trigger_id: triggerId, view });
+  }
+
+  async updateView(viewId: string, view: View): Promise<void> {
+    await this.#client.views.update({ view_id: viewId, view });
+  }
+
+  /** A root message in a channel (a thread the app starts). */
+  async postRoot(channelId: string, text: string): Promise<string> {
+    const res = await this.#client.chat.postMessage({ channel: channelId, text, unfurl_links: false, unfurl_media: false });
+    if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
+    return res.ts;
   }
 
   /** Visible to one person only, e.g. an agent whose click had no effect. */

@@ -13,6 +13,8 @@ export interface Conversation {
   readonly finStarted: boolean;
   /** `human` from an escalation until an agent hands the conversation back: the app then stays quiet. */
   readonly owner: 'fin' | 'human';
+  /** The Fin Procedure this thread was started to run (`/fin-procedure`), if any. */
+  readonly procedureId: string | null;
 }
 
 interface Row {
@@ -25,6 +27,7 @@ interface Row {
   fin_status: string | null;
   fin_started: number;
   owner: 'fin' | 'human';
+  procedure_id: string | null;
 }
 
 const toConversation = (r: Row): Conversation => ({
@@ -37,6 +40,7 @@ const toConversation = (r: Row): Conversation => ({
   finStatus: r.fin_status,
   finStarted: r.fin_started === 1,
   owner: r.owner,
+  procedureId: r.procedure_id,
 });
 
 /**
@@ -50,14 +54,19 @@ export function conversationIdFor(teamId: string, channelId: string, threadTs: s
 export class ConversationStore {
   readonly #byThread: Statement<[string, string, string], Row>;
   readonly #byId: Statement<[string], Row>;
+  readonly #byIntercomId: Statement<[string], Row>;
   readonly #insert: Statement<[string, string, string, string, string, number, number]>;
   readonly #started: Statement<[string | null, number, string]>;
   readonly #status: Statement<[string, number, string]>;
   readonly #owner: Statement<['fin' | 'human', number, string]>;
+  readonly #procedure: Statement<[string, number, string]>;
 
   constructor(db: Database) {
     this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
     this.#byId = db.prepare('SELECT * FROM conversations WHERE id = ?');
+    this.#byIntercomId = db.prepare(
+      'SELECT * FROM conversations WHERE intercom_conversation_id = ? ORDER BY updated_at DESC LIMIT 1',
+    );
     this.#insert = db.prepare(
       `INSERT INTO conversations (id, team_id, channel_id, thread_ts, channel_type, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -68,6 +77,7 @@ export class ConversationStore {
     );
     this.#status = db.prepare('UPDATE conversations SET fin_status = ?, updated_at = ? WHERE id = ?');
     this.#owner = db.prepare('UPDATE conversations SET owner = ?, updated_at = ? WHERE id = ?');
+    this.#procedure = db.prepare('UPDATE conversations SET procedure_id = ?, updated_at = ? WHERE id = ?');
   }
 
   findByThread(teamId: string, channelId: string, threadTs: string): Conversation | undefined {
@@ -77,6 +87,12 @@ export class ConversationStore {
 
   get(id: string): Conversation | undefined {
     const row = this.#byId.get(id);
+    return row && toConversation(row);
+  }
+
+  /** The thread whose conversation Intercom knows by this id (its webhooks use Intercom's ids, not ours). */
+  findByIntercomId(intercomConversationId: string): Conversation | undefined {
+    const row = this.#byIntercomId.get(intercomConversationId);
     return row && toConversation(row);
   }
 
@@ -100,5 +116,9 @@ export class ConversationStore {
 
   setOwner(id: string, owner: 'fin' | 'human', now: number): void {
     this.#owner.run(owner, now, id);
+  }
+
+  setProcedure(id: string, procedureId: string, now: number): void {
+    this.#procedure.run(procedureId, now, id);
   }
 }

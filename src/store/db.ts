@@ -4,8 +4,9 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { migrate } from './migrate.ts';
 import { initial } from './migrations/0001-initial.ts';
 import { handoff } from './migrations/0002-handoff.ts';
+import { hitlAndProcedures } from './migrations/0003-hitl-procedures.ts';
 
-export const MIGRATIONS = [initial, handoff] as const;
+export const MIGRATIONS = [initial, handoff, hitlAndProcedures] as const;
 
 /**
  * One connection for the whole process: better-sqlite3 is synchronous, so every statement runs to completion

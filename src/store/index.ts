@@ -2,6 +2,8 @@ import type { Database } from 'better-sqlite3';
 import { ConversationStore } from './conversations.ts';
 import { EscalationStore } from './escalations.ts';
 import { FinEventStore } from './fin-events.ts';
+import { HitlStore } from './hitl.ts';
+import { IntercomEventStore } from './intercom-events.ts';
 import { InboundStore } from './inbound.ts';
 import { PostedStore } from './posted.ts';
 import { SlackEventStore } from './slack-events.ts';
@@ -16,6 +18,8 @@ export interface Store {
   readonly finEvents: FinEventStore;
   readonly slackEvents: SlackEventStore;
   readonly escalations: EscalationStore;
+  readonly hitl: HitlStore;
+  readonly intercomEvents: IntercomEventStore;
   /** Runs `fn` as one transaction: writes that belong together land together or not at all. */
   transaction<T>(fn: () => T): T;
   /** Forgets processed event ids once no redelivery can still arrive. */
@@ -30,6 +34,7 @@ const FIN_EVENT_RETENTION_MS = 14 * 24 * 60 * 60_000;
 export function createStore(db: Database): Store {
   const finEvents = new FinEventStore(db);
   const slackEvents = new SlackEventStore(db);
+  const intercomEvents = new IntercomEventStore(db);
   return {
     db,
     conversations: new ConversationStore(db),
@@ -39,10 +44,13 @@ export function createStore(db: Database): Store {
     finEvents,
     slackEvents,
     escalations: new EscalationStore(db),
+    hitl: new HitlStore(db),
+    intercomEvents,
     transaction: (fn) => db.transaction(fn).immediate(),
     pruneProcessed: (now) => {
       slackEvents.prune(now - SLACK_EVENT_RETENTION_MS);
       finEvents.prune(now - FIN_EVENT_RETENTION_MS);
+      intercomEvents.prune(now - FIN_EVENT_RETENTION_MS);
     },
   };
 }

@@ -20,6 +20,8 @@ export interface Turn {
   /** The exact request body sent to Fin, kept so a resend after a restart is the same call. */
   readonly requestJson: string | null;
   readonly placeholderTs: string | null;
+  /** A `start` turn that runs this Fin Procedure instead of a plain /fin/start. */
+  readonly procedureId: string | null;
   readonly createdAt: number;
 }
 
@@ -32,6 +34,7 @@ interface Row {
   message_timestamp: string;
   request_json: string | null;
   placeholder_ts: string | null;
+  procedure_id: string | null;
   created_at: number;
 }
 
@@ -44,6 +47,7 @@ const toTurn = (r: Row): Turn => ({
   messageTimestamp: r.message_timestamp,
   requestJson: r.request_json,
   placeholderTs: r.placeholder_ts,
+  procedureId: r.procedure_id,
   createdAt: r.created_at,
 });
 
@@ -53,7 +57,7 @@ export class TurnStore {
   readonly #active: Statement<[string], Row>;
   readonly #byId: Statement<[number], Row>;
   readonly #allActive: Statement<[], Row>;
-  readonly #insert: Statement<[string, TurnKind, string, string, number]>;
+  readonly #insert: Statement<[string, TurnKind, string, string, string | null, number]>;
   readonly #request: Statement<[string, TurnKind, number]>;
   readonly #placeholder: Statement<[string, number]>;
   readonly #open: Statement<[number]>;
@@ -65,8 +69,8 @@ export class TurnStore {
     this.#byId = db.prepare('SELECT * FROM turns WHERE id = ?');
     this.#allActive = db.prepare(`SELECT * FROM turns WHERE state IN ${ACTIVE} ORDER BY id`);
     this.#insert = db.prepare(
-      `INSERT INTO turns (conversation_id, kind, state, user_id, message_timestamp, created_at)
-       VALUES (?, ?, 'pending', ?, ?, ?)`,
+      `INSERT INTO turns (conversation_id, kind, state, user_id, message_timestamp, procedure_id, created_at)
+       VALUES (?, ?, 'pending', ?, ?, ?, ?)`,
     );
     this.#request = db.prepare('UPDATE turns SET request_json = ?, kind = ? WHERE id = ?');
     this.#placeholder = db.prepare('UPDATE turns SET placeholder_ts = ? WHERE id = ?');
@@ -90,8 +94,13 @@ export class TurnStore {
     return this.#allActive.all().map(toTurn);
   }
 
-  create(t: { conversationId: string; kind: TurnKind; userId: string; messageTimestamp: string }, now: number): Turn {
-    const id = Number(this.#insert.run(t.conversationId, t.kind, t.userId, t.messageTimestamp, now).lastInsertRowid);
+  create(
+    t: { conversationId: string; kind: TurnKind; userId: string; messageTimestamp: string; procedureId?: string | null },
+    now: number,
+  ): Turn {
+    const id = Number(
+      this.#insert.run(t.conversationId, t.kind, t.userId, t.messageTimestamp, t.procedureId ?? null, now).lastInsertRowid,
+    );
     const turn = this.get(id);
     if (turn === undefined) throw new Error(`turn ${id} vanished right after insert`);
     return turn;

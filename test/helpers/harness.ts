@@ -43,9 +43,12 @@ export interface HarnessOptions {
   readonly socketMode?: boolean;
   /** Configure Fin's webhooks: a signing secret for the app, and the simulator delivering every event to it. */
   readonly webhooks?: boolean;
+  /** Configure the Intercom app (client secret) for human-in-the-loop webhooks. */
+  readonly hitl?: boolean;
 }
 
 export const WEBHOOK_SECRET = 'test-fin-webhook-secret';
+export const CLIENT_SECRET = 'test-intercom-client-secret';
 
 export class Harness {
   readonly slack: FakeSlack;
@@ -85,6 +88,7 @@ export class Harness {
       LOG_LEVEL: 'debug',
       ...(options.socketMode ? { SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: '' } : {}),
       ...(options.webhooks ? { FIN_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
+      ...(options.hitl ? { INTERCOM_CLIENT_SECRET: CLIENT_SECRET } : {}),
       ...options.env,
     };
     const harness = new Harness(slack, fin, env, dir, options.echoAppEvents ?? true);
@@ -154,6 +158,28 @@ export class Harness {
       options.signature === undefined ? `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` : options.signature;
     if (signature !== null) headers['x-fin-agent-api-webhook-signature'] = signature;
     return fetch(`${this.url}/fin/webhooks`, { method: 'POST', headers, body });
+  }
+
+  /** POSTs an Intercom app webhook to the app, signed like Intercom does (X-Hub-Signature, sha1), or not. */
+  intercomWebhook(body: unknown, options: { signature?: string | null; raw?: string } = {}): Promise<Response> {
+    const text = options.raw ?? JSON.stringify(body);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const signature =
+      options.signature === undefined ? `sha1=${createHmac('sha1', CLIENT_SECRET).update(text).digest('hex')}` : options.signature;
+    if (signature !== null) headers['x-hub-signature'] = signature;
+    return fetch(`${this.url}/intercom/webhooks`, { method: 'POST', headers, body: text });
+  }
+
+  /** Someone types a slash command in Slack. */
+  slash(input: { user: string; channel: string; text: string; command?: string }): Promise<Response> {
+    return this.post(this.slack.slashCommand({ command: '/fin-procedure', ...input }), { form: true });
+  }
+
+  /** Someone submits the modal `viewId` with these input values; resolves with what the app answered Slack. */
+  async submitView(input: { user: string; viewId: string; values: Record<string, Record<string, unknown>> }): Promise<Record<string, unknown>> {
+    const res = await this.post(this.slack.viewSubmission(input), { form: true });
+    const text = await res.text();
+    return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   }
 
   /** POSTs any payload, signed, to `/slack/events` (for requests that are not events). */

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Harness, WEBHOOK_SECRET, WORKSPACE } from '../helpers/harness.ts';
+import { CLIENT_SECRET, Harness, WEBHOOK_SECRET, WORKSPACE } from '../helpers/harness.ts';
 
 const { alice, support } = WORKSPACE;
 
@@ -64,6 +64,17 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
     expect((await h.webhook(replied(turn.conversationId, 'm-real', '<p>Real answer.</p>'))).status).toBe(200);
     await h.slack.waitFor(() => placeholder.text === 'Real answer.');
     expect(h.slack.callsTo('chat.update').some((c) => String(c.args.text).includes('Forged'))).toBe(false);
+  });
+
+  it('acknowledges the settings page test ping signed with the app client secret, but never an event signed so', async () => {
+    h = await Harness.start({ webhooks: true, hitl: true });
+    const sign = (body: string) => `sha1=${createHmac('sha1', CLIENT_SECRET).update(body).digest('hex')}`;
+    const ping = JSON.stringify({ type: 'notification_event', topic: 'ping', data: { item: { message: 'hello' } } });
+    const res = await fetch(`${h.url}/fin/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature': sign(ping) }, body: ping });
+    expect(res.status).toBe(200);
+    const event = JSON.stringify({ event_name: 'fin_status_updated', conversation_id: 'c', status: 'complete' });
+    const forged = await fetch(`${h.url}/fin/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature': sign(event) }, body: event });
+    expect(forged.status).toBe(401);
   });
 
   it('answers 400 to malformed JSON and to events of a known kind with a broken shape', async () => {

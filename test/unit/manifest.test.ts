@@ -3,9 +3,11 @@ import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PROCEDURE_COMMAND } from '../../src/slack/commands.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const manifest = parse(readFileSync(resolve(root, 'manifest.yml'), 'utf8')) as {
+  features: { slash_commands?: { command: string; url?: string }[] };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
     event_subscriptions: { bot_events: string[]; request_url?: string };
@@ -43,7 +45,14 @@ describe('manifest.yml', () => {
 
   it('grants the scopes of the Web API methods the app calls', () => {
     const scopes = manifest.oauth_config.scopes.bot;
-    for (const scope of ['chat:write', 'users:read', 'channels:read', 'reactions:write']) expect(scopes).toContain(scope);
+    for (const scope of ['chat:write', 'users:read', 'channels:read', 'groups:read', 'reactions:write', 'commands']) {
+      expect(scopes).toContain(scope);
+    }
+  });
+
+  it('declares the slash command the app listens for, sent to the route it serves', () => {
+    const command = manifest.features.slash_commands?.find((c) => c.command === PROCEDURE_COMMAND);
+    expect(command?.url).toMatch(/\/slack\/events$/);
   });
 
   it('sends Slack events and button presses to the route the app serves', () => {

@@ -1,0 +1,105 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, serverRequestedDelay, sleep } from '../core/backoff.ts';
+import type { Logger } from '../core/log.ts';
+
+/** A final HTTP answer from Intercom (after any retries). */
+export interface IntercomAnswer {
+  readonly status: number;
+  readonly text: string;
+  readonly requestId: string | undefined;
+}
+
+/** Intercom could not be reached, even after retries. */
+export class IntercomUnreachableError extends Error {
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Intercom could not be reached for ${path} (${detail})`, options);
+  }
+}
+
+/** Worth another attempt: the request may succeed later, and Intercom deduplicates what the app resends. */
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * POSTs JSON to Intercom's API with a bearer token, timeouts, and retries with backoff on network errors, 408, 429
+ * (honouring Retry-After / X-RateLimit-Reset) and 5xx, within a time budget. One instance per token: it owns the
+ * connection pool. Callers interpret the final answer; this only transports.
+ */
+export class IntercomHttp {
+  readonly #token: string;
+  readonly #logger: Logger;
+  readonly #retry: RetryPolicy;
+  readonly #dispatcher: Dispatcher;
+
+  constructor(options: { token: string; logger: Logger; retry?: RetryPolicy; connectTimeoutMs?: number; responseTimeoutMs?: number }) {
+    this.#token = options.token;
+    this.#logger = options.logger;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    // Intercom answers these calls at once (Fin works afterwards): a slow answer means trouble.
+    const responseTimeout = options.responseTimeoutMs ?? 8_000;
+    this.#dispatcher = new Agent({
+      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+      headersTimeout: responseTimeout,
+      bodyTimeout: responseTimeout,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  /** The final answer: a 2xx, a status not worth retrying, or the last retryable one. Throws when unreachable. */
+  async post(url: string, body: unknown, version: string): Promise<IntercomAnswer> {
+    const path = new URL(url).pathname;
+    const payload = JSON.stringify(body);
+    const started = performance.now();
+    for (let attempt = 1; ; attempt += 1) {
+      let answer: IntercomAnswer | undefined;
+      let wait: number | undefined;
+      let failure: IntercomUnreachableError | undefined;
+      try {
+        const res = await request(url, {
+          method: 'POST',
+          dispatcher: this.#dispatcher,
+          headers: {
+            authorization: `Bearer ${this.#token}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'intercom-version': version,
+            'user-agent': 'fin-slack',
+          },
+          body: payload,
+        });
+        const text = await res.body.text();
+        const header = (name: string) => {
+          const v = res.headers[name];
+          return Array.isArray(v) ? v[0] : v;
+        };
+        answer = { status: res.statusCode, text, requestId: header('x-request-id') };
+        if (!RETRYABLE_STATUS.has(res.statusCode)) return answer;
+        wait = serverRequestedDelay(header);
+      } catch (cause) {
+        const code = (cause as { code?: unknown } | null)?.code;
+        failure = new IntercomUnreachableError(path, typeof code === 'string' ? code : cause instanceof Error ? cause.name : 'unknown error', { cause });
+      }
+      const delay = Math.max(wait ?? 0, backoffDelay(attempt - 1, this.#retry));
+      const giveUp =
+        attempt >= this.#retry.attempts ||
+        (wait !== undefined && wait > this.#retry.maxRetryAfterMs) ||
+        performance.now() - started + delay > (this.#retry.budgetMs ?? Number.POSITIVE_INFINITY);
+      if (giveUp) {
+        if (answer !== undefined) return answer;
+        throw failure;
+      }
+      this.#logger.warn(
+        { path, attempt, status: answer?.status, error: failure?.detail, retryInMs: delay },
+        'Intercom call failed; retrying',
+      );
+      await sleep(delay);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+}

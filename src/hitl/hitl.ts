@@ -1,0 +1,274 @@
+import type { Logger } from '../core/log.ts';
+import type { SlackDirectory } from '../slack/directory.ts';
+import { errorCode } from '../slack/errors.ts';
+import type { ChannelMembership } from '../slack/membership.ts';
+import type { SlackPoster } from '../slack/poster.ts';
+import type { Store } from '../store/index.ts';
+import type { HitlRequest } from '../store/hitl.ts';
+import type { HitlCallbacks } from './callback.ts';
+import { hitlModal, messageModal } from './modal.ts';
+import { type HitlAttribute, type HitlNotification, parseIntercomWebhook } from './notification.ts';
+import { type HitlView, hitlPost } from './post.ts';
+import { type JsonValue, readValues } from './values.ts';
+
+export interface HitlOptions {
+  readonly store: Store;
+  readonly poster: SlackPoster;
+  readonly directory: SlackDirectory;
+  readonly callbacks: HitlCallbacks;
+  readonly membership: ChannelMembership;
+  readonly agentChannel: string;
+  readonly intercomInboxUrl: string | undefined;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export type IntercomEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'invalid';
+export type OpenOutcome = 'opened' | 'closed' | 'not_member' | 'unknown';
+export type Submission =
+  | { readonly kind: 'errors'; readonly errors: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'ready';
+      readonly request: HitlRequest;
+      readonly values: readonly { identifier: string; value: JsonValue }[];
+      readonly shown: readonly { label: string; value: string }[];
+    };
+
+/** Said in the user's thread while a person answers the procedure's question. */
+export const CHECKING_NOTICE = ':mag: A person from our team is checking something for Fin. Fin will continue here shortly.';
+
+const DONE = Promise.resolve();
+
+/**
+ * Human-in-the-loop steps of Fin Procedures. Intercom's webhook becomes a request with a post in the agents'
+ * channel; an agent opens the form, fills it in, and the values go back to Intercom's callback. A request is
+ * answered once: the store decides who submits, and the post shows the outcome.
+ */
+export class HumanInTheLoop {
+  readonly #o: HitlOptions;
+  readonly #now: () => number;
+  readonly #log: Logger;
+
+  constructor(options: HitlOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.logger.child({ component: 'hitl' });
+  }
+
+  /**
+   * Takes one Intercom app webhook. A HITL notification is durably recorded before this returns (so the webhook can
+   * be acknowledged), deduplicated by notification id; acting on it happens in `processed`.
+   */
+  accept(body: unknown): { outcome: IntercomEventOutcome; processed: Promise<void> } {
+    const parsed = parseIntercomWebhook(body);
+    if (!parsed.ok) {
+      if (parsed.reason === 'not_hitl') {
+        this.#log.info({ topic: parsed.topic, notificationId: parsed.notificationId }, 'ignoring an Intercom webhook topic');
+        return { outcome: 'ignored', processed: DONE };
+      }
+      // The payload's shape is not published: an unexpected one is logged as it came, for the operator to see.
+      this.#log.warn({ detail: parsed.detail, body: JSON.stringify(body).slice(0, 4_000) }, 'unexpected human-in-the-loop webhook');
+      return { outcome: 'invalid', processed: DONE };
+    }
+    const n = parsed.notification;
+    const dedupeKey = n.notificationId ?? `step:${n.stepId}`;
+    if (!this.#o.store.intercomEvents.record({ dedupeKey, topic: 'hitl', payload: JSON.stringify(body) }, this.#now())) {
+      this.#log.debug({ dedupeKey }, 'duplicate Intercom webhook');
+      return { outcome: 'duplicate', processed: DONE };
+    }
+    return { outcome: 'accepted', processed: this.#process(dedupeKey, n) };
+  }
+
+  /** Acts on notifications recorded before a restart but not acted on. */
+  recover(): void {
+    for (const stored of this.#o.store.intercomEvents.pending()) {
+      const parsed = parseIntercomWebhook(JSON.parse(stored.payload));
+      if (parsed.ok) void this.#process(stored.dedupeKey, parsed.notification);
+      else this.#o.store.intercomEvents.markDone(stored.dedupeKey, this.#now());
+    }
+  }
+
+  /** The "Provide the values" button: opens the form for a member of the agents' channel. */
+  async openForm(input: { requestId: number; userId: string; triggerId: string }): Promise<{ outcome: OpenOutcome; by?: string }> {
+    const request = this.#o.store.hitl.get(input.requestId);
+    if (request === undefined) return { outcome: 'unknown' };
+    if (request.state !== 'open') return { outcome: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
+    if (!(await this.#o.membership.isMember(input.userId))) return { outcome: 'not_member' };
+    await this.#o.poster.openView(input.triggerId, hitlModal(request.id, attributesOf(request), undefined));
+    return { outcome: 'opened' };
+  }
+
+  /**
+   * Checks a submitted form and, when it is good, claims the request for this agent. Quick (it answers Slack's
+   * `view_submission`, which allows 3 seconds); sending the values is `send`, afterwards.
+   */
+  async prepare(input: { requestId: number; userId: string; state: unknown }): Promise<Submission> {
+    const request = this.#o.store.hitl.get(input.requestId);
+    const firstBlock = 'attr_0';
+    if (request === undefined) return { kind: 'errors', errors: { [firstBlock]: 'This request is no longer known to the app.' } };
+    if (!(await this.#o.membership.isMember(input.userId))) {
+      return { kind: 'errors', errors: { [firstBlock]: "Only members of the agents' channel can answer Fin's questions." } };
+    }
+    const read = readValues(attributesOf(request), input.state);
+    if (!read.ok) return { kind: 'errors', errors: read.errors };
+    if (!this.#o.store.hitl.claim(request.id, input.userId, this.#now())) {
+      const current = this.#o.store.hitl.get(request.id);
+      const by = current?.submittedBy ? ` by ${await this.#name(current.submittedBy)}` : '';
+      return { kind: 'errors', errors: { [firstBlock]: `This request was already answered${by}.` } };
+    }
+    const claimed = this.#o.store.hitl.get(request.id) ?? request;
+    await this.#showPost(claimed);
+    return { kind: 'ready', request: claimed, values: read.values, shown: read.shown };
+  }
+
+  /** Sends claimed values to Intercom, then records and shows the outcome (on the post and in the agent's modal). */
+  async send(submission: Extract<Submission, { kind: 'ready' }>, viewId: string | undefined): Promise<void> {
+    const { request, values, shown } = submission;
+    const { store } = this.#o;
+    let outcome: Awaited<ReturnType<HitlCallbacks['submit']>>;
+    try {
+      outcome = await this.#o.callbacks.submit(request.callbackUrl, request.stepId, values);
+    } catch (error) {
+      this.#log.error({ requestId: request.id, err: error }, 'could not send human-in-the-loop values');
+      outcome = { kind: 'unreachable', detail: 'unexpected error' };
+    }
+    const now = this.#now();
+    let result: { title: string; text: string };
+    switch (outcome.kind) {
+      case 'submitted':
+        store.hitl.settle(request.id, 'submitted', JSON.stringify(shown), null, now);
+        result = { title: 'Sent to Fin', text: "Thanks: Fin's procedure continues with your answer." };
+        break;
+      case 'expired':
+        store.hitl.settle(request.id, 'expired', null, null, now);
+        result = { title: 'Request expired', text: "This request expired before your answer arrived; Fin's procedure has moved on." };
+        break;
+      case 'answered_elsewhere':
+        store.hitl.settle(request.id, 'answered_elsewhere', null, outcome.detail ?? null, now);
+        result = { title: 'Already answered', text: 'Someone already answered this request, in Intercom or in Slack. Nothing more was sent.' };
+        break;
+      case 'unauthorized':
+        store.hitl.reopen(request.id, `Intercom refused the app's access token (HTTP ${outcome.status}): an admin needs to check INTERCOM_ACCESS_TOKEN.`, now);
+        result = {
+          title: 'Not sent',
+          text: "Intercom refused this app's access token, so nothing was sent. Please ask your Slack admin to check the app's Intercom token; the request stays open.",
+        };
+        break;
+      case 'rejected':
+        store.hitl.reopen(request.id, `Intercom did not accept the values${outcome.detail ? `: ${outcome.detail}` : ''}.`, now);
+        result = { title: 'Not accepted', text: `Intercom did not accept these values${outcome.detail ? ` (${outcome.detail})` : ''}. Please check them and try again.` };
+        break;
+      case 'unreachable':
+        store.hitl.reopen(request.id, 'Intercom could not be reached; the values were not sent.', now);
+        result = { title: 'Not sent', text: 'Intercom could not be reached, so nothing was sent. Please try again in a moment; the request stays open.' };
+        break;
+    }
+    this.#log.info({ requestId: request.id, outcome: outcome.kind }, 'human-in-the-loop values sent');
+    await this.#showPost(store.hitl.get(request.id) ?? request);
+    if (viewId !== undefined) {
+      await this.#o.poster.updateView(viewId, messageModal(result.title, result.text)).catch((error: unknown) => {
+        this.#log.info({ error: errorCode(error) }, 'could not show the outcome in the modal (closed?)');
+      });
+    }
+  }
+
+  async #process(dedupeKey: string, n: HitlNotification): Promise<void> {
+    const { store, poster } = this.#o;
+    try {
+      const conv = n.intercomConversationId === undefined ? undefined : store.conversations.findByIntercomId(n.intercomConversationId);
+      const unanswerable = unanswerableReason(n, this.#o.callbacks);
+      if (unanswerable !== undefined) this.#log.warn({ stepId: n.stepId, reason: unanswerable }, 'a human-in-the-loop request cannot be answered from Slack');
+      const { request, created } = store.hitl.open(
+        {
+          stepId: n.stepId,
+          intercomConversationId: n.intercomConversationId ?? null,
+          conversationId: conv?.id ?? null,
+          callbackUrl: n.callbackUrl,
+          attributesJson: JSON.stringify({ attributes: n.attributes, unanswerable }),
+          state: unanswerable === undefined ? 'open' : 'unanswerable',
+          agentChannelId: this.#o.agentChannel,
+        },
+        this.#now(),
+      );
+      if (!created) this.#log.debug({ stepId: n.stepId, requestId: request.id }, 'human-in-the-loop step already known');
+      if (created || request.agentTs === null) {
+        await this.#showPost(request);
+        if (created && conv !== undefined) {
+          await poster.post(conv.channelId, conv.threadTs, CHECKING_NOTICE).catch((error: unknown) => {
+            this.#log.warn({ conversationId: conv.id, error: errorCode(error) }, 'could not tell the thread a person is checking');
+          });
+        }
+      }
+      store.intercomEvents.markDone(dedupeKey, this.#now());
+    } catch (error) {
+      this.#log.error({ stepId: n.stepId, err: error }, 'could not act on a human-in-the-loop request; it will be retried at the next start');
+    }
+  }
+
+  async #showPost(request: HitlRequest): Promise<void> {
+    const { store, poster } = this.#o;
+    try {
+      const content = hitlPost(await this.#view(request));
+      if (request.agentTs === null) {
+        const ts = await poster.postBlocks(request.agentChannelId, content);
+        store.hitl.setAgentPost(request.id, ts, this.#now());
+      } else {
+        await poster.updateBlocks(request.agentChannelId, request.agentTs, content);
+      }
+    } catch (error) {
+      this.#log.error(
+        { requestId: request.id, channelId: request.agentChannelId, error: errorCode(error) },
+        "could not post in the agents' channel (is the app a member of SLACK_AGENT_CHANNEL?)",
+      );
+    }
+  }
+
+  async #view(request: HitlRequest): Promise<HitlView> {
+    const { store, poster } = this.#o;
+    const conv = request.conversationId === null ? undefined : store.conversations.get(request.conversationId);
+    const asker = conv === undefined ? undefined : store.inbound.latest(conv.id)?.userId;
+    const [askerName, threadUrl, submittedBy] = await Promise.all([
+      asker === undefined ? Promise.resolve(undefined) : this.#name(asker),
+      conv === undefined ? Promise.resolve(undefined) : poster.permalink(conv.channelId, conv.threadTs),
+      request.submittedBy === null ? Promise.resolve(undefined) : this.#name(request.submittedBy),
+    ]);
+    const intercomId = request.intercomConversationId ?? undefined;
+    return {
+      requestId: request.id,
+      state: request.state,
+      attributes: attributesOf(request),
+      thread: conv === undefined ? undefined : { askerName, channelId: conv.channelId, channelType: conv.channelType, url: threadUrl },
+      intercom: {
+        id: intercomId,
+        url: intercomId !== undefined && this.#o.intercomInboxUrl !== undefined ? `${this.#o.intercomInboxUrl}${intercomId}` : undefined,
+      },
+      submittedBy,
+      shownValues: request.valuesJson === null ? undefined : (JSON.parse(request.valuesJson) as HitlView['shownValues']),
+      note: request.note ?? undefined,
+      unanswerable: unanswerableOf(request),
+    };
+  }
+
+  async #name(userId: string): Promise<string> {
+    return (await this.#o.directory.user(userId)).name ?? userId;
+  }
+}
+
+function unanswerableReason(n: HitlNotification, callbacks: HitlCallbacks): string | undefined {
+  if (!callbacks.allows(n.callbackUrl)) {
+    return "Its answer address is not on this app's Intercom API host, so the app will not send anything to it.";
+  }
+  const unsupported = n.attributes.filter((a) => a.kind === 'unsupported');
+  if (unsupported.length > 0) {
+    return `It asks for ${unsupported.map((a) => `"${a.label}" (${a.dataType})`).join(', ')}, which cannot be given in Slack.`;
+  }
+  return undefined;
+}
+
+function attributesOf(request: HitlRequest): readonly HitlAttribute[] {
+  return (JSON.parse(request.attributesJson) as { attributes: HitlAttribute[] }).attributes;
+}
+
+function unanswerableOf(request: HitlRequest): string | undefined {
+  return (JSON.parse(request.attributesJson) as { unanswerable?: string }).unanswerable;
+}
