@@ -169,10 +169,11 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     ],
     logger,
   );
-  const port = await listen(server, config.http.port, options.host);
-  if (config.slack.mode === 'socket') await app.start();
+  // Work left by a previous process is queued before anything new can arrive, so nothing is taken twice.
   bridge.recover();
   hitl.recover();
+  const port = await listen(server, config.http.port, options.host);
+  if (config.slack.mode === 'socket') await app.start();
   store.pruneProcessed(Date.now());
   const pruning = setInterval(() => store.pruneProcessed(Date.now()), 60 * 60_000);
   pruning.unref();

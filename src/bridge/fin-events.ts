@@ -21,6 +21,9 @@ export interface FinEventAcceptance {
 }
 
 const DONE = Promise.resolve();
+/** Acting on an event is tried this often in-process (then again at the next start), 2 s, 8 s, 32 s apart. */
+const PROCESS_ATTEMPTS = 4;
+const RETRY_DELAY_MS = 2_000;
 
 /**
  * The one pipeline for Fin's events, whichever way they came (SSE now, webhooks too). Final replies and statuses
@@ -69,7 +72,10 @@ export class FinEvents {
     if (event.event_name === 'fin_reply_chunk') {
       return { outcome: 'accepted', processed: this.#ctx.inOrder(conv.id, () => this.#onChunk(conv.id, event)) };
     }
-    const dedupeKey = dedupeKeyOf(event);
+    // A status without Fin's timestamp is told apart from the same status of another turn by the turn it ends.
+    const dedupeKey =
+      dedupeKeyOf(event) ??
+      `status:${conv.id}:${event.event_name === 'fin_status_updated' ? event.status : ''}:turn-${this.#ctx.store.turns.active(conv.id)?.id ?? 'none'}`;
     if (!this.#ctx.store.finEvents.record({ dedupeKey, conversationId: conv.id, source, payload: JSON.stringify(event) }, this.#ctx.now())) {
       log.debug({ source, dedupeKey }, 'duplicate Fin event');
       return { outcome: 'duplicate', processed: DONE };
@@ -107,12 +113,26 @@ export class FinEvents {
     this.#streams.clear();
   }
 
-  /** An event stays pending until it has been acted on; a failure leaves it for the next start. */
-  #process(dedupeKey: string, event: Exclude<FinEvent, FinReplyChunk>): Promise<void> {
+  /**
+   * Acts on a recorded event, once: it stays pending until acted on, and a task finding it no longer pending (the
+   * same event queued by recovery and by its arrival, say) does nothing. A failure (Slack down) is retried a few
+   * times here, and otherwise at the next start.
+   */
+  #process(dedupeKey: string, event: Exclude<FinEvent, FinReplyChunk>, attempt = 1): Promise<void> {
     return this.#ctx.inOrder(event.conversation_id, async () => {
-      if (event.event_name === 'fin_replied') await this.#onReplied(event);
-      else await this.#onStatus(event);
-      this.#ctx.store.finEvents.markDone(dedupeKey, this.#ctx.now());
+      if (this.#stopped || !this.#ctx.store.finEvents.isPending(dedupeKey)) return;
+      try {
+        if (event.event_name === 'fin_replied') await this.#onReplied(event);
+        else await this.#onStatus(event);
+        this.#ctx.store.finEvents.markDone(dedupeKey, this.#ctx.now());
+      } catch (error) {
+        const retry = attempt < PROCESS_ATTEMPTS && !this.#stopped;
+        this.#ctx.log.error({ conversationId: event.conversation_id, dedupeKey, attempt, retry, err: error }, 'could not act on a Fin event');
+        if (retry) {
+          const timer = setTimeout(() => void this.#process(dedupeKey, event, attempt + 1), RETRY_DELAY_MS * 4 ** (attempt - 1));
+          timer.unref();
+        }
+      }
     });
   }
 
@@ -184,8 +204,10 @@ export class FinEvents {
     this.#ctx.log.info({ conversationId: conv.id, reason: event.reason }, 'Fin escalated the conversation');
     const active = this.#ctx.store.turns.active(conv.id);
     const target = active === undefined ? undefined : this.#view.waitingPlaceholder(active.id);
+    // A thread already with people was told so already; a repeated escalation only updates the agents' post.
+    const alreadyHuman = this.#ctx.store.conversations.get(conv.id)?.owner === 'human';
     try {
-      await this.#view.show(conv, target, ESCALATED_NOTICE, { kind: 'notice', turnId: active?.id ?? null });
+      if (!alreadyHuman) await this.#view.show(conv, target, ESCALATED_NOTICE, { kind: 'notice', turnId: active?.id ?? null });
     } catch (error) {
       this.#ctx.log.error({ conversationId: conv.id, error: errorCode(error) }, 'could not post the escalation notice');
     }

@@ -205,6 +205,11 @@ export class Turns {
     const conv = store.conversations.get(conversationId);
     if (conv === undefined || this.#stopped) return;
     const log = this.#ctx.log.child({ conversationId, turnId: recorded.id });
+    if (conv.owner === 'human') {
+      // Escalated while this turn waited (recorded before a crash, say): people have the thread, Fin is not asked.
+      store.turns.end(recorded.id, 'abandoned', 'escalated', this.#ctx.now());
+      return;
+    }
     try {
       if (recorded.placeholderTs === null && !(await this.#postPlaceholder(conv, recorded, log))) return;
       const turn = store.turns.get(recorded.id) ?? recorded;

@@ -46,9 +46,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * The key under which a reply or a status is recorded once. A reply is identified by `message.id` (the same on SSE
  * and webhooks); a status by what it says and when Fin said it. Chunks are never recorded: they are ephemeral
- * progress, ordered in memory by `chunk_index`.
+ * progress, ordered in memory by `chunk_index`. Undefined for a status without a timestamp.
  */
-export function dedupeKeyOf(event: Exclude<FinEvent, FinReplyChunk>): string {
+export function dedupeKeyOf(event: Exclude<FinEvent, FinReplyChunk>): string | undefined {
   if (event.event_name === 'fin_replied') return `reply:${event.message.id}`;
-  return `status:${event.conversation_id}:${event.status}:${event.created_at_ms ?? ''}`;
+  // Without its timestamp a status cannot be told from the next one like it; the caller decides (see FinEvents).
+  if (event.created_at_ms === undefined) return undefined;
+  return `status:${event.conversation_id}:${event.status}:${event.created_at_ms}`;
 }

@@ -46,7 +46,16 @@ export function wrapMark(inner: string, mark: Mark, lineBreak: string): string {
     .map((segment) => {
       const match = /^(\s*)([\s\S]*?)(\s*)$/.exec(segment);
       const [, lead = '', core = '', trail = ''] = match ?? [];
-      return core === '' ? segment : `${lead}${OPEN[mark]}${core}${CLOSE[mark]}${trail}`;
+      if (core === '') return segment;
+      if (mark === 'code') return `${lead}${OPEN[mark]}${core}${CLOSE[mark]}${trail}`;
+      // Literal marker characters at the edges (`$10*`, `_name`, `a_ ~`) would double the markers (`**`): the whole
+      // run of them (and spaces between) stays outside, apart from the markers.
+      const edges = /^([*_~\u200B\s]*)([\s\S]*?)([*_~\u200B\s]*)$/.exec(core);
+      const [, before = '', middle = '', after = ''] = edges ?? [];
+      if (middle === '') return segment;
+      const left = before === '' || /\s$/.test(before) ? before : `${before.replace(/\u200B+$/, '')}${ZWSP}`;
+      const right = after === '' || /^\s/.test(after) ? after : `${ZWSP}${after.replace(/^\u200B+/, '')}`;
+      return `${lead}${left}${OPEN[mark]}${middle}${CLOSE[mark]}${right}${trail}`;
     })
     .join(lineBreak);
 }
@@ -59,8 +68,9 @@ export function resolveMarks(text: string): string {
     merged = merged.split(`${CLOSE[mark]}${OPEN[mark]}`).join('').split(`${OPEN[mark]}${CLOSE[mark]}`).join('');
   }
   return merged.replace(PLACEHOLDER_RUN, (run: string, offset: number, whole: string) => {
-    const before = whole[offset - 1];
-    const after = whole[offset + run.length];
+    // An escaped neighbour counts as the character it stands for (`&gt;` is a `>`), on both sides alike.
+    const before = decodedBefore(whole, offset);
+    const after = decodedAfter(whole, offset + run.length);
     let out = '';
     let previous: string | undefined;
     for (const c of run) {
@@ -77,21 +87,52 @@ export function resolveMarks(text: string): string {
   });
 }
 
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
+
+function decodedBefore(text: string, end: number): string | undefined {
+  for (const [entity, char] of Object.entries(ENTITIES)) if (text.endsWith(entity, end)) return char;
+  return text[end - 1];
+}
+
+function decodedAfter(text: string, start: number): string | undefined {
+  for (const [entity, char] of Object.entries(ENTITIES)) if (text.startsWith(entity, start)) return char;
+  return text[start];
+}
+
 /**
  * Keeps literal `*`, `_`, `~` and backticks in text from starting a span: a marker can only open a span when the
- * character after it is not whitespace, so a zero-width space goes after each one that could. Inside words
- * (`snake_case`) they cannot open and are left alone. Runs of backticks are always broken up.
+ * character after it is not whitespace and a closing one can follow on the line, so a zero-width space goes after
+ * each one that could. Inside words (`snake_case`), in addresses and paths (`https://x/_next`, `~/config`), or with
+ * no closer ahead they cannot open and are left alone: invisible characters there would be copied along.
+ * A literal backtick becomes a look-alike (ˋ): Slack cannot escape one, and a zero-width space between backticks
+ * still leaves them able to pair into code.
  */
 export function disarmLiteralMarkers(text: string): string {
   if (!/[*_~`]/.test(text)) return text;
-  return text.replace(/[*_~`]+/g, (run: string, offset: number, whole: string) => {
+  return text.replace(/`/g, 'ˋ').replace(/[*_~]+/g, (run: string, offset: number, whole: string) => {
     const before = whole[offset - 1];
     const after = whole[offset + run.length];
     const canOpen = after !== undefined && !/[\s\u200B]/.test(after);
-    // A run of backticks anywhere (not only at a boundary) can open a code block: ``` in prose must not.
-    const backticks = run.includes('``');
     const atBoundary = before === undefined || !/[\p{L}\p{N}]/u.test(before);
-    if (!backticks && !(atBoundary && canOpen)) return run;
-    return [...run].join(ZWSP) + (canOpen ? ZWSP : '');
+    if (!atBoundary || !canOpen || inAddress(whole, offset) || !closerAhead(whole, offset + run.length, run[0] ?? '')) return run;
+    return [...run].join(ZWSP) + ZWSP;
   });
+}
+
+/** Part of a URL or a path (`https://…`, `www.…`, `~/…`, `./…`), where a marker character is just a character. */
+function inAddress(text: string, offset: number): boolean {
+  const start = Math.max(text.lastIndexOf(' ', offset), text.lastIndexOf('\n', offset)) + 1;
+  const word = text.slice(start, offset + 2);
+  return /^(?:\(|\[)?(?:[a-z][a-z0-9+.-]*:\/\/|www\.|~\/|\.{1,2}\/|\/)/i.test(word) || /[a-z0-9]\.[a-z]{2,}\//i.test(word);
+}
+
+/** Whether `marker` appears later on the line right after a non-space character, where it could close a span. */
+function closerAhead(text: string, from: number, marker: string): boolean {
+  const lineEnd = text.indexOf('\n', from);
+  const rest = text.slice(from, lineEnd === -1 ? undefined : lineEnd);
+  for (let i = rest.indexOf(marker); i !== -1; i = rest.indexOf(marker, i + 1)) {
+    const previous = i === 0 ? text[from - 1] : rest[i - 1];
+    if (previous !== undefined && !/\s/.test(previous)) return true;
+  }
+  return false;
 }

@@ -6,18 +6,19 @@ import { disarmLiteralMarkers } from './emphasis.ts';
  * This is the escape for code, where formatting characters are literal anyway.
  */
 export function escapeMrkdwn(text: string): string {
-  return neutralizeBroadcasts(
-    text.replace(CONTROL_CHARACTERS, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
-  );
+  return text.replace(CONTROL_CHARACTERS, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Control characters have no place in a message (entities such as `&#1;` decode to them); tabs and newlines do. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
-/** Untrusted prose: escaped, and its literal `*`, `_`, `~` and backticks kept from turning into formatting. */
+/**
+ * Untrusted prose: escaped, broadcast words neutralised, and its literal `*`, `_`, `~` and backticks kept from
+ * turning into formatting.
+ */
 export function escapeText(text: string): string {
-  return disarmLiteralMarkers(escapeMrkdwn(text));
+  return disarmLiteralMarkers(neutralizeBroadcasts(escapeMrkdwn(text)));
 }
 
 /**
@@ -25,20 +26,24 @@ export function escapeText(text: string): string {
  * `@` keeps it inert even if a client or a future default treats it as a mention.
  */
 export function neutralizeBroadcasts(text: string): string {
-  return text.replace(/@(channel|here|everyone)\b/gi, '@\u2060$1');
+  // Only a word of its own: `ops@here.com` is an address, not a broadcast.
+  return text.replace(/(^|[^\p{L}\p{N}.@-])@(channel|here|everyone)(?![\p{L}\p{N}]|[.@-][\p{L}\p{N}])/giu, '$1@\u2060$2');
 }
 
 const ALLOWED_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
 
 /**
  * A link target Slack may render as clickable, or undefined when it must stay plain text: relative URLs, in-page
- * `#anchors` (`<#…>` is Slack's channel syntax) and schemes such as `javascript:` or `data:` are never linked.
+ * `#anchors` (`<#…>` is Slack's channel syntax), schemes such as `javascript:` or `data:`, and half-written ones
+ * (`https:example.com`, a `mailto:` without an address) are never linked.
  * Only the characters that would break the `<url|label>` token are percent-encoded: re-encoding anything else
  * breaks signed URLs.
  */
 export function safeLinkTarget(href: string | undefined): string | undefined {
   if (href === undefined) return undefined;
   const trimmed = href.trim();
+  // The written form matters, not only what a URL parser makes of it: Slack does not link `https:example.com`.
+  if (!/^(https?:\/\/[^\s/?#\\]+|mailto:[^\s@]+@[^\s@]+)/i.test(trimmed)) return undefined;
   let url: URL;
   try {
     url = new URL(trimmed);

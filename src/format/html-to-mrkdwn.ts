@@ -1,4 +1,4 @@
-import { type ChildNode, type Element, isTag, isText } from 'domhandler';
+import { type ChildNode, type Element, isTag, isText, Text } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import { MARK_PLACEHOLDERS, type Mark, resolveMarks, wrapMark } from './emphasis.ts';
 import { escapeMrkdwn, escapeText, mrkdwnLink, safeLinkTarget } from './escape.ts';
@@ -13,7 +13,50 @@ import { tableRows } from './tables.ts';
 export function htmlToMrkdwn(html: string): string {
   const clean = html.replace(CONTROL_CHARACTERS, '').replace(MARK_PLACEHOLDERS, '');
   const doc = parseDocument(clean, { decodeEntities: true });
-  return resolveMarks(tidy(renderBlocks(doc.children, ROOT).join('\n\n')));
+  flattenBeyond(doc.children, MAX_DEPTH);
+  try {
+    return resolveMarks(tidy(renderBlocks(doc.children, ROOT).join('\n\n')));
+  } catch {
+    // Not expected; but an answer shown as plain text beats an answer lost.
+    return tidy(collapse(escapeText(doc.children.map(flatText).join(' '))));
+  }
+}
+
+/** Real answers nest a dozen levels at most; anything deeper is shown as its text, keeping recursion shallow. */
+const MAX_DEPTH = 60;
+
+function flattenBeyond(roots: ChildNode[], maxDepth: number): void {
+  const stack: { nodes: ChildNode[]; depth: number }[] = [{ nodes: roots, depth: 0 }];
+  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
+    const { nodes, depth } = frame;
+    nodes.forEach((node, i) => {
+      if (!isTag(node)) return;
+      if (depth >= maxDepth) {
+        const text = new Text(flatText(node));
+        text.parent = node.parent;
+        nodes[i] = text;
+      } else {
+        stack.push({ nodes: node.children, depth: depth + 1 });
+      }
+    });
+  }
+}
+
+/** A subtree's text, gathered without recursion (the subtree may be arbitrarily deep). */
+function flatText(root: ChildNode): string {
+  const parts: string[] = [];
+  const stack: ChildNode[] = [root];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (isText(node)) parts.push(node.data);
+    else if (isTag(node) && !DROPPED.has(node.name)) {
+      if (node.name === 'br' || BLOCKS.has(node.name)) parts.push(' ');
+      for (let i = node.children.length - 1; i >= 0; i -= 1) {
+        const child = node.children[i];
+        if (child !== undefined) stack.push(child);
+      }
+    }
+  }
+  return parts.join('');
 }
 
 /** Formatting in force around a node: Slack breaks on nested identical markers, so inner ones are dropped. */
@@ -24,9 +67,11 @@ interface Ctx {
   readonly code: boolean;
   readonly link: boolean;
   readonly listDepth: number;
+  /** Inside a table cell, where ` | ` separates cells. */
+  readonly cell: boolean;
 }
 
-const ROOT: Ctx = { bold: false, italic: false, strike: false, code: false, link: false, listDepth: 0 };
+const ROOT: Ctx = { bold: false, italic: false, strike: false, code: false, link: false, listDepth: 0, cell: false };
 
 /** A line break inside inline content, kept apart from source newlines (which are only whitespace in HTML). */
 const BR = '\u0000';
@@ -166,7 +211,9 @@ function renderList(list: Element, ctx: Ctx): string {
   const pad = INDENT.repeat(depth);
   const ordered = list.name === 'ol';
   const style = list.attribs.type ?? '1';
-  let n = integerAttr(list.attribs.start) ?? 1;
+  const reversed = ordered && list.attribs.reversed !== undefined;
+  const itemCount = list.children.filter((c) => isTag(c) && c.name === 'li').length;
+  let n = integerAttr(list.attribs.start) ?? (reversed ? itemCount : 1);
   const lines: string[] = [];
   for (const child of list.children) {
     if (isTag(child) && isList(child)) {
@@ -182,7 +229,7 @@ function renderList(list: Element, ctx: Ctx): string {
     }
     n = integerAttr(child.attribs.value) ?? n;
     const marker = ordered ? `${ordinal(n, style)}.` : bulletFor(depth);
-    n += 1;
+    n += reversed ? -1 : 1;
     lines.push(renderItem(child, ctx, pad, marker));
   }
   return lines.join('\n');
@@ -269,15 +316,17 @@ function renderTable(table: Element, ctx: Ctx): string {
   const caption = table.children.find((c): c is Element => isTag(c) && c.name === 'caption');
   if (caption) lines.push(...lineOf(caption, ctx, true));
   for (const row of tableRows(table)) {
-    const texts = row.cells.map((cell) => cellText(cell, ctx, row.header));
+    // Header rows are bold, and so are header cells heading a row (`<th>` first in a body row).
+    const texts = row.cells.map((cell) => cellText(cell, ctx, row.header || cell.name === 'th'));
     while (texts.length > 0 && texts[texts.length - 1] === '') texts.pop();
-    if (texts.length > 0) lines.push(texts.join(' | '));
+    // An empty cell among others (a matrix's corner, a missing value) reads as a dash, keeping the columns apart.
+    if (texts.length > 0) lines.push(texts.map((t) => (t === '' ? '–' : t)).join(' | '));
   }
   return lines.join('\n');
 }
 
 function cellText(cell: Element, ctx: Ctx, header: boolean): string {
-  const cellCtx: Ctx = { ...ctx, listDepth: 0, bold: ctx.bold || header };
+  const cellCtx: Ctx = { ...ctx, listDepth: 0, bold: ctx.bold || header, cell: true };
   const inner = renderInline(cell.children, cellCtx);
   const text = collapse(header && !ctx.bold ? wrapMark(inner, 'bold', BR) : inner);
   // A row is one line: the cell's own paragraphs and lines are kept apart with slashes.
@@ -289,8 +338,13 @@ function cellText(cell: Element, ctx: Ctx, header: boolean): string {
 function renderInline(nodes: readonly ChildNode[], ctx: Ctx): string {
   let out = '';
   for (const node of nodes) {
-    if (isText(node)) out += ctx.code ? escapeMrkdwn(node.data) : escapeText(node.data);
-    else if (isTag(node) && !DROPPED.has(node.name)) out += renderInlineElement(node, ctx);
+    if (isText(node)) {
+      const text = ctx.code ? escapeMrkdwn(node.data) : escapeText(node.data);
+      // In a cell, a `|` of the text would read as the next cell.
+      out += ctx.cell ? text.replace(/\s*\|\s*/g, ' / ') : text;
+      continue;
+    }
+    if (isTag(node) && !DROPPED.has(node.name)) out += renderInlineElement(node, ctx);
   }
   return out;
 }
@@ -317,6 +371,20 @@ function renderInlineElement(el: Element, ctx: Ctx): string {
       return ctx.link ? imageLabel(el) : renderImage(el);
     case 'q':
       return `“${renderInline(el.children, ctx)}”`;
+    case 'ul':
+    case 'ol':
+    case 'menu': {
+      // A list inside inline content (a table cell, a link) becomes one line per item, still numbered or bulleted.
+      let n = el.name === 'ol' ? (integerAttr(el.attribs.start) ?? 1) : 0;
+      const items = el.children
+        .filter((c): c is Element => isTag(c) && c.name === 'li')
+        .map((li) => {
+          const marker = el.name === 'ol' ? `${n}.` : '•';
+          n += 1;
+          return `${marker} ${renderInline(li.children, ctx)}`;
+        });
+      return `${BR}${items.join(BR)}${BR}`;
+    }
     case 'li':
       return `${BR}• ${renderInline(el.children, ctx)}${BR}`;
     case 'td':
@@ -347,9 +415,12 @@ function marked(el: Element, ctx: Ctx, mark: 'bold' | 'italic' | 'strike'): stri
 
 /** Inline code: verbatim but for Slack's three characters. Slack cannot escape a backtick inside code. */
 function renderCode(raw: string, ctx: Ctx): string {
-  const text = escapeMrkdwn(raw.replace(/[\s\u00a0]+/g, ' ')).replace(/`/g, 'ˋ');
+  const flat = raw.replace(/[\s\u00a0]+/g, ' ');
+  // Where no code markers can go (inside a link's label), the text is prose and escaped as such.
+  if (ctx.link) return escapeText(flat);
+  const text = escapeMrkdwn(flat).replace(/`/g, 'ˋ');
   if (text.trim() === '') return text;
-  return ctx.code || ctx.link ? text : wrapMark(text, 'code' satisfies Mark, BR);
+  return ctx.code ? text : wrapMark(text, 'code' satisfies Mark, BR);
 }
 
 function renderLink(el: Element, ctx: Ctx): string {
@@ -358,7 +429,23 @@ function renderLink(el: Element, ctx: Ctx): string {
   if (target === undefined || ctx.link) return label;
   // An inline citation is a bare number: bracketed, it reads as a reference rather than part of the sentence.
   if (/^\d{1,3}$/.test(label)) label = `[${label}]`;
+  // A label that reads as another address would hide where the link goes: the real address is shown instead.
+  if (looksLikeOtherHost(label, target)) return `<${target}>`;
   return mrkdwnLink(target, label);
+}
+
+function looksLikeOtherHost(label: string, target: string): boolean {
+  const shown = /^(?:https?:\/\/)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?:[/:?#]|$)/i.exec(label.trim());
+  if (shown === null || !/^https?:/i.test(target)) return false;
+  const host = (() => {
+    try {
+      return new URL(target.replace(/&amp;/g, '&')).hostname.replace(/^www\./, '').toLowerCase();
+    } catch {
+      return '';
+    }
+  })();
+  const claimed = (shown[1] ?? '').toLowerCase();
+  return claimed !== host && !host.endsWith(`.${claimed}`) && !claimed.endsWith(`.${host}`);
 }
 
 function imageLabel(el: Element): string {

@@ -15,7 +15,8 @@ export function splitMrkdwn(text: string, limit: number): string[] {
 
   const flush = () => {
     if (current.length === 0) return;
-    let chunk = current.join('\n').replace(/\n+$/, '');
+    // Blank lines inside code are part of it; elsewhere trailing ones are only spacing.
+    let chunk = inFence ? current.join('\n') : current.join('\n').replace(/\n+$/, '');
     if (inFence) chunk += '\n```';
     if (chunk.trim() !== '' && chunk.trim() !== '```') chunks.push(chunk);
     current = inFence ? ['```'] : [];
@@ -50,31 +51,47 @@ function paragraphLength(lines: readonly string[], from: number): number {
   return n;
 }
 
-/** Splits one over-long line between words, never inside a `<…>` token or an entity. */
+/**
+ * Splits one over-long line between words, never inside a `<…>` token, an entity or an inline code span. The pieces
+ * after the first keep what made the line what it was: a quote's `> `, or a list item's indentation.
+ */
 function splitLongLine(line: string, max: number): string[] {
   const out: string[] = [];
+  const continuation = continuationOf(line);
   // A link longer than a whole message cannot be kept whole: it becomes its label and address as plain text.
   let rest = line.replace(/<([^<>|]+)(?:\|([^<>]*))?>/g, (token, url: string, label?: string) =>
     token.length <= max ? token : label ? `${label} ${url}` : url,
   );
-  while (rest.length > max) {
-    let cut = safeCut(rest, max);
-    if (cut <= 0) cut = max;
-    out.push(rest.slice(0, cut).trimEnd());
+  let first = true;
+  while (rest.length > (first ? max : max - continuation.length)) {
+    const room = first ? max : max - continuation.length;
+    let cut = safeCut(rest, room);
+    if (cut <= 0) cut = room;
+    out.push(`${first ? '' : continuation}${rest.slice(0, cut).trimEnd()}`);
     rest = rest.slice(cut).trimStart();
+    first = false;
   }
-  if (rest !== '') out.push(rest);
+  if (rest !== '') out.push(`${first ? '' : continuation}${rest}`);
   return out;
+}
+
+/** What continues a cut line: a quote stays a quote, a list item's text stays indented under its marker. */
+function continuationOf(line: string): string {
+  if (line.startsWith('> ')) return '> ';
+  const item = /^(\s*)(?:[•◦▪]|\d+\.|[a-z]{1,4}\.)\s/i.exec(line);
+  return item === null ? '' : `${item[1] ?? ''}    `;
 }
 
 function safeCut(text: string, max: number): number {
   let lastSpace = -1;
   let openToken = -1;
+  let inCode = false;
   for (let i = 0; i < max && i < text.length; i += 1) {
     const c = text[i];
-    if (c === '<') openToken = i;
+    if (c === '`') inCode = !inCode;
+    else if (c === '<') openToken = i;
     else if (c === '>') openToken = -1;
-    else if (c === ' ' && openToken === -1) lastSpace = i;
+    else if (c === ' ' && openToken === -1 && !inCode) lastSpace = i;
   }
   if (lastSpace > max / 2) return lastSpace;
   // No word break late enough: cut hard, but before an unfinished token or entity.

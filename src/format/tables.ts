@@ -1,4 +1,4 @@
-import { type Element, isTag } from 'domhandler';
+import { type Element, isTag, isText } from 'domhandler';
 
 export interface TableRow {
   /** Each cell's element, in column order; a cell spanning rows appears in each row it covers. */
@@ -49,9 +49,17 @@ export function tableRows(table: Element): TableRow[] {
       column += colspan;
     }
     takeCarried();
-    rows.push({ cells, header: inHead || (own.length > 0 && own.every((c) => c.name === 'th')) });
+    // A header row: in <thead>, or all <th> apart from empty cells (a matrix's top-left corner).
+    const filled = own.filter((c) => !isEmptyCell(c));
+    rows.push({ cells, header: inHead || (filled.length > 0 && filled.every((c) => c.name === 'th')) });
   }
   return rows;
+}
+
+function isEmptyCell(cell: Element): boolean {
+  const text = (node: Element): string =>
+    node.children.map((c) => (isTag(c) ? (c.name === 'img' ? 'img' : text(c)) : isText(c) ? c.data : '')).join('');
+  return text(cell).trim() === '';
 }
 
 function clampSpan(value: string | undefined, max: number): number {

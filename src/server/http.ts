@@ -15,7 +15,14 @@ export function createHttpServer(routes: readonly Route[], logger: Logger): Serv
   const table = new Map(routes.map((r) => [`${r.method} ${r.path}`, r.handler]));
   const paths = new Set(routes.map((r) => r.path));
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      // A request line no URL parser accepts: answered, never thrown (a throw here would end the process).
+      sendJson(res, 400, { error: 'bad_request' });
+      return;
+    }
     const handler = table.get(`${req.method ?? 'GET'} ${path}`);
     if (handler === undefined) {
       sendJson(res, paths.has(path) ? 405 : 404, { error: paths.has(path) ? 'method_not_allowed' : 'not_found' });

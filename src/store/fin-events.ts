@@ -17,6 +17,7 @@ export class FinEventStore {
   readonly #done: Statement<[number, string]>;
   readonly #pending: Statement<[], { dedupe_key: string; payload: string }>;
   readonly #prune: Statement<[number]>;
+  readonly #isPending: Statement<[string], { n: number }>;
 
   constructor(db: Database) {
     this.#insert = db.prepare(
@@ -28,6 +29,7 @@ export class FinEventStore {
       "SELECT dedupe_key, payload FROM fin_events WHERE state = 'pending' ORDER BY received_at, rowid",
     );
     this.#prune = db.prepare("DELETE FROM fin_events WHERE state = 'done' AND received_at < ?");
+    this.#isPending = db.prepare("SELECT count(*) AS n FROM fin_events WHERE dedupe_key = ? AND state = 'pending'");
   }
 
   /** Returns false when the event was seen before (from either source). */
@@ -37,6 +39,10 @@ export class FinEventStore {
 
   markDone(dedupeKey: string, now: number): void {
     this.#done.run(now, dedupeKey);
+  }
+
+  isPending(dedupeKey: string): boolean {
+    return (this.#isPending.get(dedupeKey)?.n ?? 0) > 0;
   }
 
   pending(): StoredFinEvent[] {

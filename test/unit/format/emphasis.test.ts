@@ -20,6 +20,18 @@ describe('emphasis markers', () => {
     expect(resolveMarks(`設定${bold('注意')}を`)).toBe(`設定${Z}*注意*${Z}を`);
   });
 
+  it('keeps literal marker characters at a span’s edges outside its markers', () => {
+    expect(resolveMarks(bold('Only $10*'))).toBe(`*Only $10*${Z}*`);
+    expect(resolveMarks(italic('file_'))).toBe(`_file_${Z}_`);
+    expect(resolveMarks(bold(`*${Z}Required`))).toBe(`*${Z}*Required*`);
+    expect(resolveMarks(bold('*'))).toBe('*');
+  });
+
+  it('treats an escaped neighbour as the character it stands for, on both sides', () => {
+    expect(resolveMarks(`${bold('a')}&gt;${bold('b')}`)).toBe(`*a*${Z}&gt;${Z}*b*`);
+    expect(resolveMarks(`x &amp; ${bold('y')}`)).toBe('x &amp; *y*');
+  });
+
   it('merges back-to-back spans of one kind and separates spans of different kinds', () => {
     expect(resolveMarks(`${bold('a')}${bold('b')}`)).toBe('*ab*');
     expect(resolveMarks(`${bold('a')}${italic('b')}`)).toBe(`*a*${Z}_b_`);
@@ -29,11 +41,13 @@ describe('emphasis markers', () => {
 
 describe('disarmLiteralMarkers', () => {
   it('keeps literal markers that could open a span from doing so, and leaves the rest alone', () => {
-    expect(disarmLiteralMarkers('*required')).toBe(`*${Z}required`);
+    expect(disarmLiteralMarkers('*required field, see a*')).toBe(`*${Z}required field, see a*`);
+    expect(disarmLiteralMarkers('*required, and nothing could close it')).toBe('*required, and nothing could close it');
+    expect(disarmLiteralMarkers('see https://example.com/_next/x_y and ~/config_a_')).toBe('see https://example.com/_next/x_y and ~/config_a_');
     expect(disarmLiteralMarkers('snake_case and a*b*c')).toBe('snake_case and a*b*c');
     expect(disarmLiteralMarkers('5 * 3')).toBe('5 * 3');
     expect(disarmLiteralMarkers('__init__')).toBe(`_${Z}_${Z}init__`);
-    expect(disarmLiteralMarkers('x```y')).toBe(`x\`${Z}\`${Z}\`${Z}y`);
-    expect(disarmLiteralMarkers('end ```')).toBe(`end \`${Z}\`${Z}\``);
+    expect(disarmLiteralMarkers('~x~ and _y_')).toBe(`~${Z}x~ and _${Z}y_`);
+    expect(disarmLiteralMarkers('x```y and `z`')).toBe('xˋˋˋy and ˋzˋ');
   });
 });

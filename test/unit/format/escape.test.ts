@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, mrkdwnLink, safeLinkTarget } from '../../../src/format/escape.ts';
+import { escapeMrkdwn, escapeText, mrkdwnLink, safeLinkTarget } from '../../../src/format/escape.ts';
 
 describe('escapeMrkdwn', () => {
   it('escapes every &, < and > (not just the first)', () => {
@@ -7,10 +7,15 @@ describe('escapeMrkdwn', () => {
   });
 
   it('disarms pings and fake links', () => {
-    const out = escapeMrkdwn('<!channel> <@U123> <https://evil.example|your bank> @here @Everyone');
+    const out = escapeText('<!channel> <@U123> <https://evil.example|your bank> @here @Everyone (@channel)');
     expect(out).not.toMatch(/<[!@#h]/);
     expect(out).toContain('@\u2060here');
     expect(out).toContain('@\u2060Everyone');
+    expect(out).toContain('(@\u2060channel)');
+  });
+
+  it('leaves addresses that merely contain a broadcast word alone', () => {
+    expect(escapeText('write to ops@here.com or here@channel.io')).toBe('write to ops@here.com or here@channel.io');
   });
 });
 
@@ -25,7 +30,7 @@ describe('safeLinkTarget', () => {
     expect(safeLinkTarget(href)).toBe(target);
   });
 
-  it.each(['javascript:alert(1)', 'data:text/html,hi', '/relative/path', '#anchor', 'JavaScript:alert(1)', '', 'https://'])(
+  it.each(['javascript:alert(1)', 'data:text/html,hi', '/relative/path', '#anchor', 'JavaScript:alert(1)', '', 'https://', 'https:example.com', 'https:/example.com', 'mailto:', 'mailto:nobody'])(
     'refuses %j',
     (href) => {
       expect(safeLinkTarget(href)).toBeUndefined();

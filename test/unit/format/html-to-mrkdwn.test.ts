@@ -40,3 +40,17 @@ describe('htmlToMrkdwn', () => {
     expect(htmlToMrkdwn(html)).toBe(mrkdwn);
   });
 });
+
+describe('htmlToMrkdwn on pathological input', () => {
+  it('shows arbitrarily deep nesting as its text instead of overflowing the stack', () => {
+    for (const [open, close] of [
+      ['<div>', '</div>'],
+      ['<b>', '</b>'],
+      ['<ul><li>', '</li></ul>'],
+      ['<table><tr><td>', '</td></tr></table>'],
+    ] as const) {
+      const html = `${open.repeat(5_000)}the answer${close.repeat(5_000)}`;
+      expect(htmlToMrkdwn(html)).toContain('the answer');
+    }
+  });
+});

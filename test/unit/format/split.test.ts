@@ -35,3 +35,26 @@ describe('splitMrkdwn', () => {
     }
   });
 });
+
+describe('splitMrkdwn, on lines too long for one message', () => {
+  it('keeps a quote a quote and a list item indented in every piece', () => {
+    const words = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    for (const [line, prefix] of [
+      [`> ${words}`, '> '],
+      [`• ${words}`, '    '],
+      [`    ◦ ${words}`, '        '],
+    ] as const) {
+      const parts = splitMrkdwn(line, 120);
+      expect(parts.length).toBeGreaterThan(2);
+      expect(parts.slice(1).every((p) => p.startsWith(prefix))).toBe(true);
+      expect(parts.every((p) => p.length <= 120)).toBe(true);
+    }
+  });
+
+  it('does not cut inside an inline code span, and keeps blank lines inside code', () => {
+    const line = `${'a '.repeat(40)}\`one two three four five six\` ${'b '.repeat(40)}`;
+    for (const part of splitMrkdwn(line, 100)) expect((part.match(/`/g) ?? []).length % 2).toBe(0);
+    const code = ['```', 'line 1', '', 'line 3', ...Array.from({ length: 30 }, (_, i) => `more ${i}`), '```'].join('\n');
+    expect(splitMrkdwn(code, 120).join('\n')).toContain('line 1\n\nline 3');
+  });
+});
