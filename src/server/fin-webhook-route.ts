@@ -2,7 +2,7 @@ import type { FinEventAcceptance } from '../bridge/bridge.ts';
 import type { Logger } from '../core/log.ts';
 import type { RouteHandler } from './http.ts';
 import { sendJson } from './http.ts';
-import { PayloadTooLargeError, readRawBody } from './raw-body.ts';
+import { PayloadTooLargeError, readRawBody, refuseOversized } from './raw-body.ts';
 import { isValidFinSignature, isValidHubSignature } from './signatures.ts';
 
 /** Fin's events are small JSON objects; anything this large is not one. */
@@ -34,9 +34,7 @@ export function finWebhookRoute(deps: {
     } catch (error) {
       if (error instanceof PayloadTooLargeError) {
         log.warn({ limit: error.limit }, 'refused an oversized Fin webhook');
-        // The rest of the body is not worth reading: the connection closes with the answer.
-        res.setHeader('connection', 'close');
-        sendJson(res, 413, { error: 'payload_too_large' });
+        refuseOversized(req, res);
         return;
       }
       throw error;

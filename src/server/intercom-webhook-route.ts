@@ -1,7 +1,7 @@
 import type { IntercomEventOutcome } from '../hitl/hitl.ts';
 import type { Logger } from '../core/log.ts';
 import { type RouteHandler, sendJson } from './http.ts';
-import { PayloadTooLargeError, readRawBody } from './raw-body.ts';
+import { PayloadTooLargeError, readRawBody, refuseOversized } from './raw-body.ts';
 import { isValidHubSignature } from './signatures.ts';
 import { WEBHOOK_BODY_LIMIT } from './fin-webhook-route.ts';
 
@@ -28,8 +28,7 @@ export function intercomWebhookRoute(deps: {
       raw = await readRawBody(req, WEBHOOK_BODY_LIMIT);
     } catch (error) {
       if (error instanceof PayloadTooLargeError) {
-        res.setHeader('connection', 'close');
-        sendJson(res, 413, { error: 'payload_too_large' });
+        refuseOversized(req, res);
         return;
       }
       throw error;

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class PayloadTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -23,7 +23,6 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer
       size += chunk.length;
       if (size > limit) {
         req.removeAllListeners('data');
-        req.resume();
         reject(new PayloadTooLargeError(limit));
         return;
       }
@@ -32,4 +31,15 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer
     req.on('end', () => resolve(Buffer.concat(parts)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Answers 413 and drops the connection once the answer is out: a sender streaming an endless chunked body must not
+ * keep the server reading it.
+ */
+export function refuseOversized(req: IncomingMessage, res: ServerResponse): void {
+  const text = JSON.stringify({ error: 'payload_too_large' });
+  res.on('finish', () => req.destroy());
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
+  res.end(text);
 }

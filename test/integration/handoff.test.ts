@@ -90,17 +90,25 @@ describe('escalations and the hand-off to people', () => {
     expect(h.slack.callsTo('chat.postMessage').slice(before.posts).every((c) => c.args.thread_ts !== root)).toBe(true);
   });
 
-  it('does not send Fin the messages that were waiting for its turn when it escalated', async () => {
+  it('does not send Fin the messages that were waiting for its turn when it escalated, even after hand-back', async () => {
     h = await Harness.start({ webhooks: true });
     const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> help` });
     const turn = await h.fin.nextTurn();
     await turn.connected();
     await h.say({ user: alice, channel: support, text: 'written while Fin was busy', threadTs: root });
     await turn.status('escalated', 'Routed to team');
-    await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === agents));
-    await h.say({ user: bob, channel: support, text: `<@${h.slack.botUserId}> other thread` });
+    await turn.status('complete');
+    const post = await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === agents && handBackButton(m) !== undefined));
+    const button = handBackButton(post);
+    if (button === undefined) throw new Error('no hand-back button');
+    await h.press({ user: bob, message: post, actionId: button.action_id, value: button.value });
+    await h.slack.waitFor(() => readable(post).includes('Handed back to Fin'));
+
+    await h.say({ user: alice, channel: support, text: 'back with Fin now', threadTs: root });
     const next = await h.fin.nextTurn();
-    expect(next.call.body.message?.body).toBe('other thread');
+    expect(next.call.kind).toBe('reply');
+    expect(next.call.body.message?.body).toBe('back with Fin now');
+    expect(h.fin.calls.map((c) => c.body.message?.body)).toEqual(['help', 'back with Fin now']);
   });
 
   it('marks resolved and complete unobtrusively, and updates the agents’ post', async () => {

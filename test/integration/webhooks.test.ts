@@ -1,8 +1,34 @@
 import { createHmac } from 'node:crypto';
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_SECRET, Harness, WEBHOOK_SECRET, WORKSPACE } from '../helpers/harness.ts';
 
 const { alice, support } = WORKSPACE;
+
+/** POSTs a chunked body that keeps coming until the server answers; reports the answer and whether the server hung up. */
+function endlessChunkedPost(url: URL): Promise<{ status: number; sent: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let status = 0;
+    let sent = 0;
+    const pump = (): void => {
+      while (!req.destroyed && (sent += chunk.length) && req.write(chunk));
+      if (!req.destroyed) req.once('drain', pump);
+    };
+    req.on('response', (res) => {
+      status = res.statusCode ?? 0;
+      res.resume();
+    });
+    // Only the server can close this socket: the client never ends its body.
+    req.on('close', () => resolve({ status, sent }));
+    req.on('error', (error) => {
+      if (status === 0 && !/ECONNRESET|EPIPE/.test(String(error))) reject(error);
+    });
+    req.write('{"event_name":"x","pad":"');
+    pump();
+  });
+}
 
 describe('Fin webhooks (POST /fin/webhooks)', () => {
   let h: Harness | undefined;
@@ -38,7 +64,10 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
 
   it('refuses every request when no secret is configured, signed or not', async () => {
     h = await Harness.start();
-    expect((await h.webhook({ event_name: 'fin_status_updated', conversation_id: 'x', status: 'complete' })).status).toBe(401);
+    const event = { event_name: 'fin_status_updated', conversation_id: 'x', status: 'complete' };
+    expect((await h.webhook(event)).status).toBe(401);
+    expect((await h.webhook(event, { signature: null })).status).toBe(401);
+    expect(h.logged('refused a Fin webhook: FIN_WEBHOOK_SECRET is not set')).toHaveLength(2);
   });
 
   it('accepts a valid signature with or without the sha256= prefix, in any case', async () => {
@@ -100,6 +129,10 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
     h = await Harness.start({ webhooks: true });
     const res = await h.webhook(undefined, { raw: JSON.stringify({ event_name: 'x', pad: 'a'.repeat(600_000) }) });
     expect(res.status).toBe(413);
+    // A chunked body declares no length, and this one never ends: the answer comes anyway, and the server hangs up.
+    const endless = await endlessChunkedPost(new URL('/fin/webhooks', h.url));
+    expect(endless.status).toBe(413);
+    expect(endless.sent).toBeGreaterThan(512 * 1024); // the answer came once the limit was passed, not before
   });
 
   it('delivers the answer by webhook when the stream closes at once, and ends the turn on the webhook status', async () => {
