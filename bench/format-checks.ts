@@ -25,7 +25,8 @@ export function checkConversion(expected: string, output: string, html: string):
   if (/\\[*_[\].#`>-]/.test(prose)) failures.push('backslash escape');
   if (/^#{1,6} /m.test(prose)) failures.push('Markdown heading');
   const fenceLines = output.split('\n').filter((l) => l.includes('```'));
-  if (fenceLines.some((l) => !/^```/.test(l)) || fenceLines.length % 2 !== 0) failures.push('broken code fence');
+  // A fence may sit inside a list item or a quote, after its indent or `>`.
+  if (fenceLines.some((l) => !/^[\s>]*```/.test(l)) || fenceLines.length % 2 !== 0) failures.push('broken code fence');
 
   const have = new Set(words(output));
   const lost = words(expected).filter((w) => !have.has(w));
@@ -63,9 +64,13 @@ function withoutCode(text: string): string {
   return text.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
 }
 
-/** The visible words: entities decoded, link syntax and markers removed. */
+/** A list item's own numbering (`10.`, `b.`, `iv.`): layout, not words of the answer. */
+const LIST_MARKER = /^(\s*(?:>\s*)?)(?:\d+|[a-zA-Z]|[ivxlcdm]+|[IVXLCDM]+)[.)]\s/gm;
+
+/** The visible words: entities decoded, link syntax, list numbering and markers removed. */
 function words(text: string): string[] {
   const visible = text
+    .replace(LIST_MARKER, '$1')
     .replace(LINK, (_m, url: string, label?: string) =>
       label === undefined ? ` ${url.replace(/^(mailto|tel):/, '')} ` : GENERIC_LABELS.has(label) ? ' ' : ` ${label} `,
     )
@@ -97,6 +102,15 @@ function locate(output: string, span: string): { start: number; end: number } | 
 
 function touchesWord(c: string | undefined): boolean {
   return c !== undefined && /[\p{L}\p{N}]/u.test(c);
+}
+
+/** The elements Fin's API reference says an answer may contain. */
+const FIN_DOCUMENTED = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'b', 'strong', 'i', 'em', 'a', 'ol', 'ul', 'li', 'pre', 'code', 'img', 'table', 'tbody', 'tr', 'td', 'th', 'div', 'br', 'hr']);
+
+/** Whether the answer uses only elements Fin documents (the others test how a converter copes with the unexpected). */
+export function usesOnlyDocumentedElements(html: string): boolean {
+  const visit = (node: ChildNode): boolean => !isTag(node) || (FIN_DOCUMENTED.has(node.name) && node.children.every(visit));
+  return parseDocument(html).children.every(visit);
 }
 
 const EMPHASIS_TAGS = new Set(['b', 'strong', 'i', 'em', 's', 'del', 'strike', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'th']);

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { htmlToMrkdwn } from '../src/format/html-to-mrkdwn.ts';
 import { loadCorpus } from '../test/helpers/corpus.ts';
-import { checkConversion } from './format-checks.ts';
+import { checkConversion, usesOnlyDocumentedElements } from './format-checks.ts';
 
 export interface ConverterResult {
   readonly name: string;
@@ -9,6 +9,8 @@ export interface ConverterResult {
   readonly exact: number;
   readonly passed: number;
   readonly total: number;
+  /** Correct answers among those that use only the elements Fin documents, and how many such answers there are. */
+  readonly documented: { readonly passed: number; readonly total: number };
   /** The most common failures, with how many answers had each. */
   readonly failures: readonly [string, number][];
 }
@@ -46,8 +48,11 @@ export function runFormatBenchmark(options: { roundMs?: number; rounds?: number 
   return converters.map((c) => {
     let exact = 0;
     let passed = 0;
+    const documented = { passed: 0, total: 0 };
     const counts = new Map<string, number>();
     for (const a of corpus) {
+      const onlyDocumented = usesOnlyDocumentedElements(a.html);
+      if (onlyDocumented) documented.total += 1;
       let output: string;
       try {
         output = c.convert(a.html);
@@ -57,7 +62,10 @@ export function runFormatBenchmark(options: { roundMs?: number; rounds?: number 
       }
       if (output.trim() === a.mrkdwn) exact += 1;
       const failures = checkConversion(a.mrkdwn, output, a.html);
-      if (failures.length === 0) passed += 1;
+      if (failures.length === 0) {
+        passed += 1;
+        if (onlyDocumented) documented.passed += 1;
+      }
       for (const f of failures) {
         const kind = f.replace(/ \(.*\)$/, '');
         counts.set(kind, (counts.get(kind) ?? 0) + 1);
@@ -70,6 +78,7 @@ export function runFormatBenchmark(options: { roundMs?: number; rounds?: number 
       exact,
       passed,
       total: corpus.length,
+      documented,
       failures: [...counts.entries()].sort((a, b) => b[1] - a[1]),
     };
   });

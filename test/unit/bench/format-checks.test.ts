@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConversion } from '../../../bench/format-checks.ts';
+import { checkConversion, usesOnlyDocumentedElements } from '../../../bench/format-checks.ts';
 import { htmlToMrkdwn } from '../../../src/format/html-to-mrkdwn.ts';
 import { loadCorpus } from '../../helpers/corpus.ts';
 
@@ -28,5 +28,19 @@ describe('the benchmark’s correctness checks', () => {
   it('accept what Slack reads the same: a bare address for a link, a bare & inside an address', () => {
     expect(checkConversion(expected, 'Go to *Settings* and read the guide https://example.com/a?b=1&amp;c=2. Tom &amp; Jerry.', html)).toEqual([]);
     expect(checkConversion(expected, 'Go to *Settings* and read <https://example.com/a?b=1&c=2|the guide>. Tom &amp; Jerry.', html)).toEqual([]);
+  });
+
+  it('do not hold a converter to our list numbering or fence placement', () => {
+    const list = '<ol start="10"><li>Open <b>Settings</b></li><li>Save</li></ol>';
+    expect(checkConversion('10. Open *Settings*\n11. Save', '• Open *Settings*\n• Save', list)).toEqual([]);
+    const code = '<ul><li>Run<pre><code>npm ci</code></pre></li></ul>';
+    expect(checkConversion('• Run\n   ```\n   npm ci\n   ```', '• Run\n    ```\n    npm ci\n    ```', code)).toEqual([]);
+    expect(checkConversion('• Run\n```\nnpm ci\n```', '• Run ```npm ci\n```', code)).toContain('broken code fence');
+  });
+
+  it('tell answers that use only the elements Fin documents from those that do not', () => {
+    expect(usesOnlyDocumentedElements('<div><p>Hi <b>there</b></p><table><tbody><tr><td>1</td></tr></tbody></table></div>')).toBe(true);
+    expect(usesOnlyDocumentedElements('<p>Press <kbd>Ctrl</kbd></p>')).toBe(false);
+    expect(usesOnlyDocumentedElements('<details><summary>More</summary>…</details>')).toBe(false);
   });
 });
