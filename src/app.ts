@@ -5,6 +5,8 @@ import type { Config } from './config/load.ts';
 import type { RetryPolicy } from './core/backoff.ts';
 import { boltLogger, type Logger } from './core/log.ts';
 import { FinClient } from './fin/client.ts';
+import { checkHealth } from './ops/health.ts';
+import { Metrics } from './ops/metrics.ts';
 import { subscribe } from './fin/sse.ts';
 import { HitlCallbacks } from './hitl/callback.ts';
 import { HumanInTheLoop } from './hitl/hitl.ts';
@@ -18,6 +20,7 @@ import { SlackDirectory } from './slack/directory.ts';
 import { threadHistory } from './slack/history.ts';
 import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './slack/listeners.ts';
+import { meteredFetch } from './slack/metered-fetch.ts';
 import { ChannelMembership } from './slack/membership.ts';
 import { SlackPoster } from './slack/poster.ts';
 import { openDatabase } from './store/db.ts';
@@ -41,7 +44,9 @@ export interface RunningApp {
 export async function startApp(config: Config, options: StartOptions): Promise<RunningApp> {
   const { logger } = options;
   const boltLog = boltLogger(logger);
-  const clientOptions = { slackApiUrl: config.slack.apiUrl, timeout: 20_000, logger: boltLog };
+  const metrics = new Metrics();
+  const fetch = meteredFetch(metrics);
+  const clientOptions = { slackApiUrl: config.slack.apiUrl, timeout: 20_000, logger: boltLog, fetch };
 
   const receiver =
     config.slack.mode === 'http'
@@ -53,7 +58,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
           logger: boltLog,
         })
       : undefined;
-  const identity = await verifyBotToken({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: boltLog });
+  const identity = await verifyBotToken({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: boltLog, fetch });
   const db = openDatabase(config.store.path);
   const store = createStore(db);
   const app = new App({
@@ -87,6 +92,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     token: config.fin.token,
     apiVersion: config.fin.apiVersion,
     logger: logger.child({ component: 'fin' }),
+    metrics,
     ...(options.finRetry !== undefined ? { retry: options.finRetry } : {}),
   });
   const bridge = new Bridge({
@@ -99,9 +105,18 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         { client: app.client, directory, logger },
         { ...thread, botUserId: identity.botUserId, botId: identity.botId },
       ),
-    subscribe: (url, onData) => subscribe(url, { onData }),
+    subscribe: (url, onData) => {
+      const subscription = subscribe(url, { onData });
+      metrics.sseOpen.inc();
+      void subscription.done.then((end) => {
+        metrics.sseOpen.dec();
+        metrics.sseEnded.inc({ reason: end.reason });
+      });
+      return subscription;
+    },
     botUserId: identity.botUserId,
     logger,
+    metrics,
     streamIntervalMs: config.streaming.updateIntervalMs,
     replyTimeoutMs: config.fin.replyTimeoutMs,
     webhooksEnabled: config.fin.webhookSecret !== undefined,
@@ -113,6 +128,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     apiUrl: config.fin.apiUrl,
     token: config.intercom.accessToken,
     logger: logger.child({ component: 'hitl-callback' }),
+    metrics,
     ...(options.finRetry !== undefined ? { retry: options.finRetry } : {}),
   });
   const hitl = new HumanInTheLoop({
@@ -125,7 +141,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     intercomInboxUrl: config.intercom.inboxUrl,
     logger,
   });
-  registerMessageListeners(app, { bridge, logger, botUserId: identity.botUserId, teamId: identity.teamId });
+  registerMessageListeners(app, { bridge, logger, metrics, botUserId: identity.botUserId, teamId: identity.teamId });
   registerActions(app, { bridge, poster, logger });
   registerHitlActions(app, { hitl, poster, logger });
   registerCommands(app, { bridge, logger });
@@ -133,14 +149,26 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger.warn('FIN_WEBHOOK_SECRET is not set: Fin webhooks are refused, and answers rely on streaming alone');
   }
 
-  const health = () => {
-    db.prepare('SELECT 1').get();
-    return { status: 'ok', mode: config.slack.mode };
-  };
+  const health = () => checkHealth(db, config.slack.mode);
   const server = createHttpServer(
     [
-      { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, health()) },
-      { method: 'HEAD', path: '/healthz', handler: (_req, res) => void res.writeHead(200).end() },
+      {
+        method: 'GET',
+        path: '/healthz',
+        handler: (_req, res) => {
+          const report = health();
+          sendJson(res, report.status === 'ok' ? 200 : 503, report);
+        },
+      },
+      { method: 'HEAD', path: '/healthz', handler: (_req, res) => void res.writeHead(health().status === 'ok' ? 200 : 503).end() },
+      {
+        method: 'GET',
+        path: '/metrics',
+        handler: async (_req, res) => {
+          const text = await metrics.text();
+          res.writeHead(200, { 'content-type': metrics.contentType }).end(text);
+        },
+      },
       {
         method: 'POST',
         path: '/fin/webhooks',
@@ -149,6 +177,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
           clientSecret: config.intercom.clientSecret,
           accept: (event) => bridge.acceptFinEvent(event, 'webhook'),
           logger,
+          metrics,
         }),
       },
       // Intercom checks a webhook URL with HEAD before it sends anything.
@@ -160,6 +189,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
           clientSecret: config.intercom.clientSecret,
           accept: (body) => hitl.accept(body),
           logger,
+          metrics,
         }),
       },
       { method: 'HEAD', path: '/intercom/webhooks', handler: (_req, res) => void res.writeHead(200).end() },

@@ -1,5 +1,6 @@
 import type { Logger } from '../core/log.ts';
 import type { FinClient } from '../fin/client.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import type { SseSubscription } from '../fin/sse.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
 import type { SlackPoster } from '../slack/poster.ts';
@@ -16,6 +17,7 @@ export interface BridgeOptions {
   readonly subscribe: (url: string, onData: (data: unknown) => void) => SseSubscription;
   readonly botUserId: string;
   readonly logger: Logger;
+  readonly metrics: Metrics;
   readonly streamIntervalMs: number;
   readonly replyTimeoutMs: number;
   /** Fin's webhooks reach the app: a stream that breaks off then loses nothing, the webhook brings the answer. */

@@ -104,6 +104,7 @@ export class ThreadView {
   async show(conv: Conversation, target: PostedMessage | undefined, text: string, meta: ShowMeta): Promise<void> {
     const { store, poster } = this.#ctx;
     const tss = await poster.deliver({ channelId: conv.channelId, threadTs: conv.threadTs, ts: target?.ts }, text);
+    if (meta.kind === 'reply') this.#ctx.metrics.repliesDelivered.inc();
     store.transaction(() => {
       // A stream id may be held by one message only; a reply repeating a claimed stream does not claim it again.
       const streamId = meta.streamId !== undefined && store.posted.byStream(meta.streamId) === undefined ? meta.streamId : undefined;

@@ -334,6 +334,7 @@ export class Turns {
     const turn = store.turns.active(conversationId);
     if (conv === undefined || turn?.id !== turnId || !store.turns.markOverdue(turnId)) return;
     this.#ctx.log.warn({ conversationId, turnId }, 'no final reply from Fin in time; the turn is overdue');
+    this.#ctx.metrics.turnsTimedOut.inc();
     await this.#view.settle(conv, turnId, { kind: 'notice', text: TIMED_OUT_NOTICE, final: false });
   }
 }

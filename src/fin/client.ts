@@ -1,6 +1,7 @@
 import type { RetryPolicy } from '../core/backoff.ts';
 import { FinApiError, type FinFailure } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { type IntercomAnswer, IntercomHttp, IntercomUnreachableError } from './http.ts';
 import { finErrorBodySchema, type FinTurnRequest, type FinTurnResponse, finTurnResponseSchema } from './schemas.ts';
 
@@ -10,6 +11,7 @@ export interface FinClientOptions {
   readonly apiVersion: string;
   readonly logger: Logger;
   readonly retry?: RetryPolicy;
+  readonly metrics?: Metrics;
 }
 
 /** Procedures are a Preview feature of the Fin Agent API. */
@@ -33,17 +35,18 @@ export class FinClient {
     this.#http = new IntercomHttp({
       token: options.token,
       logger: options.logger,
+      metrics: options.metrics,
       ...(options.retry !== undefined ? { retry: options.retry } : {}),
     });
   }
 
   start(body: FinTurnRequest): Promise<FinTurnResponse> {
-    return this.#call('/fin/start', body, this.#options.apiVersion);
+    return this.#call('/fin/start', body, this.#options.apiVersion, 'start');
   }
 
   reply(body: FinTurnRequest): Promise<FinTurnResponse> {
     const { conversation_metadata: _history, ...reply } = body;
-    return this.#call('/fin/reply', reply, this.#options.apiVersion);
+    return this.#call('/fin/reply', reply, this.#options.apiVersion, 'reply');
   }
 
   /**
@@ -61,6 +64,7 @@ export class FinClient {
         ...(attributes !== undefined ? { conversation_metadata: { attributes } } : {}),
       },
       PREVIEW,
+      'run_procedure',
     );
   }
 
@@ -68,10 +72,10 @@ export class FinClient {
     await this.#http.close();
   }
 
-  async #call(path: string, body: object, version: string): Promise<FinTurnResponse> {
+  async #call(path: string, body: object, version: string, operation: string): Promise<FinTurnResponse> {
     let answer: IntercomAnswer;
     try {
-      answer = await this.#http.post(`${this.#options.baseUrl}${path}`, body, version);
+      answer = await this.#http.post(`${this.#options.baseUrl}${path}`, body, version, operation);
     } catch (error) {
       if (error instanceof IntercomUnreachableError) {
         throw new FinApiError('unreachable', `Fin could not be reached for ${path} (${error.detail})`, { cause: error });

@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, serverRequestedDelay, sleep } from '../core/backoff.ts';
 import type { Logger } from '../core/log.ts';
+import type { Metrics } from '../ops/metrics.ts';
 
 /** A final HTTP answer from Intercom (after any retries). */
 export interface IntercomAnswer {
@@ -33,9 +34,18 @@ export class IntercomHttp {
   readonly #logger: Logger;
   readonly #retry: RetryPolicy;
   readonly #dispatcher: Dispatcher;
+  readonly #metrics: Metrics | undefined;
 
-  constructor(options: { token: string; logger: Logger; retry?: RetryPolicy; connectTimeoutMs?: number; responseTimeoutMs?: number }) {
+  constructor(options: {
+    token: string;
+    logger: Logger;
+    retry?: RetryPolicy;
+    connectTimeoutMs?: number;
+    responseTimeoutMs?: number;
+    metrics?: Metrics | undefined;
+  }) {
     this.#token = options.token;
+    this.#metrics = options.metrics;
     this.#logger = options.logger;
     this.#retry = options.retry ?? DEFAULT_RETRY;
     // Intercom answers these calls at once (Fin works afterwards): a slow answer means trouble.
@@ -48,11 +58,28 @@ export class IntercomHttp {
     });
   }
 
-  /** The final answer: a 2xx, a status not worth retrying, or the last retryable one. Throws when unreachable. */
-  async post(url: string, body: unknown, version: string): Promise<IntercomAnswer> {
+  /**
+   * The final answer: a 2xx, a status not worth retrying, or the last retryable one. Throws when unreachable.
+   * `operation` names the call in metrics (paths carry ids).
+   */
+  async post(url: string, body: unknown, version: string, operation: string): Promise<IntercomAnswer> {
+    const started = performance.now();
+    const timer = this.#metrics?.finCallSeconds.startTimer({ operation });
+    try {
+      const answer = await this.#post(url, body, version, operation, started);
+      this.#metrics?.finCalls.inc({ operation, outcome: String(answer.status) });
+      return answer;
+    } catch (error) {
+      this.#metrics?.finCalls.inc({ operation, outcome: 'unreachable' });
+      throw error;
+    } finally {
+      timer?.();
+    }
+  }
+
+  async #post(url: string, body: unknown, version: string, operation: string, started: number): Promise<IntercomAnswer> {
     const path = new URL(url).pathname;
     const payload = JSON.stringify(body);
-    const started = performance.now();
     for (let attempt = 1; ; attempt += 1) {
       let answer: IntercomAnswer | undefined;
       let wait: number | undefined;
@@ -95,6 +122,7 @@ export class IntercomHttp {
         { path, attempt, status: answer?.status, error: failure?.detail, retryInMs: delay },
         'Intercom call failed; retrying',
       );
+      this.#metrics?.finRetries.inc({ operation });
       await sleep(delay);
     }
   }

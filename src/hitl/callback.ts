@@ -1,5 +1,6 @@
 import type { RetryPolicy } from '../core/backoff.ts';
 import type { Logger } from '../core/log.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { finError } from '../fin/client.ts';
 import { IntercomHttp, IntercomUnreachableError } from '../fin/http.ts';
 import type { JsonValue } from './values.ts';
@@ -29,12 +30,13 @@ export class HitlCallbacks {
   readonly #http: IntercomHttp;
   readonly #logger: Logger;
 
-  constructor(options: { apiUrl: string; token: string; logger: Logger; retry?: RetryPolicy }) {
+  constructor(options: { apiUrl: string; token: string; logger: Logger; retry?: RetryPolicy; metrics?: Metrics }) {
     this.#origin = new URL(options.apiUrl).origin;
     this.#logger = options.logger;
     this.#http = new IntercomHttp({
       token: options.token,
       logger: options.logger,
+      metrics: options.metrics,
       ...(options.retry !== undefined ? { retry: options.retry } : {}),
     });
   }
@@ -53,7 +55,7 @@ export class HitlCallbacks {
     if (!this.allows(url)) throw new Error('refusing to send to a callback URL outside the Intercom API host');
     let answer: Awaited<ReturnType<IntercomHttp['post']>>;
     try {
-      answer = await this.#http.post(url, { step_id: stepId, attribute_values: values }, 'Preview');
+      answer = await this.#http.post(url, { step_id: stepId, attribute_values: values }, 'Preview', 'hitl_callback');
     } catch (error) {
       if (error instanceof IntercomUnreachableError) return { kind: 'unreachable', detail: error.detail };
       throw error;

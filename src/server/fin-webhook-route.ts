@@ -1,8 +1,9 @@
 import type { FinEventAcceptance } from '../bridge/bridge.ts';
 import type { Logger } from '../core/log.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import type { RouteHandler } from './http.ts';
-import { sendJson } from './http.ts';
 import { PayloadTooLargeError, readRawBody, refuseOversized } from './raw-body.ts';
+import { webhookAnswerer } from './webhook-answer.ts';
 import { isValidFinSignature, isValidHubSignature } from './signatures.ts';
 
 /** Fin's events are small JSON objects; anything this large is not one. */
@@ -19,13 +20,15 @@ export function finWebhookRoute(deps: {
   clientSecret?: string | undefined;
   accept: (event: unknown) => FinEventAcceptance;
   logger: Logger;
+  metrics: Metrics;
 }): RouteHandler {
   const log = deps.logger.child({ component: 'fin-webhook' });
+  const answer = webhookAnswerer(deps.metrics, 'fin');
   return async (req, res) => {
     if (deps.secret === undefined) {
       req.resume();
       log.warn('refused a Fin webhook: FIN_WEBHOOK_SECRET is not set');
-      sendJson(res, 401, { error: 'webhooks_not_configured' });
+      answer(res, 401, { error: 'webhooks_not_configured' });
       return;
     }
     let raw: Buffer;
@@ -34,6 +37,7 @@ export function finWebhookRoute(deps: {
     } catch (error) {
       if (error instanceof PayloadTooLargeError) {
         log.warn({ limit: error.limit }, 'refused an oversized Fin webhook');
+        deps.metrics.webhookEvents.inc({ source: 'fin', outcome: 'payload_too_large' });
         refuseOversized(req, res);
         return;
       }
@@ -51,7 +55,7 @@ export function finWebhookRoute(deps: {
         { signed: header('x-fin-agent-api-webhook-signature') !== undefined, bytes: raw.length },
         'refused a Fin webhook with a missing or wrong signature',
       );
-      sendJson(res, 401, { error: 'invalid_signature' });
+      answer(res, 401, { error: 'invalid_signature' });
       return;
     }
     let body: unknown;
@@ -59,26 +63,27 @@ export function finWebhookRoute(deps: {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
       log.warn({ bytes: raw.length }, 'refused a signed Fin webhook that is not JSON');
-      sendJson(res, 400, { error: 'invalid_json' });
+      answer(res, 400, { error: 'invalid_json' });
       return;
     }
     // Only the settings page's test ping comes signed with the client secret; never an event.
     if (hubSigned && typeof body === 'object' && body !== null && 'event_name' in body) {
       log.warn('refused a Fin event signed with the app client secret instead of the webhook signing secret');
-      sendJson(res, 401, { error: 'invalid_signature' });
+      answer(res, 401, { error: 'invalid_signature' });
       return;
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      sendJson(res, 400, { error: 'not_an_event' });
+      answer(res, 400, { error: 'not_an_event' });
       return;
     }
     if (!('event_name' in body)) {
       // The settings page's "send test" ping: nothing to do, and it must see a success.
       log.info('Fin webhook test ping received');
-      sendJson(res, 200, { ok: true, outcome: 'ping' });
+      answer(res, 200, { ok: true, outcome: 'ping' });
       return;
     }
     const { outcome } = deps.accept(body);
-    sendJson(res, outcome === 'invalid' ? 400 : 200, outcome === 'invalid' ? { error: 'invalid_event' } : { ok: true, outcome });
+    if (outcome === 'invalid') answer(res, 400, { error: 'invalid_event' });
+    else answer(res, 200, { ok: true, outcome });
   };
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, type Logger as SlackLogger, WebClient } from '@slack/web-api';
+import { ErrorCode, type FetchFunction, type Logger as SlackLogger, WebClient } from '@slack/web-api';
 import { AppError } from '../core/errors.ts';
 import { errorCode } from './errors.ts';
 
@@ -12,11 +12,17 @@ export interface BotIdentity {
  * Checks the bot token once at startup and learns who the app is. Retries briefly: an app that cannot reach Slack
  * should say so and stop (a supervisor restarts it) rather than sit in the Web API client's half-hour retry policy.
  */
-export async function verifyBotToken(options: { token: string; apiUrl: string; logger: SlackLogger }): Promise<BotIdentity> {
+export async function verifyBotToken(options: {
+  token: string;
+  apiUrl: string;
+  logger: SlackLogger;
+  fetch?: FetchFunction;
+}): Promise<BotIdentity> {
   const client = new WebClient(options.token, {
     slackApiUrl: options.apiUrl,
     logger: options.logger,
     timeout: 10_000,
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
     retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4_000 },
   });
   let auth: Awaited<ReturnType<WebClient['auth']['test']>>;

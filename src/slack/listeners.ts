@@ -1,8 +1,18 @@
 import type { App } from '@slack/bolt';
 import type { Bridge } from '../bridge/bridge.ts';
+import type { SlackMessageOutcome } from '../bridge/turns.ts';
 import type { Logger } from '../core/log.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { classifyMessage } from './incoming.ts';
 import { slackMessageEventSchema } from './schemas.ts';
+
+const METRIC_OUTCOME: Record<SlackMessageOutcome, string> = {
+  accepted: 'accepted',
+  duplicate: 'deduplicated',
+  ignored_unbridged: 'ignored',
+  ignored_human_owned: 'ignored',
+  prompted_empty: 'prompted',
+};
 
 /**
  * Mentions and messages both land here: one mention in a channel arrives as `app_mention` *and* `message`, and
@@ -11,13 +21,14 @@ import { slackMessageEventSchema } from './schemas.ts';
  */
 export function registerMessageListeners(
   app: App,
-  deps: { bridge: Bridge; logger: Logger; botUserId: string; teamId: string },
+  deps: { bridge: Bridge; logger: Logger; metrics: Metrics; botUserId: string; teamId: string },
 ): void {
   const log = deps.logger.child({ component: 'slack' });
   const handle = async ({ event, body }: { event: unknown; body: { event_id?: string; team_id?: string } }) => {
     const parsed = slackMessageEventSchema.safeParse(event);
     if (!parsed.success) {
       log.warn({ eventId: body.event_id, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'unexpected Slack event shape');
+      deps.metrics.slackEvents.inc({ outcome: 'invalid' });
       return;
     }
     const classified = classifyMessage(parsed.data, {
@@ -25,8 +36,12 @@ export function registerMessageListeners(
       botUserId: deps.botUserId,
     });
     // Our own edits raise message_changed events at streaming pace: they stop here without touching the store.
-    if (classified.kind === 'ignore') return;
+    if (classified.kind === 'ignore') {
+      deps.metrics.slackEvents.inc({ outcome: 'ignored' });
+      return;
+    }
     const outcome = deps.bridge.handleSlackMessage(classified.message, body.event_id);
+    deps.metrics.slackEvents.inc({ outcome: METRIC_OUTCOME[outcome] });
     log.debug({ eventId: body.event_id, type: parsed.data.type, outcome }, 'slack message handled');
   };
   app.event('app_mention', handle);
