@@ -21,8 +21,13 @@ export const STREAM_LOST_TEXT =
 /** Shown under streamed text while Fin is still writing. */
 export const TYPING_SUFFIX = ' :writing_hand:';
 
-/** Interim edits stay well under the ~4,000-character edit limit; the newest text is what matters. */
-const INTERIM_LIMIT = 3_400;
+/**
+ * Interim edits stay well under the ~4,000-character edit limit, counted in UTF-8 bytes so that text in any script
+ * fits (3,500 bytes, less room for the marker); the newest text is what matters.
+ */
+const INTERIM_LIMIT_BYTES = 3_400;
+
+const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
 /** Streamed text while Fin is still writing: escaped, the newest part if it is long, and a typing marker. */
 export function streamingText(text: string): string {
@@ -33,10 +38,21 @@ export function streamingText(text: string): string {
 export function streamedText(text: string): string {
   let raw = text;
   let escaped = escapeText(raw);
-  if (escaped.length <= INTERIM_LIMIT) return escaped;
-  // Cut the raw text, not the escaped one, so an entity such as &amp; is never split; start at a word.
-  while (escaped.length > INTERIM_LIMIT) {
-    raw = raw.slice(Math.max(1, escaped.length - INTERIM_LIMIT));
+  if (bytes(escaped) <= INTERIM_LIMIT_BYTES) return escaped;
+  // Cut the raw text, not the escaped one, so an entity such as &amp; is never split: keep the longest tail whose
+  // escaped form fits, then start at a word.
+  const chars = Array.from(raw);
+  let start = chars.length;
+  for (let size = 0; start > 0; start -= 1) {
+    const c = chars[start - 1] ?? '';
+    size += c === '&' ? 5 : c === '<' || c === '>' ? 4 : bytes(c);
+    if (size > INTERIM_LIMIT_BYTES) break;
+  }
+  raw = chars.slice(start).join('');
+  escaped = escapeText(raw);
+  // Escaping may add a little more (a neutralised @here); trim until it fits.
+  while (bytes(escaped) > INTERIM_LIMIT_BYTES) {
+    raw = Array.from(raw).slice(16).join('');
     escaped = escapeText(raw);
   }
   const space = raw.search(/\s/);

@@ -1,7 +1,11 @@
+/** A line that opens or closes a code block: the fence alone, maybe indented under a list item or quoted. */
+const FENCE = /^(\s*|> ?)```\s*$/;
+
 /**
  * Cuts mrkdwn into messages of at most `limit` characters, at paragraph boundaries where it can, then at line
- * boundaries, then between words. A cut never falls inside a `<…>` link token or an `&…;` entity, and a code fence
- * cut in two is closed at the end of one message and reopened at the start of the next.
+ * boundaries, then between words. A cut never falls inside a `<…>` link token or an `&…;` entity, and a code block
+ * that fits in one message starts a new message rather than being cut. Only a block longer than a whole message is
+ * cut, closed at the end of one message and reopened at the start of the next.
  */
 export function splitMrkdwn(text: string, limit: number): string[] {
   if (limit < 40) throw new RangeError('limit too small to split safely');
@@ -9,23 +13,30 @@ export function splitMrkdwn(text: string, limit: number): string[] {
   const chunks: string[] = [];
   let current: string[] = [];
   let length = 0;
-  let inFence = false;
+  /** The fence line of the open code block, repeated to close and reopen it when the block has to be cut. */
+  let fence: string | undefined;
   // Room for a closing fence that may have to be appended to the current chunk.
-  const budget = limit - 4;
+  const budget = limit - 8;
 
   const flush = () => {
     if (current.length === 0) return;
     // Blank lines inside code are part of it; elsewhere trailing ones are only spacing.
-    let chunk = inFence ? current.join('\n') : current.join('\n').replace(/\n+$/, '');
-    if (inFence) chunk += '\n```';
-    if (chunk.trim() !== '' && chunk.trim() !== '```') chunks.push(chunk);
-    current = inFence ? ['```'] : [];
-    length = inFence ? 3 : 0;
+    let chunk = fence !== undefined ? current.join('\n') : current.join('\n').replace(/\n+$/, '');
+    if (fence !== undefined) chunk += `\n${fence}`;
+    if (chunk.trim() !== '' && !FENCE.test(chunk.trim())) chunks.push(chunk);
+    current = fence !== undefined ? [fence] : [];
+    length = fence?.length ?? 0;
   };
 
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i] ?? '';
+    const inFence = fence !== undefined;
+    if (!inFence && FENCE.test(line)) {
+      // A block that fits in a message of its own is never cut: it starts the next message if it must.
+      const block = blockLength(lines, i);
+      if (block <= budget && length + 1 + block > budget) flush();
+    }
     // A paragraph break is the preferred place to cut once the chunk is reasonably full.
     if (line === '' && !inFence && length > budget * 0.6 && paragraphLength(lines, i + 1) + length > budget) {
       flush();
@@ -39,10 +50,20 @@ export function splitMrkdwn(text: string, limit: number): string[] {
       current.push(piece);
       length += (current.length === 1 ? 0 : 1) + piece.length;
     }
-    if (line === '```') inFence = !inFence;
+    if (FENCE.test(line)) fence = fence === undefined ? line.trimEnd() : undefined;
   }
   flush();
   return chunks;
+}
+
+/** Characters of the code block opening at `from`, fences included (to the end of the text if it never closes). */
+function blockLength(lines: readonly string[], from: number): number {
+  let n = lines[from]?.length ?? 0;
+  for (let i = from + 1; i < lines.length; i += 1) {
+    n += 1 + (lines[i]?.length ?? 0);
+    if (FENCE.test(lines[i] ?? '')) break;
+  }
+  return n;
 }
 
 function paragraphLength(lines: readonly string[], from: number): number {

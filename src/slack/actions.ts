@@ -6,6 +6,7 @@ import { HAND_BACK_ACTION } from '../handoff/agent-post.ts';
 import type { HumanInTheLoop } from '../hitl/hitl.ts';
 import { HITL_SUBMIT_CALLBACK, messageModal } from '../hitl/modal.ts';
 import { HITL_OPEN_ACTION } from '../hitl/post.ts';
+import { afterAck, within } from './after-ack.ts';
 import type { SlackPoster } from './poster.ts';
 
 /** The parts of a `block_actions` payload for the hand-back button that the app relies on. */
@@ -32,6 +33,9 @@ const viewSubmissionSchema = z.looseObject({
 });
 const metadataSchema = z.object({ requestId: z.number().int().positive() });
 
+/** How long a form submission may be checked before Slack's 3-second window for its answer runs out. */
+const PREPARE_LIMIT_MS = 2_000;
+
 /** Buttons and forms on the app's posts. Slack needs its acknowledgement within 3 s, so `ack()` comes first. */
 export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackPoster; logger: Logger }): void {
   const log = deps.logger.child({ component: 'slack-actions' });
@@ -44,15 +48,18 @@ export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackP
     }
     const { user, channel, actions } = parsed.data;
     const escalationId = Number(actions[0]?.value);
-    const outcome = await deps.bridge.handBack(escalationId, user.id);
-    log.info({ escalationId, userId: user.id, outcome }, 'hand-back pressed');
-    if (outcome !== 'handed_back' && channel !== undefined) {
-      const text =
-        outcome === 'already'
-          ? 'This conversation has already been handed back to Fin.'
-          : 'This escalation is no longer known to the app, so it cannot be handed back.';
-      await deps.poster.ephemeral(channel.id, user.id, text).catch(() => undefined);
-    }
+    // It waits its turn behind the conversation's work (a call to Fin, say): after the acknowledgement.
+    afterAck(log, 'hand-back', async () => {
+      const outcome = await deps.bridge.handBack(escalationId, user.id);
+      log.info({ escalationId, userId: user.id, outcome }, 'hand-back pressed');
+      if (outcome !== 'handed_back' && channel !== undefined) {
+        const text =
+          outcome === 'already'
+            ? 'This conversation has already been handed back to Fin.'
+            : 'This escalation is no longer known to the app, so it cannot be handed back.';
+        await deps.poster.ephemeral(channel.id, user.id, text).catch(() => undefined);
+      }
+    });
   });
 }
 
@@ -68,17 +75,20 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
     }
     const { user, trigger_id: triggerId, channel, actions } = parsed.data;
     const requestId = Number(actions[0]?.value);
-    const { outcome, by } = await deps.hitl.openForm({ requestId, userId: user.id, triggerId });
-    log.info({ requestId, userId: user.id, outcome }, 'human-in-the-loop form requested');
-    const refusal =
-      outcome === 'not_member'
-        ? "Only members of the agents' channel can answer Fin's questions."
-        : outcome === 'closed'
-          ? `This request was already answered${by ? ` by ${by}` : ''}.`
-          : outcome === 'unknown'
-            ? 'This request is no longer known to the app.'
-            : undefined;
-    if (refusal !== undefined && channel !== undefined) await deps.poster.ephemeral(channel.id, user.id, refusal).catch(() => undefined);
+    // The trigger stays valid for 3 seconds from the click: the form opens right after the acknowledgement.
+    afterAck(log, 'opening a human-in-the-loop form', async () => {
+      const { outcome, by } = await deps.hitl.openForm({ requestId, userId: user.id, triggerId });
+      log.info({ requestId, userId: user.id, outcome }, 'human-in-the-loop form requested');
+      const refusal =
+        outcome === 'not_member'
+          ? "Only members of the agents' channel can answer Fin's questions."
+          : outcome === 'closed'
+            ? `This request was already answered${by ? ` by ${by}` : ''}.`
+            : outcome === 'unknown'
+              ? 'This request is no longer known to the app.'
+              : undefined;
+      if (refusal !== undefined && channel !== undefined) await deps.poster.ephemeral(channel.id, user.id, refusal).catch(() => undefined);
+    });
   });
 
   app.view(HITL_SUBMIT_CALLBACK, async ({ ack, body }) => {
@@ -90,14 +100,23 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
       return;
     }
     const { user, view } = parsed.data;
-    const submission = await deps.hitl.prepare({ requestId: metadata.data.requestId, userId: user.id, state: view.state.values });
+    // Validation answers go in the acknowledgement itself, so they must be known within Slack's 3 seconds.
+    const submission = await within(
+      PREPARE_LIMIT_MS,
+      deps.hitl.prepare({ requestId: metadata.data.requestId, userId: user.id, state: view.state.values }),
+    );
+    if (submission === undefined) {
+      log.warn({ requestId: metadata.data.requestId }, 'could not check a human-in-the-loop form in time');
+      await ack({ response_action: 'update', view: messageModal('Not sent', 'Slack was too slow to confirm this answer. Please open the form again from the post.') });
+      return;
+    }
     if (submission.kind === 'errors') {
       await ack({ response_action: 'errors', errors: { ...submission.errors } });
       return;
     }
     // The form closes into a "sending" note at once; the outcome replaces it when Intercom has answered.
     await ack({ response_action: 'update', view: messageModal('Sending…', 'Sending your answer to Fin…') });
-    void deps.hitl.send(submission, view.id);
+    afterAck(log, 'sending human-in-the-loop values', () => deps.hitl.send(submission, view.id));
   });
 }
 

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Bridge } from '../bridge/bridge.ts';
 import type { Logger } from '../core/log.ts';
+import { afterAck } from './after-ack.ts';
 
 export const PROCEDURE_COMMAND = '/fin-procedure';
 
@@ -16,32 +17,36 @@ const USAGE = `Usage: \`${PROCEDURE_COMMAND} <procedure id> [message]\`, for exa
 
 /**
  * `/fin-procedure <procedure id> [message]` starts a thread in the channel that runs a Fin Procedure for whoever
- * typed it. Slack needs the acknowledgement within 3 seconds, so `ack()` comes first; anything the user should read
- * about the command itself goes back privately, through `respond`.
+ * typed it. Slack needs the acknowledgement within 3 seconds: a mistyped command is answered in the acknowledgement
+ * itself; starting the thread happens after it, and anything the user should read then goes back privately, through
+ * `respond`.
  */
 export function registerCommands(app: App, deps: { bridge: Bridge; logger: Logger }): void {
   const log = deps.logger.child({ component: 'slack-commands' });
   app.command(PROCEDURE_COMMAND, async ({ ack, command, respond }) => {
-    await ack();
     const parsed = commandSchema.safeParse(command);
     if (!parsed.success) {
       log.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'unexpected slash command payload');
+      await ack({ response_type: 'ephemeral', text: 'Fin could not read this command. Please try again.' });
       return;
     }
     const { text, user_id: userId, channel_id: channelId, team_id: teamId } = parsed.data;
     const [procedureId = ''] = text.trim().split(/\s+/);
     if (procedureId === '' || !/^[\w.-]{1,100}$/.test(procedureId)) {
-      await respond({ response_type: 'ephemeral', text: USAGE });
+      await ack({ response_type: 'ephemeral', text: USAGE });
       return;
     }
+    await ack();
     const message = text.trim().slice(procedureId.length).trim();
-    const outcome = await deps.bridge.startProcedureThread({ teamId, channelId, userId, procedureId, message });
-    log.info({ procedureId, channelId, userId, outcome }, 'procedure requested');
-    if (outcome === 'cannot_post') {
-      await respond({
-        response_type: 'ephemeral',
-        text: 'Fin cannot post in this conversation. Invite the app to the channel (`/invite @Fin`) and try again.',
-      });
-    }
+    afterAck(log, 'starting a procedure', async () => {
+      const outcome = await deps.bridge.startProcedureThread({ teamId, channelId, userId, procedureId, message });
+      log.info({ procedureId, channelId, userId, outcome }, 'procedure requested');
+      if (outcome === 'cannot_post') {
+        await respond({
+          response_type: 'ephemeral',
+          text: 'Fin cannot post in this conversation. Invite the app to the channel (`/invite @Fin`) and try again.',
+        });
+      }
+    });
   });
 }

@@ -10,6 +10,9 @@ import { errorCode, MESSAGE_GONE, rateLimitedRetryAfter } from './errors.ts';
  */
 export const MESSAGE_LIMIT = 3_500;
 
+/** Below this a part is not cut further: a `msg_too_long` then is not about length. */
+const MIN_PART = 400;
+
 export type InterimResult =
   | { readonly kind: 'ok' }
   | { readonly kind: 'rate_limited'; readonly retryAfterMs: number }
@@ -133,24 +136,36 @@ export class SlackPoster {
 
   /**
    * Shows a final text: the first part replaces the target message, further parts follow in the thread, in order.
-   * If someone deleted the target, the text is posted anew rather than lost. Returns the ts of every message.
+   * If someone deleted the target, the text is posted anew rather than lost; if Slack finds a part too long
+   * (`msg_too_long`, its limit is not documented exactly), that part is cut smaller and delivered in pieces.
+   * Returns the ts of every message.
    */
   async deliver(target: DeliveryTarget, mrkdwn: string): Promise<string[]> {
-    const parts = splitMrkdwn(mrkdwn, MESSAGE_LIMIT);
+    const queue = splitMrkdwn(mrkdwn, MESSAGE_LIMIT).map((text) => ({ text, limit: MESSAGE_LIMIT }));
     const tss: string[] = [];
-    for (const [i, part] of parts.entries()) {
-      if (i === 0 && target.ts !== undefined) {
-        try {
-          await this.update(target.channelId, target.ts, part);
-          tss.push(target.ts);
-          continue;
-        } catch (error) {
-          const code = errorCode(error);
-          if (!MESSAGE_GONE.has(code)) throw error;
-          this.#logger.info({ channelId: target.channelId, error: code }, 'placeholder is gone; posting the answer anew');
+    let replaced = target.ts === undefined;
+    for (let part = queue.shift(); part !== undefined; part = queue.shift()) {
+      try {
+        if (!replaced && target.ts !== undefined) {
+          try {
+            await this.update(target.channelId, target.ts, part.text);
+            tss.push(target.ts);
+            replaced = true;
+            continue;
+          } catch (error) {
+            const code = errorCode(error);
+            if (!MESSAGE_GONE.has(code)) throw error;
+            this.#logger.info({ channelId: target.channelId, error: code }, 'placeholder is gone; posting the answer anew');
+            replaced = true;
+          }
         }
+        tss.push(await this.post(target.channelId, target.threadTs, part.text));
+      } catch (error) {
+        const smaller = Math.floor(part.limit / 2);
+        if (errorCode(error) !== 'msg_too_long' || smaller < MIN_PART) throw error;
+        this.#logger.warn({ channelId: target.channelId, length: part.text.length, retryLimit: smaller }, 'Slack found a message too long; cutting it smaller');
+        queue.unshift(...splitMrkdwn(part.text, smaller).map((text) => ({ text, limit: smaller })));
       }
-      tss.push(await this.post(target.channelId, target.threadTs, part));
     }
     return tss;
   }

@@ -148,6 +148,18 @@ describe('escalations and the hand-off to people', () => {
     await h.slack.waitFor(() => h?.slack.ephemerals.find((e) => e.user === bob && /already been handed back/.test(e.text)));
   });
 
+  it('acknowledges the hand-back button at once, even when Slack is slow to take the updates that follow', async () => {
+    h = await Harness.start({ webhooks: true });
+    const { post } = await escalated(h);
+    const button = handBackButton(post);
+    if (button === undefined) throw new Error('no hand-back button');
+    h.slack.delay('chat.update', 4_000);
+    expect((await h.press({ user: bob, message: post, actionId: button.action_id, value: button.value })).status).toBe(200);
+    expect(readable(post)).not.toContain('Handed back to Fin'); // answered before the slow update landed
+    h.slack.delay('chat.update', 0); // only the first update is slow
+    await h.slack.waitFor(() => readable(post).includes('Handed back to Fin by bob'), 8_000);
+  });
+
   it('still tells the user when the app cannot post in the agents’ channel, and logs why', async () => {
     h = await Harness.start({ webhooks: true });
     h.slack.fail('chat.postMessage', { error: 'not_in_channel', times: 5, when: (args) => args.channel === agents });

@@ -131,6 +131,17 @@ describe('human-in-the-loop steps', () => {
     await h.slack.waitFor(() => h?.slack.botReplies(support, root).some((m) => /person from our team is checking/.test(m.text)));
   });
 
+  it('acknowledges the button at once and opens the form right after', async () => {
+    h = await Harness.start({ hitl: true });
+    const { post } = await requestPosted(h);
+    const b = button(post);
+    if (b === undefined) throw new Error('no button on the post');
+    h.slack.delay('views.open', 1_500);
+    expect((await h.press({ user: bob, message: post, actionId: b.action_id, value: b.value })).status).toBe(200);
+    expect(h.slack.views.size).toBe(0); // Slack had its answer before the form was open
+    await h.slack.waitFor(() => h?.slack.views.size === 1);
+  });
+
   it('builds the form from the attributes: one required input per attribute, of the right kind', async () => {
     h = await Harness.start({ hitl: true });
     const { post } = await requestPosted(h);

@@ -63,8 +63,10 @@ describe('running Fin Procedures from Slack', () => {
 
   it('explains the command when the procedure id is missing, and asks to be invited where it cannot post', async () => {
     h = await Harness.start();
-    await h.slash({ user: alice, channel: support, text: '   ' });
-    await h.slack.waitFor(() => h?.slack.responses.find((r) => /Usage: `\/fin-procedure <procedure id> \[message\]`/.test(String(r.text))));
+    // A mistyped command is answered in the acknowledgement itself, privately.
+    const usage = (await (await h.slash({ user: alice, channel: support, text: '   ' })).json()) as Record<string, unknown>;
+    expect(usage).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(usage.text)).toMatch(/Usage: `\/fin-procedure <procedure id> \[message\]`/);
     h.slack.fail('chat.postMessage', { error: 'not_in_channel' });
     await h.slash({ user: alice, channel: support, text: 'proc-9 hi' });
     await h.slack.waitFor(() => h?.slack.responses.find((r) => /Invite the app/.test(String(r.text))));
@@ -84,5 +86,17 @@ describe('running Fin Procedures from Slack', () => {
     const notice = await h.slack.waitFor(() => h?.slack.botReplies(support, root.ts).find((m) => /:warning:/.test(m.text)));
     expect(notice.text).toContain(shown);
     expect(h.logged(/fin call failed/)[0]).toMatchObject({ finMessage: reason, requestId: 'r1' });
+  });
+
+  it('acknowledges the command at once even when Slack is slow to take the thread it starts', async () => {
+    h = await Harness.start();
+    h.slack.delay('chat.postMessage', 4_000);
+    const res = await h.slash({ user: alice, channel: support, text: 'proc-1 hello' });
+    expect(res.status).toBe(200);
+    // The acknowledgement went out before the slow post was even answered.
+    expect(h.slack.messages.filter((m) => m.channel === support)).toHaveLength(0);
+    h.slack.delay('chat.postMessage', 0); // only the first post is slow
+    const run = await h.fin.nextTurn(8_000);
+    expect(run.call.path).toBe('/fin/procedures/proc-1/run');
   });
 });

@@ -241,4 +241,23 @@ describe('when things go wrong', () => {
       .filter((c) => String(c.args.text).includes('Partial') && c.error === undefined);
     expect(interimAfter429).toHaveLength(0);
   });
+
+  it('cuts a final answer smaller when Slack refuses it as too long, keeping every paragraph in order', async () => {
+    h = await Harness.start({ slack: { updateLimit: 1_500 } });
+    const harness = h;
+    const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'tell me a lot') });
+    const turn = await harness.fin.nextTurn();
+    const paragraphs = Array.from({ length: 6 }, (_, i) => `<p>Paragraph ${i} ${'lorem ipsum '.repeat(40)}</p>`);
+    await turn.answer(paragraphs.join(''), { stream: false });
+    const replies = await harness.slack.waitFor(() => {
+      const r = harness.slack.botReplies(support, root);
+      return r.at(-1)?.text.includes('Paragraph 5') && r;
+    });
+    // The placeholder took the first part that fits; the rest followed in order, nothing lost or repeated.
+    expect(replies[0]?.text.length).toBeLessThanOrEqual(1_500);
+    const order = replies.flatMap((m) => [...m.text.matchAll(/Paragraph (\d+)/g)].map((x) => Number(x[1])));
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(harness.logged('Slack found a message too long; cutting it smaller').length).toBeGreaterThan(0);
+  });
+
 });

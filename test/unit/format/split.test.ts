@@ -26,6 +26,22 @@ describe('splitMrkdwn', () => {
     expect(lines).toHaveLength(40);
   });
 
+  it('starts a new message before a code block that fits in one, rather than cutting it', () => {
+    const code = ['```', ...Array.from({ length: 8 }, (_, i) => `line ${i} of code`), '```'].join('\n');
+    const intro = 'word '.repeat(24).trim();
+    const parts = splitMrkdwn(`${intro}\n\n${code}\n\nOutro`, 200);
+    expect(parts[0]).toBe(intro);
+    expect(parts[1]?.startsWith(code)).toBe(true);
+  });
+
+  it('treats an indented or quoted fence as a fence', () => {
+    const code = ['   ```', ...Array.from({ length: 30 }, (_, i) => `   line ${i} of code`), '   ```'].join('\n');
+    const parts = splitMrkdwn(`1. Run this:\n${code}`, 200);
+    expect(parts.length).toBeGreaterThan(2);
+    for (const part of parts) expect((part.match(/^ {3}```$/gm) ?? []).length % 2).toBe(0);
+    expect(parts.slice(1).every((p) => p.startsWith('   ```'))).toBe(true);
+  });
+
   it('never cuts inside a link or an entity', () => {
     const link = '<https://example.com/a/very/long/path?with=query&amp;more=1|a link label>';
     const text = `${'x'.repeat(90)} ${link} ${'y'.repeat(50)} &amp; ${'z'.repeat(80)}`;
