@@ -18,6 +18,13 @@ export interface SimRequestBody {
     readonly history?: readonly { readonly author: string; readonly body: string; readonly timestamp: string }[];
     readonly attributes?: Readonly<Record<string, unknown>>;
   };
+  readonly attachments?: readonly {
+    readonly type: string;
+    readonly name?: string;
+    readonly content_type?: string;
+    readonly data?: string;
+    readonly url?: string;
+  }[];
   readonly [key: string]: unknown;
 }
 
@@ -405,6 +412,15 @@ export class FinSimulator {
     const conversationId = typeof body.conversation_id === 'string' ? body.conversation_id : '';
     if (conversationId === '') {
       json(res, 400, errorList('parameter_invalid', 'conversation_id is required'));
+      return;
+    }
+    const attachments = body.attachments ?? [];
+    if (attachments.length > 10) {
+      json(res, 400, errorList('parameter_invalid', 'A maximum of 10 attachments is allowed'));
+      return;
+    }
+    if (attachments.some((a) => (a.type === 'file' ? typeof a.data !== 'string' : a.type === 'url' ? typeof a.url !== 'string' : true))) {
+      json(res, 400, errorList('parameter_invalid', 'Invalid attachment'));
       return;
     }
     if (kind === 'procedure' && req.headers['intercom-version'] !== 'Preview') {

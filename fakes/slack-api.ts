@@ -94,6 +94,11 @@ export class FakeSlack extends EventEmitter {
   readonly views = new Map<string, { view: Record<string, unknown>; triggerId: string }>();
   /** What the app sent to `response_url`s (slash command answers). */
   readonly responses: Record<string, unknown>[] = [];
+  /** Files people shared, served like files.slack.com: to the bot token only, others get a sign-in page. */
+  readonly #files = new Map<string, { content: Buffer; mimetype: string }>();
+  /** Every download of a shared file, with whether it carried the bot token. */
+  readonly downloads: { id: string; authorized: boolean }[] = [];
+  #filesNeedScope = false;
   readonly #users = new Map<string, FakeUser>();
   readonly #channels = new Map<string, FakeChannel>();
   readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
@@ -220,6 +225,34 @@ export class FakeSlack extends EventEmitter {
       envelopes.unshift(this.envelope({ type: 'app_mention', ...base }));
     }
     return { ts, envelopes };
+  }
+
+  /**
+   * A file someone shares, as the `files` entry of their message event. `size` may be given to differ from the
+   * content (Slack's metadata and the bytes it serves are separate).
+   */
+  sharedFile(input: { name: string; mimetype: string; content: Buffer | string; size?: number; mode?: string }): Record<string, unknown> {
+    this.#seq += 1;
+    const id = `F${String(this.#seq).padStart(8, '0')}`;
+    const content = Buffer.from(input.content);
+    this.#files.set(id, { content, mimetype: input.mimetype });
+    const path = `/files-pri/${this.teamId}-${id}`;
+    return {
+      id,
+      name: input.name,
+      title: input.name,
+      mimetype: input.mimetype,
+      filetype: input.name.split('.').pop() ?? 'binary',
+      size: input.size ?? content.length,
+      mode: input.mode ?? 'hosted',
+      url_private: `${this.#url}${path}/${encodeURIComponent(input.name)}`,
+      url_private_download: `${this.#url}${path}/download/${encodeURIComponent(input.name)}`,
+    };
+  }
+
+  /** An app without `files:read`: Slack answers downloads with its sign-in page, whatever the token. */
+  filesNeedScope(missing: boolean): void {
+    this.#filesNeedScope = missing;
   }
 
   permalinkOf(channel: string, ts: string): string {
@@ -419,6 +452,17 @@ export class FakeSlack extends EventEmitter {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.#url);
+    const file = /^\/files-pri\/[^/]+-(F\d+)\//.exec(url.pathname);
+    if (file !== null) {
+      const id = file[1] ?? '';
+      const authorized = req.headers.authorization === `Bearer ${this.token}`;
+      this.downloads.push({ id, authorized });
+      const stored = this.#files.get(id);
+      if (!authorized || this.#filesNeedScope) res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<html><body>Sign in to Slack</body></html>');
+      else if (stored === undefined) res.writeHead(404).end();
+      else res.writeHead(200, { 'content-type': stored.mimetype, 'content-length': stored.content.length }).end(stored.content);
+      return;
+    }
     if (url.pathname.startsWith('/respond/')) {
       this.responses.push(JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>);
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');

@@ -17,6 +17,7 @@ import { slackEventsRoute } from './server/slack-events-route.ts';
 import { registerActions, registerHitlActions } from './slack/actions.ts';
 import { registerCommands } from './slack/commands.ts';
 import { SlackDirectory } from './slack/directory.ts';
+import { SlackFiles } from './slack/files.ts';
 import { threadHistory } from './slack/history.ts';
 import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './slack/listeners.ts';
@@ -95,6 +96,12 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     metrics,
     ...(options.finRetry !== undefined ? { retry: options.finRetry } : {}),
   });
+  const files = new SlackFiles({
+    token: config.slack.botToken,
+    apiUrl: config.slack.apiUrl,
+    logger: logger.child({ component: 'slack-files' }),
+    maxBytes: config.fin.attachmentMaxBytes,
+  });
   const bridge = new Bridge({
     store,
     fin,
@@ -105,6 +112,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         { client: app.client, directory, logger },
         { ...thread, botUserId: identity.botUserId, botId: identity.botId },
       ),
+    downloadFile: (file) => files.download(file),
+    maxFileBytes: files.maxBytes,
     subscribe: (url, onData) => {
       const subscription = subscribe(url, { onData });
       metrics.sseOpen.inc();

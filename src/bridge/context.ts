@@ -14,6 +14,8 @@ export interface BridgeOptions {
   readonly poster: SlackPoster;
   readonly directory: SlackDirectory;
   readonly history: RequestDeps['history'];
+  readonly downloadFile: RequestDeps['downloadFile'];
+  readonly maxFileBytes: number;
   readonly subscribe: (url: string, onData: (data: unknown) => void) => SseSubscription;
   readonly botUserId: string;
   readonly logger: Logger;

@@ -1,5 +1,6 @@
 import type { FinApiError } from '../core/errors.ts';
 import { escapeText } from '../format/escape.ts';
+import { MAX_ATTACHMENTS, type SkipReason } from './attachments.ts';
 
 /** Every line the app itself says to users, in one place so the voice stays consistent. */
 
@@ -100,3 +101,22 @@ export function procedureStartedText(userId: string, procedureId: string, messag
 }
 
 export const UNEXPECTED_ERROR_TEXT = ':warning: Something went wrong while asking Fin. Please try again in a moment.';
+
+/** Told once per turn, next to the placeholder, when a message went to Fin cut short. */
+export function longMessageNotice(limit: number): string {
+  return `:scissors: Your message was long, so Fin only read its first ${limit.toLocaleString('en-US')} characters.`;
+}
+
+const SKIP_REASONS: Record<SkipReason, (maxBytes: number) => string> = {
+  too_large: (maxBytes) => `larger than ${Math.round(maxBytes / (1024 * 1024))} MB`,
+  unavailable: () => 'Slack would not let the app read it',
+  error: () => 'it could not be downloaded',
+  too_many: () => `Fin takes ${MAX_ATTACHMENTS} files per message`,
+  procedure: () => 'files cannot be sent with a procedure',
+};
+
+/** Told once per turn when some shared files did not go to Fin, naming each and why. */
+export function skippedFilesNotice(skipped: readonly { name: string; reason: SkipReason }[], maxBytes: number): string {
+  const list = skipped.map((f) => `${escapeText(f.name)} (${SKIP_REASONS[f.reason](maxBytes)})`).join(', ');
+  return `:paperclip: Fin did not receive ${skipped.length === 1 ? 'this file' : `these ${skipped.length} files`}: ${list}.`;
+}

@@ -1,9 +1,12 @@
 import type { FinMessage, FinTurnRequest } from '../fin/schemas.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
+import type { FileDownload, SharedFile } from '../slack/files.ts';
 import { mentionedUserIds, slackToPlainText } from '../slack/plain-text.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { InboundMessage } from '../store/inbound.ts';
 import type { Turn } from '../store/turns.ts';
+import { gatherAttachments } from './attachments.ts';
+import { longMessageNotice, skippedFilesNotice } from './copy.ts';
 
 export interface RequestDeps {
   readonly directory: SlackDirectory;
@@ -14,6 +17,21 @@ export interface RequestDeps {
     askerId: string;
   }) => Promise<FinMessage[]>;
   readonly botUserId: string;
+  readonly downloadFile: (file: SharedFile) => Promise<FileDownload>;
+  /** Largest file sent to Fin, in bytes (for the notice about the ones left out). */
+  readonly maxFileBytes: number;
+}
+
+/**
+ * Longest message body sent to Fin, in characters. Fin documents no limit; past this a message is almost certainly
+ * pasted logs, and a bounded request keeps Fin's answer and the app's memory predictable.
+ */
+export const MAX_BODY_CHARS = 10_000;
+
+export interface BuiltTurn {
+  readonly request: FinTurnRequest;
+  /** What the user should know about how their message was sent (cut short, files left out). */
+  readonly notice: string | undefined;
 }
 
 /** Stands in for the text of a message that only shared files, so Fin never receives an empty body. */
@@ -21,24 +39,36 @@ export const FILES_ONLY_BODY = '(shared a file)';
 
 /**
  * The request for one turn: the user's messages (several if they were queued while Fin was busy) as one plain
- * text body, who wrote them, and, when a conversation starts inside an existing thread, what was said before.
+ * text body with the files they shared, who wrote them, and, when a conversation starts inside an existing thread,
+ * what was said before.
  */
 export async function buildTurnRequest(
   deps: RequestDeps,
   conv: Conversation,
   turn: Turn,
   messages: readonly InboundMessage[],
-): Promise<FinTurnRequest> {
+): Promise<BuiltTurn> {
   const first = messages[0];
   if (first === undefined) throw new Error(`turn ${turn.id} has no messages`);
   const ids = [...new Set(messages.flatMap((m) => mentionedUserIds(m.text, deps.botUserId)))];
   const [names, profile] = await Promise.all([deps.directory.userNames(ids), deps.directory.user(turn.userId)]);
   const texts = messages.map((m) => slackToPlainText(m.text, { botUserId: deps.botUserId, userNames: names }));
   // A procedure may start without a message (the body stays empty and is left out); anything else had files.
-  const body =
+  const whole =
     turn.procedureId !== null && texts.every((t) => t === '')
       ? ''
       : texts.map((text) => (text === '' ? FILES_ONLY_BODY : text)).join('\n\n');
+  const body = capBody(whole);
+  const { attachments, skipped } = await gatherAttachments(
+    messages.flatMap((m) => m.files),
+    deps.downloadFile,
+    { procedure: turn.procedureId !== null },
+  );
+  const notices = [
+    ...(body.length < whole.length ? [longMessageNotice(MAX_BODY_CHARS)] : []),
+    ...(skipped.length > 0 ? [skippedFilesNotice(skipped, deps.maxFileBytes)] : []),
+  ];
+  const notice = notices.length > 0 ? notices.join('\n') : undefined;
 
   const request: FinTurnRequest = {
     conversation_id: conv.id,
@@ -48,8 +78,9 @@ export async function buildTurnRequest(
       ...(profile.name !== undefined ? { name: profile.name } : {}),
       ...(profile.email !== undefined ? { email: profile.email } : {}),
     },
+    ...(attachments.length > 0 ? { attachments } : {}),
   };
-  if (turn.kind !== 'start') return request;
+  if (turn.kind !== 'start') return { request, notice };
 
   const named = conv.channelType === 'channel' || conv.channelType === 'group';
   const [channel, history] = await Promise.all([
@@ -68,5 +99,15 @@ export async function buildTurnRequest(
   };
   if (channel.name !== undefined) attributes.slack_channel_name = channel.name;
   request.conversation_metadata = { attributes, ...(history.length > 0 ? { history } : {}) };
-  return request;
+  return { request, notice };
+}
+
+/** The body cut to `MAX_BODY_CHARS` characters (whole code points), at a word if one is near, marked as cut. */
+function capBody(body: string): string {
+  if (body.length <= MAX_BODY_CHARS) return body;
+  const points = Array.from(body);
+  if (points.length <= MAX_BODY_CHARS) return body;
+  const head = points.slice(0, MAX_BODY_CHARS - 1).join('');
+  const space = head.lastIndexOf(' ');
+  return `${space > head.length - 200 ? head.slice(0, space) : head}…`;
 }

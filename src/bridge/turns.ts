@@ -70,7 +70,7 @@ export class Turns {
       if (eventId !== undefined && !store.slackEvents.claim(eventId, now)) return undefined;
       const conv = store.conversations.ensure(m, now);
       const fresh = store.inbound.claim(
-        { teamId: m.teamId, channelId: m.channelId, ts: m.ts, conversationId: conv.id, userId: m.userId, text: m.text },
+        { teamId: m.teamId, channelId: m.channelId, ts: m.ts, conversationId: conv.id, userId: m.userId, text: m.text, files: m.files },
         now,
       );
       if (!fresh) return undefined;
@@ -213,11 +213,20 @@ export class Turns {
     try {
       if (recorded.placeholderTs === null && !(await this.#postPlaceholder(conv, recorded, log))) return;
       const turn = store.turns.get(recorded.id) ?? recorded;
-      const request =
-        turn.requestJson !== null
-          ? (JSON.parse(turn.requestJson) as FinTurnRequest)
-          : await buildTurnRequest(this.#ctx, conv, turn, store.inbound.ofTurn(turn.id));
-      if (turn.requestJson === null) store.turns.setRequest(turn.id, JSON.stringify(request), turn.kind);
+      let request: FinTurnRequest;
+      if (turn.requestJson !== null) {
+        request = JSON.parse(turn.requestJson) as FinTurnRequest;
+      } else {
+        const built = await buildTurnRequest(this.#ctx, conv, turn, store.inbound.ofTurn(turn.id));
+        request = built.request;
+        // Recorded first: after a crash the same request (same timestamp, same files) is resent, never rebuilt.
+        store.turns.setRequest(turn.id, JSON.stringify(request), turn.kind);
+        if (built.notice !== undefined) {
+          await this.#view
+            .show(conv, undefined, built.notice, { kind: 'notice', turnId: turn.id })
+            .catch((error: unknown) => log.warn({ error: errorCode(error) }, 'could not post the notice about the message'));
+        }
+      }
       const started = this.#ctx.now();
       const response = await this.#callFin(conv, turn, request, log);
       store.transaction(() => {

@@ -15,6 +15,8 @@ export interface Config {
     readonly apiUrl: string;
     readonly apiVersion: string;
     readonly replyTimeoutMs: number;
+    /** Files larger than this are not sent to Fin (the user is told). */
+    readonly attachmentMaxBytes: number;
     /** Signing secret of Fin's webhooks; without it the webhook route refuses every request. */
     readonly webhookSecret: string | undefined;
     /** Channel id → the Fin Procedure a new thread there runs instead of /fin/start. */
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       apiUrl: e.FIN_API_URL.replace(/\/+$/, ''),
       apiVersion: e.FIN_API_VERSION,
       replyTimeoutMs: e.FIN_REPLY_TIMEOUT_MS,
+      attachmentMaxBytes: e.FIN_ATTACHMENT_MAX_MB * 1024 * 1024,
       webhookSecret: e.FIN_WEBHOOK_SECRET,
       channelProcedures: new Map(
         (e.FIN_CHANNEL_PROCEDURES ?? '')

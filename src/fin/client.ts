@@ -54,7 +54,8 @@ export class FinClient {
    * optional: an empty one is left out.
    */
   runProcedure(procedureId: string, body: FinTurnRequest): Promise<FinTurnResponse> {
-    const { conversation_metadata: metadata, message, ...run } = body;
+    // A procedure run takes no attachments (the app tells the user their files were left out).
+    const { conversation_metadata: metadata, message, attachments: _files, ...run } = body;
     const attributes = metadata?.attributes;
     return this.#call(
       `/fin/procedures/${encodeURIComponent(procedureId)}/run`,

@@ -98,10 +98,19 @@ export interface FinUser {
   email?: string;
 }
 
+/** A file sent with a message: its bytes inline (base64). Fin takes at most 10 per message. */
+export interface FinAttachment {
+  type: 'file';
+  name: string;
+  content_type: string;
+  data: string;
+}
+
 export interface FinTurnRequest {
   conversation_id: string;
   message: FinMessage;
   user: FinUser;
+  attachments?: FinAttachment[];
   conversation_metadata?: {
     history?: FinMessage[];
     attributes?: Record<string, string | number | boolean>;

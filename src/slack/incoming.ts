@@ -1,4 +1,5 @@
 import type { ChannelType } from '../store/conversations.ts';
+import { type SharedFile, sharedFiles } from './files.ts';
 import type { SlackMessageEvent } from './schemas.ts';
 
 /** A message from a person that may be meant for Fin. */
@@ -13,6 +14,7 @@ export interface IncomingUserMessage {
   readonly text: string;
   readonly mentionsApp: boolean;
   readonly hasFiles: boolean;
+  readonly files: readonly SharedFile[];
   /** Counts only if its thread is already bridged to Fin (a plain reply in a channel thread). */
   readonly needsBridgedThread: boolean;
 }
@@ -54,6 +56,7 @@ export function classifyMessage(event: SlackMessageEvent, ctx: { teamId: string;
       text: event.text ?? '',
       mentionsApp,
       hasFiles: (event.files?.length ?? 0) > 0,
+      files: sharedFiles(event.files),
       needsBridgedThread: !isDm && !mentionsApp,
     },
   };

@@ -1,6 +1,23 @@
 import { z } from 'zod';
 
 /**
+ * A file shared in a message, as the event describes it. `mode` says whether it can be fetched at all (`tombstone`:
+ * deleted; `hidden_by_limit`: beyond a free workspace's history; `external`: a link to another service).
+ */
+export const slackFileSchema = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  title: z.string().optional(),
+  mimetype: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
+  mode: z.string().optional(),
+  is_external: z.boolean().optional(),
+  url_private_download: z.string().optional(),
+  url_private: z.string().optional(),
+});
+export type SlackFile = z.infer<typeof slackFileSchema>;
+
+/**
  * The fields of `app_mention` and `message` events the app relies on. Everything else Slack sends is kept
  * (loose objects) but never read.
  */
@@ -15,7 +32,7 @@ export const slackMessageEventSchema = z.looseObject({
   ts: z.string().regex(/^\d+\.\d+$/),
   thread_ts: z.string().regex(/^\d+\.\d+$/).optional(),
   team: z.string().optional(),
-  files: z.array(z.looseObject({ id: z.string() })).optional(),
+  files: z.array(slackFileSchema).optional(),
 });
 export type SlackMessageEvent = z.infer<typeof slackMessageEventSchema>;
 

@@ -6,8 +6,9 @@ import { initial } from './migrations/0001-initial.ts';
 import { handoff } from './migrations/0002-handoff.ts';
 import { hitlAndProcedures } from './migrations/0003-hitl-procedures.ts';
 import { health } from './migrations/0004-health.ts';
+import { sharedFiles } from './migrations/0005-shared-files.ts';
 
-export const MIGRATIONS = [initial, handoff, hitlAndProcedures, health] as const;
+export const MIGRATIONS = [initial, handoff, hitlAndProcedures, health, sharedFiles] as const;
 
 /**
  * One connection for the whole process: better-sqlite3 is synchronous, so every statement runs to completion

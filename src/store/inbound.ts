@@ -1,4 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { z } from 'zod';
+import type { SharedFile } from '../slack/files.ts';
 
 /** A user message the app accepted for Fin: the durable inbox from which turns are built. */
 export interface InboundMessage {
@@ -9,6 +11,8 @@ export interface InboundMessage {
   readonly userId: string;
   /** Slack's text as received (markup intact); it is turned into plain text when the turn is sent. */
   readonly text: string;
+  /** Files shared with the message; downloaded only when its turn goes to Fin. */
+  readonly files: readonly SharedFile[];
 }
 
 interface Row {
@@ -18,6 +22,30 @@ interface Row {
   conversation_id: string;
   user_id: string;
   text: string;
+  files_json: string | null;
+}
+
+const storedFilesSchema = z.array(
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    mimetype: z.string().optional(),
+    size: z.number().optional(),
+    url: z.string().optional(),
+  }),
+);
+
+/** Rows written by this code always parse; anything else is treated as no files rather than failing the turn. */
+function filesOf(json: string | null): SharedFile[] {
+  if (json === null) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  const parsed = storedFilesSchema.safeParse(raw);
+  return parsed.success ? parsed.data.map((f) => ({ id: f.id, name: f.name, mimetype: f.mimetype, size: f.size, url: f.url })) : [];
 }
 
 const toMessage = (r: Row): InboundMessage => ({
@@ -27,10 +55,11 @@ const toMessage = (r: Row): InboundMessage => ({
   conversationId: r.conversation_id,
   userId: r.user_id,
   text: r.text,
+  files: filesOf(r.files_json),
 });
 
 export class InboundStore {
-  readonly #claim: Statement<[string, string, string, string, string, string, number]>;
+  readonly #claim: Statement<[string, string, string, string, string, string, string | null, number]>;
   readonly #queued: Statement<[string], Row>;
   readonly #ofTurn: Statement<[number], Row>;
   readonly #assign: Statement<[number, string, string, string]>;
@@ -40,8 +69,8 @@ export class InboundStore {
 
   constructor(db: Database) {
     this.#claim = db.prepare(
-      `INSERT INTO inbound_messages (team_id, channel_id, ts, conversation_id, user_id, text, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO inbound_messages (team_id, channel_id, ts, conversation_id, user_id, text, files_json, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     this.#queued = db.prepare(
       'SELECT * FROM inbound_messages WHERE conversation_id = ? AND turn_id IS NULL AND skipped = 0 ORDER BY ts',
@@ -61,8 +90,9 @@ export class InboundStore {
    * Records a message exactly once, keyed by where Slack put it (team, channel, ts): a mention arrives both as
    * `app_mention` and as `message`, and Slack retries deliveries, but all of them carry the same ts.
    */
-  claim(m: InboundMessage, now: number): boolean {
-    return this.#claim.run(m.teamId, m.channelId, m.ts, m.conversationId, m.userId, m.text, now).changes === 1;
+  claim(m: Omit<InboundMessage, 'files'> & { files?: readonly SharedFile[] }, now: number): boolean {
+    const files = m.files !== undefined && m.files.length > 0 ? JSON.stringify(m.files) : null;
+    return this.#claim.run(m.teamId, m.channelId, m.ts, m.conversationId, m.userId, m.text, files, now).changes === 1;
   }
 
   queued(conversationId: string): InboundMessage[] {
