@@ -109,6 +109,11 @@ export class SimTurn {
     this.#rewind = rewind;
   }
 
+  /** True once the app has connected to this turn's stream and no connection is left open. */
+  connectionsClosed(): boolean {
+    return this.#everConnected && this.#clients.size === 0;
+  }
+
   get revoked(): boolean {
     return this.#revoked;
   }

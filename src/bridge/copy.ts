@@ -72,6 +72,8 @@ export function finErrorText(error: FinApiError): string {
       return ':warning: Fin is handling a lot of questions right now. Please try again in a minute.';
     case 'server_error':
       return ':warning: Fin ran into a problem on its side and could not answer. Please try again in a moment.';
+    case 'not_found':
+      return ":warning: Fin no longer has this conversation, so it didn't see your message. Please start a new thread to ask again.";
     case 'rejected':
       // Fin's own reason is written for developers; it goes to the log, not to the user.
       return ':warning: Fin could not accept this message. Please rephrase it or try again; if it keeps happening, let your Slack admin know.';
@@ -83,10 +85,10 @@ export function finErrorText(error: FinApiError): string {
  * /fin/procedures/{id}/run); undefined for any other error.
  */
 export function procedureErrorText(error: FinApiError, procedureId: string): string | undefined {
-  if (error.failure !== 'rejected') return undefined;
+  if (error.failure !== 'rejected' && error.failure !== 'not_found') return undefined;
   const id = `\`${escapeText(procedureId).replace(/`/g, '')}\``;
   const reason = error.finMessage ?? '';
-  if (/procedure not found/i.test(reason)) return `:warning: Fin has no procedure ${id}. Please check the procedure id.`;
+  if (/procedure not found/i.test(reason) || error.failure === 'not_found') return `:warning: Fin has no procedure ${id}. Please check the procedure id.`;
   if (/not live/i.test(reason)) return `:warning: The procedure ${id} is not live yet: publish it in Intercom first.`;
   if (/api trigger/i.test(reason)) return `:warning: The procedure ${id} cannot be started from Slack: it needs an API trigger in Intercom.`;
   if (/fin profile/i.test(reason)) return ':warning: No Fin profile is set up to handle this conversation. Please ask your Intercom admin to configure one.';

@@ -159,6 +159,11 @@ export class FinEvents {
     // The first part of a turn replaces its placeholder; later parts are new messages. With no turn running, a late
     // answer replaces the notice of a turn that was given up waiting for it.
     target ??= active !== undefined ? this.#view.waitingPlaceholder(active.id) : store.posted.waitingPlaceholder(conv.id);
+    // A streamed reply's final event may come without its stream id: it still replaces the text that streamed.
+    if (target === undefined && !event.stream_id && active !== undefined) {
+      target = store.posted.unfinishedOfTurn(active.id).find((m) => m.state === 'streaming');
+      if (target?.streamId) await this.#view.endStream(target.streamId);
+    }
     const mrkdwn = htmlToMrkdwn(event.message.body);
     if (mrkdwn === '') {
       this.#ctx.log.warn({ conversationId: conv.id, messageId: event.message.id }, 'Fin sent a reply with no text');

@@ -24,14 +24,14 @@ export const envSchema = z
     SLACK_BOT_TOKEN: z
       .string({ error: 'is required: the bot token (xoxb-…) from OAuth & Permissions' })
       .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
-    SLACK_SIGNING_SECRET: z.string().optional(),
+    SLACK_SIGNING_SECRET: z.string().min(8, { error: 'looks too short to be the signing secret (Basic Information)' }).optional(),
     SLACK_APP_TOKEN: z
       .string()
       .startsWith('xapp-', { error: 'must be an app-level token starting with xapp- (Socket Mode)' })
       .optional(),
     SLACK_API_URL: httpUrl('the Slack Web API base').default('https://slack.com/api/'),
     SLACK_AGENT_CHANNEL: slackChannelId,
-    FIN_API_TOKEN: z.string({ error: 'is required: the Fin Agent API key' }).min(1),
+    FIN_API_TOKEN: z.string({ error: 'is required: the Fin Agent API key' }).min(8, { error: 'looks too short to be a Fin Agent API key' }),
     FIN_API_URL: httpUrl('the Intercom API host, e.g. https://api.intercom.io').default('https://api.intercom.io'),
     FIN_API_VERSION: z
       .string()

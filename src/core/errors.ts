@@ -35,7 +35,8 @@ export class ConfigError extends AppError {
 export type FinFailure =
   | 'unreachable' // connection refused, DNS, reset, timeout
   | 'unauthorized' // 401/403: the API key is wrong or lacks access
-  | 'rejected' // 400/404/422: Fin refused this request
+  | 'rejected' // 400/422: Fin refused this request
+  | 'not_found' // 404: Fin does not know the conversation (or the procedure)
   | 'rate_limited' // 429 after retries
   | 'server_error'; // 5xx after retries
 

@@ -16,7 +16,14 @@ export function createLogger(options: {
   secrets: readonly (string | undefined)[];
   destination?: LogDestination;
 }): Logger {
-  const secrets = options.secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  // A secret can reach a line JSON-escaped (inside a logged string), so both forms are scrubbed.
+  const secrets = [
+    ...new Set(
+      options.secrets
+        .filter((s): s is string => typeof s === 'string' && s.length >= 6)
+        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
+    ),
+  ];
   const out = options.destination ?? process.stdout;
   const scrubbed: LogDestination = {
     write(line: string) {

@@ -76,7 +76,10 @@ export class FinClient {
   async #call(path: string, body: object, version: string, operation: string): Promise<FinTurnResponse> {
     let answer: IntercomAnswer;
     try {
-      answer = await this.#http.post(`${this.#options.baseUrl}${path}`, body, version, operation);
+      // Retries are logged with the conversation they are for.
+      const conversationId = 'conversation_id' in body ? String(body.conversation_id) : undefined;
+      const log = conversationId !== undefined ? this.#options.logger.child({ conversationId }) : this.#options.logger;
+      answer = await this.#http.post(`${this.#options.baseUrl}${path}`, body, version, operation, log);
     } catch (error) {
       if (error instanceof IntercomUnreachableError) {
         throw new FinApiError('unreachable', `Fin could not be reached for ${path} (${error.detail})`, { cause: error });
@@ -118,7 +121,9 @@ export function finError(path: string, answer: IntercomAnswer): FinApiError {
         ? 'rate_limited'
         : status >= 500 || status === 408
           ? 'server_error'
-          : 'rejected';
+          : status === 404
+            ? 'not_found'
+            : 'rejected';
   const finMessage = first?.message ?? undefined;
   return new FinApiError(failure, `Fin answered ${path} with HTTP ${status}${finMessage ? `: ${finMessage}` : ''}`, {
     status,

@@ -22,7 +22,7 @@ export class IntercomUnreachableError extends Error {
 }
 
 /** Worth another attempt: the request may succeed later, and Intercom deduplicates what the app resends. */
-const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
 /**
  * POSTs JSON to Intercom's API with a bearer token, timeouts, and retries with backoff on network errors, 408, 429
@@ -60,13 +60,13 @@ export class IntercomHttp {
 
   /**
    * The final answer: a 2xx, a status not worth retrying, or the last retryable one. Throws when unreachable.
-   * `operation` names the call in metrics (paths carry ids).
+   * `operation` names the call in metrics (paths carry ids); `log` carries the caller's correlation ids.
    */
-  async post(url: string, body: unknown, version: string, operation: string): Promise<IntercomAnswer> {
+  async post(url: string, body: unknown, version: string, operation: string, log: Logger = this.#logger): Promise<IntercomAnswer> {
     const started = performance.now();
     const timer = this.#metrics?.finCallSeconds.startTimer({ operation });
     try {
-      const answer = await this.#post(url, body, version, operation, started);
+      const answer = await this.#post(url, body, version, operation, started, log);
       this.#metrics?.finCalls.inc({ operation, outcome: String(answer.status) });
       return answer;
     } catch (error) {
@@ -77,7 +77,7 @@ export class IntercomHttp {
     }
   }
 
-  async #post(url: string, body: unknown, version: string, operation: string, started: number): Promise<IntercomAnswer> {
+  async #post(url: string, body: unknown, version: string, operation: string, started: number, log: Logger): Promise<IntercomAnswer> {
     const path = new URL(url).pathname;
     const payload = JSON.stringify(body);
     for (let attempt = 1; ; attempt += 1) {
@@ -103,7 +103,7 @@ export class IntercomHttp {
           return Array.isArray(v) ? v[0] : v;
         };
         answer = { status: res.statusCode, text, requestId: header('x-request-id') };
-        if (!RETRYABLE_STATUS.has(res.statusCode)) return answer;
+        if (!retryable(res.statusCode)) return answer;
         wait = serverRequestedDelay(header);
       } catch (cause) {
         const code = (cause as { code?: unknown } | null)?.code;
@@ -118,7 +118,7 @@ export class IntercomHttp {
         if (answer !== undefined) return answer;
         throw failure;
       }
-      this.#logger.warn(
+      log.warn(
         { path, attempt, status: answer?.status, error: failure?.detail, retryInMs: delay },
         'Intercom call failed; retrying',
       );

@@ -39,6 +39,13 @@ describe('the bridge, turn by turn', () => {
     // Logged at debug level, and still no token of any kind: bot token, Fin key, the stream URL's JWT.
     const logs = h.logs.join('\n');
     for (const secret of [h.slack.token, h.fin.token, turn.token]) expect(logs).not.toContain(secret);
+    // Nothing the app posts asks Slack to turn names into pings or to parse the text its own way.
+    const writes = h.slack.calls.filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
+    expect(writes.length).toBeGreaterThan(1);
+    for (const call of writes) {
+      expect(call.args).not.toHaveProperty('link_names');
+      expect(call.args).not.toHaveProperty('parse');
+    }
   });
 
   it('remembers Intercom’s own conversation id when Fin returns it', async () => {

@@ -18,7 +18,8 @@ describe('a crash (kill -9) of the app process', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('loses no acknowledged webhook: the event is acted on after the restart, once', async () => {
+  /** Fake Slack and Fin, a data folder, and a way to (re)start the app as a child process against them. */
+  async function world() {
     const slack = await FakeSlack.start();
     const fin = await FinSimulator.start();
     const dir = mkdtempSync(join(tmpdir(), 'fin-slack-crash-'));
@@ -36,7 +37,8 @@ describe('a crash (kill -9) of the app process', () => {
       PORT: String(port),
       DATABASE_PATH: join(dir, 'fin.sqlite'),
     };
-    const start = async () => {
+    fin.setWebhook({ url: `${url}/fin/webhooks`, secret: WEBHOOK_SECRET });
+    const start = async (): Promise<ChildApp> => {
       const app = runApp(env, dir);
       cleanups.push(() => {
         if (app.child.exitCode === null) app.child.kill('SIGKILL');
@@ -44,10 +46,23 @@ describe('a crash (kill -9) of the app process', () => {
       await app.healthy(port);
       return app;
     };
-    let app: ChildApp = await start();
+    const kill = async (app: ChildApp) => {
+      app.child.kill('SIGKILL');
+      await app.exit;
+    };
+    /** A person writes; every event Slack raises for it is delivered and acknowledged. */
+    const say = async (input: { text: string; threadTs?: string }) => {
+      const { ts, envelopes } = slack.userMessage({ user: 'UALICE', channel: 'CSUPPORT', ...input });
+      for (const envelope of envelopes) expect((await deliverToApp(`${url}/slack/events`, SIGNING_SECRET, envelope)).status).toBe(200);
+      return ts;
+    };
+    return { slack, fin, url, start, kill, say };
+  }
 
-    const { ts: root, envelopes } = slack.userMessage({ user: 'UALICE', channel: 'CSUPPORT', text: `<@${slack.botUserId}> where is my order?` });
-    for (const envelope of envelopes) expect((await deliverToApp(`${url}/slack/events`, SIGNING_SECRET, envelope)).status).toBe(200);
+  it('loses no acknowledged webhook: the event is acted on after the restart, once', async () => {
+    const { slack, fin, url, start, kill, say } = await world();
+    let app = await start();
+    const root = await say({ text: `<@${slack.botUserId}> where is my order?` });
     const turn = await fin.nextTurn();
     const placeholder = await slack.waitFor(() => slack.botReplies('CSUPPORT', root)[0]);
 
@@ -67,13 +82,12 @@ describe('a crash (kill -9) of the app process', () => {
     });
     expect(ack.status).toBe(200);
     await slack.waitFor(() => slack.callsTo('chat.update').length > 0);
-    app.child.kill('SIGKILL');
-    await app.exit;
+    await kill(app);
     expect(placeholder.text).toMatch(/thinking/);
 
     slack.delay('chat.update', 0);
     app = await start();
-    await slack.waitFor(() => placeholder.text === 'It ships *tomorrow*.', 10_000).catch((e: unknown) => { console.log('CHILD OUTPUT', app.output()); throw e; });
+    await slack.waitFor(() => placeholder.text === 'It ships *tomorrow*.', 10_000);
     expect(slack.botReplies('CSUPPORT', root).map((m) => m.text)).toEqual(['It ships *tomorrow*.']);
 
     // Intercom retrying the same delivery after the restart changes nothing.
@@ -89,5 +103,55 @@ describe('a crash (kill -9) of the app process', () => {
     app.child.kill('SIGTERM');
     expect(await app.exit).toBe(0);
     expect(slack.botReplies('CSUPPORT', root)).toHaveLength(1);
+  });
+
+  it('loses no acknowledged message: killed before Fin was asked, it reaches Fin once after the restart', async () => {
+    const { slack, fin, start, kill, say } = await world();
+    const app = await start();
+    // Slack holds the placeholder, so the process dies with the message acknowledged and Fin not yet asked.
+    slack.delay('chat.postMessage', 60_000);
+    const root = await say({ text: `<@${slack.botUserId}> can I change my plan?` });
+    await slack.waitFor(() => slack.callsTo('chat.postMessage').length > 0);
+    await kill(app);
+    expect(fin.calls).toHaveLength(0);
+
+    slack.delay('chat.postMessage', 0);
+    const restarted = await start();
+    const turn = await fin.nextTurn(10_000);
+    expect(turn.call.kind).toBe('start');
+    expect(turn.call.body.message?.body).toBe('can I change my plan?');
+    await turn.answer('<p>Yes, from <b>Settings</b>.</p>');
+    await slack.waitFor(() => slack.botReplies('CSUPPORT', root).some((m) => m.text === 'Yes, from *Settings*.'), 10_000);
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exit).toBe(0);
+    expect(fin.calls).toHaveLength(1);
+    expect(slack.botReplies('CSUPPORT', root).map((m) => m.text)).toEqual(['Yes, from *Settings*.']);
+  });
+
+  it('loses no queued message: one written while Fin was answering goes to Fin once Fin is done, after the restart', async () => {
+    const { slack, fin, start, kill, say } = await world();
+    const app = await start();
+    const root = await say({ text: `<@${slack.botUserId}> where is my refund?` });
+    const turn = await fin.nextTurn();
+    await turn.connected();
+    await say({ text: 'it was order 1234', threadTs: root });
+    await kill(app);
+
+    const restarted = await start();
+    // Fin finishes the turn it was on; the answer arrives by webhook, then the queued message goes as a reply.
+    await turn.webhookOnly({
+      event_name: 'fin_replied',
+      message: { id: 'm-1', author: 'fin', body: '<p>Which order?</p>' },
+      status: 'awaiting_user_reply',
+    });
+    const next = await fin.nextTurn(10_000);
+    expect(next.call.kind).toBe('reply');
+    expect(next.call.body.message?.body).toBe('it was order 1234');
+    await next.answer('<p>Refunded.</p>');
+    await slack.waitFor(() => slack.botReplies('CSUPPORT', root).some((m) => m.text === 'Refunded.'), 10_000);
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exit).toBe(0);
+    expect(fin.calls.map((c) => c.body.message?.body)).toEqual(['where is my refund?', 'it was order 1234']);
+    expect(slack.botReplies('CSUPPORT', root).map((m) => m.text)).toEqual(['Which order?', 'Refunded.']);
   });
 });

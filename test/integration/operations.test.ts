@@ -80,6 +80,13 @@ describe('operations: /metrics and /healthz', () => {
     expect(await metric(harness.url, 'fin_slack_fin_calls_total', { operation: 'start', outcome: '200' })).toBe(1);
     expect(await metric(harness.url, 'fin_slack_slack_api_rate_limited_total', { method: 'chat.update' })).toBe(1);
     expect(await metric(harness.url, 'fin_slack_slack_api_calls_total', { method: 'chat.update', status: '429' })).toBe(1);
+
+    // Every log line about the turn, the retry included, names its conversation (and the turn, once there is one).
+    const conversationId = harness.fin.calls[0]?.conversationId;
+    expect(conversationId).toBeDefined();
+    expect(harness.logged('Intercom call failed; retrying')[0]).toMatchObject({ conversationId, component: 'fin', status: 503 });
+    expect(harness.logged('fin accepted the turn')[0]).toMatchObject({ conversationId, turnId: expect.any(Number) });
+    expect(harness.logged('fin reply delivered')[0]).toMatchObject({ conversationId });
   });
 
   it('counts webhook deliveries by outcome, refused ones included', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { FinSimulator } from '../../fakes/fin-simulator.ts';
 import { FakeSlack } from '../../fakes/slack-api.ts';
 import { runApp } from '../helpers/child-app.ts';
 import { freePort } from '../helpers/net.ts';
+import { deliverToApp } from '../../fakes/slack-signing.ts';
 
 describe('the app as a process', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -34,10 +35,10 @@ describe('the app as a process', () => {
     const run = runApp(
       {
         SLACK_BOT_TOKEN: 'xoxb-revoked-token',
-        SLACK_SIGNING_SECRET: 'secret',
+        SLACK_SIGNING_SECRET: 'signing-secret',
         SLACK_API_URL: slack.apiUrl,
         SLACK_AGENT_CHANNEL: 'CAGENTS',
-        FIN_API_TOKEN: 'fin',
+        FIN_API_TOKEN: 'fin-api-token',
         PORT: '0',
         DATABASE_PATH: join(dir, 'fin.sqlite'),
       },
@@ -55,10 +56,10 @@ describe('the app as a process', () => {
     const run = runApp(
       {
         SLACK_BOT_TOKEN: 'xoxb-token',
-        SLACK_SIGNING_SECRET: 'secret',
+        SLACK_SIGNING_SECRET: 'signing-secret',
         SLACK_API_URL: `http://127.0.0.1:${closed}/api/`,
         SLACK_AGENT_CHANNEL: 'CAGENTS',
-        FIN_API_TOKEN: 'fin',
+        FIN_API_TOKEN: 'fin-api-token',
         PORT: '0',
         DATABASE_PATH: join(dir, 'fin.sqlite'),
       },
@@ -101,4 +102,62 @@ describe('the app as a process', () => {
     run.child.kill('SIGTERM');
     expect(await run.exit).toBe(0);
   });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'on %s with a reply streaming, closes the stream and the database, exits 0, and the turn completes after the restart',
+    async (signal) => {
+      const slack = await FakeSlack.start();
+      const fin = await FinSimulator.start();
+      const dir = mkdtempSync(join(tmpdir(), 'fin-slack-proc-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => slack.close(), () => fin.close());
+      const port = await freePort();
+      const secret = 'process-test-webhook-secret';
+      const env = {
+        SLACK_BOT_TOKEN: slack.token,
+        SLACK_SIGNING_SECRET: 'process-test-secret',
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_AGENT_CHANNEL: 'CAGENTS',
+        FIN_API_TOKEN: fin.token,
+        FIN_API_URL: fin.url,
+        FIN_WEBHOOK_SECRET: secret,
+        PORT: String(port),
+        DATABASE_PATH: join(dir, 'fin.sqlite'),
+      };
+      fin.setWebhook({ url: `http://127.0.0.1:${port}/fin/webhooks`, secret });
+      const start = async () => {
+        const run = runApp(env, dir);
+        cleanups.push(() => {
+          if (run.child.exitCode === null) run.child.kill('SIGKILL');
+        });
+        await run.healthy(port);
+        return run;
+      };
+      const run = await start();
+      const { ts: root, envelopes } = slack.userMessage({ user: 'UALICE', channel: 'CSUPPORT', text: `<@${slack.botUserId}> hello` });
+      for (const envelope of envelopes) await deliverToApp(`http://127.0.0.1:${port}/slack/events`, 'process-test-secret', envelope);
+      const turn = await fin.nextTurn();
+      await turn.connected();
+      await turn.chunk('s1', 0, 'Half an ans');
+      const placeholder = await slack.waitFor(() => slack.botReplies('CSUPPORT', root).find((m) => m.text.startsWith('Half an ans')));
+
+      run.child.kill(signal);
+      // 0, not the 1 of the 10-second deadline: everything closed in time.
+      expect(await run.exit).toBe(0);
+      await slack.waitFor(() => turn.connectionsClosed());
+      // The last connection closed the database properly: its write-ahead log was folded in and removed.
+      expect(existsSync(join(dir, 'fin.sqlite-wal'))).toBe(false);
+
+      const restarted = await start();
+      await turn.webhookOnly({
+        event_name: 'fin_replied',
+        message: { id: 'm-1', author: 'fin', body: '<p>Half an answer, now whole.</p>' },
+        stream_id: 's1',
+        status: 'awaiting_user_reply',
+      });
+      await slack.waitFor(() => placeholder.text === 'Half an answer, now whole.', 10_000);
+      expect(slack.botReplies('CSUPPORT', root).map((m) => m.text)).toEqual(['Half an answer, now whole.']);
+      restarted.child.kill('SIGTERM');
+      expect(await restarted.exit).toBe(0);
+    },
+  );
 });

@@ -260,4 +260,74 @@ describe('when things go wrong', () => {
     expect(harness.logged('Slack found a message too long; cutting it smaller').length).toBeGreaterThan(0);
   });
 
+
+  it('tells the user at once when the stream never connects and no webhooks are configured', async () => {
+    const closed = await freePort();
+    h = await Harness.start();
+    h.fin.onTurn(() => ({ status: 200, body: { status: 'thinking', sse_subscription_url: `http://127.0.0.1:${closed}/sse?accessToken=t` } }));
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
+    await h.slack.waitFor(() => /connection to Fin dropped/.test(h?.slack.botReplies(support, root)[0]?.text ?? ''));
+    expect(h.logged('fin stream ended before the answer, and no webhooks are configured')[0]).toMatchObject({ reason: 'network_error' });
+  });
+
+  it('falls back to webhooks without fuss when the stream never connects', async () => {
+    const closed = await freePort();
+    h = await Harness.start({ webhooks: true });
+    const harness = h;
+    let conversationId = '';
+    harness.fin.onTurn((turn) => {
+      conversationId = turn.conversationId;
+      return { status: 200, body: { status: 'thinking', sse_subscription_url: `http://127.0.0.1:${closed}/sse?accessToken=t` } };
+    });
+    const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'hello') });
+    await harness.slack.waitFor(() => harness.logged('fin stream ended early; webhooks will bring the rest').length === 1);
+    await harness.fin.sendWebhook({
+      event_name: 'fin_replied',
+      conversation_id: conversationId,
+      message: { id: 'm-w', author: 'fin', body: '<p>By webhook.</p>' },
+      status: 'awaiting_user_reply',
+    });
+    await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[0]?.text === 'By webhook.');
+    expect(harness.slack.botReplies(support, root)).toHaveLength(1);
+  });
+
+  it('does not ask Fin when it cannot post in the channel, and keeps working elsewhere', async () => {
+    h = await Harness.start();
+    h.slack.fail('chat.postMessage', { error: 'not_in_channel' });
+    await h.say({ user: alice, channel: support, text: mention(h, 'hello from a channel I am not in') });
+    await h.slack.waitFor(() => h?.logged('cannot post in this channel; not asking Fin').length === 1);
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'and now?') });
+    const turn = await h.fin.nextTurn();
+    expect(turn.call.body.message?.body).toBe('and now?');
+    await turn.answer('<p>Here.</p>');
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]?.text === 'Here.');
+    expect(h.fin.calls).toHaveLength(1);
+  });
+
+  it('tells the user plainly when Fin no longer has the conversation (404)', async () => {
+    h = await Harness.start();
+    h.fin.onTurn(() => ({ status: 404, body: { type: 'error.list', request_id: 'r-404', errors: [{ code: 'not_found', message: 'Conversation not found' }] } }));
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
+    await h.slack.waitFor(() => /no longer has this conversation/.test(h?.slack.botReplies(support, root)[0]?.text ?? ''));
+    expect(h.logged(/fin call failed/)[0]).toMatchObject({ failure: 'not_found', requestId: 'r-404' });
+  });
+
+
+  it('replaces the streamed text with the final reply even when the final event names no stream', async () => {
+    h = await Harness.start();
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    await turn.chunk('s1', 0, 'Streaming the first words');
+    const message = await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => m.text.startsWith('Streaming')));
+    await turn.emit({
+      event_name: 'fin_replied',
+      conversation_id: turn.conversationId,
+      message: { id: 'm-no-stream', author: 'fin', body: '<p>Streaming the first words, and the rest.</p>' },
+      status: 'awaiting_user_reply',
+    });
+    await h.slack.waitFor(() => message.text === 'Streaming the first words, and the rest.');
+    expect(h.slack.botReplies(support, root)).toHaveLength(1);
+  });
+
 });

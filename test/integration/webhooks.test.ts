@@ -125,6 +125,18 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
     expect(h.logged('Fin event for a conversation this app does not know')).toHaveLength(1);
   });
 
+  it('logs and ignores a status it does not know, and carries on with the turn', async () => {
+    h = await Harness.start({ webhooks: true });
+    const { turn, placeholder } = await waitingThread(h);
+    const res = await h.webhook({ event_name: 'fin_status_updated', conversation_id: turn.conversationId, status: 'pondering', created_at_ms: new Date().toISOString() });
+    expect(res.status).toBe(200);
+    await h.slack.waitFor(() => h?.logged('ignoring an unknown Fin status').length === 1);
+    expect(h.logged('ignoring an unknown Fin status')[0]).toMatchObject({ status: 'pondering', conversationId: turn.conversationId });
+    expect(placeholder.text).toMatch(/thinking/);
+    expect((await h.webhook(replied(turn.conversationId, 'm-after', '<p>Still answered.</p>'))).status).toBe(200);
+    await h.slack.waitFor(() => placeholder.text === 'Still answered.');
+  });
+
   it('refuses an oversized body (413) without reading it all', async () => {
     h = await Harness.start({ webhooks: true });
     const res = await h.webhook(undefined, { raw: JSON.stringify({ event_name: 'x', pad: 'a'.repeat(600_000) }) });

@@ -4,7 +4,7 @@ import { ConfigError } from '../../../src/core/errors.ts';
 
 const valid = {
   SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
-  SLACK_SIGNING_SECRET: 'secret',
+  SLACK_SIGNING_SECRET: 'signing-secret',
   SLACK_AGENT_CHANNEL: 'C0AGENTS',
   FIN_API_TOKEN: 'fin-token',
 };

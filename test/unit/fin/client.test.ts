@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FinApiError } from '../../../src/core/errors.ts';
@@ -59,6 +61,63 @@ describe('FinClient', () => {
     expect((calls[2]?.at ?? 0) - (calls[1]?.at ?? 0)).toBeGreaterThanOrEqual(950);
   });
 
+  it('retries 408 and any 5xx, and waits for X-RateLimit-Reset after a 429', async () => {
+    let n = 0;
+    const reset = Math.ceil(Date.now() / 1000) + 1;
+    sim.onTurn(() => {
+      n += 1;
+      if (n === 1) return { status: 408, body: {} };
+      if (n === 2) return { status: 520, body: {} };
+      if (n === 3) return { status: 429, body: {}, headers: { 'x-ratelimit-reset': String(reset) } };
+      return undefined;
+    });
+    const retrying = new FinClient({
+      baseUrl: sim.url,
+      token: sim.token,
+      apiVersion: '2.15',
+      logger: pino({ level: 'silent' }),
+      retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2_500 },
+    });
+    try {
+      const before = sim.calls.length;
+      await retrying.reply(request('c-reset'));
+      const calls = sim.calls.slice(before);
+      expect(calls).toHaveLength(4);
+      // The fourth attempt waited for the reset second Fin named.
+      expect(calls[3]?.at ?? 0).toBeGreaterThanOrEqual(reset * 1000 - 50);
+    } finally {
+      await retrying.close();
+    }
+  });
+
+  it('retries a dropped connection with the same message timestamp', async () => {
+    let n = 0;
+    const flaky = createServer((req, res) => {
+      n += 1;
+      if (n === 1) {
+        req.socket.destroy();
+        return;
+      }
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"thinking"}');
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const retrying = new FinClient({
+      baseUrl: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`,
+      token: 'fin-token-1',
+      apiVersion: '2.15',
+      logger: pino({ level: 'silent' }),
+      retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 1_500 },
+    });
+    try {
+      await expect(retrying.reply(request('c-net'))).resolves.toMatchObject({ status: 'thinking' });
+      expect(n).toBe(2);
+    } finally {
+      await retrying.close();
+      await new Promise((resolve) => flaky.close(resolve));
+    }
+  });
+
   it('does not retry 400/401/403/404, and keeps Fin’s request id and message', async () => {
     for (const status of [400, 401, 403, 404]) {
       sim.onTurn(() => ({ status, body: { type: 'error.list', request_id: `r-${status}`, errors: [{ code: 'x', message: `m-${status}` }] } }));
@@ -66,7 +125,7 @@ describe('FinClient', () => {
       const error = await client.reply(request(`c-${status}`)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FinApiError);
       expect(error).toMatchObject({ status, requestId: `r-${status}`, finMessage: `m-${status}` });
-      expect((error as FinApiError).failure).toBe(status === 400 || status === 404 ? 'rejected' : 'unauthorized');
+      expect((error as FinApiError).failure).toBe({ 400: 'rejected', 401: 'unauthorized', 403: 'unauthorized', 404: 'not_found' }[status]);
       expect(sim.calls.length - before).toBe(1);
     }
   });
