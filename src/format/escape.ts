@@ -30,12 +30,12 @@ export function neutralizeBroadcasts(text: string): string {
   return text.replace(/(^|[^\p{L}\p{N}.@-])@(channel|here|everyone)(?![\p{L}\p{N}]|[.@-][\p{L}\p{N}])/giu, '$1@\u2060$2');
 }
 
-const ALLOWED_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
+const ALLOWED_SCHEMES = new Set(['http:', 'https:']);
 
 /**
  * A link target Slack may render as clickable, or undefined when it must stay plain text: relative URLs, in-page
- * `#anchors` (`<#…>` is Slack's channel syntax), schemes such as `javascript:` or `data:`, and half-written ones
- * (`https:example.com`, a `mailto:` without an address) are never linked.
+ * `#anchors` (`<#…>` is Slack's channel syntax), every scheme but http(s) (`javascript:`, `data:`, `mailto:`…), and
+ * half-written ones (`https:example.com`) are never linked.
  * Only the characters that would break the `<url|label>` token are percent-encoded: re-encoding anything else
  * breaks signed URLs.
  */
@@ -43,7 +43,7 @@ export function safeLinkTarget(href: string | undefined): string | undefined {
   if (href === undefined) return undefined;
   const trimmed = href.trim();
   // The written form matters, not only what a URL parser makes of it: Slack does not link `https:example.com`.
-  if (!/^(https?:\/\/[^\s/?#\\]+|mailto:[^\s@]+@[^\s@]+)/i.test(trimmed)) return undefined;
+  if (!/^https?:\/\/[^\s/?#\\]+/i.test(trimmed)) return undefined;
   let url: URL;
   try {
     url = new URL(trimmed);
@@ -51,7 +51,7 @@ export function safeLinkTarget(href: string | undefined): string | undefined {
     return undefined;
   }
   if (!ALLOWED_SCHEMES.has(url.protocol)) return undefined;
-  if (url.protocol !== 'mailto:' && url.hostname === '') return undefined;
+  if (url.hostname === '') return undefined;
   return trimmed
     .replace(/[\s|<>"]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
     .replace(/&/g, '&amp;');
@@ -60,7 +60,22 @@ export function safeLinkTarget(href: string | undefined): string | undefined {
 /** `<url|label>`, or `<url>` when the label would only repeat the address. `label` must already be escaped. */
 export function mrkdwnLink(target: string, label: string): string {
   const flat = label.replace(/\s+/g, ' ').trim();
-  const bare = target.replace(/^mailto:/, '');
-  if (flat === '' || flat === target || flat === bare || flat === escapeText(bare)) return `<${target}>`;
+  if (flat === '' || flat === target) return `<${target}>`;
   return `<${target}|${flat}>`;
+}
+
+/**
+ * The address of a `mailto:` link, if it has a plausible one. Such links are never made into link tokens; the
+ * address is shown as text, which Slack makes clickable itself.
+ */
+export function mailtoAddress(href: string | undefined): string | undefined {
+  const m = /^\s*mailto:([^?\s]+)/i.exec(href ?? '');
+  if (m === null) return undefined;
+  let address: string;
+  try {
+    address = decodeURIComponent(m[1] ?? '');
+  } catch {
+    return undefined;
+  }
+  return /^[^\s@<>|]+@[^\s@<>|]+\.[^\s@<>|]+$/.test(address) ? address : undefined;
 }

@@ -1,13 +1,13 @@
 import { type ChildNode, type Element, isTag, isText, Text } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import { MARK_PLACEHOLDERS, type Mark, resolveMarks, wrapMark } from './emphasis.ts';
-import { escapeMrkdwn, escapeText, mrkdwnLink, safeLinkTarget } from './escape.ts';
+import { escapeMrkdwn, escapeText, mailtoAddress, mrkdwnLink, safeLinkTarget } from './escape.ts';
 import { tableRows } from './tables.ts';
 
 /**
  * Converts the HTML of a Fin reply into Slack mrkdwn, the way a careful person would have written it in Slack.
  * Entities are decoded by the parser and only `& < >` are escaped again, once, in every text position; the only
- * `<…>` tokens in the output are links built from vetted http(s)/mailto URLs, so nothing Fin writes can ping people
+ * `<…>` tokens in the output are links built from vetted http(s) URLs, so nothing Fin writes can ping people
  * or forge a link. Unknown elements keep their text; script and style keep nothing. It never throws on bad HTML.
  */
 export function htmlToMrkdwn(html: string): string {
@@ -426,6 +426,12 @@ function renderCode(raw: string, ctx: Ctx): string {
 function renderLink(el: Element, ctx: Ctx): string {
   const target = safeLinkTarget(el.attribs.href);
   let label = collapse(renderInline(el.children, { ...ctx, link: true })).replace(/\n/g, ' ');
+  const email = target === undefined ? mailtoAddress(el.attribs.href) : undefined;
+  if (email !== undefined) {
+    // Only http(s) links become link tokens; an address shown as text is one Slack links by itself.
+    const address = escapeText(email);
+    return label.trim() === '' || label.trim() === address ? address : `${label} (${address})`;
+  }
   if (target === undefined || ctx.link) return label;
   // An inline citation is a bare number: bracketed, it reads as a reference rather than part of the sentence.
   if (/^\d{1,3}$/.test(label)) label = `[${label}]`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, escapeText, mrkdwnLink, safeLinkTarget } from '../../../src/format/escape.ts';
+import { escapeMrkdwn, escapeText, mailtoAddress, mrkdwnLink, safeLinkTarget } from '../../../src/format/escape.ts';
 
 describe('escapeMrkdwn', () => {
   it('escapes every &, < and > (not just the first)', () => {
@@ -24,13 +24,12 @@ describe('safeLinkTarget', () => {
     ['https://example.com/a?b=1&c=2', 'https://example.com/a?b=1&amp;c=2'],
     ['http://example.com/a b', 'http://example.com/a%20b'],
     ['https://example.com/x>y|z', 'https://example.com/x%3Ey%7Cz'],
-    ['mailto:help@example.com', 'mailto:help@example.com'],
     ['https://cdn.example/img.png?expires=1&signature=a_b(c)', 'https://cdn.example/img.png?expires=1&amp;signature=a_b(c)'],
   ])('keeps %s as a link', (href, target) => {
     expect(safeLinkTarget(href)).toBe(target);
   });
 
-  it.each(['javascript:alert(1)', 'data:text/html,hi', '/relative/path', '#anchor', 'JavaScript:alert(1)', '', 'https://', 'https:example.com', 'https:/example.com', 'mailto:', 'mailto:nobody'])(
+  it.each(['javascript:alert(1)', 'data:text/html,hi', '/relative/path', '#anchor', 'JavaScript:alert(1)', '', 'https://', 'https:example.com', 'https:/example.com', 'mailto:', 'mailto:nobody', 'mailto:help@example.com', 'tel:+441234'])(
     'refuses %j',
     (href) => {
       expect(safeLinkTarget(href)).toBeUndefined();
@@ -38,10 +37,22 @@ describe('safeLinkTarget', () => {
   );
 });
 
+describe('mailtoAddress', () => {
+  it.each([
+    ['mailto:help@example.com', 'help@example.com'],
+    ['MAILTO:help%40example.com?subject=Hi', 'help@example.com'],
+    ['mailto:nobody', undefined],
+    ['mailto:a@b', undefined],
+    ['mailto:<@U123>@x.com', undefined],
+    ['https://example.com', undefined],
+  ])('%s → %s', (href, address) => {
+    expect(mailtoAddress(href)).toBe(address);
+  });
+});
+
 describe('mrkdwnLink', () => {
   it('omits a label that only repeats the address', () => {
     expect(mrkdwnLink('https://example.com', 'https://example.com')).toBe('<https://example.com>');
-    expect(mrkdwnLink('mailto:a@b.c', 'a@b.c')).toBe('<mailto:a@b.c>');
     expect(mrkdwnLink('https://example.com', 'Example\nsite')).toBe('<https://example.com|Example site>');
   });
 });
