@@ -160,6 +160,15 @@ describe('escalations and the hand-off to people', () => {
     await h.slack.waitFor(() => readable(post).includes('Handed back to Fin by bob'), 8_000);
   });
 
+  it('retries the agents’ post when Slack rate-limits it, so no escalation is lost', async () => {
+    h = await Harness.start({ webhooks: true });
+    h.slack.fail('chat.postMessage', { error: 'ratelimited', retryAfterSeconds: 1, when: (args) => args.channel === agents });
+    const { post } = await escalated(h);
+    expect(handBackButton(post)).toBeDefined();
+    const attempts = h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === agents);
+    expect(attempts.map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
+  });
+
   it('still tells the user when the app cannot post in the agents’ channel, and logs why', async () => {
     h = await Harness.start({ webhooks: true });
     h.slack.fail('chat.postMessage', { error: 'not_in_channel', times: 5, when: (args) => args.channel === agents });

@@ -330,4 +330,16 @@ describe('when things go wrong', () => {
     expect(h.slack.botReplies(support, root)).toHaveLength(1);
   });
 
+
+  it('retries a final answer Slack rate-limits until it is delivered', async () => {
+    h = await Harness.start();
+    h.slack.fail('chat.update', { error: 'ratelimited', retryAfterSeconds: 1, when: (args) => args.text === 'The *final* answer.' });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
+    const turn = await h.fin.nextTurn();
+    await turn.answer('<p>The <b>final</b> answer.</p>', { stream: false });
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root)[0]?.text === 'The *final* answer.', 8_000);
+    const attempts = h.slack.callsTo('chat.update').filter((c) => c.args.text === 'The *final* answer.');
+    expect(attempts.map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
+  });
+
 });
