@@ -69,6 +69,14 @@ export interface FakeSlackOptions {
   readonly updateLimit?: number;
   /** App-level token accepted by `apps.connections.open` (Socket Mode). */
   readonly appToken?: string;
+  /**
+   * Rate limits enforced like Slack's, answering 429 with `Retry-After` beyond them: `chat.update` for the whole
+   * workspace (Tier 3: about 50 a minute) and `chat.postMessage` per channel (about one a second, short bursts).
+   */
+  readonly limits?: {
+    readonly update?: { readonly perMinute: number; readonly burst: number };
+    readonly postPerChannel?: { readonly perMinute: number; readonly burst: number };
+  };
 }
 
 /** An Events API payload as Slack would POST it to the app. */
@@ -99,6 +107,9 @@ export class FakeSlack extends EventEmitter {
   /** Every download of a shared file, with whether it carried the bot token. */
   readonly downloads: { id: string; authorized: boolean }[] = [];
   #filesNeedScope = false;
+  readonly #limits: FakeSlackOptions['limits'];
+  #updateBucket: Allowance | undefined;
+  readonly #postBuckets = new Map<string, Allowance>();
   readonly #users = new Map<string, FakeUser>();
   readonly #channels = new Map<string, FakeChannel>();
   readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
@@ -121,6 +132,7 @@ export class FakeSlack extends EventEmitter {
     this.botUserId = options.botUserId ?? 'UFINBOT';
     this.botId = options.botId ?? 'BFINBOT';
     this.#updateLimit = options.updateLimit ?? 4_000;
+    this.#limits = options.limits;
     this.#appToken = options.appToken ?? 'xapp-test-app-token';
     this.#users.set(this.botUserId, { id: this.botUserId, name: 'fin', realName: 'Fin', isBot: true });
     for (const u of options.users ?? []) this.#users.set(u.id, u);
@@ -506,6 +518,11 @@ export class FakeSlack extends EventEmitter {
       send(200, { ok: false, error: 'invalid_auth' });
       return;
     }
+    const limited = this.#rateLimit(method, args);
+    if (limited !== undefined) {
+      send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limited) });
+      return;
+    }
     const failure = this.#takeFailure(method, args);
     if (failure !== undefined) {
       if (failure.error === 'ratelimited') {
@@ -517,6 +534,29 @@ export class FakeSlack extends EventEmitter {
     }
     const [status, body] = this.#answer(method, args);
     send(status, body);
+  }
+
+  /** Seconds to wait when a call is beyond the configured limits; undefined when it may go. */
+  #rateLimit(method: string, args: Record<string, unknown>): number | undefined {
+    const now = Date.now();
+    const take = (allowance: Allowance) => {
+      const wait = allowance.take(now);
+      return wait === 0 ? undefined : Math.max(1, Math.ceil(wait / 1000));
+    };
+    if (method === 'chat.update' && this.#limits?.update !== undefined) {
+      this.#updateBucket ??= new Allowance(this.#limits.update.perMinute, this.#limits.update.burst);
+      return take(this.#updateBucket);
+    }
+    if (method === 'chat.postMessage' && this.#limits?.postPerChannel !== undefined) {
+      const channel = typeof args.channel === 'string' ? args.channel : '';
+      let bucket = this.#postBuckets.get(channel);
+      if (bucket === undefined) {
+        bucket = new Allowance(this.#limits.postPerChannel.perMinute, this.#limits.postPerChannel.burst);
+        this.#postBuckets.set(channel, bucket);
+      }
+      return take(bucket);
+    }
+    return undefined;
   }
 
   #takeFailure(method: string, args: Record<string, unknown>): ScriptedFailure | undefined {
@@ -684,4 +724,28 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/**
+ * Slack's kind of rate limit, modelled as a generic cell rate algorithm: `perMinute` on average, up to `burst` at
+ * once. Written independently of the app's own budget, so a test cannot pass just because both share a mistake.
+ */
+class Allowance {
+  readonly #interval: number;
+  readonly #tolerance: number;
+  #theoretical = 0;
+
+  constructor(perMinute: number, burst: number) {
+    this.#interval = 60_000 / perMinute;
+    this.#tolerance = this.#interval * (burst - 1);
+  }
+
+  /** 0 when the call may go (and counts it); otherwise how many ms until one may. */
+  take(now: number): number {
+    const tat = Math.max(this.#theoretical, now);
+    const early = tat - this.#tolerance - now;
+    if (early > 0) return early;
+    this.#theoretical = tat + this.#interval;
+    return 0;
+  }
 }

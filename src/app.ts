@@ -1,6 +1,7 @@
 import { App, HTTPReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { Bridge } from './bridge/bridge.ts';
+import type { EditPolicy } from './bridge/context.ts';
 import type { Config } from './config/load.ts';
 import type { RetryPolicy } from './core/backoff.ts';
 import { boltLogger, type Logger } from './core/log.ts';
@@ -19,11 +20,13 @@ import { registerCommands } from './slack/commands.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { SlackFiles } from './slack/files.ts';
 import { threadHistory } from './slack/history.ts';
+import { ChannelPacer } from './slack/channel-pacer.ts';
 import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './slack/listeners.ts';
 import { meteredFetch } from './slack/metered-fetch.ts';
 import { ChannelMembership } from './slack/membership.ts';
 import { SlackPoster } from './slack/poster.ts';
+import { UpdateScheduler } from './slack/update-scheduler.ts';
 import { openDatabase } from './store/db.ts';
 import { createStore } from './store/index.ts';
 
@@ -33,6 +36,8 @@ export interface StartOptions {
   readonly finRetry?: RetryPolicy;
   /** Interface to listen on; all interfaces by default. */
   readonly host?: string;
+  /** How streaming edits are paced; only the benchmark picks another than the app's own budget. */
+  readonly editPolicy?: EditPolicy;
 }
 
 export interface RunningApp {
@@ -79,14 +84,34 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
 
   await app.init();
 
-  // Interim edits must never wait behind a rate limit: this client fails fast instead of pausing (see SlackPoster).
+  // Updates are paced by the app's own budget (UpdateScheduler), never by the Web API client, which would pause its
+  // whole queue on a 429: these clients refuse rate-limited calls instead. Interim edits are not retried at all (the
+  // next one carries newer text); finals are retried on network errors and 5xx.
   const interimClient = new WebClient(config.slack.botToken, {
     ...clientOptions,
     timeout: 10_000,
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
   });
-  const poster = new SlackPoster({ client: app.client, interimClient, logger });
+  const finalClient = new WebClient(config.slack.botToken, {
+    ...clientOptions,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
+  });
+  const editPolicy = options.editPolicy ?? 'budget';
+  const updates =
+    editPolicy === 'budget'
+      ? new UpdateScheduler({ ratePerMinute: config.streaming.updatesPerMinute, burst: config.streaming.updateBurst })
+      : undefined;
+  const poster = new SlackPoster({
+    client: app.client,
+    interimClient,
+    finalClient,
+    logger,
+    updates,
+    // About one new message a second per channel, with short bursts (Slack's limit for chat.postMessage).
+    pacer: editPolicy === 'budget' ? new ChannelPacer({ ratePerMinute: 60, burst: 4 }) : undefined,
+  });
   const directory = new SlackDirectory(app.client, logger);
   const fin = new FinClient({
     baseUrl: config.fin.apiUrl,
@@ -127,6 +152,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger,
     metrics,
     streamIntervalMs: config.streaming.updateIntervalMs,
+    editPolicy,
     replyTimeoutMs: config.fin.replyTimeoutMs,
     webhooksEnabled: config.fin.webhookSecret !== undefined,
     agentChannel: config.slack.agentChannel,
@@ -225,6 +251,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       await close(server);
       if (config.slack.mode === 'socket') await app.stop();
       await bridge.stop();
+      updates?.close();
       await fin.close();
       await callbacks.close();
       db.close();

@@ -8,6 +8,13 @@ import type { Store } from '../store/index.ts';
 import type { RequestDeps } from './requests.ts';
 import { KeyedSerial } from './serial.ts';
 
+/**
+ * How streaming edits are paced. `budget` is the app's; the other two are the naive policies most Slack AI bots use,
+ * kept so the benchmark can compare against them on the same code: an edit per chunk, or one every 500 ms per message,
+ * neither sharing a workspace budget.
+ */
+export type EditPolicy = 'budget' | 'every-chunk' | 'interval-500ms';
+
 export interface BridgeOptions {
   readonly store: Store;
   readonly fin: FinClient;
@@ -21,6 +28,7 @@ export interface BridgeOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly streamIntervalMs: number;
+  readonly editPolicy?: EditPolicy;
   readonly replyTimeoutMs: number;
   /** Fin's webhooks reach the app: a stream that breaks off then loses nothing, the webhook brings the answer. */
   readonly webhooksEnabled: boolean;

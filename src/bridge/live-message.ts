@@ -1,4 +1,5 @@
 import type { InterimResult } from '../slack/poster.ts';
+import type { EditLane } from '../slack/update-scheduler.ts';
 
 export interface LiveMessageOptions {
   /** Shows `text` in the Slack message; must not throw. */
@@ -11,12 +12,20 @@ export interface LiveMessageOptions {
   readonly shown?: { readonly index: number; readonly text: string };
   /** Told the raw text each time an edit lands, so it can be kept (and shown again after a restart). */
   readonly onShown?: (text: string) => void;
+  /** The message's claim on the workspace's edit budget: each edit waits for a slot from it. */
+  readonly lane?: EditLane | undefined;
+  /**
+   * The naive policy most Slack AI bots follow, kept only to compare against in the benchmark: an edit for every
+   * chunk, as it comes, without waiting for the one before.
+   */
+  readonly everyChunk?: boolean;
 }
 
 /**
  * One Slack message that shows Fin's reply as it streams. Fin sends cumulative text, so only the newest chunk
- * matters: edits are coalesced (at most one in flight, at most one per interval, always the newest text), chunks
- * older than the newest seen are ignored, and after a 429 edits wait for Retry-After and then skip ahead.
+ * matters: edits are coalesced (at most one in flight, at most one per interval, each waiting for a slot of the
+ * workspace's budget, always the newest text when it goes), chunks older than the newest seen are ignored, and after
+ * a 429 edits wait for Retry-After and then skip ahead.
  */
 export class LiveMessage {
   readonly #options: LiveMessageOptions;
@@ -26,6 +35,9 @@ export class LiveMessage {
   #lastEditAt = Number.NEGATIVE_INFINITY;
   #pausedUntil = 0;
   #inFlight: Promise<void> | undefined;
+  /** Edits of the every-chunk policy, all in flight at once. */
+  readonly #unordered = new Set<Promise<void>>();
+  #requested = false;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #gone = false;
@@ -45,7 +57,8 @@ export class LiveMessage {
     if (this.#closed || this.#gone) return false;
     if (this.#latest !== undefined && index <= this.#latest.index) return false;
     this.#latest = { index, text };
-    this.#schedule();
+    if (this.#options.everyChunk) this.#editNow(index, text);
+    else this.#schedule();
     return true;
   }
 
@@ -64,27 +77,57 @@ export class LiveMessage {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#inFlight;
+    this.#options.lane?.cancel();
+    this.#requested = false;
+    await Promise.all([this.#inFlight, ...this.#unordered]);
+  }
+
+  #editNow(index: number, text: string): void {
+    const edit: Promise<void> = this.#options
+      .edit(this.#options.render(text))
+      .then((result) => {
+        if (result.kind === 'ok' && index > this.#shownIndex) {
+          this.#shownIndex = index;
+          this.#options.onShown?.(text);
+        } else if (result.kind === 'gone') this.#gone = true;
+      })
+      .finally(() => this.#unordered.delete(edit));
+    this.#unordered.add(edit);
   }
 
   #schedule(): void {
-    if (this.#closed || this.#gone || this.#timer !== undefined || this.#inFlight !== undefined) return;
+    if (this.#closed || this.#gone || this.#timer !== undefined || this.#inFlight !== undefined || this.#requested) return;
     if (this.#latest === undefined || this.#latest.index <= this.#shownIndex) return;
     const now = this.#now();
     const wait = Math.max(0, this.#lastEditAt + this.#options.intervalMs - now, this.#pausedUntil - now);
     if (wait > 0) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        this.#flush();
+        this.#ready();
       }, wait);
       return;
     }
-    this.#flush();
+    this.#ready();
+  }
+
+  /** The message may be edited as far as it is concerned: now it waits for the budget's slot, if there is one. */
+  #ready(): void {
+    const lane = this.#options.lane;
+    if (lane === undefined) {
+      this.#flush();
+      return;
+    }
+    this.#requested = true;
+    lane.request(() => {
+      this.#requested = false;
+      this.#flush();
+    });
   }
 
   #flush(): void {
     const snapshot = this.#latest;
-    if (this.#closed || snapshot === undefined) return;
+    // Nothing new since the last edit (the slot came late): the slot is simply not used.
+    if (this.#closed || this.#gone || snapshot === undefined || snapshot.index <= this.#shownIndex) return;
     this.#lastEditAt = this.#now();
     this.#inFlight = this.#options
       .edit(this.#options.render(snapshot.text))

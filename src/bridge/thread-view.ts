@@ -77,10 +77,13 @@ export class ThreadView {
       }
     }
     const { channelId, ts } = target;
+    const policy = this.#ctx.editPolicy ?? 'budget';
     const live = new LiveMessage({
       edit: (text) => poster.interim(channelId, ts, text),
       render: streamingText,
-      intervalMs: this.#ctx.streamIntervalMs,
+      intervalMs: policy === 'interval-500ms' ? 500 : this.#ctx.streamIntervalMs,
+      lane: policy === 'budget' ? poster.lane() : undefined,
+      everyChunk: policy === 'every-chunk',
       now: this.#ctx.now,
       onShown: (text) => store.posted.setStreamedText(channelId, ts, text),
       ...(shown !== undefined ? { shown } : {}),

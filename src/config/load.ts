@@ -32,7 +32,13 @@ export interface Config {
   };
   readonly http: { readonly port: number };
   readonly store: { readonly path: string };
-  readonly streaming: { readonly updateIntervalMs: number };
+  readonly streaming: {
+    /** Least time between two edits of one message. */
+    readonly updateIntervalMs: number;
+    /** The workspace's edit budget (Slack's `chat.update` is Tier 3, about 50 a minute, shared by every thread). */
+    readonly updatesPerMinute: number;
+    readonly updateBurst: number;
+  };
   readonly log: { readonly level: string };
 }
 
@@ -103,7 +109,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     http: { port: e.PORT },
     store: { path: e.DATABASE_PATH },
-    streaming: { updateIntervalMs: e.STREAM_UPDATE_INTERVAL_MS },
+    streaming: {
+      updateIntervalMs: e.STREAM_UPDATE_INTERVAL_MS,
+      updatesPerMinute: e.SLACK_UPDATE_RATE_PER_MIN,
+      updateBurst: e.SLACK_UPDATE_BURST,
+    },
     log: { level: e.LOG_LEVEL },
   };
 }

@@ -57,6 +57,8 @@ export const envSchema = z
     STREAM_UPDATE_INTERVAL_MS: integer('least time between two edits of one message, in ms', 100, 60_000).default(
       1000,
     ),
+    SLACK_UPDATE_RATE_PER_MIN: integer('message edits a minute the app allows itself, for the whole workspace', 1, 10_000).default(50),
+    SLACK_UPDATE_BURST: integer('message edits that may go at once', 2, 1_000).default(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 

@@ -2,7 +2,9 @@ import type { KnownBlock, View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import { splitMrkdwn } from '../format/split.ts';
+import type { ChannelPacer } from './channel-pacer.ts';
 import { errorCode, MESSAGE_GONE, rateLimitedRetryAfter } from './errors.ts';
+import type { EditLane, UpdateScheduler } from './update-scheduler.ts';
 
 /**
  * Longest text the app puts in one message. `chat.update` starts failing with `msg_too_long` near 4,000
@@ -27,22 +29,44 @@ export interface DeliveryTarget {
 }
 
 /**
- * Writes to Slack. Two clients on purpose: the main one retries (finals and notices must arrive), while interim
- * edits go through one that refuses rate-limited calls instead of pausing, because the Web API client pauses its
- * whole queue on a 429 and a stalled interim edit must never hold back a final answer.
+ * Writes to Slack. The main client retries (posts must arrive). Every `chat.update` goes through the workspace's
+ * update budget (`UpdateScheduler`): interim edits when the budget grants them, finals at once; both use a client that
+ * refuses rate-limited calls instead of pausing, because the Web API client pauses its whole queue on a 429 and the
+ * budget, not the client, decides what waits. New messages wait for their channel's pace (`ChannelPacer`).
+ * Without a scheduler (a naive policy, for comparison in the benchmark) updates go through the main client.
  */
 export class SlackPoster {
   readonly #client: WebClient;
   readonly #interim: WebClient;
+  readonly #final: WebClient;
   readonly #logger: Logger;
+  readonly #updates: UpdateScheduler | undefined;
+  readonly #pacer: ChannelPacer | undefined;
 
-  constructor(options: { client: WebClient; interimClient: WebClient; logger: Logger }) {
+  constructor(options: {
+    client: WebClient;
+    interimClient: WebClient;
+    /** Refuses rate-limited calls like the interim client, but retries network errors and 5xx: finals must land. */
+    finalClient?: WebClient | undefined;
+    logger: Logger;
+    updates?: UpdateScheduler | undefined;
+    pacer?: ChannelPacer | undefined;
+  }) {
     this.#client = options.client;
     this.#interim = options.interimClient;
+    this.#final = options.finalClient ?? options.interimClient;
     this.#logger = options.logger;
+    this.#updates = options.updates;
+    this.#pacer = options.pacer;
+  }
+
+  /** A claim on the update budget for one streaming message; undefined when edits are not budgeted. */
+  lane(): EditLane | undefined {
+    return this.#updates?.lane();
   }
 
   async post(channelId: string, threadTs: string, text: string): Promise<string> {
+    await this.#pacer?.slot(channelId);
     const res = await this.#client.chat.postMessage({
       channel: channelId,
       thread_ts: threadTs,
@@ -55,18 +79,29 @@ export class SlackPoster {
   }
 
   async update(channelId: string, ts: string, text: string): Promise<void> {
-    await this.#client.chat.update({ channel: channelId, ts, text });
+    await this.#finalUpdate({ channel: channelId, ts, text });
   }
 
   /** A message with Block Kit content (the agents' posts); `text` is what notifications show. */
   async postBlocks(channelId: string, content: { text: string; blocks: KnownBlock[] }): Promise<string> {
+    await this.#pacer?.slot(channelId);
     const res = await this.#client.chat.postMessage({ channel: channelId, ...content, unfurl_links: false, unfurl_media: false });
     if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
     return res.ts;
   }
 
   async updateBlocks(channelId: string, ts: string, content: { text: string; blocks: KnownBlock[] }): Promise<void> {
-    await this.#client.chat.update({ channel: channelId, ts, ...content });
+    await this.#finalUpdate({ channel: channelId, ts, ...content });
+  }
+
+  /** An update that must land: at once within the budget, or by the main client when updates are not budgeted. */
+  async #finalUpdate(args: { channel: string; ts: string; text: string; blocks?: KnownBlock[] }): Promise<void> {
+    const updates = this.#updates;
+    if (updates === undefined) {
+      await this.#client.chat.update(args);
+      return;
+    }
+    await updates.final(() => this.#final.chat.update(args));
   }
 
   /** Opens a modal; Slack wants it within 3 seconds of the click that produced `triggerId`. */
@@ -80,6 +115,7 @@ export class SlackPoster {
 
   /** A root message in a channel (a thread the app starts). */
   async postRoot(channelId: string, text: string): Promise<string> {
+    await this.#pacer?.slot(channelId);
     const res = await this.#client.chat.postMessage({ channel: channelId, text, unfurl_links: false, unfurl_media: false });
     if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
     return res.ts;
@@ -113,11 +149,14 @@ export class SlackPoster {
 
   async interim(channelId: string, ts: string, text: string): Promise<InterimResult> {
     try {
-      await this.#interim.chat.update({ channel: channelId, ts, text });
+      await (this.#updates === undefined ? this.#client : this.#interim).chat.update({ channel: channelId, ts, text });
       return { kind: 'ok' };
     } catch (error) {
       const retryAfter = rateLimitedRetryAfter(error);
-      if (retryAfter !== undefined) return { kind: 'rate_limited', retryAfterMs: retryAfter * 1000 };
+      if (retryAfter !== undefined) {
+        this.#updates?.rateLimited(retryAfter * 1000);
+        return { kind: 'rate_limited', retryAfterMs: retryAfter * 1000 };
+      }
       const code = errorCode(error);
       if (MESSAGE_GONE.has(code)) return { kind: 'gone' };
       return { kind: 'failed', code };
