@@ -151,8 +151,8 @@ export class FinEvents {
     if (conv === undefined) return;
     let target: PostedMessage | undefined;
     if (event.stream_id) {
-      await this.#view.endStream(event.stream_id);
-      const bound = store.posted.byStream(event.stream_id);
+      await this.#view.endStream(conv.id, event.stream_id);
+      const bound = store.posted.byStream(conv.id, event.stream_id);
       if (bound !== undefined && bound.state !== 'final') target = bound;
     }
     const active = store.turns.active(conv.id);
@@ -162,7 +162,7 @@ export class FinEvents {
     // A streamed reply's final event may come without its stream id: it still replaces the text that streamed.
     if (target === undefined && !event.stream_id && active !== undefined) {
       target = store.posted.unfinishedOfTurn(active.id).find((m) => m.state === 'streaming');
-      if (target?.streamId) await this.#view.endStream(target.streamId);
+      if (target?.streamId) await this.#view.endStream(conv.id, target.streamId);
     }
     const mrkdwn = htmlToMrkdwn(event.message.body);
     if (mrkdwn === '') {

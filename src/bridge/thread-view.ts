@@ -44,12 +44,13 @@ export class ThreadView {
    */
   async streamChunk(conv: Conversation, turn: Turn, event: FinReplyChunk): Promise<void> {
     const { store, poster } = this.#ctx;
-    const existing = this.#live.get(event.stream_id);
+    const key = liveKey(conv.id, event.stream_id);
+    const existing = this.#live.get(key);
     if (existing !== undefined) {
       existing.offer(event.chunk_index, event.chunk_text);
       return;
     }
-    const bound = store.posted.byStream(event.stream_id);
+    const bound = store.posted.byStream(conv.id, event.stream_id);
     if (bound !== undefined && (bound.state === 'final' || bound.turnId !== turn.id)) return;
     let target: { channelId: string; ts: string } | undefined = bound;
     let shown: { index: number; text: string } | undefined;
@@ -88,15 +89,16 @@ export class ThreadView {
       onShown: (text) => store.posted.setStreamedText(channelId, ts, text),
       ...(shown !== undefined ? { shown } : {}),
     });
-    this.#live.set(event.stream_id, live);
+    this.#live.set(key, live);
     live.offer(event.chunk_index, event.chunk_text);
   }
 
   /** Stops a stream's edits and waits for the one in flight: its final reply is about to replace them. */
-  async endStream(streamId: string): Promise<void> {
-    const live = this.#live.get(streamId);
+  async endStream(conversationId: string, streamId: string): Promise<void> {
+    const key = liveKey(conversationId, streamId);
+    const live = this.#live.get(key);
     if (live === undefined) return;
-    this.#live.delete(streamId);
+    this.#live.delete(key);
     await live.close();
   }
 
@@ -110,7 +112,7 @@ export class ThreadView {
     if (meta.kind === 'reply') this.#ctx.metrics.repliesDelivered.inc();
     store.transaction(() => {
       // A stream id may be held by one message only; a reply repeating a claimed stream does not claim it again.
-      const streamId = meta.streamId !== undefined && store.posted.byStream(meta.streamId) === undefined ? meta.streamId : undefined;
+      const streamId = meta.streamId !== undefined && store.posted.byStream(conv.id, meta.streamId) === undefined ? meta.streamId : undefined;
       if (target !== undefined) {
         store.posted.finalize(target.channelId, target.ts, {
           kind: meta.kind,
@@ -146,9 +148,10 @@ export class ThreadView {
   async settle(conv: Conversation, turnId: number, how: Settlement): Promise<void> {
     const { store, poster } = this.#ctx;
     for (const message of store.posted.unfinishedOfTurn(turnId)) {
-      const live = message.streamId === null ? undefined : this.#live.get(message.streamId);
-      if (live !== undefined && message.streamId !== null) {
-        this.#live.delete(message.streamId);
+      const key = message.streamId === null ? undefined : liveKey(conv.id, message.streamId);
+      const live = key === undefined ? undefined : this.#live.get(key);
+      if (live !== undefined && key !== undefined) {
+        this.#live.delete(key);
         await live.close();
       }
       const streamed = live?.latestText ?? message.streamedText ?? undefined;
@@ -179,4 +182,9 @@ export class ThreadView {
     this.#live.clear();
     await Promise.all(lives.map((live) => live.close()));
   }
+}
+
+/** Live streams are keyed by conversation and stream id: a stream id is only unique within its conversation. */
+function liveKey(conversationId: string, streamId: string): string {
+  return `${conversationId}\u0000${streamId}`;
 }

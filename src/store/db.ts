@@ -7,8 +7,9 @@ import { handoff } from './migrations/0002-handoff.ts';
 import { hitlAndProcedures } from './migrations/0003-hitl-procedures.ts';
 import { health } from './migrations/0004-health.ts';
 import { sharedFiles } from './migrations/0005-shared-files.ts';
+import { streamsPerConversation } from './migrations/0006-streams-per-conversation.ts';
 
-export const MIGRATIONS = [initial, handoff, hitlAndProcedures, health, sharedFiles] as const;
+export const MIGRATIONS = [initial, handoff, hitlAndProcedures, health, sharedFiles, streamsPerConversation] as const;
 
 /**
  * One connection for the whole process: better-sqlite3 is synchronous, so every statement runs to completion

@@ -50,7 +50,7 @@ export class PostedStore {
   readonly #insert: Statement<
     [string, string, string, number | null, PostedKind, PostedState, string | null, string | null, number]
   >;
-  readonly #byStream: Statement<[string], Row>;
+  readonly #byStream: Statement<[string, string], Row>;
   readonly #waitingPlaceholder: Statement<[string], Row>;
   readonly #unfinished: Statement<[number], Row>;
   readonly #latestFinal: Statement<[string], Row>;
@@ -64,7 +64,7 @@ export class PostedStore {
          (channel_id, ts, conversation_id, turn_id, kind, state, stream_id, fin_message_id, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#byStream = db.prepare('SELECT * FROM posted_messages WHERE stream_id = ?');
+    this.#byStream = db.prepare('SELECT * FROM posted_messages WHERE conversation_id = ? AND stream_id = ?');
     this.#waitingPlaceholder = db.prepare(
       `SELECT * FROM posted_messages WHERE conversation_id = ? AND kind = 'placeholder' AND state = 'waiting'
        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
@@ -113,8 +113,9 @@ export class PostedStore {
     );
   }
 
-  byStream(streamId: string): PostedMessage | undefined {
-    const row = this.#byStream.get(streamId);
+  /** The message a stream of the conversation is bound to. */
+  byStream(conversationId: string, streamId: string): PostedMessage | undefined {
+    const row = this.#byStream.get(conversationId, streamId);
     return row && toPosted(row);
   }
 

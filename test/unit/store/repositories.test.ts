@@ -86,7 +86,7 @@ describe('posted messages', () => {
     expect(store.posted.waitingPlaceholder(conv.id)?.ts).toBe('200.1');
     expect(store.posted.unfinishedOfTurn(turn.id).map((m) => m.ts)).toEqual(['200.1']);
     store.posted.finalize('C1', '200.1', { finMessageId: 'm1', streamId: 's1' });
-    expect(store.posted.byStream('s1')).toMatchObject({ state: 'final', finMessageId: 'm1' });
+    expect(store.posted.byStream(conv.id, 's1')).toMatchObject({ state: 'final', finMessageId: 'm1' });
     expect(store.posted.waitingPlaceholder(conv.id)).toBeUndefined();
     expect(store.posted.unfinishedOfTurn(turn.id)).toEqual([]);
   });
@@ -96,7 +96,18 @@ describe('posted messages', () => {
     store.posted.add({ channelId: 'C1', ts: '200.2', conversationId: conv.id, turnId: null, kind: 'placeholder', state: 'waiting' }, 1);
     store.posted.bindStream('C1', '200.2', 's2');
     store.posted.setStreamedText('C1', '200.2', 'so far');
-    expect(store.posted.byStream('s2')).toMatchObject({ state: 'streaming', streamedText: 'so far' });
+    expect(store.posted.byStream(conv.id, 's2')).toMatchObject({ state: 'streaming', streamedText: 'so far' });
+  });
+
+  it('scopes a stream id to its conversation: the same id elsewhere is another stream', () => {
+    const a = store.conversations.ensure(thread, 1);
+    const b = store.conversations.ensure({ ...thread, threadTs: '999.9' }, 1);
+    store.posted.add({ channelId: 'C1', ts: '300.1', conversationId: a.id, turnId: null, kind: 'placeholder', state: 'waiting' }, 1);
+    store.posted.add({ channelId: 'C1', ts: '300.2', conversationId: b.id, turnId: null, kind: 'placeholder', state: 'waiting' }, 1);
+    store.posted.bindStream('C1', '300.1', 'same');
+    store.posted.bindStream('C1', '300.2', 'same');
+    expect(store.posted.byStream(a.id, 'same')?.ts).toBe('300.1');
+    expect(store.posted.byStream(b.id, 'same')?.ts).toBe('300.2');
   });
 });
 
