@@ -36,6 +36,12 @@ export class TokenBucket {
     this.#tokens -= 1;
   }
 
+  /** Clears any debt: the real limiter (Slack) has just said where things stand, so earlier borrowing is settled. */
+  forgive(now: number): void {
+    this.#refill(now);
+    this.#tokens = Math.max(this.#tokens, 0);
+  }
+
   /** How long until a token above `reserve` is there (0 if one is). */
   msUntil(now: number, reserve = 0): number {
     this.#refill(now);

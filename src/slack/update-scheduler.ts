@@ -87,6 +87,8 @@ export class UpdateScheduler {
 
   /** Slack answered a final 429: every update waits `retryAfterMs`, then finals drain at the budget's pace. */
   #finalRateLimited(retryAfterMs: number): void {
+    // Slack's own answer replaces the app's estimate: what finals borrowed is settled by the wait it asks for.
+    this.#bucket.forgive(this.#now());
     this.#finalsPausedUntil = Math.max(this.#finalsPausedUntil, this.#now() + retryAfterMs);
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#finalsPausedUntil);
     this.#recovering = true;
