@@ -1,45 +1,14 @@
-import { runFormatBenchmark } from './format.ts';
-import { machine } from './machine.ts';
+import { formatSection } from './format-section.ts';
 import { writeSection } from './report.ts';
+import { streamingSection } from './streaming/section.ts';
 
-/** `npm run bench`: runs every benchmark and writes its section of BENCHMARKS.md. */
-function formatSection(): string {
-  const results = runFormatBenchmark();
-  const rows = results.map(
-    (r) =>
-      `| ${r.name} | ${r.conversionsPerSecond.toLocaleString('en-US')} | ${r.passed}/${r.total} | ${r.documented.passed}/${r.documented.total} | ${r.exact}/${r.total} | ${
-        r.failures.length === 0 ? '—' : r.failures.map(([kind, n]) => `${kind} (${n})`).join('; ')
-      } |`,
-  );
-  const text = [
-    '## HTML → mrkdwn converter',
-    '',
-    `Run ${new Date().toISOString().slice(0, 10)} on ${machine()}.`,
-    '',
-    `Every converter converts the ${results[0]?.total ?? 0} Fin answers of \`test/fixtures/fin-answers/\`. *Correct* counts the answers whose`,
-    'output meets every requirement derived from the reviewed expected mrkdwn (`bench/format-checks.ts`), whatever its layout:',
-    'Slack-safe (no raw tags, live Slack tokens or unsafe links, every `&` in text escaped, no Markdown-only syntax such as `**`,',
-    '`[x](y)` or `# `, balanced fences); every word and link target kept (a bare address counts as a link); and the emphasis the',
-    'HTML asked for (bold, italic, strike, headings, table headers) kept, in a form Slack renders. *Exact* counts outputs identical',
-    'to the expected file. Speed is the median of 3 interleaved rounds of 1.5 s over the whole corpus, in one process.',
-    '',
-    '*Documented only* repeats *correct* on the answers that use nothing but the elements Fin\'s API reference lists (p, h1–h4,',
-    'b/strong/i/em, a, ol/ul/li, pre/code, img, table/tbody/tr/td/th, div, br, hr); the other answers (thead, details, dl,',
-    'iframe, kbd, del…) test how a converter copes with markup Fin may add without notice. List numbering and the indent of a',
-    'fence are layout, so a peer is not marked down for them. Answers 49–55 came from an independent review of our converter',
-    '(cases it then failed, since fixed); the rest were written with it, so ours is the converter the corpus was shaped around.',
-    '',
-    'Ours walks the DOM of htmlparser2 once and resolves emphasis markers in one pass at the end; the peers run Markdown',
-    'converters (turndown on jsdom, node-html-markdown) and then rewrite their Markdown, which is where both the time and most',
-    'of the errors come from.',
-    '',
-    '| converter | conversions/s | correct | documented only | exact | failures (answers) |',
-    '|---|---:|---:|---:|---:|---|',
-    ...rows,
-  ];
-  for (const line of rows) console.log(line);
-  return text.join('\n');
-}
-
-writeSection('format', formatSection());
-console.log('BENCHMARKS.md updated');
+/**
+ * `npm run bench`: runs every benchmark and writes its section of BENCHMARKS.md. `BENCH_ONLY=format` or
+ * `BENCH_ONLY=streaming` runs one; `BENCH_LEVELS=1,10` and
+ * `BENCH_POLICIES=budget` narrow the streaming run; `BENCH_PROFILE=<dir>` writes the app's CPU profiles there.
+ */
+const only = process.env.BENCH_ONLY;
+const started = performance.now();
+if (only === undefined || only === 'format') writeSection('format', formatSection());
+if (only === undefined || only === 'streaming') writeSection('streaming', await streamingSection());
+console.log(`BENCHMARKS.md updated in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -61,6 +61,11 @@ export class FinEvents {
       return { outcome: 'invalid', processed: DONE };
     }
     const event = parsed.event;
+    // Most events are chunks of a message already streaming: they go straight to it, without the store or the queue
+    // (the message ignores stale chunks itself, and is closed before anything final is written to it).
+    if (event.event_name === 'fin_reply_chunk' && this.#view.offerLive(event.conversation_id, event.stream_id, event.chunk_index, event.chunk_text)) {
+      return { outcome: 'accepted', processed: DONE };
+    }
     const conv = this.#ctx.store.conversations.get(event.conversation_id);
     if (conv === undefined) {
       log.warn(

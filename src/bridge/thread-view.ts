@@ -38,6 +38,14 @@ export class ThreadView {
     return this.#ctx.store.posted.unfinishedOfTurn(turnId).find((m) => m.kind === 'placeholder' && m.state === 'waiting');
   }
 
+  /** Offers a chunk to its stream's live message, if one is streaming; false if there is none (yet or any more). */
+  offerLive(conversationId: string, streamId: string, index: number, text: string): boolean {
+    const live = this.#live.get(liveKey(conversationId, streamId));
+    if (live === undefined) return false;
+    live.offer(index, text);
+    return true;
+  }
+
   /**
    * Streams a chunk of the active turn. Its stream is bound to the turn's placeholder, or, for a further reply part,
    * to a message of its own. Chunks of a stream that is finished or belongs to an earlier turn are dropped.

@@ -1,13 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { waitFor } from './wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'src', 'main.ts');
-/** tsx's loader by absolute path: the app runs from an empty folder, where `--import tsx` would not resolve. */
-const TSX_LOADER = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
+/** Built by the tests' global setup, as `npm start` builds it first. */
+const MAIN = join(ROOT, 'dist', 'main.mjs');
 
 export interface ChildApp {
   readonly child: ChildProcess;
@@ -18,11 +15,11 @@ export interface ChildApp {
 }
 
 /**
- * Runs the app as its own process, exactly as `npm start` does (node --import tsx src/main.ts), from `cwd` (an
+ * Runs the app as its own process, exactly as `npm start` does (node dist/main.mjs), from `cwd` (an
  * empty folder, so no .env is picked up), with only the given environment. Tests kill it to see what survives.
  */
 export function runApp(env: Record<string, string>, cwd: string): ChildApp {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+  const child = spawn(process.execPath, ['--enable-source-maps', MAIN], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
   });
