@@ -36,6 +36,12 @@ export interface FakeMessage {
   edits: number;
   deleted: boolean;
   reactions?: string[];
+  /** Set for a message started with `chat.startStream`: true until stopped (or expired). */
+  streaming?: boolean;
+  /** When the stream last heard from the app (Slack expires a stream left alone for about 5 minutes). */
+  streamActiveAt?: number;
+  /** The Markdown each stream call carried, in order (start, appends, stop). */
+  streamParts?: string[];
 }
 
 export interface SlackCall {
@@ -67,6 +73,8 @@ export interface FakeSlackOptions {
   readonly channels?: readonly FakeChannel[];
   /** Slack's limit on `chat.update` text (it answers `msg_too_long` beyond it). */
   readonly updateLimit?: number;
+  /** How long a native stream may go without an append before Slack ends it (about 5 minutes). */
+  readonly streamExpiryMs?: number;
   /** App-level token accepted by `apps.connections.open` (Socket Mode). */
   readonly appToken?: string;
   /**
@@ -115,6 +123,7 @@ export class FakeSlack extends EventEmitter {
   readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
   readonly #delays = new Map<string, number>();
   readonly #updateLimit: number;
+  readonly #streamExpiryMs: number;
   readonly #appToken: string;
   readonly #sockets = new Set<WebSocket>();
   readonly #acks = new Map<string, () => void>();
@@ -132,6 +141,7 @@ export class FakeSlack extends EventEmitter {
     this.botUserId = options.botUserId ?? 'UFINBOT';
     this.botId = options.botId ?? 'BFINBOT';
     this.#updateLimit = options.updateLimit ?? 4_000;
+    this.#streamExpiryMs = options.streamExpiryMs ?? 300_000;
     this.#limits = options.limits;
     this.#appToken = options.appToken ?? 'xapp-test-app-token';
     this.#users.set(this.botUserId, { id: this.botUserId, name: 'fin', realName: 'Fin', isBot: true });
@@ -600,9 +610,51 @@ export class FakeSlack extends EventEmitter {
         }));
         return [200, { ok: true, channel, ts, message: { text, ts, user: this.botUserId, bot_id: this.botId } }];
       }
+      case 'chat.startStream': {
+        const channel = str('channel') ?? '';
+        if (!channel.startsWith('D') && this.#channels.size > 0 && !this.#channels.has(channel)) {
+          return [200, { ok: false, error: 'channel_not_found' }];
+        }
+        const threadTs = str('thread_ts');
+        const markdown = str('markdown_text');
+        if (threadTs === undefined || markdown === undefined || markdown === '') return [200, { ok: false, error: 'invalid_arguments' }];
+        // Outside DMs Slack wants to know whom the stream is for.
+        if (this.#channels.get(channel)?.kind !== 'im' && !channel.startsWith('D')) {
+          if (str('recipient_team_id') === undefined) return [200, { ok: false, error: 'missing_recipient_team_id' }];
+          if (str('recipient_user_id') === undefined) return [200, { ok: false, error: 'missing_recipient_user_id' }];
+        }
+        const ts = this.#nextTs();
+        this.messages.push({
+          channel, ts, threadTs, text: markdown, user: this.botUserId, botId: this.botId, edits: 0, deleted: false,
+          streaming: true, streamActiveAt: Date.now(), streamParts: [markdown],
+        });
+        this.emit('app-event', this.envelope({
+          type: 'message', channel, user: this.botUserId, bot_id: this.botId, text: markdown, ts, thread_ts: threadTs,
+          channel_type: this.#channels.get(channel)?.kind ?? 'channel',
+        }));
+        return [200, { ok: true, channel, ts }];
+      }
+      case 'chat.appendStream':
+      case 'chat.stopStream': {
+        const message = this.message(str('channel') ?? '', str('ts') ?? '');
+        if (message === undefined || message.deleted) return [200, { ok: false, error: 'message_not_found' }];
+        if (message.streaming === true && Date.now() - (message.streamActiveAt ?? 0) > this.#streamExpiryMs) message.streaming = false;
+        if (message.streaming !== true) return [200, { ok: false, error: 'message_not_in_streaming_state' }];
+        const markdown = str('markdown_text');
+        if (method === 'chat.appendStream' && (markdown === undefined || markdown === '')) return [200, { ok: false, error: 'invalid_arguments' }];
+        if (markdown !== undefined) {
+          message.text += markdown;
+          message.streamParts?.push(markdown);
+        }
+        message.streamActiveAt = Date.now();
+        if (method === 'chat.stopStream') message.streaming = false;
+        return [200, { ok: true, channel: message.channel, ts: message.ts }];
+      }
       case 'chat.update': {
         const message = this.message(str('channel') ?? '', str('ts') ?? '');
         if (message === undefined || message.deleted) return [200, { ok: false, error: 'message_not_found' }];
+        // Stricter than Slack is known to be: a message still streaming is stopped before it is edited.
+        if (message.streaming === true) return [200, { ok: false, error: 'cant_update_message' }];
         const text = str('text') ?? '';
         if (text.length > this.#updateLimit) return [200, { ok: false, error: 'msg_too_long' }];
         message.text = text;

@@ -25,7 +25,7 @@ import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './slack/listeners.ts';
 import { meteredFetch } from './slack/metered-fetch.ts';
 import { ChannelMembership } from './slack/membership.ts';
-import { SlackPoster } from './slack/poster.ts';
+import { NativeStreaming, SlackPoster } from './slack/poster.ts';
 import { UpdateScheduler } from './slack/update-scheduler.ts';
 import { openDatabase } from './store/db.ts';
 import { createStore } from './store/index.ts';
@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly host?: string;
   /** How streaming edits are paced; only the benchmark picks another than the app's own budget. */
   readonly editPolicy?: EditPolicy;
+  /** How long a native stream runs before it is handed over to edits; tests shorten it. */
+  readonly nativeStreamMaxMs?: number;
 }
 
 export interface RunningApp {
@@ -103,6 +105,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     editPolicy === 'budget'
       ? new UpdateScheduler({ ratePerMinute: config.streaming.updatesPerMinute, burst: config.streaming.updateBurst })
       : undefined;
+  const native = config.streaming.mode === 'native' ? new NativeStreaming() : undefined;
   const poster = new SlackPoster({
     client: app.client,
     interimClient,
@@ -111,6 +114,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     updates,
     // About one new message a second per channel, with short bursts (Slack's limit for chat.postMessage).
     pacer: editPolicy === 'budget' ? new ChannelPacer({ ratePerMinute: 60, burst: 4 }) : undefined,
+    native,
   });
   const directory = new SlackDirectory(app.client, logger);
   const fin = new FinClient({
@@ -153,6 +157,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     metrics,
     streamIntervalMs: config.streaming.updateIntervalMs,
     editPolicy,
+    streaming: config.streaming.mode,
+    ...(options.nativeStreamMaxMs !== undefined ? { nativeStreamMaxMs: options.nativeStreamMaxMs } : {}),
     replyTimeoutMs: config.fin.replyTimeoutMs,
     webhooksEnabled: config.fin.webhookSecret !== undefined,
     agentChannel: config.slack.agentChannel,
@@ -252,6 +258,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       if (config.slack.mode === 'socket') await app.stop();
       await bridge.stop();
       updates?.close();
+      native?.close();
       await fin.close();
       await callbacks.close();
       db.close();

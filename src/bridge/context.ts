@@ -29,6 +29,10 @@ export interface BridgeOptions {
   readonly metrics: Metrics;
   readonly streamIntervalMs: number;
   readonly editPolicy?: EditPolicy;
+  /** How replies stream into Slack: edits of the placeholder (the default) or Slack's native streaming methods. */
+  readonly streaming?: 'edit' | 'native';
+  /** How long a native stream runs before it is handed over to edits (tests shorten Slack's ~5 minute expiry). */
+  readonly nativeStreamMaxMs?: number;
   readonly replyTimeoutMs: number;
   /** Fin's webhooks reach the app: a stream that breaks off then loses nothing, the webhook brings the answer. */
   readonly webhooksEnabled: boolean;

@@ -1,4 +1,5 @@
 import type { FinReplyChunk } from '../fin/schemas.ts';
+import { escapeMarkdown } from '../format/markdown-escape.ts';
 import { errorCode } from '../slack/errors.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { PostedMessage } from '../store/posted.ts';
@@ -6,6 +7,7 @@ import type { Turn } from '../store/turns.ts';
 import type { BridgeContext } from './context.ts';
 import { streamedText, streamingText } from './copy.ts';
 import { LiveMessage } from './live-message.ts';
+import { NativeMessage, wholeWords } from './native-message.ts';
 
 export interface ShowMeta {
   readonly kind: 'reply' | 'notice';
@@ -27,7 +29,9 @@ export type Settlement =
  */
 export class ThreadView {
   readonly #ctx: BridgeContext;
-  readonly #live = new Map<string, LiveMessage>();
+  readonly #live = new Map<string, LiveMessage | NativeMessage>();
+  /** Messages whose stream this run of the app started (or already stopped), so they need no stop after a restart. */
+  readonly #ownStreams = new Set<string>();
 
   constructor(ctx: BridgeContext) {
     this.#ctx = ctx;
@@ -64,6 +68,7 @@ export class ThreadView {
     let shown: { index: number; text: string } | undefined;
     if (target === undefined) {
       const placeholder = this.waitingPlaceholder(turn.id);
+      if (await this.#streamNatively(conv, turn, event, placeholder)) return;
       if (placeholder !== undefined) {
         store.posted.bindStream(placeholder.channelId, placeholder.ts, event.stream_id);
         target = placeholder;
@@ -85,9 +90,27 @@ export class ThreadView {
         }
       }
     }
-    const { channelId, ts } = target;
+    const live = this.#edited(target.channelId, target.ts, shown);
+    this.#ownStreams.add(target.ts);
+    this.#live.set(key, live);
+    live.offer(event.chunk_index, event.chunk_text);
+  }
+
+  /**
+   * A message left streaming by an earlier run of the app may still be a native stream, which Slack will not let be
+   * edited: in native mode it is stopped first (Slack's refusal, if it was not one, is harmless).
+   */
+  async #stopOrphanStream(message: PostedMessage): Promise<void> {
+    if (this.#ctx.streaming !== 'native' || message.state !== 'streaming' || this.#ownStreams.has(message.ts)) return;
+    this.#ownStreams.add(message.ts);
+    await this.#ctx.poster.stopStream(message.channelId, message.ts);
+  }
+
+  /** A message that shows the stream by edits (`chat.update`), within the workspace's budget. */
+  #edited(channelId: string, ts: string, shown?: { index: number; text: string }): LiveMessage {
+    const { store, poster } = this.#ctx;
     const policy = this.#ctx.editPolicy ?? 'budget';
-    const live = new LiveMessage({
+    return new LiveMessage({
       edit: (text) => poster.interim(channelId, ts, text),
       render: streamingText,
       intervalMs: policy === 'interval-500ms' ? 500 : this.#ctx.streamIntervalMs,
@@ -97,8 +120,48 @@ export class ThreadView {
       onShown: (text) => store.posted.setStreamedText(channelId, ts, text),
       ...(shown !== undefined ? { shown } : {}),
     });
-    this.#live.set(key, live);
-    live.offer(event.chunk_index, event.chunk_text);
+  }
+
+  /**
+   * In native mode, starts the stream as a message of its own through Slack's streaming methods; the placeholder it
+   * replaces is removed. False when the message should stream by edits instead (edit mode, native streaming refused
+   * or its budget spent), with nothing changed.
+   */
+  async #streamNatively(conv: Conversation, turn: Turn, event: FinReplyChunk, placeholder: PostedMessage | undefined): Promise<boolean> {
+    const { store, poster } = this.#ctx;
+    if (this.#ctx.streaming !== 'native' || event.chunk_text.trim() === '') return false;
+    const markdown = escapeMarkdown(wholeWords(event.chunk_text));
+    const ts = await poster.startStream({ channelId: conv.channelId, threadTs: conv.threadTs, teamId: conv.teamId, userId: turn.userId, markdown });
+    if (ts === undefined) return false;
+    const channelId = conv.channelId;
+    store.transaction(() => {
+      store.posted.add(
+        { channelId, ts, conversationId: conv.id, turnId: turn.id, kind: 'reply', state: 'streaming', streamId: event.stream_id },
+        this.#ctx.now(),
+      );
+      store.posted.setStreamedText(channelId, ts, event.chunk_text);
+    });
+    // The placeholder is marked done only once it is gone: if the app dies first, the turn's end still removes it.
+    if (placeholder !== undefined) {
+      await poster.remove(placeholder.channelId, placeholder.ts);
+      store.posted.finalize(placeholder.channelId, placeholder.ts);
+    }
+    const log = this.#ctx.log;
+    const live = new NativeMessage({
+      started: { index: event.chunk_index, text: event.chunk_text, markdown },
+      append: (delta) => poster.appendStream(channelId, ts, delta),
+      stop: () => poster.stopStream(channelId, ts),
+      fallback: (shown) => this.#edited(channelId, ts, shown),
+      lane: poster.appendLane(),
+      intervalMs: this.#ctx.streamIntervalMs,
+      ...(this.#ctx.nativeStreamMaxMs !== undefined ? { maxStreamMs: this.#ctx.nativeStreamMaxMs } : {}),
+      now: this.#ctx.now,
+      onShown: (text) => store.posted.setStreamedText(channelId, ts, text),
+      onFallback: (reason) => log.info({ conversationId: conv.id, reason }, 'native stream handed over to edits'),
+    });
+    this.#ownStreams.add(ts);
+    this.#live.set(liveKey(conv.id, event.stream_id), live);
+    return true;
   }
 
   /** Stops a stream's edits and waits for the one in flight: its final reply is about to replace them. */
@@ -116,7 +179,9 @@ export class ThreadView {
    */
   async show(conv: Conversation, target: PostedMessage | undefined, text: string, meta: ShowMeta): Promise<void> {
     const { store, poster } = this.#ctx;
+    if (target !== undefined) await this.#stopOrphanStream(target);
     const tss = await poster.deliver({ channelId: conv.channelId, threadTs: conv.threadTs, ts: target?.ts }, text);
+    if (target !== undefined) this.#ownStreams.delete(target.ts);
     if (meta.kind === 'reply') this.#ctx.metrics.repliesDelivered.inc();
     store.transaction(() => {
       // A stream id may be held by one message only; a reply repeating a claimed stream does not claim it again.
@@ -162,6 +227,7 @@ export class ThreadView {
         this.#live.delete(key);
         await live.close();
       }
+      if (live === undefined) await this.#stopOrphanStream(message);
       const streamed = live?.latestText ?? message.streamedText ?? undefined;
       try {
         if (live?.gone) {
@@ -182,6 +248,7 @@ export class ThreadView {
       } catch (error) {
         this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, 'could not settle a message');
       }
+      if (store.posted.unfinishedOfTurn(turnId).every((m) => m.ts !== message.ts)) this.#ownStreams.delete(message.ts);
     }
   }
 

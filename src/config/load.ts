@@ -38,6 +38,8 @@ export interface Config {
     /** The workspace's edit budget (Slack's `chat.update` is Tier 3, about 50 a minute, shared by every thread). */
     readonly updatesPerMinute: number;
     readonly updateBurst: number;
+    /** Edits of the placeholder, or Slack's native streaming methods (falling back to edits). */
+    readonly mode: 'edit' | 'native';
   };
   readonly log: { readonly level: string };
 }
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       updateIntervalMs: e.STREAM_UPDATE_INTERVAL_MS,
       updatesPerMinute: e.SLACK_UPDATE_RATE_PER_MIN,
       updateBurst: e.SLACK_UPDATE_BURST,
+      mode: e.SLACK_STREAMING,
     },
     log: { level: e.LOG_LEVEL },
   };

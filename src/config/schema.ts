@@ -59,6 +59,9 @@ export const envSchema = z
     ),
     SLACK_UPDATE_RATE_PER_MIN: integer('message edits a minute the app allows itself, for the whole workspace', 1, 10_000).default(50),
     SLACK_UPDATE_BURST: integer('message edits that may go at once', 2, 1_000).default(10),
+    SLACK_STREAMING: z
+      .enum(['edit', 'native'], { error: 'SLACK_STREAMING must be "edit" (edit the placeholder) or "native" (Slack\'s streaming methods)' })
+      .default('edit'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 

@@ -4,13 +4,33 @@ import type { Logger } from '../core/log.ts';
 import { splitMrkdwn } from '../format/split.ts';
 import type { ChannelPacer } from './channel-pacer.ts';
 import { errorCode, MESSAGE_GONE, rateLimitedRetryAfter } from './errors.ts';
-import type { EditLane, UpdateScheduler } from './update-scheduler.ts';
+import { TokenBucket } from './token-bucket.ts';
+import { type EditLane, UpdateScheduler } from './update-scheduler.ts';
 
 /**
  * Longest text the app puts in one message. `chat.update` starts failing with `msg_too_long` near 4,000
  * characters, so finals are cut well below that and continue in further thread messages.
  */
 export const MESSAGE_LIMIT = 3_500;
+
+/** Errors that mean this workspace or token cannot stream natively at all (plan, GovSlack, an old token type). */
+const NATIVE_UNAVAILABLE = new Set(['feature_not_enabled', 'unknown_method', 'method_deprecated', 'not_allowed_token_type', 'missing_scope']);
+
+/**
+ * Native streaming's own limits: `chat.startStream` is Tier 2 (about 20 a minute) and `chat.appendStream` Tier 4
+ * (about 100 a minute), both per workspace, apart from `chat.update`'s Tier 3. A message that finds no start left
+ * streams by edits instead.
+ */
+export class NativeStreaming {
+  available = true;
+  readonly starts = new TokenBucket(20, 5, Date.now());
+  // Appends have no finals to keep tokens for: a stream's end is `chat.stopStream`, then a `chat.update`.
+  readonly appends = new UpdateScheduler({ ratePerMinute: 90, burst: 15, reserve: 0 });
+
+  close(): void {
+    this.appends.close();
+  }
+}
 
 /** Below this a part is not cut further: a `msg_too_long` then is not about length. */
 const MIN_PART = 400;
@@ -42,6 +62,7 @@ export class SlackPoster {
   readonly #logger: Logger;
   readonly #updates: UpdateScheduler | undefined;
   readonly #pacer: ChannelPacer | undefined;
+  readonly #native: NativeStreaming | undefined;
 
   constructor(options: {
     client: WebClient;
@@ -51,7 +72,10 @@ export class SlackPoster {
     logger: Logger;
     updates?: UpdateScheduler | undefined;
     pacer?: ChannelPacer | undefined;
+    /** Native streaming (`SLACK_STREAMING=native`); absent in edit mode. */
+    native?: NativeStreaming | undefined;
   }) {
+    this.#native = options.native;
     this.#client = options.client;
     this.#interim = options.interimClient;
     this.#final = options.finalClient ?? options.interimClient;
@@ -161,6 +185,65 @@ export class SlackPoster {
       if (MESSAGE_GONE.has(code)) return { kind: 'gone' };
       return { kind: 'failed', code };
     }
+  }
+
+  /**
+   * Starts a native stream (`chat.startStream`) as a reply in the thread, showing `markdown` at once. Recipient ids
+   * are given everywhere (Slack requires them outside DMs). Returns undefined when native streaming is not to be used
+   * for this message: its own budget is spent (Tier 2), or Slack refused (logged; errors saying the workspace or
+   * token cannot stream at all turn native streaming off for the rest of the process).
+   */
+  async startStream(args: { channelId: string; threadTs: string; teamId: string; userId: string; markdown: string }): Promise<string | undefined> {
+    const native = this.#native;
+    if (native === undefined || !native.available || !native.starts.tryTake(Date.now())) return undefined;
+    try {
+      const res = await this.#interim.chat.startStream({
+        channel: args.channelId,
+        thread_ts: args.threadTs,
+        markdown_text: args.markdown,
+        recipient_team_id: args.teamId,
+        recipient_user_id: args.userId,
+      });
+      if (typeof res.ts !== 'string') throw new Error('chat.startStream returned no ts');
+      return res.ts;
+    } catch (error) {
+      const code = errorCode(error);
+      const off = NATIVE_UNAVAILABLE.has(code);
+      if (off) native.available = false;
+      this.#logger.warn({ channelId: args.channelId, error: code, nativeStreamingOff: off }, 'native streaming refused; editing the placeholder instead');
+      return undefined;
+    }
+  }
+
+  /** Appends to a native stream (`chat.appendStream`). */
+  async appendStream(channelId: string, ts: string, markdown: string): Promise<InterimResult> {
+    try {
+      await this.#interim.chat.appendStream({ channel: channelId, ts, markdown_text: markdown });
+      return { kind: 'ok' };
+    } catch (error) {
+      const retryAfter = rateLimitedRetryAfter(error);
+      if (retryAfter !== undefined) {
+        this.#native?.appends.rateLimited(retryAfter * 1000);
+        return { kind: 'rate_limited', retryAfterMs: retryAfter * 1000 };
+      }
+      const code = errorCode(error);
+      if (MESSAGE_GONE.has(code)) return { kind: 'gone' };
+      return { kind: 'failed', code };
+    }
+  }
+
+  /** Ends a native stream, so the message can be edited like any other; failures are logged, not thrown. */
+  async stopStream(channelId: string, ts: string): Promise<void> {
+    try {
+      await this.#final.chat.stopStream({ channel: channelId, ts });
+    } catch (error) {
+      this.#logger.info({ channelId, error: errorCode(error) }, 'could not stop a native stream');
+    }
+  }
+
+  /** A claim on the append budget for one native stream. */
+  appendLane(): EditLane | undefined {
+    return this.#native?.appends.lane();
   }
 
   /** Deletes a message of ours; a message already gone is not an error. */

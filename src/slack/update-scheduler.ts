@@ -12,8 +12,10 @@ export interface EditLane {
 export interface UpdateSchedulerOptions {
   /** Edits per minute the app allows itself, for the whole workspace (Slack's Tier 3: about 50). */
   readonly ratePerMinute: number;
-  /** Edits that may go at once after a quiet spell. Half of it is kept for final answers. */
+  /** Edits that may go at once after a quiet spell. */
   readonly burst: number;
+  /** Tokens interim edits leave for final answers; half the burst unless set. */
+  readonly reserve?: number;
   readonly now?: () => number;
 }
 
@@ -67,7 +69,7 @@ export class UpdateScheduler {
   constructor(options: UpdateSchedulerOptions) {
     this.#now = options.now ?? Date.now;
     this.#bucket = new TokenBucket(options.ratePerMinute, options.burst, this.#now());
-    this.#reserve = Math.floor(options.burst / 2);
+    this.#reserve = options.reserve ?? Math.floor(options.burst / 2);
   }
 
   lane(): EditLane {

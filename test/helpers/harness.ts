@@ -45,6 +45,8 @@ export interface HarnessOptions {
   readonly webhooks?: boolean;
   /** Configure the Intercom app (client secret) for human-in-the-loop webhooks. */
   readonly hitl?: boolean;
+  /** How long a native stream runs before the app hands it over to edits (Slack's expiry is about 5 minutes). */
+  readonly nativeStreamMaxMs?: number;
 }
 
 export const WEBHOOK_SECRET = 'test-fin-webhook-secret';
@@ -57,10 +59,12 @@ export class Harness {
   readonly logs: string[] = [];
   readonly #dir: string;
   readonly #echo: boolean;
+  readonly #nativeStreamMaxMs: number | undefined;
   #app: RunningApp | undefined;
   #echoes: Promise<unknown>[] = [];
 
-  private constructor(slack: FakeSlack, fin: FinSimulator, env: Record<string, string>, dir: string, echo: boolean) {
+  private constructor(slack: FakeSlack, fin: FinSimulator, env: Record<string, string>, dir: string, echo: boolean, nativeStreamMaxMs?: number) {
+    this.#nativeStreamMaxMs = nativeStreamMaxMs;
     this.slack = slack;
     this.fin = fin;
     this.env = env;
@@ -91,7 +95,7 @@ export class Harness {
       ...(options.hitl ? { INTERCOM_CLIENT_SECRET: CLIENT_SECRET } : {}),
       ...options.env,
     };
-    const harness = new Harness(slack, fin, env, dir, options.echoAppEvents ?? true);
+    const harness = new Harness(slack, fin, env, dir, options.echoAppEvents ?? true, options.nativeStreamMaxMs);
     await harness.startApp();
     return harness;
   }
@@ -112,6 +116,7 @@ export class Harness {
       logger,
       host: '127.0.0.1',
       finRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 },
+      ...(this.#nativeStreamMaxMs !== undefined ? { nativeStreamMaxMs: this.#nativeStreamMaxMs } : {}),
     });
     if (this.socketMode) await this.slack.socketConnected();
     const secret = this.env.FIN_WEBHOOK_SECRET;

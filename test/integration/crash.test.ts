@@ -19,7 +19,7 @@ describe('a crash (kill -9) of the app process', () => {
   });
 
   /** Fake Slack and Fin, a data folder, and a way to (re)start the app as a child process against them. */
-  async function world() {
+  async function world(extraEnv: Record<string, string> = {}) {
     const slack = await FakeSlack.start();
     const fin = await FinSimulator.start();
     const dir = mkdtempSync(join(tmpdir(), 'fin-slack-crash-'));
@@ -36,6 +36,7 @@ describe('a crash (kill -9) of the app process', () => {
       FIN_WEBHOOK_SECRET: WEBHOOK_SECRET,
       PORT: String(port),
       DATABASE_PATH: join(dir, 'fin.sqlite'),
+      ...extraEnv,
     };
     fin.setWebhook({ url: `${url}/fin/webhooks`, secret: WEBHOOK_SECRET });
     const start = async (): Promise<ChildApp> => {
@@ -103,6 +104,42 @@ describe('a crash (kill -9) of the app process', () => {
     app.child.kill('SIGTERM');
     expect(await app.exit).toBe(0);
     expect(slack.botReplies('CSUPPORT', root)).toHaveLength(1);
+  });
+
+  it('stops a native stream left open by the crash before showing the answer in it', async () => {
+    const { slack, fin, url, start, kill, say } = await world({ SLACK_STREAMING: 'native' });
+    const app = await start();
+    const root = await say({ text: `<@${slack.botUserId}> where is my order?` });
+    const turn = await fin.nextTurn();
+    await turn.connected();
+    await turn.chunk('s1', 0, 'Your order ');
+    const stream = await slack.waitFor(() => slack.botReplies('CSUPPORT', root).find((m) => m.streaming === true));
+    // An append means the app has recorded the stream (and removed the placeholder): then it dies.
+    await turn.chunk('s1', 1, 'Your order ships ');
+    await slack.waitFor(() => slack.callsTo('chat.appendStream').some((c) => c.ok));
+    await kill(app);
+
+    const restarted = await start();
+    const event = JSON.stringify({
+      event_name: 'fin_replied',
+      conversation_id: turn.conversationId,
+      message: { id: 'm-native', author: 'fin', body: '<p>It ships <b>tomorrow</b>.</p>' },
+      status: 'awaiting_user_reply',
+      stream_id: 's1',
+    });
+    const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(event).digest('hex')}`;
+    const ack = await fetch(`${url}/fin/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-fin-agent-api-webhook-signature': signature },
+      body: event,
+    });
+    expect(ack.status).toBe(200);
+    await slack.waitFor(() => stream.text === 'It ships *tomorrow*.', 10_000);
+    const own = slack.calls.filter((c) => c.args.ts === stream.ts).map((c) => `${c.method}:${c.ok}`);
+    expect(own.slice(-2)).toEqual(['chat.stopStream:true', 'chat.update:true']);
+    expect(slack.botReplies('CSUPPORT', root).map((m) => m.text)).toEqual(['It ships *tomorrow*.']);
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exit).toBe(0);
   });
 
   it('loses no acknowledged message: killed before Fin was asked, it reaches Fin once after the restart', async () => {

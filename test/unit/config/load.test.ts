@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(3000);
     expect(config.store.path).toBe('./data/fin-slack.sqlite');
     expect(config.streaming.updateIntervalMs).toBe(1000);
+    expect(config.streaming.mode).toBe('edit');
+  });
+
+  it('streams natively only when asked to, and names a wrong mode', () => {
+    expect(loadConfig({ ...valid, SLACK_STREAMING: 'native' }).streaming.mode).toBe('native');
+    expect(problems({ ...valid, SLACK_STREAMING: 'fast' })).toEqual(['SLACK_STREAMING']);
   });
 
   it('reports every missing required variable at once', () => {

@@ -1,0 +1,188 @@
+import { escapeMarkdown } from '../format/markdown-escape.ts';
+import type { InterimResult } from '../slack/poster.ts';
+import type { EditLane } from '../slack/update-scheduler.ts';
+import type { LiveMessage } from './live-message.ts';
+
+/** Slack ends a native stream it has not heard from in about 5 minutes; the app stops its own well before. */
+export const NATIVE_STREAM_MAX_MS = 4 * 60_000;
+/** What a stream shows at most: past this it waits for the final answer, as an edited message would. */
+const NATIVE_LIMIT_CHARS = 3_400;
+
+export interface NativeMessageOptions {
+  /** The cumulative text the stream was started with (its first chunk) and what that showed. */
+  readonly started: { readonly index: number; readonly text: string; readonly markdown: string };
+  readonly append: (markdown: string) => Promise<InterimResult>;
+  readonly stop: () => Promise<void>;
+  /** Carries the message on by edits (after `stop`), already showing `shown`. */
+  readonly fallback: (shown: { index: number; text: string }) => LiveMessage;
+  /** The stream's claim on the workspace's append budget. */
+  readonly lane?: EditLane | undefined;
+  readonly intervalMs: number;
+  readonly maxStreamMs?: number;
+  readonly now?: () => number;
+  readonly onShown?: (text: string) => void;
+  /** Told why the stream was handed over to edits (logged). */
+  readonly onFallback?: (reason: string) => void;
+}
+
+/**
+ * One reply shown through Slack's native streaming (`chat.startStream` / `appendStream` / `stopStream`). Fin sends
+ * cumulative text; Slack's stream takes additions, so each append carries what is new since the last (escaped as
+ * Markdown, up to the last whole word, so escaping never has to change what was sent). Appends are coalesced like
+ * edits: at most one in flight, spaced by `intervalMs`, each waiting for the append budget. When streaming cannot go
+ * on (Fin revised earlier text, Slack refused an append, the stream nears Slack's expiry) the stream is stopped and
+ * the same message carries on by edits; the final answer then replaces it with a normal update.
+ */
+export class NativeMessage {
+  readonly #options: NativeMessageOptions;
+  readonly #now: () => number;
+  readonly #startedAt: number;
+  #sent: string;
+  #latest: { index: number; text: string };
+  #shown: { index: number; text: string };
+  #lastAt: number;
+  #pausedUntil = 0;
+  #inFlight: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #requested = false;
+  #edits: LiveMessage | undefined;
+  #handover: Promise<void> | undefined;
+  #stopped = false;
+  #closed = false;
+  #gone = false;
+
+  constructor(options: NativeMessageOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#startedAt = this.#now();
+    this.#lastAt = this.#startedAt;
+    this.#sent = options.started.markdown;
+    this.#latest = { index: options.started.index, text: options.started.text };
+    this.#shown = { ...this.#latest };
+  }
+
+  offer(index: number, text: string): boolean {
+    if (this.#closed || this.gone) return false;
+    if (this.#edits !== undefined) return this.#edits.offer(index, text);
+    if (index <= this.#latest.index) return false;
+    this.#latest = { index, text };
+    this.#schedule();
+    return true;
+  }
+
+  get latestText(): string | undefined {
+    return this.#edits?.latestText ?? this.#latest.text;
+  }
+
+  get gone(): boolean {
+    return this.#gone || (this.#edits?.gone ?? false);
+  }
+
+  /** Whether the message still streams natively (rather than by edits). */
+  get native(): boolean {
+    return this.#edits === undefined && !this.#stopped;
+  }
+
+  /** Ends the stream (waiting for what is in flight), so the final answer can replace the message. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#options.lane?.cancel();
+    await this.#inFlight;
+    await this.#handover;
+    if (this.#edits !== undefined) await this.#edits.close();
+    else await this.#stop();
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#edits !== undefined || this.#handover !== undefined) return;
+    if (this.#timer !== undefined || this.#inFlight !== undefined || this.#requested) return;
+    if (this.#latest.index <= this.#shown.index) return;
+    const now = this.#now();
+    if (now - this.#startedAt >= (this.#options.maxStreamMs ?? NATIVE_STREAM_MAX_MS)) {
+      this.#handOver('the stream is near Slack’s expiry');
+      return;
+    }
+    const wait = Math.max(0, this.#lastAt + this.#options.intervalMs - now, this.#pausedUntil - now);
+    if (wait > 0) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#ready();
+      }, wait);
+      return;
+    }
+    this.#ready();
+  }
+
+  #ready(): void {
+    const lane = this.#options.lane;
+    if (lane === undefined) {
+      this.#flush();
+      return;
+    }
+    this.#requested = true;
+    lane.request(() => {
+      this.#requested = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const snapshot = this.#latest;
+    if (this.#closed || snapshot.index <= this.#shown.index) return;
+    const markdown = escapeMarkdown(wholeWords(snapshot.text));
+    if (!markdown.startsWith(this.#sent)) {
+      this.#handOver('Fin revised text already streamed');
+      return;
+    }
+    // Past the cap the stream shows no more: the final answer is on its way and replaces it.
+    if (markdown.length > NATIVE_LIMIT_CHARS) return;
+    const delta = markdown.slice(this.#sent.length);
+    if (delta === '') {
+      this.#shown = snapshot;
+      return;
+    }
+    this.#lastAt = this.#now();
+    this.#inFlight = this.#options
+      .append(delta)
+      .then((result) => {
+        if (result.kind === 'ok') {
+          this.#sent = markdown;
+          this.#shown = snapshot;
+          this.#options.onShown?.(snapshot.text);
+        } else if (result.kind === 'rate_limited') this.#pausedUntil = this.#now() + result.retryAfterMs;
+        else if (result.kind === 'gone') this.#gone = true;
+        else this.#handOver(`Slack refused an append (${result.code})`);
+      })
+      .finally(() => {
+        this.#inFlight = undefined;
+        this.#schedule();
+      });
+  }
+
+  /** Stops the stream and carries the message on by edits, from what it shows now. */
+  #handOver(reason: string): void {
+    this.#options.onFallback?.(reason);
+    this.#handover = (async () => {
+      await this.#inFlight;
+      await this.#stop();
+      if (this.#closed) return;
+      const edits = this.#options.fallback(this.#shown);
+      this.#edits = edits;
+      edits.offer(this.#latest.index, this.#latest.text);
+    })();
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#stopped || this.#gone) return;
+    this.#stopped = true;
+    await this.#options.stop();
+  }
+}
+
+/** The text up to its last whitespace: a word still being written waits for the next chunk. */
+export function wholeWords(text: string): string {
+  const cut = text.search(/\s\S*$/);
+  return cut === -1 ? text : text.slice(0, cut + 1);
+}
