@@ -25,6 +25,7 @@ export class ConfigError extends AppError {
         'fin-slack cannot start: the configuration is invalid.',
         ...lines,
         'Set these environment variables (or put them in a .env file); README.md and .env.example describe each one.',
+        'To try fin-slack without a Slack workspace or an Intercom account, run `npm run sandbox`.',
       ].join('\n'),
     );
     this.problems = problems;

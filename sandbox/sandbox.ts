@@ -1,0 +1,340 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { z } from 'zod';
+import { FinSimulator } from '../fakes/fin-simulator.ts';
+import { type FakeChannel, FakeSlack, type FakeUser } from '../fakes/slack-api.ts';
+import { deliverToApp } from '../fakes/slack-signing.ts';
+import { type RunningApp, startApp } from '../src/app.ts';
+import { loadConfig, SECRET_VARIABLES } from '../src/config/load.ts';
+import { createLogger } from '../src/core/log.ts';
+import { FIN_MODES, type FinMode, SandboxFin } from './fin-behaviour.ts';
+
+/** The people of the sandbox workspace: two customers and an agent. */
+export const PEOPLE = [
+  { id: 'UALICE', name: 'alice', realName: 'Alice Martin', email: 'alice@example.com', role: 'customer' },
+  { id: 'UCARLOS', name: 'carlos', realName: 'Carlos Diaz', email: 'carlos@example.com', role: 'customer' },
+  { id: 'UDANA', name: 'dana', realName: 'Dana Agent', email: 'dana@example.com', role: 'agent' },
+] as const;
+export const SUPPORT_CHANNEL = 'CSUPPORT';
+export const AGENTS_CHANNEL = 'CAGENTS';
+/** Each person's DM with the app. */
+export const dmOf = (userId: string) => `D${userId.slice(1)}`;
+
+const CHANNELS: FakeChannel[] = [
+  { id: SUPPORT_CHANNEL, name: 'support', kind: 'channel', members: PEOPLE.map((p) => p.id) },
+  { id: AGENTS_CHANNEL, name: 'agents', kind: 'channel', members: ['UDANA'] },
+  ...PEOPLE.map((p): FakeChannel => ({ id: dmOf(p.id), kind: 'im', members: [p.id] })),
+];
+
+export interface SandboxOptions {
+  /** Port of the page (0 picks a free one). */
+  readonly port?: number;
+  /** The app's log level (its logs go to stderr). */
+  readonly logLevel?: string;
+}
+
+const say = z.object({ user: z.string(), channel: z.string(), text: z.string().min(1).max(40_000), threadTs: z.string().optional() });
+const press = z.object({ user: z.string(), channel: z.string(), ts: z.string(), actionId: z.string(), value: z.string().default(''), blockId: z.string().optional() });
+const slash = z.object({ user: z.string(), channel: z.string(), command: z.string(), text: z.string().default('') });
+const submit = z.object({ user: z.string(), viewId: z.string(), values: z.record(z.string(), z.record(z.string(), z.unknown())) });
+const closeView = z.object({ viewId: z.string() });
+const finMode = z.object({ mode: z.enum(FIN_MODES as [FinMode, ...FinMode[]]) });
+
+/**
+ * The whole product on one machine: the real app (same configuration schema, store and code path as production)
+ * wired to the fake Slack and the Fin simulator the tests use, and a page that plays the Slack client. What a person
+ * does on the page reaches the app as the signed request Slack would send; what the app does to Slack shows live.
+ */
+export class Sandbox {
+  readonly slack: FakeSlack;
+  readonly fin: FinSimulator;
+  readonly #app: RunningApp;
+  readonly #behaviour: SandboxFin;
+  readonly #server: Server;
+  readonly #dir: string;
+  readonly #signingSecret: string;
+  readonly #script: string;
+  readonly #listeners = new Set<ServerResponse>();
+  /** Who pressed the button behind each trigger id: a modal opened with it is shown to that person. */
+  readonly #triggers = new Map<string, string>();
+  readonly #closedViews = new Set<string>();
+  /** Answers to slash commands, shown only to the person who typed them. */
+  readonly #ephemerals: { channel: string; user: string; text: string; at: number }[] = [];
+  #lastSlash: { channel: string; user: string } | undefined;
+  #triggerSeq = 0;
+  #notifyTimer: NodeJS.Timeout | undefined;
+
+  private constructor(parts: {
+    slack: FakeSlack;
+    fin: FinSimulator;
+    app: RunningApp;
+    behaviour: SandboxFin;
+    dir: string;
+    signingSecret: string;
+    script: string;
+  }) {
+    this.slack = parts.slack;
+    this.fin = parts.fin;
+    this.#app = parts.app;
+    this.#behaviour = parts.behaviour;
+    this.#dir = parts.dir;
+    this.#signingSecret = parts.signingSecret;
+    this.#script = parts.script;
+    this.#server = createServer((req, res) => {
+      this.#route(req, res).catch((error: unknown) => {
+        // A malformed request from the page is the page's mistake; anything else is the sandbox's.
+        const bad = error instanceof z.ZodError || error instanceof SyntaxError;
+        json(res, bad ? 400 : 500, { error: error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : 'failed' });
+      });
+    });
+    this.slack.on('call', (call: { method: string }) => {
+      if (call.method === 'response_url') this.#slashResponse();
+      this.#notify();
+    });
+  }
+
+  static async start(options: SandboxOptions = {}): Promise<Sandbox> {
+    const users: FakeUser[] = PEOPLE.map(({ role: _role, ...u }) => u);
+    const slack = await FakeSlack.start({ users, channels: CHANNELS });
+    const fin = await FinSimulator.start({ intercomIds: true });
+    const dir = mkdtempSync(join(tmpdir(), 'fin-slack-sandbox-'));
+    const secret = () => randomBytes(16).toString('hex');
+    const signingSecret = secret();
+    const webhookSecret = secret();
+    const clientSecret = secret();
+    // The same environment contract as production: only the addresses and secrets are local.
+    const env: Record<string, string> = {
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_AGENT_CHANNEL: AGENTS_CHANNEL,
+      FIN_API_TOKEN: fin.token,
+      FIN_API_URL: fin.url,
+      FIN_WEBHOOK_SECRET: webhookSecret,
+      INTERCOM_CLIENT_SECRET: clientSecret,
+      PORT: '0',
+      DATABASE_PATH: join(dir, 'fin-slack.sqlite'),
+      // Edits a little more often than in production, so streaming is easy to watch.
+      STREAM_UPDATE_INTERVAL_MS: '400',
+      SLACK_UPDATE_RATE_PER_MIN: '120',
+      LOG_LEVEL: options.logLevel ?? 'warn',
+    };
+    const config = loadConfig(env);
+    const logger = createLogger({ level: config.log.level, secrets: SECRET_VARIABLES.map((name) => env[name]), destination: process.stderr });
+    const app = await startApp(config, { logger, host: '127.0.0.1' });
+    const appUrl = `http://127.0.0.1:${app.port}`;
+    fin.setWebhook({ url: `${appUrl}/fin/webhooks`, secret: webhookSecret });
+    const behaviour = new SandboxFin(fin, async (body) => {
+      const text = JSON.stringify(body);
+      await fetch(`${appUrl}/intercom/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature': `sha1=${createHmac('sha1', clientSecret).update(text).digest('hex')}` },
+        body: text,
+      });
+    });
+    const bundled = await build({
+      entryPoints: [join(import.meta.dirname, 'web', 'app.ts')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      target: 'es2022',
+      logLevel: 'warning',
+    });
+    const script = bundled.outputFiles[0]?.text ?? '';
+    const sandbox = new Sandbox({ slack, fin, app, behaviour, dir, signingSecret, script });
+    sandbox.#appUrl = appUrl;
+    await new Promise<void>((resolve) => sandbox.#server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    return sandbox;
+  }
+
+  #appUrl = '';
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.#listeners) res.end();
+    this.#listeners.clear();
+    if (this.#notifyTimer !== undefined) clearTimeout(this.#notifyTimer);
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await this.#app.stop();
+    await Promise.all([this.slack.close(), this.fin.close()]);
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    if (req.method === 'GET') {
+      if (path === '/') return file(res, 'index.html', 'text/html; charset=utf-8');
+      if (path === '/style.css') return file(res, 'style.css', 'text/css; charset=utf-8');
+      if (path === '/app.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(this.#script);
+        return;
+      }
+      if (path === '/api/state') return json(res, 200, this.#state());
+      if (path === '/api/events') return this.#subscribe(req, res);
+      return json(res, 404, { error: 'not found' });
+    }
+    if (req.method !== 'POST') return json(res, 405, { error: 'method not allowed' });
+    const body = await readJson(req);
+    const answer = await this.#act(path, body);
+    this.#notify();
+    json(res, answer.status, answer.body);
+  }
+
+  async #act(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+    const events = `${this.#appUrl}/slack/events`;
+    switch (path) {
+      case '/api/say': {
+        const input = say.parse(body);
+        const { ts, envelopes } = this.slack.userMessage(input);
+        for (const envelope of envelopes) await deliverToApp(events, this.#signingSecret, envelope);
+        return { status: 200, body: { ts } };
+      }
+      case '/api/press': {
+        const input = press.parse(body);
+        const message = this.slack.message(input.channel, input.ts);
+        if (message === undefined) return { status: 404, body: { error: 'no such message' } };
+        const form = this.slack.buttonPress({ user: input.user, message, actionId: input.actionId, value: input.value });
+        const payload = JSON.parse(form.payload ?? '{}') as Record<string, unknown> & { actions: Record<string, unknown>[] };
+        payload.trigger_id = this.#trigger(input.user);
+        if (input.blockId !== undefined && payload.actions[0] !== undefined) payload.actions[0].block_id = input.blockId;
+        const res = await deliverToApp(events, this.#signingSecret, { payload: JSON.stringify(payload) }, { form: true });
+        return { status: res.ok ? 200 : 502, body: {} };
+      }
+      case '/api/slash': {
+        const input = slash.parse(body);
+        const form = { ...this.slack.slashCommand(input), trigger_id: this.#trigger(input.user) };
+        this.#lastSlash = { channel: input.channel, user: input.user };
+        const res = await deliverToApp(events, this.#signingSecret, form, { form: true });
+        const text = await res.text();
+        const reply = parseMaybe(text);
+        const shown = typeof reply?.text === 'string' ? reply.text : reply === undefined && text.trim() !== '' ? text : undefined;
+        if (shown !== undefined) this.#ephemerals.push({ ...this.#lastSlash, text: shown, at: Date.now() });
+        return { status: 200, body: {} };
+      }
+      case '/api/submit': {
+        const input = submit.parse(body);
+        if (!this.slack.views.has(input.viewId) || this.#closedViews.has(input.viewId)) return { status: 404, body: { error: 'this form is closed' } };
+        const res = await deliverToApp(events, this.#signingSecret, this.slack.viewSubmission(input), { form: true });
+        const answer = parseMaybe(await res.text()) ?? {};
+        if (answer.response_action === 'errors') return { status: 200, body: { errors: answer.errors ?? {} } };
+        const current = this.slack.views.get(input.viewId);
+        if (answer.response_action === 'update' && current !== undefined && typeof answer.view === 'object' && answer.view !== null) {
+          current.view = answer.view as Record<string, unknown>;
+        } else {
+          this.#closedViews.add(input.viewId);
+        }
+        return { status: 200, body: {} };
+      }
+      case '/api/close-view': {
+        this.#closedViews.add(closeView.parse(body).viewId);
+        return { status: 200, body: {} };
+      }
+      case '/api/fin-mode': {
+        this.#behaviour.mode = finMode.parse(body).mode;
+        return { status: 200, body: {} };
+      }
+      default:
+        return { status: 404, body: { error: 'not found' } };
+    }
+  }
+
+  #trigger(user: string): string {
+    this.#triggerSeq += 1;
+    const id = `${this.#triggerSeq}.${Date.now()}.sandbox-trigger`;
+    this.#triggers.set(id, user);
+    return id;
+  }
+
+  /** A slash command's delayed answer (response_url) is an ephemeral message to whoever typed it. */
+  #slashResponse(): void {
+    const response = this.slack.responses.at(-1);
+    if (response === undefined || this.#lastSlash === undefined || typeof response.text !== 'string') return;
+    this.#ephemerals.push({ ...this.#lastSlash, text: response.text, at: Date.now() });
+  }
+
+  #state(): unknown {
+    return {
+      users: PEOPLE,
+      bot: { id: this.slack.botUserId, name: 'Fin' },
+      channels: CHANNELS.map((c) => ({
+        id: c.id,
+        name: c.name ?? '',
+        kind: c.kind === 'im' ? 'im' : 'channel',
+        members: c.members ?? [],
+        ...(c.kind === 'im' ? { owner: c.members?.[0] } : {}),
+      })),
+      messages: this.slack.messages
+        .filter((m) => !m.deleted)
+        .map((m) => ({
+          channel: m.channel,
+          ts: m.ts,
+          ...(m.threadTs !== undefined ? { threadTs: m.threadTs } : {}),
+          text: m.text,
+          ...(m.user !== undefined ? { user: m.user } : {}),
+          ...(m.botId !== undefined ? { botId: m.botId } : {}),
+          ...(m.blocks !== undefined ? { blocks: m.blocks } : {}),
+          ...(m.reactions !== undefined ? { reactions: m.reactions } : {}),
+          ...(m.streaming === true ? { streaming: true } : {}),
+        })),
+      views: [...this.slack.views.entries()]
+        .filter(([id, v]) => !this.#closedViews.has(id) && this.#triggers.has(v.triggerId))
+        .map(([id, v]) => ({ id, user: this.#triggers.get(v.triggerId), view: v.view })),
+      ephemerals: [...this.slack.ephemerals.map((e) => ({ ...e, at: 0 })), ...this.#ephemerals],
+      finMode: this.#behaviour.mode,
+    };
+  }
+
+  #subscribe(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write('event: change\ndata: {}\n\n');
+    this.#listeners.add(res);
+    req.on('close', () => this.#listeners.delete(res));
+  }
+
+  /** Tells every open page that something changed (at most every 30 ms: a streaming edit is one change). */
+  #notify(): void {
+    if (this.#notifyTimer !== undefined) return;
+    this.#notifyTimer = setTimeout(() => {
+      this.#notifyTimer = undefined;
+      for (const res of this.#listeners) res.write('event: change\ndata: {}\n\n');
+    }, 30);
+  }
+}
+
+function file(res: ServerResponse, name: string, type: string): void {
+  res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(readFileSync(join(import.meta.dirname, 'web', name)));
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function parseMaybe(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 1_000_000) throw new Error('request too large');
+    chunks.push(chunk);
+  }
+  return chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
+}

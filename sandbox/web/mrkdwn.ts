@@ -1,0 +1,130 @@
+/**
+ * Slack mrkdwn → HTML, as the Slack client shows a message: fences and inline code verbatim, `*bold*`, `_italic_`,
+ * `~strike~` at word boundaries, `<url|label>` links, mentions, `>` quotes, and Slack's three entities decoded. The
+ * input is the app's output, so this is also a check on it: what renders wrongly here renders wrongly in Slack.
+ */
+
+export interface Directory {
+  userName(id: string): string | undefined;
+  channelName(id: string): string | undefined;
+}
+
+const EMOJI: Readonly<Record<string, string>> = {
+  hourglass_flowing_sand: '⏳',
+  writing_hand: '✍️',
+  raising_hand: '🙋',
+  robot_face: '🤖',
+  warning: '⚠️',
+  white_check_mark: '✅',
+  x: '❌',
+  link: '🔗',
+  paperclip: '📎',
+  memo: '📝',
+  eyes: '👀',
+  bust_in_silhouette: '👤',
+  speech_balloon: '💬',
+  information_source: 'ℹ️',
+  hourglass: '⌛',
+  arrows_counterclockwise: '🔄',
+  lock: '🔒',
+  heavy_check_mark: '✔️',
+  mag: '🔍',
+  clipboard: '📋',
+  wave: '👋',
+};
+
+/** HTML-escapes text that is already plain (Slack's entities decoded). */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Slack's own entities, the only ones it uses: `&amp;`, `&lt;`, `&gt;`. */
+export function decodeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export function renderMrkdwn(text: string, directory: Directory): string {
+  const out: string[] = [];
+  const fence = /```([\s\S]*?)```/g;
+  let at = 0;
+  for (let m = fence.exec(text); m !== null; m = fence.exec(text)) {
+    const before = text.slice(at, m.index).replace(/\n$/, '');
+    if (before !== '') out.push(renderLines(before.split('\n'), directory));
+    // Nothing inside a fence is formatting; the newlines that open and close it are not content.
+    const code = (m[1] ?? '').replace(/^\n/, '').replace(/\n$/, '');
+    out.push(`<pre class="fence">${escapeHtml(decodeSlack(code))}</pre>`);
+    at = m.index + m[0].length;
+    if (text[at] === '\n') at += 1;
+  }
+  const rest = text.slice(at);
+  if (rest !== '' || out.length === 0) out.push(renderLines(rest.split('\n'), directory));
+  return out.join('');
+}
+
+function renderLines(lines: readonly string[], directory: Directory): string {
+  const html: string[] = [];
+  let quote: string[] = [];
+  const flush = () => {
+    if (quote.length > 0) html.push(`<blockquote>${quote.join('<br>')}</blockquote>`);
+    quote = [];
+  };
+  for (const line of lines) {
+    // A quote is a raw `>` at the start of a line; an escaped one (`&gt;`) is a literal character.
+    const quoted = /^>\s?(.*)$/.exec(line);
+    if (quoted !== null) {
+      quote.push(renderInline(quoted[1] ?? '', directory));
+      continue;
+    }
+    flush();
+    html.push(`<div class="line">${line === '' ? '<br>' : renderInline(line, directory)}</div>`);
+  }
+  flush();
+  return html.join('');
+}
+
+const TOKEN = /<([^<>]+)>/g;
+const SLOT = /\u0000(\d+)\u0000/g;
+
+/** One line: Slack's `<…>` tokens and inline code set aside, the rest escaped and formatted, then put back. */
+export function renderInline(line: string, directory: Directory): string {
+  const slots: string[] = [];
+  const keep = (html: string) => `\u0000${slots.push(html) - 1}\u0000`;
+  let text = line.replace(/`([^`\n]+)`/g, (_, code: string) => keep(`<code>${escapeHtml(decodeSlack(code))}</code>`));
+  text = text.replace(TOKEN, (_, inner: string) => keep(renderToken(inner, directory)));
+  text = escapeHtml(decodeSlack(text));
+  text = emphasis(text, '\\*', 'b');
+  text = emphasis(text, '_', 'i');
+  text = emphasis(text, '~', 's');
+  text = text.replace(/:([a-z0-9_+-]+):/g, (whole, name: string) => EMOJI[name] ?? whole);
+  // Slots may hold slots (a link label with code in it is not possible, but a token inside a slot is): resolve twice.
+  return text.replace(SLOT, (_, n: string) => slots[Number(n)] ?? '').replace(SLOT, (_, n: string) => slots[Number(n)] ?? '');
+}
+
+/** Slack renders a marker pair only at word boundaries: `*a b*` is bold, `a*b*c` and `* a *` are not. */
+function emphasis(html: string, marker: string, tag: string): string {
+  const pattern = new RegExp(`(^|[\\s\\u200b(\\[{"'\\u0000.,;:!?*_~-])${marker}(?=\\S)([^\\n]*?\\S)${marker}(?=$|[\\s\\u200b)\\]}"'\\u0000.,;:!?*_~-])`, 'g');
+  return html.replace(pattern, (_, before: string, inner: string) => `${before}<${tag}>${inner}</${tag}>`);
+}
+
+function renderToken(inner: string, directory: Directory): string {
+  const [target = '', ...rest] = inner.split('|');
+  const label = rest.join('|');
+  if (target.startsWith('@')) {
+    const id = target.slice(1);
+    return `<span class="mention">@${escapeHtml(directory.userName(id) ?? (label || id))}</span>`;
+  }
+  if (target.startsWith('#')) {
+    const id = target.slice(1);
+    return `<span class="mention">#${escapeHtml(label || directory.channelName(id) || id)}</span>`;
+  }
+  if (target.startsWith('!')) {
+    const name = target.slice(1).split('^')[0] ?? '';
+    return `<span class="mention broadcast">@${escapeHtml(label || name)}</span>`;
+  }
+  if (/^(https?|mailto):/i.test(target)) {
+    const shown = label === '' ? decodeSlack(target).replace(/^mailto:/i, '') : decodeSlack(label);
+    return `<a href="${escapeHtml(decodeSlack(target))}" target="_blank" rel="noopener noreferrer">${escapeHtml(shown)}</a>`;
+  }
+  // Anything else Slack shows as it was written.
+  return escapeHtml(`<${decodeSlack(inner)}>`);
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { htmlToMrkdwn } from '../../../src/format/html-to-mrkdwn.ts';
+import { renderMrkdwn } from '../../../sandbox/web/mrkdwn.ts';
+
+const directory = {
+  userName: (id: string) => ({ UALICE: 'Alice' })[id],
+  channelName: (id: string) => ({ CSUPPORT: 'support' })[id],
+};
+const render = (text: string) => renderMrkdwn(text, directory);
+
+describe('the sandbox’s mrkdwn renderer (what the Slack client shows)', () => {
+  it('renders emphasis only at word boundaries', () => {
+    expect(render('a *bold* _it_ ~gone~ word')).toBe('<div class="line">a <b>bold</b> <i>it</i> <s>gone</s> word</div>');
+    expect(render('2*3*4 and snake_case_name')).toBe('<div class="line">2*3*4 and snake_case_name</div>');
+    expect(render('*bold with _italic_ inside*')).toBe('<div class="line"><b>bold with <i>italic</i> inside</b></div>');
+  });
+
+  it('renders links, mentions and broadcasts, and decodes Slack’s entities exactly once', () => {
+    expect(render('see <https://x.example/a?b=1&amp;c=2|the &lt;docs&gt;> or <https://y.example>')).toBe(
+      '<div class="line">see <a href="https://x.example/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">the &lt;docs&gt;</a> or <a href="https://y.example" target="_blank" rel="noopener noreferrer">https://y.example</a></div>',
+    );
+    expect(render('<@UALICE> in <#CSUPPORT> &amp;amp; <!here>')).toBe(
+      '<div class="line"><span class="mention">@Alice</span> in <span class="mention">#support</span> &amp;amp; <span class="mention broadcast">@here</span></div>',
+    );
+  });
+
+  it('keeps code verbatim: fences and inline code are never formatted', () => {
+    expect(render('run `a *b* c` then\n```\nx = *y*\n&lt;tag&gt;\n```\ndone')).toBe(
+      '<div class="line">run <code>a *b* c</code> then</div><pre class="fence">x = *y*\n&lt;tag&gt;</pre><div class="line">done</div>',
+    );
+  });
+
+  it('renders quotes from a raw `>`, and shows an escaped one as a character', () => {
+    expect(render('> quoted *line*\n> two\n&gt; not a quote')).toBe(
+      '<blockquote>quoted <b>line</b><br>two</blockquote><div class="line">&gt; not a quote</div>',
+    );
+  });
+
+  it('never lets markup through: the converter’s output of hostile HTML renders as text', () => {
+    const html = render(htmlToMrkdwn('<p>&lt;script&gt;alert(1)&lt;/script&gt; <a href="javascript:alert(1)">x</a> <b>ok</b></p>'));
+    expect(html).not.toMatch(/<script|javascript:/);
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).toContain('<b>ok</b>');
+  });
+});
