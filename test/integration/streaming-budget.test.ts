@@ -55,4 +55,17 @@ describe('streaming within the workspace’s edit budget', () => {
     expect(a.text).toMatch(/^A streaming/);
     expect(harness.slack.callsTo('chat.update').filter((c) => c.args.text === 'B streaming :writing_hand:')).toEqual([]);
   });
+
+  it('paces new messages per channel: a burst of questions in one channel gets every placeholder without a 429', async () => {
+    // Slack takes about one chat.postMessage a second per channel, with bursts of 5 here; 8 people ask at once.
+    h = await Harness.start({ slack: { limits: { postPerChannel: { perMinute: 60, burst: 5 } } } });
+    const harness = h;
+    harness.fin.onTurn(() => undefined);
+    const askers = Array.from({ length: 8 }, (_, i) => `question ${i}`);
+    const roots = await Promise.all(askers.map((text) => harness.say({ user: alice, channel: WORKSPACE.support, text: `<@${harness.slack.botUserId}> ${text}` })));
+    await harness.slack.waitFor(() => roots.every((root) => harness.slack.botReplies(WORKSPACE.support, root).length === 1), 20_000);
+    const posts = harness.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === WORKSPACE.support);
+    expect(posts.filter((c) => c.error === 'ratelimited')).toEqual([]);
+    expect(posts.filter((c) => c.ok)).toHaveLength(8);
+  });
 });
