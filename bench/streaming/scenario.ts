@@ -213,10 +213,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     await request(child, 'reset');
     // Everyone asks at once (as fast as the events can be delivered).
     await Promise.all(tracks.map(ask));
-    // Wait for every answer, or until the settle time after Fin's last final reply.
+    // Wait for every answer, or until the settle time after Fin's last final reply; and never longer than the whole
+    // answer's streaming plus the settle time (plus 10 s) after the questions: a policy that drowns Slack in edits
+    // delays even Fin's side, and what it has not shown by then counts as lost.
+    const deadline = Date.now() + options.chunks * options.chunkDelayMs + options.settleMs + 10_000;
     for (;;) {
       await new Promise((r) => setTimeout(r, 100));
-      if (tracks.every((t) => t.finalShownAt !== undefined)) break;
+      if (tracks.every((t) => t.finalShownAt !== undefined) || Date.now() > deadline) break;
       const lastFinal = Math.max(...tracks.map((t) => t.finalSentAt ?? Number.NaN).filter(Number.isFinite));
       const allSent = tracks.every((t) => t.finalSentAt !== undefined);
       if (allSent && Date.now() - lastFinal > options.settleMs) break;

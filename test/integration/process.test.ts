@@ -24,6 +24,7 @@ describe('the app as a process', () => {
       expect(out).toContain(name);
     }
     expect(out).toContain('cannot start');
+    expect(out).toContain('npm run sandbox'); // the way to try it without any of these
     expect(out).not.toContain('not-a-bot-token');
     expect(out).not.toMatch(/at .*\.ts:\d+/); // a message for an operator, not a stack trace
   });
