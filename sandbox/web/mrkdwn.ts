@@ -29,6 +29,7 @@ const EMOJI: Readonly<Record<string, string>> = {
   lock: '🔒',
   heavy_check_mark: '✔️',
   mag: '🔍',
+  gear: '⚙️',
   clipboard: '📋',
   wave: '👋',
 };
