@@ -130,7 +130,7 @@ export class NativeMessage {
 
   #flush(): void {
     const snapshot = this.#latest;
-    if (this.#closed || snapshot.index <= this.#shown.index) return;
+    if (this.#closed || this.#handover !== undefined || snapshot.index <= this.#shown.index) return;
     const markdown = escapeMarkdown(wholeWords(snapshot.text));
     if (!markdown.startsWith(this.#sent)) {
       this.#handOver('Fin revised text already streamed');
@@ -163,6 +163,8 @@ export class NativeMessage {
 
   /** Stops the stream and carries the message on by edits, from what it shows now. */
   #handOver(reason: string): void {
+    if (this.#handover !== undefined) return;
+    this.#options.lane?.cancel();
     this.#options.onFallback?.(reason);
     this.#handover = (async () => {
       await this.#inFlight;
