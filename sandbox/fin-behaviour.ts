@@ -98,8 +98,7 @@ export class SandboxFin {
     const values = new Map((call.body.attribute_values ?? []).map((v) => [v.identifier.replace(/^workflow_local_variables\./, ''), v.value]));
     const approved = values.get('approve') === true;
     const rows = REFUND_ATTRIBUTES.map((a) => {
-      const v = values.get(a.identifier.replace(/^workflow_local_variables\./, ''));
-      const shown = a.data_type === 'list' ? (a.options.find((o) => o.id === v)?.label ?? String(v ?? '')) : v === undefined || v === null ? '—' : String(v);
+      const shown = shownValue(a, values.get(a.identifier.replace(/^workflow_local_variables\./, '')));
       return `<tr><td>${a.name}</td><td>${escape(shown)}</td></tr>`;
     }).join('');
     const html = approved
@@ -108,6 +107,15 @@ export class SandboxFin {
     void sleep(300).then(() => turn.reply(html));
     return undefined;
   }
+}
+
+/** An agent's answer as Fin would phrase it back to the customer. */
+function shownValue(attribute: (typeof REFUND_ATTRIBUTES)[number], value: unknown): string {
+  if (value === undefined || value === null) return '—';
+  if (attribute.data_type === 'list') return attribute.options.find((o) => o.id === value)?.label ?? String(value);
+  if (attribute.data_type === 'boolean') return value === true ? 'Yes' : 'No';
+  if (attribute.data_type === 'datetime') return new Date(String(value)).toUTCString();
+  return String(value);
 }
 
 function escape(text: string): string {
