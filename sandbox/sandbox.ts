@@ -171,6 +171,7 @@ export class Sandbox {
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    if (!sameHost(req.headers.host, new URL(this.url))) return json(res, 403, { error: 'unknown host' });
     if (req.method === 'GET') {
       if (path === '/') return file(res, 'index.html', 'text/html; charset=utf-8');
       if (path === '/style.css') return file(res, 'style.css', 'text/css; charset=utf-8');
@@ -183,6 +184,13 @@ export class Sandbox {
       return json(res, 404, { error: 'not found' });
     }
     if (req.method !== 'POST') return json(res, 405, { error: 'method not allowed' });
+    // Only this page may act: another site open in the same browser could otherwise post to loopback (a JSON body
+    // forces a CORS preflight, which this server never answers; Host and Origin rule out DNS rebinding).
+    const self = new URL(this.url);
+    const origin = req.headers.origin;
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '') || (origin !== undefined && !sameHost(URL.canParse(origin) ? new URL(origin).host : undefined, self))) {
+      return json(res, 403, { error: 'requests come from the sandbox page only' });
+    }
     const body = await readJson(req);
     const answer = await this.#act(path, body);
     this.#notify();
@@ -308,6 +316,11 @@ export class Sandbox {
       for (const res of this.#listeners) res.write('event: change\ndata: {}\n\n');
     }, 30);
   }
+}
+
+/** The sandbox listens on loopback only; it answers to its own address and to localhost, on its port. */
+function sameHost(host: string | undefined, self: URL): boolean {
+  return host === self.host || host === `localhost:${self.port}`;
 }
 
 function file(res: ServerResponse, name: string, type: string): void {

@@ -325,7 +325,7 @@ function wire(): void {
     const action = target.closest<HTMLElement>('.message .bk-button');
     if (action !== null) {
       const message = action.closest<HTMLElement>('.message');
-      if (action.dataset.url) window.open(action.dataset.url, '_blank', 'noopener');
+      if (action.dataset.url && /^https?:\/\//i.test(action.dataset.url)) window.open(action.dataset.url, '_blank', 'noopener');
       void api('/api/press', {
         user: me,
         channel: message?.dataset.channel,

@@ -83,22 +83,25 @@ function renderLines(lines: readonly string[], directory: Directory): string {
   return html.join('');
 }
 
-const TOKEN = /<([^<>]+)>/g;
+/** Inline code or a Slack token (`<…>`), whichever starts first: neither is looked into by the other. */
+const SET_ASIDE = /`([^`\n]+)`|<([^<>]+)>/g;
 const SLOT = /\u0000(\d+)\u0000/g;
 
 /** One line: Slack's `<…>` tokens and inline code set aside, the rest escaped and formatted, then put back. */
 export function renderInline(line: string, directory: Directory): string {
   const slots: string[] = [];
   const keep = (html: string) => `\u0000${slots.push(html) - 1}\u0000`;
-  let text = line.replace(/`([^`\n]+)`/g, (_, code: string) => keep(`<code>${escapeHtml(decodeSlack(code))}</code>`));
-  text = text.replace(TOKEN, (_, inner: string) => keep(renderToken(inner, directory)));
+  // A NUL in the text itself could pose as a slot: Slack shows none, so none survives.
+  let text = line.replace(/\u0000/g, '').replace(SET_ASIDE, (_, code: string | undefined, token: string | undefined) =>
+    keep(code !== undefined ? `<code>${escapeHtml(decodeSlack(code))}</code>` : renderToken(token ?? '', directory)),
+  );
   text = escapeHtml(decodeSlack(text));
   text = emphasis(text, '\\*', 'b');
   text = emphasis(text, '_', 'i');
   text = emphasis(text, '~', 's');
   text = text.replace(/:([a-z0-9_+-]+):/g, (whole, name: string) => EMOJI[name] ?? whole);
-  // Slots may hold slots (a link label with code in it is not possible, but a token inside a slot is): resolve twice.
-  return text.replace(SLOT, (_, n: string) => slots[Number(n)] ?? '').replace(SLOT, (_, n: string) => slots[Number(n)] ?? '');
+  // One pass: what a slot holds is final HTML and is never looked into again.
+  return text.replace(SLOT, (_, n: string) => slots[Number(n)] ?? '');
 }
 
 /** Slack renders a marker pair only at word boundaries: `*a b*` is bold, `a*b*c` and `* a *` are not. */

@@ -3,9 +3,12 @@ import type { InterimResult } from '../slack/poster.ts';
 import type { EditLane } from '../slack/update-scheduler.ts';
 import type { LiveMessage } from './live-message.ts';
 
-/** Slack ends a native stream it has not heard from in about 5 minutes; the app stops its own well before. */
+/**
+ * Slack ends a native stream after about 5 minutes (reports differ on whether that counts from its start or from its
+ * last append); counting from the start, the app stops its own well before either.
+ */
 export const NATIVE_STREAM_MAX_MS = 4 * 60_000;
-/** What a stream shows at most: past this it waits for the final answer, as an edited message would. */
+/** What a stream shows at most: past this it stops growing and waits for the final answer, which replaces it. */
 const NATIVE_LIMIT_CHARS = 3_400;
 
 export interface NativeMessageOptions {
@@ -48,6 +51,8 @@ export class NativeMessage {
   #edits: LiveMessage | undefined;
   #handover: Promise<void> | undefined;
   #stopped = false;
+  /** The stream reached its size cap: it shows no more until the final answer. */
+  #capped = false;
   #closed = false;
   #gone = false;
 
@@ -96,9 +101,16 @@ export class NativeMessage {
   }
 
   #schedule(): void {
-    if (this.#closed || this.#edits !== undefined || this.#handover !== undefined) return;
+    if (this.#closed || this.#gone || this.#capped || this.#edits !== undefined || this.#handover !== undefined) return;
     if (this.#timer !== undefined || this.#inFlight !== undefined || this.#requested) return;
     if (this.#latest.index <= this.#shown.index) return;
+    // A slot of the shared budget is asked for only when there is something to send.
+    const next = this.#next();
+    if (next.kind === 'revised') {
+      this.#handOver('Fin revised text already streamed');
+      return;
+    }
+    if (next.kind !== 'delta') return;
     const now = this.#now();
     if (now - this.#startedAt >= (this.#options.maxStreamMs ?? NATIVE_STREAM_MAX_MS)) {
       this.#handOver('the stream is near Slack’s expiry');
@@ -128,27 +140,33 @@ export class NativeMessage {
     });
   }
 
+  /** What the newest text means for the stream: new words to append, nothing yet, a revision, or past the cap. */
+  #next(): { kind: 'delta'; markdown: string; delta: string } | { kind: 'nothing' | 'revised' | 'capped' } {
+    const markdown = escapeMarkdown(wholeWords(this.#latest.text));
+    if (!markdown.startsWith(this.#sent)) return { kind: 'revised' };
+    if (markdown.length > NATIVE_LIMIT_CHARS) {
+      this.#capped = true;
+      return { kind: 'capped' };
+    }
+    const delta = markdown.slice(this.#sent.length);
+    return delta === '' ? { kind: 'nothing' } : { kind: 'delta', markdown, delta };
+  }
+
   #flush(): void {
     const snapshot = this.#latest;
-    if (this.#closed || this.#handover !== undefined || snapshot.index <= this.#shown.index) return;
-    const markdown = escapeMarkdown(wholeWords(snapshot.text));
-    if (!markdown.startsWith(this.#sent)) {
+    if (this.#closed || this.#gone || this.#handover !== undefined || snapshot.index <= this.#shown.index) return;
+    const next = this.#next();
+    if (next.kind === 'revised') {
       this.#handOver('Fin revised text already streamed');
       return;
     }
-    // Past the cap the stream shows no more: the final answer is on its way and replaces it.
-    if (markdown.length > NATIVE_LIMIT_CHARS) return;
-    const delta = markdown.slice(this.#sent.length);
-    if (delta === '') {
-      this.#shown = snapshot;
-      return;
-    }
+    if (next.kind !== 'delta') return;
     this.#lastAt = this.#now();
     this.#inFlight = this.#options
-      .append(delta)
+      .append(next.delta)
       .then((result) => {
         if (result.kind === 'ok') {
-          this.#sent = markdown;
+          this.#sent = next.markdown;
           this.#shown = snapshot;
           this.#options.onShown?.(snapshot.text);
         } else if (result.kind === 'rate_limited') this.#pausedUntil = this.#now() + result.retryAfterMs;

@@ -248,7 +248,8 @@ export class ThreadView {
       } catch (error) {
         this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, 'could not settle a message');
       }
-      if (store.posted.unfinishedOfTurn(turnId).every((m) => m.ts !== message.ts)) this.#ownStreams.delete(message.ts);
+      // Forgotten either way: a message left streaming gets at most one needless (harmless) stop later.
+      this.#ownStreams.delete(message.ts);
     }
   }
 

@@ -32,6 +32,9 @@ export class NativeStreaming {
   }
 }
 
+/** How often stopping a stream is tried when Slack answers 429. */
+const STOP_ATTEMPTS = 4;
+
 /** Below this a part is not cut further: a `msg_too_long` then is not about length. */
 const MIN_PART = 400;
 
@@ -232,12 +235,24 @@ export class SlackPoster {
     }
   }
 
-  /** Ends a native stream, so the message can be edited like any other; failures are logged, not thrown. */
+  /**
+   * Ends a native stream, so the message can be edited like any other. A 429 is waited out (a stream left open would
+   * refuse the final answer); other failures (the stream already ended) are logged, not thrown.
+   */
   async stopStream(channelId: string, ts: string): Promise<void> {
-    try {
-      await this.#final.chat.stopStream({ channel: channelId, ts });
-    } catch (error) {
-      this.#logger.info({ channelId, error: errorCode(error) }, 'could not stop a native stream');
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.#final.chat.stopStream({ channel: channelId, ts });
+        return;
+      } catch (error) {
+        const retryAfter = rateLimitedRetryAfter(error);
+        if (retryAfter !== undefined && attempt < STOP_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 30) * 1000));
+          continue;
+        }
+        this.#logger.info({ channelId, error: errorCode(error) }, 'could not stop a native stream');
+        return;
+      }
     }
   }
 

@@ -4,6 +4,20 @@ import { LiveMessage } from '../../../src/bridge/live-message.ts';
 import { NativeMessage, wholeWords } from '../../../src/bridge/native-message.ts';
 import { escapeMarkdown } from '../../../src/format/markdown-escape.ts';
 import type { InterimResult } from '../../../src/slack/poster.ts';
+import type { EditLane } from '../../../src/slack/update-scheduler.ts';
+
+/** A lane that grants every request at once and counts them. */
+function countingLane(): EditLane & { requests: number } {
+  const lane = {
+    requests: 0,
+    request(run: () => void) {
+      lane.requests += 1;
+      queueMicrotask(run);
+    },
+    cancel() {},
+  };
+  return lane;
+}
 
 async function until(done: () => boolean): Promise<void> {
   const deadline = Date.now() + 2_000;
@@ -13,7 +27,7 @@ async function until(done: () => boolean): Promise<void> {
   }
 }
 
-function native(first: string, results: InterimResult[] = []) {
+function native(first: string, results: InterimResult[] = [], lane?: EditLane) {
   const appends: string[] = [];
   const edits: string[] = [];
   let stops = 0;
@@ -37,6 +51,7 @@ function native(first: string, results: InterimResult[] = []) {
         shown,
       }),
     intervalMs: 0,
+    lane,
   });
   return { message, appends, edits, stops: () => stops };
 }
@@ -73,6 +88,39 @@ describe('native streaming of cumulative text', () => {
     await until(() => s.edits.length === 1);
     expect(s.edits).toEqual(['One two ']);
     await s.message.close();
+  });
+
+  it('stops appending once Slack says the message is gone', async () => {
+    const s = native('One ', [{ kind: 'gone' }]);
+    s.message.offer(1, 'One two ');
+    await until(() => s.message.gone);
+    s.message.offer(2, 'One two three ');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.appends).toEqual(['two ']);
+  });
+
+  it('asks the shared budget for a slot only when there is something to append', async () => {
+    const lane = countingLane();
+    const s = native('Hello ', [], lane);
+    // Chunks that only lengthen the word being written: nothing to send yet.
+    for (const [i, text] of ['Hello w', 'Hello wo', 'Hello wor'].entries()) s.message.offer(i + 1, text);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lane.requests).toBe(0);
+    s.message.offer(4, 'Hello world ');
+    await until(() => s.appends.length === 1);
+    expect(lane.requests).toBe(1);
+    // Past the size cap the stream waits for the final answer, without taking slots.
+    s.message.offer(5, `Hello world ${'word '.repeat(800)}`);
+    s.message.offer(6, `Hello world ${'word '.repeat(801)}`);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lane.requests).toBe(1);
+    expect(s.appends).toEqual(['world ']);
+  });
+
+  it('keeps list and heading syntax from forming, without backslashes in ordinary sentences', () => {
+    expect(escapeMarkdown('1. First\n2) Second\nTitle\n===\n- item\nPrice is 3.50 (approx).')).toBe(
+      '1\\. First\n2\\) Second\nTitle\n\\=\\=\\=\n\\- item\nPrice is 3.50 \\(approx\\).',
+    );
   });
 
   it('escapes per character: a text cut at a word’s end escapes to a prefix of the whole', () => {

@@ -1,3 +1,4 @@
+import { Parser } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
 import { htmlToMrkdwn } from '../../../src/format/html-to-mrkdwn.ts';
 import { renderMrkdwn } from '../../../sandbox/web/mrkdwn.ts';
@@ -41,5 +42,16 @@ describe('the sandbox’s mrkdwn renderer (what the Slack client shows)', () => 
     expect(html).not.toMatch(/<script|javascript:/);
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('<b>ok</b>');
+  });
+
+  it('cannot be made to emit markup: a NUL posing as a placeholder, or code inside a link, stays text', () => {
+    const html = render('<https://a onmouseover=alert(1) x|hi> <https://b/\u00000\u0000|y> <https://c/`x`|z> `<https://d|w>`');
+    // What a browser would build: only the renderer's own elements and attributes, every href kept whole.
+    const elements: { name: string; attribs: Record<string, string> }[] = [];
+    new Parser({ onopentag: (name, attribs) => elements.push({ name, attribs }) }).end(html);
+    expect(new Set(elements.map((e) => e.name))).toEqual(new Set(['div', 'a', 'code']));
+    expect(elements.flatMap((e) => Object.keys(e.attribs)).filter((a) => !['class', 'href', 'target', 'rel'].includes(a))).toEqual([]);
+    expect(elements.filter((e) => e.name === 'a').map((e) => e.attribs.href)).toEqual(['https://a onmouseover=alert(1) x', 'https://b/0', 'https://c/`x`']);
+    expect(html).toContain('<code>&lt;https://d|w&gt;</code>');
   });
 });

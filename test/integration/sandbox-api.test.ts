@@ -1,0 +1,44 @@
+import { get } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sandbox } from '../../sandbox/sandbox.ts';
+
+/** The sandbox's own server: only its page may act on the workspace. */
+describe('the sandbox API', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await Sandbox.start({ port: 0, logLevel: 'silent' });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  const say = (headers: Record<string, string>, body = JSON.stringify({ user: 'UALICE', channel: 'DALICE', text: 'hi' })) =>
+    fetch(`${sandbox.url}/api/say`, { method: 'POST', headers, body });
+
+  it('takes a message from its page and shows it in the workspace', async () => {
+    const res = await say({ 'content-type': 'application/json', origin: sandbox.url });
+    expect(res.status).toBe(200);
+    const { ts } = (await res.json()) as { ts: string };
+    expect(sandbox.slack.message('DALICE', ts)?.text).toBe('hi');
+  });
+
+  it('refuses requests another site could make: a simple form post, a foreign origin, a foreign host', async () => {
+    expect((await say({ 'content-type': 'text/plain' })).status).toBe(403);
+    expect((await say({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(403);
+    expect((await say({ 'content-type': 'application/json', origin: 'null' })).status).toBe(403);
+    // fetch will not forge a Host header; a DNS-rebound page's requests carry the attacker's name.
+    const rebound = await new Promise<number | undefined>((resolve, reject) => {
+      get(`${sandbox.url}/api/state`, { headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject);
+    });
+    expect(rebound).toBe(403);
+  });
+
+  it('answers a malformed request with 400 and what was wrong', async () => {
+    const res = await say({ 'content-type': 'application/json' }, JSON.stringify({ user: 'UALICE', channel: 'DALICE' }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toContain('text');
+  });
+});
