@@ -1,8 +1,20 @@
 /** `npm run sandbox`: the product on this machine, no Slack workspace or Intercom account needed. */
 import { Sandbox } from './sandbox.ts';
 
-const port = Number(process.env.SANDBOX_PORT ?? 3100);
-const sandbox = await Sandbox.start({ port: Number.isInteger(port) && port >= 0 ? port : 3100, ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}) });
+const requested = Number(process.env.SANDBOX_PORT ?? 3100);
+const port = Number.isInteger(requested) && requested >= 0 && requested < 65_536 ? requested : 3100;
+let sandbox: Sandbox;
+try {
+  sandbox = await Sandbox.start({ port, ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}) });
+} catch (error) {
+  const inUse = (error as { code?: unknown }).code === 'EADDRINUSE';
+  process.stderr.write(
+    inUse
+      ? `fin-slack sandbox: port ${port} is in use; choose another with SANDBOX_PORT (0 picks a free one).\n`
+      : `fin-slack sandbox could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}
 process.stdout.write(`fin-slack sandbox: ${sandbox.url}\n(the real app against a local Slack emulator and Fin simulator; Ctrl-C stops it)\n`);
 
 let stopping = false;

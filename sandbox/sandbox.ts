@@ -77,6 +77,7 @@ export class Sandbox {
     dir: string;
     signingSecret: string;
     script: string;
+    server: Server;
   }) {
     this.slack = parts.slack;
     this.fin = parts.fin;
@@ -85,13 +86,7 @@ export class Sandbox {
     this.#dir = parts.dir;
     this.#signingSecret = parts.signingSecret;
     this.#script = parts.script;
-    this.#server = createServer((req, res) => {
-      this.#route(req, res).catch((error: unknown) => {
-        // A malformed request from the page is the page's mistake; anything else is the sandbox's.
-        const bad = error instanceof z.ZodError || error instanceof SyntaxError;
-        json(res, bad ? 400 : 500, { error: error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : 'failed' });
-      });
-    });
+    this.#server = parts.server;
     this.slack.on('call', (call: { method: string }) => {
       if (call.method === 'response_url') this.#slashResponse();
       this.#notify();
@@ -99,6 +94,23 @@ export class Sandbox {
   }
 
   static async start(options: SandboxOptions = {}): Promise<Sandbox> {
+    // The page's port first: if it is taken, nothing else is started.
+    let sandbox: Sandbox | undefined;
+    const server = createServer((req, res) => {
+      if (sandbox === undefined) return json(res, 503, { error: 'the sandbox is starting' });
+      sandbox.#route(req, res).catch((error: unknown) => {
+        // A malformed request from the page is the page's mistake; anything else is the sandbox's.
+        const bad = error instanceof z.ZodError || error instanceof SyntaxError;
+        json(res, bad ? 400 : 500, { error: error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : 'failed' });
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
     const users: FakeUser[] = PEOPLE.map(({ role: _role, ...u }) => u);
     const slack = await FakeSlack.start({ users, channels: CHANNELS });
     const fin = await FinSimulator.start({ intercomIds: true });
@@ -146,10 +158,10 @@ export class Sandbox {
       logLevel: 'warning',
     });
     const script = bundled.outputFiles[0]?.text ?? '';
-    const sandbox = new Sandbox({ slack, fin, app, behaviour, dir, signingSecret, script });
-    sandbox.#appUrl = appUrl;
-    await new Promise<void>((resolve) => sandbox.#server.listen(options.port ?? 0, '127.0.0.1', resolve));
-    return sandbox;
+    const started = new Sandbox({ slack, fin, app, behaviour, dir, signingSecret, script, server });
+    started.#appUrl = appUrl;
+    sandbox = started;
+    return started;
   }
 
   #appUrl = '';
