@@ -6,10 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { z } from 'zod';
+import { fakeEndpoints } from '../fakes/app-env.ts';
 import { FinSimulator } from '../fakes/fin-simulator.ts';
 import { type FakeChannel, FakeSlack, type FakeUser } from '../fakes/slack-api.ts';
 import { deliverToApp } from '../fakes/slack-signing.ts';
 import { type RunningApp, startApp } from '../src/app.ts';
+import { close, listen, sendJson } from '../src/server/http.ts';
+import { PayloadTooLargeError, readRawBody } from '../src/server/raw-body.ts';
 import { loadConfig, SECRET_VARIABLES } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
 import { FIN_MODES, type FinMode, SandboxFin } from './fin-behaviour.ts';
@@ -97,20 +100,14 @@ export class Sandbox {
     // The page's port first: if it is taken, nothing else is started.
     let sandbox: Sandbox | undefined;
     const server = createServer((req, res) => {
-      if (sandbox === undefined) return json(res, 503, { error: 'the sandbox is starting' });
+      if (sandbox === undefined) return sendJson(res, 503, { error: 'the sandbox is starting' });
       sandbox.#route(req, res).catch((error: unknown) => {
         // A malformed request from the page is the page's mistake; anything else is the sandbox's.
-        const bad = error instanceof z.ZodError || error instanceof SyntaxError;
-        json(res, bad ? 400 : 500, { error: error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : 'failed' });
+        const status = error instanceof PayloadTooLargeError ? 413 : error instanceof z.ZodError || error instanceof SyntaxError ? 400 : 500;
+        if (!res.headersSent) sendJson(res, status, { error: error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : 'failed' });
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, options.port ?? 0, '127.0.0.1');
     const users: FakeUser[] = PEOPLE.map(({ role: _role, ...u }) => u);
     const slack = await FakeSlack.start({ users, channels: CHANNELS });
     const fin = await FinSimulator.start({ intercomIds: true });
@@ -121,12 +118,9 @@ export class Sandbox {
     const clientSecret = secret();
     // The same environment contract as production: only the addresses and secrets are local.
     const env: Record<string, string> = {
-      SLACK_BOT_TOKEN: slack.token,
+      ...fakeEndpoints(slack, fin),
       SLACK_SIGNING_SECRET: signingSecret,
-      SLACK_API_URL: slack.apiUrl,
       SLACK_AGENT_CHANNEL: AGENTS_CHANNEL,
-      FIN_API_TOKEN: fin.token,
-      FIN_API_URL: fin.url,
       FIN_WEBHOOK_SECRET: webhookSecret,
       INTERCOM_CLIENT_SECRET: clientSecret,
       PORT: '0',
@@ -174,8 +168,7 @@ export class Sandbox {
     for (const res of this.#listeners) res.end();
     this.#listeners.clear();
     if (this.#notifyTimer !== undefined) clearTimeout(this.#notifyTimer);
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeAllConnections();
+    await close(this.#server);
     await this.#app.stop();
     await Promise.all([this.slack.close(), this.fin.close()]);
     rmSync(this.#dir, { recursive: true, force: true });
@@ -183,7 +176,7 @@ export class Sandbox {
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
-    if (!sameHost(req.headers.host, new URL(this.url))) return json(res, 403, { error: 'unknown host' });
+    if (!sameHost(req.headers.host, new URL(this.url))) return sendJson(res, 403, { error: 'unknown host' });
     if (req.method === 'GET') {
       if (path === '/') return file(res, 'index.html', 'text/html; charset=utf-8');
       if (path === '/style.css') return file(res, 'style.css', 'text/css; charset=utf-8');
@@ -191,22 +184,23 @@ export class Sandbox {
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(this.#script);
         return;
       }
-      if (path === '/api/state') return json(res, 200, this.#state());
+      if (path === '/api/state') return sendJson(res, 200, this.#state());
       if (path === '/api/events') return this.#subscribe(req, res);
-      return json(res, 404, { error: 'not found' });
+      return sendJson(res, 404, { error: 'not found' });
     }
-    if (req.method !== 'POST') return json(res, 405, { error: 'method not allowed' });
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
     // Only this page may act: another site open in the same browser could otherwise post to loopback (a JSON body
     // forces a CORS preflight, which this server never answers; Host and Origin rule out DNS rebinding).
     const self = new URL(this.url);
     const origin = req.headers.origin;
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? '') || (origin !== undefined && !sameHost(URL.canParse(origin) ? new URL(origin).host : undefined, self))) {
-      return json(res, 403, { error: 'requests come from the sandbox page only' });
+      return sendJson(res, 403, { error: 'requests come from the sandbox page only' });
     }
-    const body = await readJson(req);
+    const raw = (await readRawBody(req, 1_000_000)).toString('utf8');
+    const body: unknown = raw === '' ? {} : JSON.parse(raw);
     const answer = await this.#act(path, body);
     this.#notify();
-    json(res, answer.status, answer.body);
+    sendJson(res, answer.status, answer.body);
   }
 
   async #act(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
@@ -339,11 +333,6 @@ function file(res: ServerResponse, name: string, type: string): void {
   res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(readFileSync(join(import.meta.dirname, 'web', name)));
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
 function parseMaybe(text: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
@@ -351,15 +340,4 @@ function parseMaybe(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 1_000_000) throw new Error('request too large');
-    chunks.push(chunk);
-  }
-  return chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
 }

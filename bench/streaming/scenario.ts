@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fakeEndpoints } from '../../fakes/app-env.ts';
 import { FinSimulator } from '../../fakes/fin-simulator.ts';
 import { FakeSlack, type SlackCall } from '../../fakes/slack-api.ts';
 import { deliverToApp } from '../../fakes/slack-signing.ts';
@@ -11,6 +12,7 @@ import type { EditPolicy } from '../../src/bridge/context.ts';
 import { PLACEHOLDER } from '../../src/bridge/copy.ts';
 import { htmlToMrkdwn } from '../../src/format/html-to-mrkdwn.ts';
 import { freePort } from '../../test/helpers/net.ts';
+import { waitFor } from '../../test/helpers/wait.ts';
 import type { AppStats } from './app-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -178,12 +180,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
-      SLACK_BOT_TOKEN: slack.token,
+      ...fakeEndpoints(slack, fin),
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
       SLACK_AGENT_CHANNEL: 'CAGENTS',
-      FIN_API_TOKEN: fin.token,
-      FIN_API_URL: fin.url,
       PORT: String(port),
       DATABASE_PATH: join(dir, 'fin-slack.sqlite'),
       STREAM_UPDATE_INTERVAL_MS: '1000',
@@ -206,7 +205,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     // Code loaded and optimised on first use is not the cost of a reply: the app is measured warm, as it runs for days.
     const warmUp = WARM_UP_CHANNELS.flatMap((channel): Track[] => [1, 2].map(() => ({ channel, edits: 0, limited: 0, warmUp: true })));
     await Promise.all(warmUp.map(ask));
-    await until(() => warmUp.every((t) => t.finalShownAt !== undefined), 60_000, 'the warm-up answers');
+    await waitFor(() => warmUp.every((t) => t.finalShownAt !== undefined), { timeoutMs: 60_000, what: 'the warm-up answers' });
     // A quiet spell, so the budgets the warm-up spent (the app's and Slack's) are full again when measuring starts.
     await new Promise((r) => setTimeout(r, 2_000));
     const firstMeasuredCall = slack.calls.length;
@@ -269,14 +268,6 @@ function message(child: ChildProcess, type: string): Promise<unknown> {
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
-}
-
-async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function request(child: ChildProcess, type: string): Promise<unknown> {

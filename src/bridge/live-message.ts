@@ -1,5 +1,6 @@
 import type { InterimResult } from '../slack/poster.ts';
 import type { EditLane } from '../slack/update-scheduler.ts';
+import { Cadence } from './cadence.ts';
 
 export interface LiveMessageOptions {
   /** Shows `text` in the Slack message; must not throw. */
@@ -32,23 +33,23 @@ export class LiveMessage {
   readonly #now: () => number;
   #latest: { index: number; text: string } | undefined;
   #shownIndex = -1;
-  #lastEditAt = Number.NEGATIVE_INFINITY;
-  #pausedUntil = 0;
+  readonly #cadence: Cadence;
   #inFlight: Promise<void> | undefined;
   /** Edits of the every-chunk policy, all in flight at once. */
   readonly #unordered = new Set<Promise<void>>();
-  #requested = false;
-  #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #gone = false;
 
   constructor(options: LiveMessageOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#cadence = new Cadence(
+      { intervalMs: options.intervalMs, lane: options.lane, now: this.#now },
+      options.shown !== undefined ? this.#now() : Number.NEGATIVE_INFINITY,
+    );
     if (options.shown !== undefined) {
       this.#latest = { ...options.shown };
       this.#shownIndex = options.shown.index;
-      this.#lastEditAt = this.#now();
     }
   }
 
@@ -75,10 +76,7 @@ export class LiveMessage {
   /** Stops streaming and waits for an edit in flight, so whatever the caller writes next lands last. */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#options.lane?.cancel();
-    this.#requested = false;
+    this.#cadence.cancel();
     await Promise.all([this.#inFlight, ...this.#unordered]);
   }
 
@@ -96,46 +94,23 @@ export class LiveMessage {
   }
 
   #schedule(): void {
-    if (this.#closed || this.#gone || this.#timer !== undefined || this.#inFlight !== undefined || this.#requested) return;
+    if (this.#closed || this.#gone || this.#inFlight !== undefined) return;
     if (this.#latest === undefined || this.#latest.index <= this.#shownIndex) return;
-    const now = this.#now();
-    const wait = Math.max(0, this.#lastEditAt + this.#options.intervalMs - now, this.#pausedUntil - now);
-    if (wait > 0) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#ready();
-      }, wait);
-      return;
-    }
-    this.#ready();
-  }
-
-  /** The message may be edited as far as it is concerned: now it waits for the budget's slot, if there is one. */
-  #ready(): void {
-    const lane = this.#options.lane;
-    if (lane === undefined) {
-      this.#flush();
-      return;
-    }
-    this.#requested = true;
-    lane.request(() => {
-      this.#requested = false;
-      this.#flush();
-    });
+    this.#cadence.wait(() => this.#flush());
   }
 
   #flush(): void {
     const snapshot = this.#latest;
     // Nothing new since the last edit (the slot came late): the slot is simply not used.
     if (this.#closed || this.#gone || snapshot === undefined || snapshot.index <= this.#shownIndex) return;
-    this.#lastEditAt = this.#now();
+    this.#cadence.wrote();
     this.#inFlight = this.#options
       .edit(this.#options.render(snapshot.text))
       .then((result) => {
         if (result.kind === 'ok') {
           if (snapshot.index > this.#shownIndex) this.#options.onShown?.(snapshot.text);
           this.#shownIndex = Math.max(this.#shownIndex, snapshot.index);
-        } else if (result.kind === 'rate_limited') this.#pausedUntil = this.#now() + result.retryAfterMs;
+        } else if (result.kind === 'rate_limited') this.#cadence.pause(result.retryAfterMs);
         else if (result.kind === 'gone') this.#gone = true;
       })
       .finally(() => {

@@ -1,6 +1,7 @@
 import { escapeMarkdown } from '../format/markdown-escape.ts';
 import type { InterimResult } from '../slack/poster.ts';
 import type { EditLane } from '../slack/update-scheduler.ts';
+import { Cadence } from './cadence.ts';
 import type { LiveMessage } from './live-message.ts';
 
 /**
@@ -43,11 +44,8 @@ export class NativeMessage {
   #sent: string;
   #latest: { index: number; text: string };
   #shown: { index: number; text: string };
-  #lastAt: number;
-  #pausedUntil = 0;
+  readonly #cadence: Cadence;
   #inFlight: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #requested = false;
   #edits: LiveMessage | undefined;
   #handover: Promise<void> | undefined;
   #stopped = false;
@@ -60,7 +58,7 @@ export class NativeMessage {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#startedAt = this.#now();
-    this.#lastAt = this.#startedAt;
+    this.#cadence = new Cadence({ intervalMs: options.intervalMs, lane: options.lane, now: this.#now }, this.#startedAt);
     this.#sent = options.started.markdown;
     this.#latest = { index: options.started.index, text: options.started.text };
     this.#shown = { ...this.#latest };
@@ -91,9 +89,7 @@ export class NativeMessage {
   /** Ends the stream (waiting for what is in flight), so the final answer can replace the message. */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#options.lane?.cancel();
+    this.#cadence.cancel();
     await this.#inFlight;
     await this.#handover;
     if (this.#edits !== undefined) await this.#edits.close();
@@ -102,66 +98,40 @@ export class NativeMessage {
 
   #schedule(): void {
     if (this.#closed || this.#gone || this.#capped || this.#edits !== undefined || this.#handover !== undefined) return;
-    if (this.#timer !== undefined || this.#inFlight !== undefined || this.#requested) return;
-    if (this.#latest.index <= this.#shown.index) return;
+    if (this.#inFlight !== undefined || this.#cadence.waiting || this.#latest.index <= this.#shown.index) return;
     // A slot of the shared budget is asked for only when there is something to send.
-    const next = this.#next();
-    if (next.kind === 'revised') {
-      this.#handOver('Fin revised text already streamed');
-      return;
-    }
-    if (next.kind !== 'delta') return;
-    const now = this.#now();
-    if (now - this.#startedAt >= (this.#options.maxStreamMs ?? NATIVE_STREAM_MAX_MS)) {
+    if (this.#pending() === undefined) return;
+    if (this.#now() - this.#startedAt >= (this.#options.maxStreamMs ?? NATIVE_STREAM_MAX_MS)) {
       this.#handOver('the stream is near Slack’s expiry');
       return;
     }
-    const wait = Math.max(0, this.#lastAt + this.#options.intervalMs - now, this.#pausedUntil - now);
-    if (wait > 0) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#ready();
-      }, wait);
-      return;
-    }
-    this.#ready();
+    this.#cadence.wait(() => this.#flush());
   }
 
-  #ready(): void {
-    const lane = this.#options.lane;
-    if (lane === undefined) {
-      this.#flush();
-      return;
-    }
-    this.#requested = true;
-    lane.request(() => {
-      this.#requested = false;
-      this.#flush();
-    });
-  }
-
-  /** What the newest text means for the stream: new words to append, nothing yet, a revision, or past the cap. */
-  #next(): { kind: 'delta'; markdown: string; delta: string } | { kind: 'nothing' | 'revised' | 'capped' } {
+  /**
+   * The words the newest text adds to what the stream shows, escaped; undefined when there are none yet or any more
+   * (past the cap, or Fin revised what was sent, which hands the message over to edits).
+   */
+  #pending(): { markdown: string; delta: string } | undefined {
     const markdown = escapeMarkdown(wholeWords(this.#latest.text));
-    if (!markdown.startsWith(this.#sent)) return { kind: 'revised' };
+    if (!markdown.startsWith(this.#sent)) {
+      this.#handOver('Fin revised text already streamed');
+      return undefined;
+    }
     if (markdown.length > NATIVE_LIMIT_CHARS) {
       this.#capped = true;
-      return { kind: 'capped' };
+      return undefined;
     }
     const delta = markdown.slice(this.#sent.length);
-    return delta === '' ? { kind: 'nothing' } : { kind: 'delta', markdown, delta };
+    return delta === '' ? undefined : { markdown, delta };
   }
 
   #flush(): void {
     const snapshot = this.#latest;
     if (this.#closed || this.#gone || this.#handover !== undefined || snapshot.index <= this.#shown.index) return;
-    const next = this.#next();
-    if (next.kind === 'revised') {
-      this.#handOver('Fin revised text already streamed');
-      return;
-    }
-    if (next.kind !== 'delta') return;
-    this.#lastAt = this.#now();
+    const next = this.#pending();
+    if (next === undefined) return;
+    this.#cadence.wrote();
     this.#inFlight = this.#options
       .append(next.delta)
       .then((result) => {
@@ -169,7 +139,7 @@ export class NativeMessage {
           this.#sent = next.markdown;
           this.#shown = snapshot;
           this.#options.onShown?.(snapshot.text);
-        } else if (result.kind === 'rate_limited') this.#pausedUntil = this.#now() + result.retryAfterMs;
+        } else if (result.kind === 'rate_limited') this.#cadence.pause(result.retryAfterMs);
         else if (result.kind === 'gone') this.#gone = true;
         else this.#handOver(`Slack refused an append (${result.code})`);
       })
@@ -182,7 +152,7 @@ export class NativeMessage {
   /** Stops the stream and carries the message on by edits, from what it shows now. */
   #handOver(reason: string): void {
     if (this.#handover !== undefined) return;
-    this.#options.lane?.cancel();
+    this.#cadence.cancel();
     this.#options.onFallback?.(reason);
     this.#handover = (async () => {
       await this.#inFlight;

@@ -32,6 +32,17 @@ export class NativeStreaming {
   }
 }
 
+/** What a refused interim write means; a 429 also pauses the budget it was spent from. */
+function interimFailure(error: unknown, budget: UpdateScheduler | undefined): InterimResult {
+  const retryAfter = rateLimitedRetryAfter(error);
+  if (retryAfter !== undefined) {
+    budget?.rateLimited(retryAfter * 1000);
+    return { kind: 'rate_limited', retryAfterMs: retryAfter * 1000 };
+  }
+  const code = errorCode(error);
+  return MESSAGE_GONE.has(code) ? { kind: 'gone' } : { kind: 'failed', code };
+}
+
 /** How often stopping a stream is tried when Slack answers 429. */
 const STOP_ATTEMPTS = 4;
 
@@ -179,14 +190,7 @@ export class SlackPoster {
       await (this.#updates === undefined ? this.#client : this.#interim).chat.update({ channel: channelId, ts, text });
       return { kind: 'ok' };
     } catch (error) {
-      const retryAfter = rateLimitedRetryAfter(error);
-      if (retryAfter !== undefined) {
-        this.#updates?.rateLimited(retryAfter * 1000);
-        return { kind: 'rate_limited', retryAfterMs: retryAfter * 1000 };
-      }
-      const code = errorCode(error);
-      if (MESSAGE_GONE.has(code)) return { kind: 'gone' };
-      return { kind: 'failed', code };
+      return interimFailure(error, this.#updates);
     }
   }
 
@@ -224,14 +228,7 @@ export class SlackPoster {
       await this.#interim.chat.appendStream({ channel: channelId, ts, markdown_text: markdown });
       return { kind: 'ok' };
     } catch (error) {
-      const retryAfter = rateLimitedRetryAfter(error);
-      if (retryAfter !== undefined) {
-        this.#native?.appends.rateLimited(retryAfter * 1000);
-        return { kind: 'rate_limited', retryAfterMs: retryAfter * 1000 };
-      }
-      const code = errorCode(error);
-      if (MESSAGE_GONE.has(code)) return { kind: 'gone' };
-      return { kind: 'failed', code };
+      return interimFailure(error, this.#native?.appends);
     }
   }
 

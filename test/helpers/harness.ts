@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type RunningApp, startApp } from '../../src/app.ts';
 import { loadConfig, SECRET_VARIABLES } from '../../src/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
+import { fakeEndpoints } from '../../fakes/app-env.ts';
 import { FinSimulator, type FinSimulatorOptions } from '../../fakes/fin-simulator.ts';
 import { type EventEnvelope, type FakeMessage, FakeSlack, type FakeSlackOptions } from '../../fakes/slack-api.ts';
 import { type DeliveryOptions, deliverToApp } from '../../fakes/slack-signing.ts';
@@ -80,12 +81,9 @@ export class Harness {
     const fin = await FinSimulator.start(options.fin);
     const dir = mkdtempSync(join(tmpdir(), 'fin-slack-test-'));
     const env: Record<string, string> = {
-      SLACK_BOT_TOKEN: slack.token,
+      ...fakeEndpoints(slack, fin),
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
       SLACK_AGENT_CHANNEL: WORKSPACE.agents,
-      FIN_API_TOKEN: fin.token,
-      FIN_API_URL: fin.url,
       PORT: '0',
       DATABASE_PATH: join(dir, 'data', 'fin-slack.sqlite'),
       STREAM_UPDATE_INTERVAL_MS: '100',

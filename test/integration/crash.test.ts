@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeEndpoints } from '../../fakes/app-env.ts';
 import { FinSimulator } from '../../fakes/fin-simulator.ts';
 import { FakeSlack } from '../../fakes/slack-api.ts';
 import { deliverToApp } from '../../fakes/slack-signing.ts';
@@ -27,12 +28,9 @@ describe('a crash (kill -9) of the app process', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const env = {
-      SLACK_BOT_TOKEN: slack.token,
+      ...fakeEndpoints(slack, fin),
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
       SLACK_AGENT_CHANNEL: 'CAGENTS',
-      FIN_API_TOKEN: fin.token,
-      FIN_API_URL: fin.url,
       FIN_WEBHOOK_SECRET: WEBHOOK_SECRET,
       PORT: String(port),
       DATABASE_PATH: join(dir, 'fin.sqlite'),
@@ -107,7 +105,7 @@ describe('a crash (kill -9) of the app process', () => {
   });
 
   it('stops a native stream left open by the crash before showing the answer in it', async () => {
-    const { slack, fin, url, start, kill, say } = await world({ SLACK_STREAMING: 'native' });
+    const { slack, fin, start, kill, say } = await world({ SLACK_STREAMING: 'native' });
     const app = await start();
     const root = await say({ text: `<@${slack.botUserId}> where is my order?` });
     const turn = await fin.nextTurn();
@@ -120,20 +118,15 @@ describe('a crash (kill -9) of the app process', () => {
     await kill(app);
 
     const restarted = await start();
-    const event = JSON.stringify({
+    // Fin's final reply comes by webhook, signed as Fin signs it.
+    await fin.sendWebhook({
       event_name: 'fin_replied',
       conversation_id: turn.conversationId,
       message: { id: 'm-native', author: 'fin', body: '<p>It ships <b>tomorrow</b>.</p>' },
       status: 'awaiting_user_reply',
       stream_id: 's1',
     });
-    const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(event).digest('hex')}`;
-    const ack = await fetch(`${url}/fin/webhooks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-fin-agent-api-webhook-signature': signature },
-      body: event,
-    });
-    expect(ack.status).toBe(200);
+    expect(fin.webhookDeliveries.at(-1)?.status).toBe(200);
     await slack.waitFor(() => stream.text === 'It ships *tomorrow*.', 10_000);
     const own = slack.calls.filter((c) => c.args.ts === stream.ts).map((c) => `${c.method}:${c.ok}`);
     expect(own.slice(-2)).toEqual(['chat.stopStream:true', 'chat.update:true']);

@@ -5,6 +5,10 @@ import { NativeMessage, wholeWords } from '../../../src/bridge/native-message.ts
 import { escapeMarkdown } from '../../../src/format/markdown-escape.ts';
 import type { InterimResult } from '../../../src/slack/poster.ts';
 import type { EditLane } from '../../../src/slack/update-scheduler.ts';
+import { expectStill, waitFor } from '../../helpers/wait.ts';
+
+/** With no interval, every step of a message runs in microtasks: one macrotask turn drains them all. */
+const drained = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A lane that grants every request at once and counts them. */
 function countingLane(): EditLane & { requests: number } {
@@ -17,14 +21,6 @@ function countingLane(): EditLane & { requests: number } {
     cancel() {},
   };
   return lane;
-}
-
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 function native(first: string, results: InterimResult[] = [], lane?: EditLane) {
@@ -60,9 +56,9 @@ describe('native streaming of cumulative text', () => {
   it('appends only what is new, a whole word at a time', async () => {
     const s = native('Hello wor');
     s.message.offer(1, 'Hello world, how');
-    await until(() => s.appends.length === 1);
+    await waitFor(() => s.appends.length === 1);
     s.message.offer(2, 'Hello world, how are you? ');
-    await until(() => s.appends.length === 2);
+    await waitFor(() => s.appends.length === 2);
     expect(s.appends).toEqual(['world, ', 'how are you? ']);
     await s.message.close();
     expect(s.stops()).toBe(1);
@@ -71,12 +67,12 @@ describe('native streaming of cumulative text', () => {
   it('hands over to edits when Fin revises text already streamed, stopping the stream first', async () => {
     const s = native('Hello there ');
     s.message.offer(1, 'Goodbye then ');
-    await until(() => s.edits.length === 1);
+    await waitFor(() => s.edits.length === 1);
     expect(s.stops()).toBe(1);
     expect(s.edits).toEqual(['Goodbye then ']);
     expect(s.message.native).toBe(false);
     s.message.offer(2, 'Goodbye then, friend ');
-    await until(() => s.edits.length === 2);
+    await waitFor(() => s.edits.length === 2);
     await s.message.close();
     expect(s.stops()).toBe(1);
   });
@@ -85,7 +81,7 @@ describe('native streaming of cumulative text', () => {
     const s = native('One ', [{ kind: 'failed', code: 'message_not_in_streaming_state' }]);
     expect(s.message.offer(0, 'One ')).toBe(false);
     s.message.offer(1, 'One two ');
-    await until(() => s.edits.length === 1);
+    await waitFor(() => s.edits.length === 1);
     expect(s.edits).toEqual(['One two ']);
     await s.message.close();
   });
@@ -93,10 +89,9 @@ describe('native streaming of cumulative text', () => {
   it('stops appending once Slack says the message is gone', async () => {
     const s = native('One ', [{ kind: 'gone' }]);
     s.message.offer(1, 'One two ');
-    await until(() => s.message.gone);
+    await waitFor(() => s.message.gone);
     s.message.offer(2, 'One two three ');
-    await new Promise((r) => setTimeout(r, 30));
-    expect(s.appends).toEqual(['two ']);
+    await expectStill(drained, () => expect(s.appends).toEqual(['two ']));
   });
 
   it('asks the shared budget for a slot only when there is something to append', async () => {
@@ -104,16 +99,14 @@ describe('native streaming of cumulative text', () => {
     const s = native('Hello ', [], lane);
     // Chunks that only lengthen the word being written: nothing to send yet.
     for (const [i, text] of ['Hello w', 'Hello wo', 'Hello wor'].entries()) s.message.offer(i + 1, text);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(lane.requests).toBe(0);
+    await expectStill(drained, () => expect(lane.requests).toBe(0));
     s.message.offer(4, 'Hello world ');
-    await until(() => s.appends.length === 1);
+    await waitFor(() => s.appends.length === 1);
     expect(lane.requests).toBe(1);
     // Past the size cap the stream waits for the final answer, without taking slots.
     s.message.offer(5, `Hello world ${'word '.repeat(800)}`);
     s.message.offer(6, `Hello world ${'word '.repeat(801)}`);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(lane.requests).toBe(1);
+    await expectStill(drained, () => expect(lane.requests).toBe(1));
     expect(s.appends).toEqual(['world ']);
   });
 
