@@ -12,7 +12,7 @@ import { subscribe } from './fin/sse.ts';
 import { HitlCallbacks } from './hitl/callback.ts';
 import { HumanInTheLoop } from './hitl/hitl.ts';
 import { finWebhookRoute } from './server/fin-webhook-route.ts';
-import { close, createHttpServer, listen, sendJson } from './server/http.ts';
+import { close, createHttpServer, type HttpLimits, listen, sendJson } from './server/http.ts';
 import { intercomWebhookRoute } from './server/intercom-webhook-route.ts';
 import { slackEventsRoute } from './server/slack-events-route.ts';
 import { registerActions, registerHitlActions } from './slack/actions.ts';
@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly editPolicy?: EditPolicy;
   /** How long a native stream runs before it is handed over to edits; tests shorten it. */
   readonly nativeStreamMaxMs?: number;
+  /** Timeouts and the connection cap of the HTTP server; tests shorten them. */
+  readonly httpLimits?: HttpLimits;
 }
 
 export interface RunningApp {
@@ -239,6 +241,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         : []),
     ],
     logger,
+    options.httpLimits,
   );
   // Work left by a previous process is queued before anything new can arrive, so nothing is taken twice.
   bridge.recover();

@@ -10,11 +10,40 @@ export interface Route {
   readonly handler: RouteHandler;
 }
 
+/**
+ * How long a client may take, and how many may be connected at once. Everything this server takes (Slack events,
+ * webhooks, health checks) is a small request its sender writes at once, so seconds are generous; minutes, Node's
+ * defaults, would let a few thousand idle or trickling connections hold sockets and memory for nothing.
+ */
+export interface HttpLimits {
+  /** From the connection (or the end of the previous request) to the end of the request's headers: then 408. */
+  readonly headersTimeoutMs: number;
+  /** From the start of a request to the end of its body: then 408. */
+  readonly requestTimeoutMs: number;
+  /** A kept-alive connection with no new request is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections beyond this are closed at once. */
+  readonly maxConnections: number;
+}
+
+export const HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 512,
+};
+
 /** The one HTTP server: Slack events, health, and Fin's webhooks all arrive on the same port. */
-export function createHttpServer(routes: readonly Route[], logger: Logger): Server {
+export function createHttpServer(routes: readonly Route[], logger: Logger, limits: HttpLimits = HTTP_LIMITS): Server {
   const table = new Map(routes.map((r) => [`${r.method} ${r.path}`, r.handler]));
   const paths = new Set(routes.map((r) => r.path));
-  const server = createServer((req, res) => {
+  const options = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // Timeouts are enforced when connections are checked: often enough that a limit means what it says.
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+  const server = createServer(options, (req, res) => {
     let path: string;
     try {
       path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -37,7 +66,16 @@ export function createHttpServer(routes: readonly Route[], logger: Logger): Serv
       });
   });
   // Slack and Intercom use keep-alive; idle sockets must not hold a shutdown open.
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  let refusedLogged = 0;
+  server.on('drop', () => {
+    // A flood would otherwise log a line per refused connection.
+    const now = Date.now();
+    if (now - refusedLogged < 10_000) return;
+    refusedLogged = now;
+    logger.warn({ maxConnections: limits.maxConnections }, 'refusing connections: too many are open');
+  });
   return server;
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningApp, startApp } from '../../src/app.ts';
+import type { HttpLimits } from '../../src/server/http.ts';
 import { loadConfig, SECRET_VARIABLES } from '../../src/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { fakeEndpoints } from '../../fakes/app-env.ts';
@@ -48,6 +49,8 @@ export interface HarnessOptions {
   readonly hitl?: boolean;
   /** How long a native stream runs before the app hands it over to edits (Slack's expiry is about 5 minutes). */
   readonly nativeStreamMaxMs?: number;
+  /** The HTTP server's timeouts and connection cap (the app's own when not given). */
+  readonly httpLimits?: HttpLimits;
 }
 
 export const WEBHOOK_SECRET = 'test-fin-webhook-secret';
@@ -60,12 +63,20 @@ export class Harness {
   readonly logs: string[] = [];
   readonly #dir: string;
   readonly #echo: boolean;
-  readonly #nativeStreamMaxMs: number | undefined;
+  /** What the app is started with, besides its environment. */
+  readonly #appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits'>;
   #app: RunningApp | undefined;
   #echoes: Promise<unknown>[] = [];
 
-  private constructor(slack: FakeSlack, fin: FinSimulator, env: Record<string, string>, dir: string, echo: boolean, nativeStreamMaxMs?: number) {
-    this.#nativeStreamMaxMs = nativeStreamMaxMs;
+  private constructor(
+    slack: FakeSlack,
+    fin: FinSimulator,
+    env: Record<string, string>,
+    dir: string,
+    echo: boolean,
+    appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits'>,
+  ) {
+    this.#appOptions = appOptions;
     this.slack = slack;
     this.fin = fin;
     this.env = env;
@@ -93,7 +104,7 @@ export class Harness {
       ...(options.hitl ? { INTERCOM_CLIENT_SECRET: CLIENT_SECRET } : {}),
       ...options.env,
     };
-    const harness = new Harness(slack, fin, env, dir, options.echoAppEvents ?? true, options.nativeStreamMaxMs);
+    const harness = new Harness(slack, fin, env, dir, options.echoAppEvents ?? true, options);
     await harness.startApp();
     return harness;
   }
@@ -114,7 +125,8 @@ export class Harness {
       logger,
       host: '127.0.0.1',
       finRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 },
-      ...(this.#nativeStreamMaxMs !== undefined ? { nativeStreamMaxMs: this.#nativeStreamMaxMs } : {}),
+      ...(this.#appOptions.nativeStreamMaxMs !== undefined ? { nativeStreamMaxMs: this.#appOptions.nativeStreamMaxMs } : {}),
+      ...(this.#appOptions.httpLimits !== undefined ? { httpLimits: this.#appOptions.httpLimits } : {}),
     });
     if (this.socketMode) await this.slack.socketConnected();
     const secret = this.env.FIN_WEBHOOK_SECRET;
