@@ -9,9 +9,13 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(CONTROL_CHARACTERS, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Control characters have no place in a message (entities such as `&#1;` decode to them); tabs and newlines do. */
+/**
+ * Control characters have no place in a message (entities such as `&#1;` decode to them); tabs and newlines do.
+ * Nor do bidirectional controls (embeddings, overrides, isolates and marks): they make text display in an order other
+ * than the one it is read in, which can disguise an address or a file name (`gpj.exe` shown as `exe.jpg`).
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 
 /**
  * Untrusted prose: escaped, broadcast words neutralised, and its literal `*`, `_`, `~` and backticks kept from

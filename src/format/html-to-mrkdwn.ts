@@ -3,6 +3,7 @@ import { parseDocument } from 'htmlparser2';
 import { MARK_PLACEHOLDERS, type Mark, resolveMarks, wrapMark } from './emphasis.ts';
 import { escapeMrkdwn, escapeText, mailtoAddress, mrkdwnLink, safeLinkTarget } from './escape.ts';
 import { tableRows } from './tables.ts';
+import { labelClaimsOtherHost } from './link-label.ts';
 
 /**
  * Converts the HTML of a Fin reply into Slack mrkdwn, the way a careful person would have written it in Slack.
@@ -436,22 +437,8 @@ function renderLink(el: Element, ctx: Ctx): string {
   // An inline citation is a bare number: bracketed, it reads as a reference rather than part of the sentence.
   if (/^\d{1,3}$/.test(label)) label = `[${label}]`;
   // A label that reads as another address would hide where the link goes: the real address is shown instead.
-  if (looksLikeOtherHost(label, target)) return `<${target}>`;
+  if (labelClaimsOtherHost(label, target)) return `<${target}>`;
   return mrkdwnLink(target, label);
-}
-
-function looksLikeOtherHost(label: string, target: string): boolean {
-  const shown = /^(?:https?:\/\/)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?:[/:?#]|$)/i.exec(label.trim());
-  if (shown === null || !/^https?:/i.test(target)) return false;
-  const host = (() => {
-    try {
-      return new URL(target.replace(/&amp;/g, '&')).hostname.replace(/^www\./, '').toLowerCase();
-    } catch {
-      return '';
-    }
-  })();
-  const claimed = (shown[1] ?? '').toLowerCase();
-  return claimed !== host && !host.endsWith(`.${claimed}`) && !claimed.endsWith(`.${host}`);
 }
 
 function imageLabel(el: Element): string {
