@@ -115,6 +115,8 @@ export class FakeSlack extends EventEmitter {
   /** Every download of a shared file, with whether it carried the bot token. */
   readonly downloads: { id: string; authorized: boolean }[] = [];
   #filesNeedScope = false;
+  /** Set once the bot token stops working (revoked, app uninstalled): every call then answers this error. */
+  #deadToken: string | undefined;
   readonly #limits: FakeSlackOptions['limits'];
   #updateBucket: Allowance | undefined;
   readonly #postBuckets = new Map<string, Allowance>();
@@ -270,6 +272,11 @@ export class FakeSlack extends EventEmitter {
       url_private: `${this.#url}${path}/${encodeURIComponent(input.name)}`,
       url_private_download: `${this.#url}${path}/download/${encodeURIComponent(input.name)}`,
     };
+  }
+
+  /** The bot token stops working, as when an admin revokes it or uninstalls the app: every call answers `error`. */
+  killToken(error = 'token_revoked'): void {
+    this.#deadToken = error;
   }
 
   /** An app without `files:read`: Slack answers downloads with its sign-in page, whatever the token. */
@@ -526,6 +533,10 @@ export class FakeSlack extends EventEmitter {
     }
     if (auth !== `Bearer ${this.token}`) {
       send(200, { ok: false, error: 'invalid_auth' });
+      return;
+    }
+    if (this.#deadToken !== undefined) {
+      send(200, { ok: false, error: this.#deadToken });
       return;
     }
     const limited = this.#rateLimit(method, args);

@@ -8,6 +8,8 @@ import { boltLogger, type Logger } from './core/log.ts';
 import { FinClient } from './fin/client.ts';
 import { checkHealth } from './ops/health.ts';
 import { Metrics } from './ops/metrics.ts';
+import { SlackAuthHealth } from './ops/slack-auth.ts';
+import { metricsRoute } from './server/metrics-route.ts';
 import { subscribe } from './fin/sse.ts';
 import { HitlCallbacks } from './hitl/callback.ts';
 import { HumanInTheLoop } from './hitl/hitl.ts';
@@ -46,6 +48,8 @@ export interface StartOptions {
 
 export interface RunningApp {
   readonly port: number;
+  /** Where `/metrics` is served when it has a port of its own (`METRICS_PORT`). */
+  readonly metricsPort: number | undefined;
   /** Stops taking work, lets work in progress finish (bounded), closes streams, connections and the database. */
   stop(): Promise<void>;
 }
@@ -55,7 +59,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const { logger } = options;
   const boltLog = boltLogger(logger);
   const metrics = new Metrics();
-  const fetch = meteredFetch(metrics);
+  const slackAuth = new SlackAuthHealth();
+  const fetch = meteredFetch(metrics, slackAuth);
   const clientOptions = { slackApiUrl: config.slack.apiUrl, timeout: 20_000, logger: boltLog, fetch };
 
   const receiver =
@@ -192,7 +197,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger.warn('FIN_WEBHOOK_SECRET is not set: Fin webhooks are refused, and answers rely on streaming alone');
   }
 
-  const health = () => checkHealth(db, config.slack.mode);
+  const health = () => checkHealth(db, config.slack.mode, slackAuth.problem);
+  const metricsHandler = metricsRoute(metrics, config.metrics.token);
+  // The main port is often public: metrics are served there only behind a token, and never when they have a port.
+  const metricsOnMainPort = config.metrics.port === undefined && config.metrics.token !== undefined;
   const server = createHttpServer(
     [
       {
@@ -204,14 +212,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         },
       },
       { method: 'HEAD', path: '/healthz', handler: (_req, res) => void res.writeHead(health().status === 'ok' ? 200 : 503).end() },
-      {
-        method: 'GET',
-        path: '/metrics',
-        handler: async (_req, res) => {
-          const text = await metrics.text();
-          res.writeHead(200, { 'content-type': metrics.contentType }).end(text);
-        },
-      },
+      ...(metricsOnMainPort ? [{ method: 'GET' as const, path: '/metrics', handler: metricsHandler }] : []),
       {
         method: 'POST',
         path: '/fin/webhooks',
@@ -247,17 +248,26 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   bridge.recover();
   hitl.recover();
   const port = await listen(server, config.http.port, options.host);
+  const metricsServer =
+    config.metrics.port === undefined
+      ? undefined
+      : createHttpServer([{ method: 'GET', path: '/metrics', handler: metricsHandler }], logger, options.httpLimits);
+  const metricsPort = metricsServer === undefined ? undefined : await listen(metricsServer, config.metrics.port ?? 0, options.host);
+  if (metricsServer === undefined && !metricsOnMainPort) {
+    logger.info('/metrics is off: set METRICS_PORT (a port of its own) or METRICS_TOKEN (a bearer token) to serve it');
+  }
   if (config.slack.mode === 'socket') await app.start();
   store.pruneProcessed(Date.now());
   const pruning = setInterval(() => store.pruneProcessed(Date.now()), 60 * 60_000);
   pruning.unref();
-  logger.info({ port, mode: config.slack.mode, botUserId: identity.botUserId }, 'fin-slack is running');
+  logger.info({ port, metricsPort, mode: config.slack.mode, botUserId: identity.botUserId }, 'fin-slack is running');
 
   return {
     port,
+    metricsPort,
     async stop() {
       clearInterval(pruning);
-      await close(server);
+      await Promise.all([close(server), metricsServer === undefined ? undefined : close(metricsServer)]);
       if (config.slack.mode === 'socket') await app.stop();
       await bridge.stop();
       updates?.close();

@@ -42,6 +42,11 @@ export interface Config {
     readonly mode: 'edit' | 'native';
   };
   readonly log: { readonly level: string };
+  /**
+   * Who may read `/metrics`. With a port, it is served there (and not on the main port); with a token, callers must
+   * send it as a bearer token. With neither, it is not served at all: the main port is often public.
+   */
+  readonly metrics: { readonly token: string | undefined; readonly port: number | undefined };
 }
 
 /** Values of these variables must never reach a log line or an error message. */
@@ -53,6 +58,7 @@ export const SECRET_VARIABLES = [
   'FIN_WEBHOOK_SECRET',
   'INTERCOM_CLIENT_SECRET',
   'INTERCOM_ACCESS_TOKEN',
+  'METRICS_TOKEN',
 ] as const;
 
 /** The Intercom web app of the API's region: api.eu.intercom.io → app.eu.intercom.com. */
@@ -118,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       mode: e.SLACK_STREAMING,
     },
     log: { level: e.LOG_LEVEL },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },
   };
 }

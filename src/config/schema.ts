@@ -62,6 +62,8 @@ export const envSchema = z
     SLACK_STREAMING: z
       .enum(['edit', 'native'], { error: 'SLACK_STREAMING must be "edit" (edit the placeholder) or "native" (Slack\'s streaming methods)' })
       .default('edit'),
+    METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters (a random bearer token for /metrics)' }).optional(),
+    METRICS_PORT: integer('a port for /metrics of its own', 0, 65_535).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 

@@ -65,6 +65,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Slack answers HTTP 200 to most failures, with an error code in the body: those are counted here by code. */
+  readonly slackApiErrors = new Counter({
+    name: 'fin_slack_slack_api_errors_total',
+    help: 'Slack Web API calls Slack refused, by method and Slack error code (invalid_auth, not_in_channel, ratelimited…)',
+    labelNames: ['method', 'error'] as const,
+    registers: [this.registry],
+  });
+
   readonly slackRateLimited = new Counter({
     name: 'fin_slack_slack_api_rate_limited_total',
     help: 'Slack Web API calls answered 429, by method',

@@ -10,6 +10,7 @@ import { fakeEndpoints } from '../../fakes/app-env.ts';
 import { FinSimulator, type FinSimulatorOptions } from '../../fakes/fin-simulator.ts';
 import { type EventEnvelope, type FakeMessage, FakeSlack, type FakeSlackOptions } from '../../fakes/slack-api.ts';
 import { type DeliveryOptions, deliverToApp } from '../../fakes/slack-signing.ts';
+import { METRICS_TOKEN } from './metrics.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 
@@ -99,6 +100,7 @@ export class Harness {
       DATABASE_PATH: join(dir, 'data', 'fin-slack.sqlite'),
       STREAM_UPDATE_INTERVAL_MS: '100',
       LOG_LEVEL: 'debug',
+      METRICS_TOKEN,
       ...(options.socketMode ? { SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: '' } : {}),
       ...(options.webhooks ? { FIN_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
       ...(options.hitl ? { INTERCOM_CLIENT_SECRET: CLIENT_SECRET } : {}),

@@ -1,3 +1,6 @@
+/** The bearer token the test harness gives the app for `/metrics` (METRICS_TOKEN). */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+
 /** One sample of a Prometheus text exposition: `name{a="x",b="y"} value`. */
 interface Sample {
   readonly name: string;
@@ -19,7 +22,9 @@ function parse(text: string): Sample[] {
 
 /** Reads `/metrics` and sums the samples of `name` whose labels include `labels` (0 when there are none). */
 export async function metric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const res = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  const text = await res.text();
   return parse(text)
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);

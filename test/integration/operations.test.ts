@@ -1,7 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
-import { metric } from '../helpers/metrics.ts';
+import { METRICS_TOKEN, metric } from '../helpers/metrics.ts';
+import { freePort } from '../helpers/net.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const { alice, support } = WORKSPACE;
@@ -16,7 +17,7 @@ describe('operations: /metrics and /healthz', () => {
 
   it('serves Prometheus text with process metrics and every counter of the app', async () => {
     h = await Harness.start();
-    const res = await fetch(`${h.url}/metrics`);
+    const res = await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
@@ -28,6 +29,7 @@ describe('operations: /metrics and /healthz', () => {
       'fin_slack_webhook_events_total',
       'fin_slack_slack_api_calls_total',
       'fin_slack_slack_api_rate_limited_total',
+      'fin_slack_slack_api_errors_total',
       'fin_slack_replies_delivered_total',
       'fin_slack_turns_timed_out_total',
       'fin_slack_process_resident_memory_bytes',
@@ -110,7 +112,7 @@ describe('operations: /metrics and /healthz', () => {
 
   it('answers /healthz 503 with the reason while the database refuses writes, and 200 again after', async () => {
     h = await Harness.start();
-    expect(await (await fetch(`${h.url}/healthz`)).json()).toEqual({ status: 'ok', mode: 'http', database: 'writable' });
+    expect(await (await fetch(`${h.url}/healthz`)).json()).toEqual({ status: 'ok', mode: 'http', database: 'writable', slack: 'ok' });
     const path = h.env.DATABASE_PATH;
     if (path === undefined) throw new Error('no database path');
     const other = new BetterSqlite3(path);
@@ -118,12 +120,64 @@ describe('operations: /metrics and /healthz', () => {
       other.exec('BEGIN EXCLUSIVE');
       const res = await fetch(`${h.url}/healthz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ status: 'unavailable', mode: 'http', database: 'SQLITE_BUSY' });
+      expect(await res.json()).toEqual({ status: 'unavailable', mode: 'http', database: 'SQLITE_BUSY', slack: 'ok' });
       expect((await fetch(`${h.url}/healthz`, { method: 'HEAD' })).status).toBe(503);
       other.exec('ROLLBACK');
     } finally {
       other.close();
     }
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+  });
+
+  it('counts Slack error codes, and reports unhealthy once Slack keeps refusing the bot token', async () => {
+    h = await Harness.start();
+    const harness = h;
+    expect((await fetch(`${harness.url}/healthz`)).status).toBe(200);
+    // An admin revokes the token: every call now answers HTTP 200 with {"ok": false, "error": "token_revoked"}.
+    harness.slack.killToken('token_revoked');
+    await harness.say({ user: alice, channel: support, text: mention(harness, 'are you there?') });
+    await harness.say({ user: alice, channel: support, text: mention(harness, 'hello?') });
+    await harness.say({ user: alice, channel: support, text: mention(harness, 'anyone?') });
+    await waitFor(async () => (await fetch(`${harness.url}/healthz`)).status === 503, { what: '/healthz to report the dead token' });
+    expect(await (await fetch(`${harness.url}/healthz`)).json()).toEqual({
+      status: 'unavailable',
+      mode: 'http',
+      database: 'writable',
+      slack: 'token_revoked',
+    });
+    expect(await metric(harness.url, 'fin_slack_slack_api_errors_total', { method: 'chat.postMessage', error: 'token_revoked' })).toBeGreaterThanOrEqual(3);
+  });
+
+  it('counts a refusal that is not about the token without calling the app unhealthy', async () => {
+    h = await Harness.start();
+    const harness = h;
+    harness.slack.fail('chat.postMessage', { error: 'not_in_channel', times: 5 });
+    for (const text of ['one', 'two', 'three', 'four']) await harness.say({ user: alice, channel: support, text: mention(harness, text) });
+    await waitFor(async () => (await metric(harness.url, 'fin_slack_slack_api_errors_total', { error: 'not_in_channel' })) >= 4, {
+      what: 'the refusals to be counted',
+    });
+    expect((await fetch(`${harness.url}/healthz`)).status).toBe(200);
+  });
+
+  it('serves /metrics only with its bearer token on the main port', async () => {
+    h = await Harness.start();
+    expect((await fetch(`${h.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${h.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    expect((await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(200);
+  });
+
+  it('does not serve /metrics on the main port unless told how to protect it', async () => {
+    h = await Harness.start({ env: { METRICS_TOKEN: '' } });
+    expect((await fetch(`${h.url}/metrics`)).status).toBe(404);
+    expect(h.logged(/\/metrics is off/)).toHaveLength(1);
+  });
+
+  it('serves /metrics on a port of its own, and not on the main port, with METRICS_PORT', async () => {
+    const port = await freePort();
+    h = await Harness.start({ env: { METRICS_TOKEN: '', METRICS_PORT: String(port) } });
+    expect((await fetch(`${h.url}/metrics`)).status).toBe(404);
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('fin_slack_slack_events_total');
   });
 });

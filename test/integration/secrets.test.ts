@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SECRET_VARIABLES } from '../../src/config/load.ts';
 import { envSchema } from '../../src/config/schema.ts';
 import { CLIENT_SECRET, Harness, SIGNING_SECRET, WEBHOOK_SECRET, WORKSPACE } from '../helpers/harness.ts';
+import { METRICS_TOKEN } from '../helpers/metrics.ts';
 
 const { alice, support } = WORKSPACE;
 const ACCESS_TOKEN = 'intercom-app-access-token-42';
@@ -42,9 +43,11 @@ describe('secrets never reach the logs', () => {
     await harness.webhook({ event_name: 'fin_replied', conversation_id: turn.conversationId }, { signature: `sha256=${'0'.repeat(64)}` });
     await harness.intercomWebhook({ topic: 'x', secret: CLIENT_SECRET }, { signature: 'sha1=00' });
 
-    const logs = harness.logs.join('\n');
     expect(harness.logged(/fin call failed/)[0]).toMatchObject({ requestId: 'r-1' }); // the failure is logged…
-    for (const secret of [harness.slack.token, SIGNING_SECRET, harness.fin.token, WEBHOOK_SECRET, CLIENT_SECRET, ACCESS_TOKEN, turn.token]) {
+    // Someone guesses at /metrics with a token close to the real one.
+    await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } });
+    const logs = harness.logs.join('\n');
+    for (const secret of [harness.slack.token, SIGNING_SECRET, harness.fin.token, WEBHOOK_SECRET, CLIENT_SECRET, ACCESS_TOKEN, turn.token, METRICS_TOKEN]) {
       expect(logs).not.toContain(secret); // …without any secret in it
     }
     expect(logs).toContain('[redacted]');
