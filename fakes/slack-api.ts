@@ -84,6 +84,8 @@ export interface FakeSlackOptions {
   readonly limits?: {
     readonly update?: { readonly perMinute: number; readonly burst: number };
     readonly postPerChannel?: { readonly perMinute: number; readonly burst: number };
+    /** `users.info` for the whole workspace (Tier 4: about 100 a minute). */
+    readonly usersInfo?: { readonly perMinute: number; readonly burst: number };
   };
 }
 
@@ -119,6 +121,7 @@ export class FakeSlack extends EventEmitter {
   #deadToken: string | undefined;
   readonly #limits: FakeSlackOptions['limits'];
   #updateBucket: Allowance | undefined;
+  #usersInfoBucket: Allowance | undefined;
   readonly #postBuckets = new Map<string, Allowance>();
   readonly #users = new Map<string, FakeUser>();
   readonly #channels = new Map<string, FakeChannel>();
@@ -567,6 +570,10 @@ export class FakeSlack extends EventEmitter {
     if (method === 'chat.update' && this.#limits?.update !== undefined) {
       this.#updateBucket ??= new Allowance(this.#limits.update.perMinute, this.#limits.update.burst);
       return take(this.#updateBucket);
+    }
+    if (method === 'users.info' && this.#limits?.usersInfo !== undefined) {
+      this.#usersInfoBucket ??= new Allowance(this.#limits.usersInfo.perMinute, this.#limits.usersInfo.burst);
+      return take(this.#usersInfoBucket);
     }
     if (method === 'chat.postMessage' && this.#limits?.postPerChannel !== undefined) {
       const channel = typeof args.channel === 'string' ? args.channel : '';

@@ -107,6 +107,14 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
   });
+  // Lookups (names, channel members, thread history, permalinks) are never worth holding up an answer: a 429 on the
+  // shared client would pause every post and edit behind it. This one refuses rate-limited calls and gives up fast.
+  const readClient = new WebClient(config.slack.botToken, {
+    ...clientOptions,
+    timeout: 10_000,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 1, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
+  });
   const editPolicy = options.editPolicy ?? 'budget';
   const updates =
     editPolicy === 'budget'
@@ -115,6 +123,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const native = config.streaming.mode === 'native' ? new NativeStreaming() : undefined;
   const poster = new SlackPoster({
     client: app.client,
+    readClient,
     interimClient,
     finalClient,
     logger,
@@ -123,7 +132,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     pacer: editPolicy === 'budget' ? new ChannelPacer({ ratePerMinute: 60, burst: 4 }) : undefined,
     native,
   });
-  const directory = new SlackDirectory(app.client, logger);
+  const directory = new SlackDirectory(readClient, logger);
   const fin = new FinClient({
     baseUrl: config.fin.apiUrl,
     token: config.fin.token,
@@ -145,7 +154,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     directory,
     history: (thread) =>
       threadHistory(
-        { client: app.client, directory, logger },
+        { client: readClient, directory, logger },
         { ...thread, botUserId: identity.botUserId, botId: identity.botId },
       ),
     downloadFile: (file) => files.download(file),
@@ -171,6 +180,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     agentChannel: config.slack.agentChannel,
     intercomInboxUrl: config.intercom.inboxUrl,
     channelProcedures: config.fin.channelProcedures,
+    userTurnsPerMinute: config.fin.userTurnsPerMinute,
   });
   const callbacks = new HitlCallbacks({
     apiUrl: config.fin.apiUrl,
@@ -184,7 +194,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     poster,
     directory,
     callbacks,
-    membership: new ChannelMembership(app.client, config.slack.agentChannel, logger),
+    membership: new ChannelMembership(readClient, config.slack.agentChannel, logger),
     agentChannel: config.slack.agentChannel,
     intercomInboxUrl: config.intercom.inboxUrl,
     logger,

@@ -40,6 +40,8 @@ export interface BridgeOptions {
   readonly agentChannel: string;
   /** Channel id → the Fin Procedure a new thread there runs instead of /fin/start. */
   readonly channelProcedures: ReadonlyMap<string, string>;
+  /** Turns one person may start in any minute; beyond it their question is refused (and they are told). */
+  readonly userTurnsPerMinute: number;
   /** Base of a link to a conversation in the Intercom inbox (the conversation id is appended), if known. */
   readonly intercomInboxUrl?: string | undefined;
   readonly now?: () => number;

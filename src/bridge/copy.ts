@@ -102,6 +102,11 @@ export function procedureStartedText(userId: string, procedureId: string, messag
   return `:gear: <@${userId}> asked Fin to run the procedure ${id}.${quoted}`;
 }
 
+/** Told privately to someone starting more questions a minute than the app allows one person. */
+export function userLimitText(perMinute: number): string {
+  return `:hourglass: You're asking faster than Fin can keep up (${perMinute} new questions a minute at most), so Fin didn't take your last message. Please wait a minute and send it again.`;
+}
+
 export const UNEXPECTED_ERROR_TEXT = ':warning: Something went wrong while asking Fin. Please try again in a moment.';
 
 /** Told once per turn, next to the placeholder, when a message went to Fin cut short. */

@@ -1,4 +1,6 @@
 import { FinApiError } from '../core/errors.ts';
+import { SlidingWindowLimiter } from '../core/sliding-window.ts';
+import { TtlCache } from '../core/ttl-cache.ts';
 import type { Logger } from '../core/log.ts';
 import { isSessionExists } from '../fin/client.ts';
 import type { FinTurnRequest, FinTurnResponse } from '../fin/schemas.ts';
@@ -19,11 +21,21 @@ import {
   STREAM_LOST_TEXT,
   TIMED_OUT_NOTICE,
   UNEXPECTED_ERROR_TEXT,
+  userLimitText,
 } from './copy.ts';
 import { buildTurnRequest } from './requests.ts';
 import type { ThreadView } from './thread-view.ts';
 
-export type SlackMessageOutcome = 'accepted' | 'duplicate' | 'ignored_unbridged' | 'ignored_human_owned' | 'prompted_empty';
+export type SlackMessageOutcome =
+  | 'accepted'
+  | 'duplicate'
+  | 'ignored_unbridged'
+  | 'ignored_human_owned'
+  | 'prompted_empty'
+  | 'rate_limited';
+
+/** The window of the per-person limit on turns (`userTurnsPerMinute`). */
+const USER_LIMIT_WINDOW_MS = 60_000;
 
 /**
  * Turn-taking. A person's messages land in a durable inbox; one turn at a time they go to Fin (start for a new
@@ -35,6 +47,10 @@ export class Turns {
   readonly #view: ThreadView;
   readonly #openStream: (conversationId: string, turnId: number, url: string) => void;
   readonly #timers = new Map<number, NodeJS.Timeout>();
+  /** Turns each person started lately: one person cannot take the whole workspace's share of Slack and Fin. */
+  readonly #userTurns: SlidingWindowLimiter;
+  /** People told about the limit within the window, so a flood of refused questions gets one notice, not many. */
+  readonly #toldAboutLimit = new TtlCache<string, true>({ ttlMs: USER_LIMIT_WINDOW_MS, maxEntries: 10_000 });
   #stopped = false;
 
   constructor(
@@ -45,6 +61,7 @@ export class Turns {
     this.#ctx = ctx;
     this.#view = view;
     this.#openStream = openStream;
+    this.#userTurns = new SlidingWindowLimiter({ limit: ctx.userTurnsPerMinute, windowMs: USER_LIMIT_WINDOW_MS });
   }
 
   /**
@@ -66,22 +83,46 @@ export class Turns {
         .catch((error) => this.#ctx.log.warn({ channelId: m.channelId, error: errorCode(error) }, 'could not post the prompt'));
       return 'prompted_empty';
     }
-    const accepted = store.transaction(() => {
-      if (eventId !== undefined && !store.slackEvents.claim(eventId, now)) return undefined;
+    const limitedKey = `limited:${m.teamId}:${m.channelId}:${m.ts}`;
+    const accepted = store.transaction((): Conversation | 'duplicate' | 'rate_limited' => {
+      if (eventId !== undefined && !store.slackEvents.claim(eventId, now)) return 'duplicate';
+      if (store.inbound.has(m.teamId, m.channelId, m.ts) || store.slackEvents.has(limitedKey)) return 'duplicate';
+      // Only a message that starts a turn counts: one written while Fin is answering joins the next turn.
+      const current = known === undefined ? undefined : store.turns.active(known.id);
+      const busy = current !== undefined && current.state !== 'overdue';
+      if (!busy && !this.#userTurns.tryTake(m.userId, now)) {
+        // Remembered like an event id, so the twin event and Slack's retries find it refused already.
+        store.slackEvents.claim(limitedKey, now);
+        return 'rate_limited';
+      }
       const conv = store.conversations.ensure(m, now);
       const fresh = store.inbound.claim(
         { teamId: m.teamId, channelId: m.channelId, ts: m.ts, conversationId: conv.id, userId: m.userId, text: m.text, files: m.files },
         now,
       );
-      if (!fresh) return undefined;
+      if (!fresh) return 'duplicate';
       const active = store.turns.active(conv.id);
       // The user was told Fin is slow and wrote again: that turn is given up so this message is not stuck behind it.
       if (active?.state === 'overdue') store.turns.end(active.id, 'abandoned', 'user_wrote_again', now);
       return conv;
     });
-    if (accepted === undefined) return 'duplicate';
+    if (accepted === 'rate_limited') {
+      this.#tellAboutLimit(m);
+      return 'rate_limited';
+    }
+    if (accepted === 'duplicate') return 'duplicate';
     this.pump(accepted.id);
     return 'accepted';
+  }
+
+  /** Once per window, the person hears (privately, in the thread) why Fin did not take their question. */
+  #tellAboutLimit(m: IncomingUserMessage): void {
+    this.#ctx.log.warn({ userId: m.userId, channelId: m.channelId, limit: this.#ctx.userTurnsPerMinute }, 'a person is over the limit of questions a minute');
+    if (this.#toldAboutLimit.get(m.userId) !== undefined) return;
+    this.#toldAboutLimit.set(m.userId, true);
+    void this.#ctx.poster
+      .ephemeral(m.channelId, m.userId, userLimitText(this.#ctx.userTurnsPerMinute), m.threadTs)
+      .catch((error: unknown) => this.#ctx.log.info({ channelId: m.channelId, error: errorCode(error) }, 'could not tell a person about the limit'));
   }
 
   /**

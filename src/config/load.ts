@@ -21,6 +21,8 @@ export interface Config {
     readonly webhookSecret: string | undefined;
     /** Channel id → the Fin Procedure a new thread there runs instead of /fin/start. */
     readonly channelProcedures: ReadonlyMap<string, string>;
+    /** Turns one person may start in any minute, so one person cannot use up the workspace's Slack budget. */
+    readonly userTurnsPerMinute: number;
   };
   readonly intercom: {
     /** Base of links to a conversation in the Intercom inbox, when the workspace id is known. */
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       replyTimeoutMs: e.FIN_REPLY_TIMEOUT_MS,
       attachmentMaxBytes: e.FIN_ATTACHMENT_MAX_MB * 1024 * 1024,
       webhookSecret: e.FIN_WEBHOOK_SECRET,
+      userTurnsPerMinute: e.FIN_USER_TURNS_PER_MIN,
       channelProcedures: new Map(
         (e.FIN_CHANNEL_PROCEDURES ?? '')
           .split(',')

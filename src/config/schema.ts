@@ -52,6 +52,7 @@ export const envSchema = z
       .optional(),
     FIN_REPLY_TIMEOUT_MS: integer('how long a turn may wait for Fin, in ms', 1_000, 3_600_000).default(180_000),
     FIN_ATTACHMENT_MAX_MB: integer('the largest file sent to Fin, in MB', 1, 25).default(5),
+    FIN_USER_TURNS_PER_MIN: integer('questions one person may start a minute', 1, 1_000).default(10),
     PORT: integer('the HTTP port', 0, 65_535).default(3000),
     DATABASE_PATH: z.string().min(1).default('./data/fin-slack.sqlite'),
     STREAM_UPDATE_INTERVAL_MS: integer('least time between two edits of one message, in ms', 100, 60_000).default(

@@ -29,4 +29,8 @@ export class TtlCache<K, V> {
     }
     this.#entries.set(key, { value, expires: this.#now() + ttlMs });
   }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
 }

@@ -2,8 +2,14 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import type { ChannelType } from '../store/conversations.ts';
-import { errorCode } from './errors.ts';
+import { errorCode, rateLimitedRetryAfter } from './errors.ts';
 import { conversationsInfoSchema, usersInfoSchema } from './schemas.ts';
+
+/**
+ * Names looked up for one message (its mentions, or a thread's speakers): beyond this, people are left as their ids.
+ * A message can mention thousands of people; the names are a courtesy to Fin, not worth the workspace's budget.
+ */
+export const MAX_NAME_LOOKUPS = 20;
 
 export interface SlackUserProfile {
   readonly name?: string;
@@ -19,21 +25,29 @@ export interface SlackChannelInfo {
 /**
  * Names and emails of Slack users and names of channels, cached: every message would otherwise cost a Web API
  * call. When the app lacks a scope (users:read.email, channels:read…) the field is simply absent.
+ *
+ * Lookups are a courtesy, never worth delaying an answer: `client` must refuse rate-limited calls (not wait and
+ * retry), and after a 429 no lookup is made until Slack's `Retry-After` has passed; meanwhile names are left out.
  */
 export class SlackDirectory {
   readonly #client: WebClient;
   readonly #logger: Logger;
+  readonly #now: () => number;
   readonly #users = new TtlCache<string, Promise<SlackUserProfile>>({ ttlMs: 60 * 60_000, maxEntries: 10_000 });
   readonly #channels = new TtlCache<string, Promise<SlackChannelInfo>>({ ttlMs: 60 * 60_000, maxEntries: 5_000 });
+  /** No lookup goes to Slack before this time (Slack answered 429). */
+  #pausedUntil = 0;
 
-  constructor(client: WebClient, logger: Logger) {
+  constructor(client: WebClient, logger: Logger, now: () => number = Date.now) {
     this.#client = client;
     this.#logger = logger;
+    this.#now = now;
   }
 
   user(userId: string): Promise<SlackUserProfile> {
     const cached = this.#users.get(userId);
     if (cached) return cached;
+    if (this.#paused()) return Promise.resolve({});
     const lookup = this.#lookupUser(userId);
     this.#users.set(userId, lookup);
     return lookup;
@@ -42,14 +56,48 @@ export class SlackDirectory {
   channel(channelId: string): Promise<SlackChannelInfo> {
     const cached = this.#channels.get(channelId);
     if (cached) return cached;
+    if (this.#paused()) return Promise.resolve({});
     const lookup = this.#lookupChannel(channelId);
     this.#channels.set(channelId, lookup);
     return lookup;
   }
 
+  /**
+   * Names of these users, for those Slack tells: every cached one, and at most `MAX_NAME_LOOKUPS` looked up (the
+   * first ones given, so callers put the people who matter most first). The others are left out of the map.
+   */
   async userNames(userIds: readonly string[]): Promise<Map<string, string>> {
-    const entries = await Promise.all(userIds.map(async (id) => [id, (await this.user(id)).name] as const));
+    const chosen: string[] = [];
+    let lookups = 0;
+    for (const id of new Set(userIds)) {
+      if (this.#users.get(id) === undefined) {
+        if (lookups >= MAX_NAME_LOOKUPS) continue;
+        lookups += 1;
+      }
+      chosen.push(id);
+    }
+    const entries = await Promise.all(chosen.map(async (id) => [id, (await this.user(id)).name] as const));
     return new Map(entries.filter((e): e is readonly [string, string] => e[1] !== undefined));
+  }
+
+  #paused(): boolean {
+    return this.#now() < this.#pausedUntil;
+  }
+
+  /** A failed lookup: after a 429 every lookup waits out Slack's delay; other failures are remembered briefly. */
+  #failed<T>(cache: TtlCache<string, Promise<T>>, key: string, empty: T, error: unknown, what: string): T {
+    const retryAfter = rateLimitedRetryAfter(error);
+    if (retryAfter !== undefined) {
+      this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + retryAfter * 1000);
+      // Not remembered: once the pause is over, this one is worth asking again.
+      cache.delete(key);
+      this.#logger.info({ retryAfter }, `${what} was rate limited; names are left out until Slack allows lookups again`);
+      return empty;
+    }
+    this.#logger.info({ key, error: errorCode(error) }, `${what} failed; continuing without it`);
+    // Remembered briefly so a missing scope does not cost one call per message.
+    cache.set(key, Promise.resolve(empty), 5 * 60_000);
+    return empty;
   }
 
   async #lookupUser(userId: string): Promise<SlackUserProfile> {
@@ -64,10 +112,7 @@ export class SlackDirectory {
         ...(user.is_bot !== undefined ? { isBot: user.is_bot } : {}),
       };
     } catch (error) {
-      this.#logger.info({ userId, error: errorCode(error) }, 'users.info failed; continuing without the name');
-      // A failure is remembered briefly so a missing scope does not cost one call per message.
-      this.#users.set(userId, Promise.resolve({}), 5 * 60_000);
-      return {};
+      return this.#failed(this.#users, userId, {}, error, 'users.info');
     }
   }
 
@@ -79,9 +124,7 @@ export class SlackDirectory {
       const type: ChannelType = c.is_im ? 'im' : c.is_mpim ? 'mpim' : c.is_private ? 'group' : 'channel';
       return { type, ...(c.name !== undefined ? { name: c.name } : {}) };
     } catch (error) {
-      this.#logger.info({ channelId, error: errorCode(error) }, 'conversations.info failed; continuing without it');
-      this.#channels.set(channelId, Promise.resolve({}), 5 * 60_000);
-      return {};
+      return this.#failed(this.#channels, channelId, {}, error, 'conversations.info');
     }
   }
 }

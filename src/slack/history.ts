@@ -51,7 +51,9 @@ export async function threadHistory(
     return [];
   }
   const recent = earlier.sort((a, b) => compareTs(a.ts, b.ts)).slice(-HISTORY_LIMIT);
-  const ids = [...new Set(recent.flatMap((m) => [...(m.user ? [m.user] : []), ...mentionedUserIds(m.text, thread.botUserId)]))];
+  // Speakers first: if the thread mentions more people than are looked up, who said what matters most.
+  const speakers = recent.flatMap((m) => (m.user ? [m.user] : []));
+  const ids = [...speakers, ...recent.flatMap((m) => mentionedUserIds(m.text, thread.botUserId))];
   const names = await deps.directory.userNames(ids);
   return recent.map((m) => {
     const ours = m.user === thread.botUserId || (thread.botId !== undefined && m.botId === thread.botId);

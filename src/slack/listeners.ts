@@ -12,6 +12,7 @@ const METRIC_OUTCOME: Record<SlackMessageOutcome, string> = {
   ignored_unbridged: 'ignored',
   ignored_human_owned: 'ignored',
   prompted_empty: 'prompted',
+  rate_limited: 'rate_limited',
 };
 
 /**

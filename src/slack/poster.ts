@@ -71,6 +71,7 @@ export interface DeliveryTarget {
  */
 export class SlackPoster {
   readonly #client: WebClient;
+  readonly #read: WebClient;
   readonly #interim: WebClient;
   readonly #final: WebClient;
   readonly #logger: Logger;
@@ -80,6 +81,8 @@ export class SlackPoster {
 
   constructor(options: {
     client: WebClient;
+    /** For lookups (permalinks): refuses rate-limited calls, so a 429 never holds up posts. The main client if absent. */
+    readClient?: WebClient | undefined;
     interimClient: WebClient;
     /** Refuses rate-limited calls like the interim client, but retries network errors and 5xx: finals must land. */
     finalClient?: WebClient | undefined;
@@ -91,6 +94,7 @@ export class SlackPoster {
   }) {
     this.#native = options.native;
     this.#client = options.client;
+    this.#read = options.readClient ?? options.client;
     this.#interim = options.interimClient;
     this.#final = options.finalClient ?? options.interimClient;
     this.#logger = options.logger;
@@ -159,15 +163,15 @@ export class SlackPoster {
     return res.ts;
   }
 
-  /** Visible to one person only, e.g. an agent whose click had no effect. */
-  async ephemeral(channelId: string, userId: string, text: string): Promise<void> {
-    await this.#client.chat.postEphemeral({ channel: channelId, user: userId, text });
+  /** Visible to one person only, e.g. an agent whose click had no effect; in the thread `threadTs` when given. */
+  async ephemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void> {
+    await this.#client.chat.postEphemeral({ channel: channelId, user: userId, text, ...(threadTs !== undefined ? { thread_ts: threadTs } : {}) });
   }
 
   /** A link to a message, or undefined when Slack will not give one. */
   async permalink(channelId: string, ts: string): Promise<string | undefined> {
     try {
-      const res = await this.#client.chat.getPermalink({ channel: channelId, message_ts: ts });
+      const res = await this.#read.chat.getPermalink({ channel: channelId, message_ts: ts });
       return typeof res.permalink === 'string' ? res.permalink : undefined;
     } catch (error) {
       this.#logger.info({ channelId, error: errorCode(error) }, 'no permalink for the thread');

@@ -66,6 +66,7 @@ export class InboundStore {
   readonly #conversationsWithQueue: Statement<[], { conversation_id: string }>;
   readonly #skipQueued: Statement<[string]>;
   readonly #latest: Statement<[string], Row>;
+  readonly #has: Statement<[string, string, string], { n: number }>;
 
   constructor(db: Database) {
     this.#claim = db.prepare(
@@ -84,6 +85,7 @@ export class InboundStore {
     );
     this.#skipQueued = db.prepare('UPDATE inbound_messages SET skipped = 1 WHERE conversation_id = ? AND turn_id IS NULL');
     this.#latest = db.prepare('SELECT * FROM inbound_messages WHERE conversation_id = ? ORDER BY ts DESC LIMIT 1');
+    this.#has = db.prepare('SELECT count(*) AS n FROM inbound_messages WHERE team_id = ? AND channel_id = ? AND ts = ?');
   }
 
   /**
@@ -93,6 +95,11 @@ export class InboundStore {
   claim(m: Omit<InboundMessage, 'files'> & { files?: readonly SharedFile[] }, now: number): boolean {
     const files = m.files !== undefined && m.files.length > 0 ? JSON.stringify(m.files) : null;
     return this.#claim.run(m.teamId, m.channelId, m.ts, m.conversationId, m.userId, m.text, files, now).changes === 1;
+  }
+
+  /** Whether the message at (team, channel, ts) was recorded already. */
+  has(teamId: string, channelId: string, ts: string): boolean {
+    return (this.#has.get(teamId, channelId, ts)?.n ?? 0) > 0;
   }
 
   queued(conversationId: string): InboundMessage[] {

@@ -4,8 +4,10 @@ import type { Database, Statement } from 'better-sqlite3';
 export class SlackEventStore {
   readonly #claim: Statement<[string, number]>;
   readonly #prune: Statement<[number]>;
+  readonly #has: Statement<[string], { n: number }>;
 
   constructor(db: Database) {
+    this.#has = db.prepare('SELECT count(*) AS n FROM slack_events WHERE event_id = ?');
     this.#claim = db.prepare('INSERT INTO slack_events (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
     this.#prune = db.prepare('DELETE FROM slack_events WHERE received_at < ?');
   }
@@ -13,6 +15,10 @@ export class SlackEventStore {
   /** Returns false when this event id was handled before (a Slack retry). */
   claim(eventId: string, now: number): boolean {
     return this.#claim.run(eventId, now).changes === 1;
+  }
+
+  has(eventId: string): boolean {
+    return (this.#has.get(eventId)?.n ?? 0) > 0;
   }
 
   prune(olderThan: number): number {
