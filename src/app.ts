@@ -133,6 +133,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     native,
   });
   const directory = new SlackDirectory(readClient, logger);
+  const membership = new ChannelMembership(readClient, config.slack.agentChannel, logger);
   const fin = new FinClient({
     baseUrl: config.fin.apiUrl,
     token: config.fin.token,
@@ -178,6 +179,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     replyTimeoutMs: config.fin.replyTimeoutMs,
     webhooksEnabled: config.fin.webhookSecret !== undefined,
     agentChannel: config.slack.agentChannel,
+    membership,
     intercomInboxUrl: config.intercom.inboxUrl,
     channelProcedures: config.fin.channelProcedures,
     userTurnsPerMinute: config.fin.userTurnsPerMinute,
@@ -194,7 +196,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     poster,
     directory,
     callbacks,
-    membership: new ChannelMembership(readClient, config.slack.agentChannel, logger),
+    membership,
     agentChannel: config.slack.agentChannel,
     intercomInboxUrl: config.intercom.inboxUrl,
     logger,

@@ -68,10 +68,18 @@ export class Bridge {
     return 'started';
   }
 
-  /** An agent pressed "Hand back to Fin" on an escalation post. Runs in the conversation's order. */
+  /**
+   * Someone pressed "Hand back to Fin" on an escalation post. Only members of the agents' channel may (asked of Slack
+   * afresh: someone removed a moment ago may not). Runs in the conversation's order.
+   */
   async handBack(escalationId: number, agentUserId: string): Promise<HandBackOutcome> {
     const conversationId = this.#ctx.store.escalations.get(escalationId)?.conversationId;
     if (conversationId === undefined) return 'unknown';
+    const membership = await this.#ctx.membership.check(agentUserId, { fresh: true });
+    if (membership !== 'member') {
+      this.#ctx.log.warn({ escalationId, userId: agentUserId, membership }, "hand-back refused: not a member of the agents' channel");
+      return membership === 'not_member' ? 'not_member' : 'membership_unknown';
+    }
     let outcome: HandBackOutcome = 'unknown';
     await this.#ctx.inOrder(conversationId, async () => {
       outcome = await this.#handOff.handBack(escalationId, agentUserId);

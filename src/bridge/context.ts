@@ -3,10 +3,11 @@ import type { FinClient } from '../fin/client.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { SseSubscription } from '../fin/sse.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
+import type { ChannelMembership } from '../slack/membership.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import type { Store } from '../store/index.ts';
 import type { RequestDeps } from './requests.ts';
-import { KeyedSerial } from './serial.ts';
+import { KeyedSerial } from '../core/keyed-serial.ts';
 
 /**
  * How streaming edits are paced. `budget` is the app's; the other two are the naive policies most Slack AI bots use,
@@ -38,6 +39,8 @@ export interface BridgeOptions {
   readonly webhooksEnabled: boolean;
   /** Where escalations are posted for human agents. */
   readonly agentChannel: string;
+  /** Who is in the agents' channel: only they may hand a conversation back to Fin. */
+  readonly membership: ChannelMembership;
   /** Channel id → the Fin Procedure a new thread there runs instead of /fin/start. */
   readonly channelProcedures: ReadonlyMap<string, string>;
   /** Turns one person may start in any minute; beyond it their question is refused (and they are told). */

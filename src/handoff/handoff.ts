@@ -6,7 +6,8 @@ import type { Conversation } from '../store/conversations.ts';
 import type { Escalation } from '../store/escalations.ts';
 import { agentPost, type EscalationView } from './agent-post.ts';
 
-export type HandBackOutcome = 'handed_back' | 'already' | 'unknown';
+/** `not_member` / `membership_unknown`: the person is not (or could not be confirmed as) in the agents' channel. */
+export type HandBackOutcome = 'handed_back' | 'already' | 'unknown' | 'not_member' | 'membership_unknown';
 
 /** Reactions that mark, without chatter, what Fin reported at the end of a conversation. */
 const STATUS_REACTION = { resolved: 'white_check_mark', complete: 'checkered_flag' } as const;

@@ -1,7 +1,8 @@
+import { KeyedSerial } from '../core/keyed-serial.ts';
 import type { Logger } from '../core/log.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
 import { errorCode } from '../slack/errors.ts';
-import type { ChannelMembership } from '../slack/membership.ts';
+import { type ChannelMembership, membershipRefusal } from '../slack/membership.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import type { Store } from '../store/index.ts';
 import type { HitlRequest } from '../store/hitl.ts';
@@ -24,7 +25,7 @@ export interface HitlOptions {
 }
 
 export type IntercomEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'invalid';
-export type OpenOutcome = 'opened' | 'closed' | 'not_member' | 'unknown';
+export type OpenOutcome = 'opened' | 'closed' | 'not_member' | 'membership_unknown' | 'unknown';
 export type Submission =
   | { readonly kind: 'errors'; readonly errors: Readonly<Record<string, string>> }
   | {
@@ -48,6 +49,8 @@ export class HumanInTheLoop {
   readonly #o: HitlOptions;
   readonly #now: () => number;
   readonly #log: Logger;
+  /** Notifications of one step are acted on one at a time: two sent together must not both post. */
+  readonly #steps = new KeyedSerial();
 
   constructor(options: HitlOptions) {
     this.#o = options;
@@ -79,8 +82,15 @@ export class HumanInTheLoop {
     return { outcome: 'accepted', processed: this.#process(dedupeKey, n) };
   }
 
-  /** Acts on notifications recorded before a restart but not acted on. */
+  /**
+   * Picks up where a previous process stopped: a request claimed for an agent whose values were never sent (the
+   * process died in between) is open again, and notifications recorded but not acted on are acted on.
+   */
   recover(): void {
+    for (const stranded of this.#o.store.hitl.submitting()) {
+      this.#log.warn({ requestId: stranded.id }, 'a human-in-the-loop answer was claimed but the app stopped before sending it; reopening');
+      this.release(stranded.id, 'The app restarted before these values were sent to Fin; please send them again.');
+    }
     for (const stored of this.#o.store.intercomEvents.pending()) {
       const parsed = parseIntercomWebhook(JSON.parse(stored.payload));
       if (parsed.ok) void this.#process(stored.dedupeKey, parsed.notification);
@@ -88,26 +98,33 @@ export class HumanInTheLoop {
     }
   }
 
-  /** The "Provide the values" button: opens the form for a member of the agents' channel. */
+  /**
+   * The "Provide the values" button: opens the form for a member of the agents' channel. Membership may come from a
+   * list read in the last minute here; the submission checks it afresh.
+   */
   async openForm(input: { requestId: number; userId: string; triggerId: string }): Promise<{ outcome: OpenOutcome; by?: string }> {
     const request = this.#o.store.hitl.get(input.requestId);
     if (request === undefined) return { outcome: 'unknown' };
     if (request.state !== 'open') return { outcome: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
-    if (!(await this.#o.membership.isMember(input.userId))) return { outcome: 'not_member' };
+    const membership = await this.#o.membership.check(input.userId, { fresh: false });
+    if (membership !== 'member') return { outcome: membership === 'not_member' ? 'not_member' : 'membership_unknown' };
     await this.#o.poster.openView(input.triggerId, hitlModal(request.id, attributesOf(request), undefined));
     return { outcome: 'opened' };
   }
 
   /**
-   * Checks a submitted form and, when it is good, claims the request for this agent. Quick (it answers Slack's
-   * `view_submission`, which allows 3 seconds); sending the values is `send`, afterwards.
+   * Checks a submitted form (membership asked of Slack afresh, then every value) and, when it is good, claims the
+   * request for this agent. Nothing else: it answers Slack's `view_submission`, which allows 3 seconds, so the post's
+   * update and sending the values are `send`'s, afterwards. A caller that gives up waiting must `release` a claim
+   * this still makes.
    */
   async prepare(input: { requestId: number; userId: string; state: unknown }): Promise<Submission> {
     const request = this.#o.store.hitl.get(input.requestId);
     const firstBlock = 'attr_0';
     if (request === undefined) return { kind: 'errors', errors: { [firstBlock]: 'This request is no longer known to the app.' } };
-    if (!(await this.#o.membership.isMember(input.userId))) {
-      return { kind: 'errors', errors: { [firstBlock]: "Only members of the agents' channel can answer Fin's questions." } };
+    const membership = await this.#o.membership.check(input.userId, { fresh: true });
+    if (membership !== 'member') {
+      return { kind: 'errors', errors: { [firstBlock]: membershipRefusal(membership, "answer Fin's questions") } };
     }
     const read = readValues(attributesOf(request), input.state);
     if (!read.ok) return { kind: 'errors', errors: read.errors };
@@ -117,12 +134,33 @@ export class HumanInTheLoop {
       return { kind: 'errors', errors: { [firstBlock]: `This request was already answered${by}.` } };
     }
     const claimed = this.#o.store.hitl.get(request.id) ?? request;
-    await this.#showPost(claimed);
     return { kind: 'ready', request: claimed, values: read.values, shown: read.shown };
   }
 
-  /** Sends claimed values to Intercom, then records and shows the outcome (on the post and in the agent's modal). */
+  /** A claim whose values will not be sent (the form's answer came too late, the app stopped): the request is open again. */
+  release(requestId: number, note: string): void {
+    this.#o.store.hitl.reopen(requestId, note, this.#now());
+    const request = this.#o.store.hitl.get(requestId);
+    if (request !== undefined) void this.#showPost(request);
+  }
+
+  /**
+   * Sends claimed values to Intercom, then records and shows the outcome (on the post and in the agent's modal). The
+   * post says the values are on their way first. However it ends, the request does not stay claimed: if the values
+   * could not be sent, it is open again.
+   */
   async send(submission: Extract<Submission, { kind: 'ready' }>, viewId: string | undefined): Promise<void> {
+    try {
+      await this.#showPost(submission.request);
+      await this.#send(submission, viewId);
+    } finally {
+      if (this.#o.store.hitl.get(submission.request.id)?.state === 'submitting') {
+        this.release(submission.request.id, 'The values could not be sent because of an error in the app; please try again.');
+      }
+    }
+  }
+
+  async #send(submission: Extract<Submission, { kind: 'ready' }>, viewId: string | undefined): Promise<void> {
     const { request, values, shown } = submission;
     const { store } = this.#o;
     let outcome: Awaited<ReturnType<HitlCallbacks['submit']>>;
@@ -172,7 +210,11 @@ export class HumanInTheLoop {
     }
   }
 
-  async #process(dedupeKey: string, n: HitlNotification): Promise<void> {
+  #process(dedupeKey: string, n: HitlNotification): Promise<void> {
+    return this.#steps.run(n.stepId, () => this.#act(dedupeKey, n));
+  }
+
+  async #act(dedupeKey: string, n: HitlNotification): Promise<void> {
     const { store, poster } = this.#o;
     try {
       const conv = n.intercomConversationId === undefined ? undefined : store.conversations.findByIntercomId(n.intercomConversationId);

@@ -57,7 +57,8 @@ export function hitlPost(view: HitlView): { text: string; blocks: KnownBlock[] }
       ],
     });
   }
-  return { text: `A Fin procedure needs input: ${view.attributes.map((a) => a.label).join(', ')}`, blocks };
+  // The fallback text is mrkdwn too (notifications, screen readers): the labels are escaped like everywhere else.
+  return { text: `A Fin procedure needs input: ${view.attributes.map((a) => escapeText(a.label)).join(', ')}`, blocks };
 }
 
 function aboutLine(view: HitlView): string {

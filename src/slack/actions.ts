@@ -7,6 +7,8 @@ import type { HumanInTheLoop } from '../hitl/hitl.ts';
 import { HITL_SUBMIT_CALLBACK, messageModal } from '../hitl/modal.ts';
 import { HITL_OPEN_ACTION } from '../hitl/post.ts';
 import { afterAck, within } from './after-ack.ts';
+import { errorCode } from './errors.ts';
+import { membershipRefusal } from './membership.ts';
 import type { SlackPoster } from './poster.ts';
 
 /** The parts of a `block_actions` payload for the hand-back button that the app relies on. */
@@ -53,11 +55,15 @@ export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackP
       const outcome = await deps.bridge.handBack(escalationId, user.id);
       log.info({ escalationId, userId: user.id, outcome }, 'hand-back pressed');
       if (outcome !== 'handed_back' && channel !== undefined) {
-        const text =
-          outcome === 'already'
-            ? 'This conversation has already been handed back to Fin.'
-            : 'This escalation is no longer known to the app, so it cannot be handed back.';
-        await deps.poster.ephemeral(channel.id, user.id, text).catch(() => undefined);
+        const text = {
+          already: 'This conversation has already been handed back to Fin.',
+          unknown: 'This escalation is no longer known to the app, so it cannot be handed back.',
+          not_member: membershipRefusal('not_member', 'hand a conversation back to Fin'),
+          membership_unknown: membershipRefusal('unknown', 'hand a conversation back to Fin'),
+        }[outcome];
+        await deps.poster.ephemeral(channel.id, user.id, text).catch((error: unknown) => {
+          log.info({ error: errorCode(error) }, 'could not tell the person why the hand-back did nothing');
+        });
       }
     });
   });
@@ -80,8 +86,8 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
       const { outcome, by } = await deps.hitl.openForm({ requestId, userId: user.id, triggerId });
       log.info({ requestId, userId: user.id, outcome }, 'human-in-the-loop form requested');
       const refusal =
-        outcome === 'not_member'
-          ? "Only members of the agents' channel can answer Fin's questions."
+        outcome === 'not_member' || outcome === 'membership_unknown'
+          ? membershipRefusal(outcome === 'not_member' ? 'not_member' : 'unknown', "answer Fin's questions")
           : outcome === 'closed'
             ? `This request was already answered${by ? ` by ${by}` : ''}.`
             : outcome === 'unknown'
@@ -101,12 +107,17 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
     }
     const { user, view } = parsed.data;
     // Validation answers go in the acknowledgement itself, so they must be known within Slack's 3 seconds.
-    const submission = await within(
-      PREPARE_LIMIT_MS,
-      deps.hitl.prepare({ requestId: metadata.data.requestId, userId: user.id, state: view.state.values }),
-    );
+    const preparing = deps.hitl.prepare({ requestId: metadata.data.requestId, userId: user.id, state: view.state.values });
+    const submission = await within(PREPARE_LIMIT_MS, preparing);
     if (submission === undefined) {
       log.warn({ requestId: metadata.data.requestId }, 'could not check a human-in-the-loop form in time');
+      // Nothing will send values claimed after the window closed: such a claim is given up at once.
+      preparing.then(
+        (late) => {
+          if (late.kind === 'ready') deps.hitl.release(late.request.id, 'Slack was too slow to confirm the last answer; please send it again.');
+        },
+        (error: unknown) => log.error({ err: error }, 'checking a human-in-the-loop form failed'),
+      );
       await ack({ response_action: 'update', view: messageModal('Not sent', 'Slack was too slow to confirm this answer. Please open the form again from the post.') });
       return;
     }

@@ -9,9 +9,14 @@ const membersSchema = z.looseObject({
   response_metadata: z.looseObject({ next_cursor: z.string().optional() }).optional(),
 });
 
+/** `unknown` when Slack would not say (an error, a rate limit): callers refuse, and say why. */
+export type Membership = 'member' | 'not_member' | 'unknown';
+
 /**
- * Who is a member of a channel (the agents' channel: only its members may answer Fin's questions). Read from
- * `conversations.members` and cached briefly, since it is checked on every button press, within Slack's 3 seconds.
+ * Who is a member of a channel (the agents' channel: only its members may answer Fin's questions or hand a thread
+ * back to Fin). Read from `conversations.members`. A quick answer for showing a button's form may come from a list
+ * read in the last minute; whatever acts (a submission, a hand-back) asks Slack afresh, so someone removed from the
+ * channel a moment ago cannot act.
  */
 export class ChannelMembership {
   readonly #client: WebClient;
@@ -25,16 +30,17 @@ export class ChannelMembership {
     this.#logger = logger;
   }
 
-  /** False also when membership cannot be read: refusing is the safe answer. */
-  async isMember(userId: string): Promise<boolean> {
-    let members = this.#cache.get('members');
+  async check(userId: string, options: { fresh: boolean }): Promise<Membership> {
+    let members = options.fresh ? undefined : this.#cache.get('members');
     if (members === undefined) {
       members = this.#load();
       this.#cache.set('members', members);
     }
     const set = await members;
+    // A failure is remembered for a few seconds only, so a burst of clicks does not become a burst of calls.
     if (set === undefined) this.#cache.set('members', Promise.resolve(undefined), 5_000);
-    return set?.has(userId) ?? false;
+    if (set === undefined) return 'unknown';
+    return set.has(userId) ? 'member' : 'not_member';
   }
 
   async #load(): Promise<Set<string> | undefined> {
@@ -54,4 +60,11 @@ export class ChannelMembership {
       return undefined;
     }
   }
+}
+
+/** What a person is told when membership of the agents' channel stops them doing `what` ("answer Fin's questions"). */
+export function membershipRefusal(membership: Exclude<Membership, 'member'>, what: string): string {
+  return membership === 'not_member'
+    ? `Only members of the agents' channel can ${what}.`
+    : `Slack would not confirm that you are a member of the agents' channel, so you cannot ${what} right now. Please try again in a moment.`;
 }

@@ -62,6 +62,7 @@ export class HitlStore {
   readonly #claim: Statement<[string, number, number]>;
   readonly #settle: Statement<[string, string | null, string | null, number, number]>;
   readonly #reopen: Statement<[string | null, number, number]>;
+  readonly #submitting: Statement<[], Row>;
 
   constructor(db: Database) {
     this.#insert = db.prepare(
@@ -78,6 +79,7 @@ export class HitlStore {
     this.#settle = db.prepare(
       "UPDATE hitl_requests SET state = ?, values_json = ?, note = ?, updated_at = ? WHERE id = ? AND state = 'submitting'",
     );
+    this.#submitting = db.prepare("SELECT * FROM hitl_requests WHERE state = 'submitting' ORDER BY id");
     this.#reopen = db.prepare(
       "UPDATE hitl_requests SET state = 'open', submitted_by = NULL, note = ?, updated_at = ? WHERE id = ? AND state = 'submitting'",
     );
@@ -121,6 +123,11 @@ export class HitlStore {
   /** The submission's outcome, final. */
   settle(id: number, state: 'submitted' | 'expired' | 'answered_elsewhere', valuesJson: string | null, note: string | null, now: number): void {
     this.#settle.run(state, valuesJson, note, now, id);
+  }
+
+  /** Requests claimed for an agent whose values have not been settled. */
+  submitting(): HitlRequest[] {
+    return this.#submitting.all().map(toRequest);
   }
 
   /** The submission did not go through (Intercom unreachable, refused the token…): the request is open again. */

@@ -180,4 +180,41 @@ describe('escalations and the hand-off to people', () => {
     await h.slack.waitFor(() => h?.logged(/agents' channel/).length);
     expect(h.logged(/agents' channel/)[0]).toMatchObject({ error: 'not_in_channel' });
   });
+
+  it('lets only members of the agents’ channel hand a thread back, checking with Slack at every press', async () => {
+    h = await Harness.start({ webhooks: true });
+    const harness = h;
+    const first = await escalated(harness);
+    const firstButton = handBackButton(first.post);
+    if (firstButton === undefined) throw new Error('no hand-back button');
+
+    // Alice (the customer, not in the agents' channel) cannot give her own thread back to Fin.
+    await harness.press({ user: alice, message: first.post, actionId: firstButton.action_id, value: firstButton.value });
+    await harness.slack.waitFor(() => harness.slack.ephemerals.find((e) => e.user === alice && /Only members of the agents' channel/.test(e.text)));
+    expect(readable(first.post)).not.toContain('Handed back');
+    expect(handBackButton(first.post)).toBeDefined();
+
+    // Bob, a member, can; then he leaves the channel, and a press a moment later (well within any cache) is refused.
+    await harness.press({ user: bob, message: first.post, actionId: firstButton.action_id, value: firstButton.value });
+    await harness.slack.waitFor(() => readable(first.post).includes('Handed back to Fin by bob'));
+    const second = await escalated(harness);
+    const secondButton = handBackButton(second.post);
+    if (secondButton === undefined) throw new Error('no hand-back button');
+    harness.slack.addChannel({ id: agents, name: 'agents', kind: 'channel', members: [] });
+    await harness.press({ user: bob, message: second.post, actionId: secondButton.action_id, value: secondButton.value });
+    await harness.slack.waitFor(() => harness.slack.ephemerals.find((e) => e.user === bob && /Only members/.test(e.text)));
+    expect(readable(second.post)).not.toContain('Handed back');
+  });
+
+  it('refuses a hand-back when Slack will not say who is in the agents’ channel, and says why', async () => {
+    h = await Harness.start({ webhooks: true });
+    const harness = h;
+    const { post } = await escalated(harness);
+    const button = handBackButton(post);
+    if (button === undefined) throw new Error('no hand-back button');
+    harness.slack.fail('conversations.members', { error: 'internal_error', times: 3 });
+    await harness.press({ user: bob, message: post, actionId: button.action_id, value: button.value });
+    await harness.slack.waitFor(() => harness.slack.ephemerals.find((e) => e.user === bob && /would not confirm/.test(e.text)));
+    expect(readable(post)).not.toContain('Handed back');
+  });
 });

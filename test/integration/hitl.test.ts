@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { intercomIdFor } from '../../fakes/fin-simulator.ts';
 import type { FakeMessage } from '../../fakes/slack-api.ts';
 import { CLIENT_SECRET, Harness, WORKSPACE } from '../helpers/harness.ts';
+import { withStore } from '../helpers/seed.ts';
 
 const { alice, bob, support, agents } = WORKSPACE;
 
@@ -295,5 +296,68 @@ describe('human-in-the-loop steps', () => {
     await h.press({ user: alice, message: post, actionId: b.action_id, value: b.value });
     await h.slack.waitFor(() => h?.slack.ephemerals.find((e) => e.user === alice && /Only members/.test(e.text)));
     expect(h.slack.views.size).toBe(0);
+  });
+
+  it('checks membership afresh when the form is sent, not from the list read when it opened', async () => {
+    h = await Harness.start({ hitl: true });
+    const { post } = await requestPosted(h);
+    const { id } = await openForm(h, post);
+    // Bob leaves the agents' channel while the form is open.
+    h.slack.addChannel({ id: agents, name: 'agents', kind: 'channel', members: [] });
+    const answer = await h.submitView({ user: bob, viewId: id, values: GOOD_VALUES });
+    expect(answer).toEqual({ response_action: 'errors', errors: { attr_0: "Only members of the agents' channel can answer Fin's questions." } });
+    expect(h.fin.collectCalls).toHaveLength(0);
+    expect(button(post)).toBeDefined();
+  });
+
+  it('posts one request, with one button, when two notifications of the same step arrive together', async () => {
+    h = await Harness.start({ hitl: true });
+    const harness = h;
+    const { intercomId } = await bridgedThread(harness);
+    const notification = harness.fin.hitlNotification({ intercomConversationId: intercomId, attributes: ATTRIBUTES, stepId: 'step-twice' });
+    const answers = await Promise.all([
+      harness.intercomWebhook({ ...notification, id: 'notif_a' }),
+      harness.intercomWebhook({ ...notification, id: 'notif_b' }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    await harness.slack.waitFor(() => harness.logged('human-in-the-loop step already known').length > 0);
+    const posts = harness.slack.messages.filter((m) => m.channel === agents && /procedure needs/.test(m.text));
+    expect(posts).toHaveLength(1);
+  });
+
+  it('escapes labels in the text Slack shows in notifications', async () => {
+    h = await Harness.start({ hitl: true });
+    const { post } = await requestPosted(h, [{ identifier: 'x.approve', name: '<!channel> Approve *now*?', data_type: 'boolean' }]);
+    expect(post.text).not.toContain('<!channel>');
+    expect(post.text).toContain('&lt;!channel&gt;');
+  });
+
+  it('sends the values even when Slack takes longer than the form’s window to update the agents’ post', async () => {
+    h = await Harness.start({ hitl: true });
+    const harness = h;
+    const { post } = await requestPosted(harness);
+    const { id } = await openForm(harness, post);
+    harness.slack.delay('chat.update', 2_500);
+    const answer = await harness.submitView({ user: bob, viewId: id, values: GOOD_VALUES });
+    expect(JSON.stringify(answer)).toContain('Sending');
+    await harness.slack.waitFor(() => harness.fin.collectCalls[0]);
+    await harness.slack.waitFor(() => readable(post).includes('Submitted by bob'), 10_000);
+    expect(harness.fin.collectCalls).toHaveLength(1);
+  });
+
+  it('reopens, at the next start, a request claimed by an agent whose values were never sent', async () => {
+    h = await Harness.start({ hitl: true });
+    const harness = h;
+    const { post } = await requestPosted(harness);
+    const requestId = Number(button(post)?.value);
+    await harness.stopApp();
+    // The process died between claiming the request for Bob and sending his values.
+    withStore(harness.env.DATABASE_PATH ?? '', (store) => store.hitl.claim(requestId, bob, Date.now()));
+    await harness.startApp();
+    await harness.slack.waitFor(() => readable(post).includes('restarted before these values were sent'));
+    expect(button(post)).toBeDefined();
+    const { id } = await openForm(harness, post);
+    await harness.submitView({ user: bob, viewId: id, values: GOOD_VALUES });
+    await harness.slack.waitFor(() => readable(post).includes('Submitted by bob'));
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Runs tasks one at a time per key, in the order they were queued. Everything that touches one conversation goes
- * through its key, so a reply, a status and a new user message never interleave halfway.
+ * Runs tasks one at a time per key, in the order they were queued. Everything that touches one conversation (or one
+ * human-in-the-loop step) goes through its key, so a reply, a status and a new user message never interleave halfway.
  */
 export class KeyedSerial {
   readonly #tails = new Map<string, Promise<unknown>>();

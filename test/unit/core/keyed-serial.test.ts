@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedSerial } from '../../../src/bridge/serial.ts';
+import { KeyedSerial } from '../../../src/core/keyed-serial.ts';
 
 describe('KeyedSerial', () => {
   it('runs tasks of one key in order, one at a time, and other keys alongside', async () => {
