@@ -183,6 +183,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     intercomInboxUrl: config.intercom.inboxUrl,
     channelProcedures: config.fin.channelProcedures,
     userTurnsPerMinute: config.fin.userTurnsPerMinute,
+    retentionMs: config.store.retentionMs,
   });
   const callbacks = new HitlCallbacks({
     apiUrl: config.fin.apiUrl,
@@ -269,8 +270,16 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger.info('/metrics is off: set METRICS_PORT (a port of its own) or METRICS_TOKEN (a bearer token) to serve it');
   }
   if (config.slack.mode === 'socket') await app.start();
-  store.pruneProcessed(Date.now());
-  const pruning = setInterval(() => store.pruneProcessed(Date.now()), 60 * 60_000);
+  const prune = () => {
+    try {
+      const report = store.prune(Date.now(), config.store.retentionMs);
+      logger.info({ component: 'store', ...report }, 'pruned what is past the retention window');
+    } catch (error) {
+      logger.error({ component: 'store', err: error }, 'pruning the database failed; it is tried again in an hour');
+    }
+  };
+  prune();
+  const pruning = setInterval(prune, 60 * 60_000);
   pruning.unref();
   logger.info({ port, metricsPort, mode: config.slack.mode, botUserId: identity.botUserId }, 'fin-slack is running');
 

@@ -8,6 +8,8 @@ export type SkipReason = 'too_large' | 'unavailable' | 'error' | 'too_many' | 'p
 
 export interface GatheredAttachments {
   readonly attachments: FinAttachment[];
+  /** The Slack id of each attachment's file, in the same order. */
+  readonly fileIds: string[];
   readonly skipped: readonly { readonly name: string; readonly reason: SkipReason }[];
 }
 
@@ -21,6 +23,7 @@ export async function gatherAttachments(
   options: { procedure: boolean },
 ): Promise<GatheredAttachments> {
   const attachments: FinAttachment[] = [];
+  const fileIds: string[] = [];
   const skipped: { name: string; reason: SkipReason }[] = [];
   for (const file of files) {
     if (options.procedure) {
@@ -34,9 +37,10 @@ export async function gatherAttachments(
     const result = await download(file);
     if (result.kind === 'ok') {
       attachments.push({ type: 'file', name: result.name, content_type: result.contentType, data: result.data.toString('base64') });
+      fileIds.push(file.id);
     } else {
       skipped.push({ name: result.name, reason: result.reason });
     }
   }
-  return { attachments, skipped };
+  return { attachments, fileIds, skipped };
 }

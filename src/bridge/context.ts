@@ -45,6 +45,8 @@ export interface BridgeOptions {
   readonly channelProcedures: ReadonlyMap<string, string>;
   /** Turns one person may start in any minute; beyond it their question is refused (and they are told). */
   readonly userTurnsPerMinute: number;
+  /** How long the app remembers a conversation after its last activity: older Fin events are ignored. */
+  readonly retentionMs: number;
   /** Base of a link to a conversation in the Intercom inbox (the conversation id is appended), if known. */
   readonly intercomInboxUrl?: string | undefined;
   readonly now?: () => number;

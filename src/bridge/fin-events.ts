@@ -1,4 +1,4 @@
-import { dedupeKeyOf, parseFinEvent } from '../fin/events.ts';
+import { dedupeKeyOf, eventTime, parseFinEvent } from '../fin/events.ts';
 import type { FinEvent, FinReplied, FinReplyChunk, FinStatusUpdated } from '../fin/schemas.ts';
 import type { SseSubscription } from '../fin/sse.ts';
 import { htmlToMrkdwn } from '../format/html-to-mrkdwn.ts';
@@ -12,7 +12,8 @@ import { ESCALATED_NOTICE } from './copy.ts';
 import type { ThreadView } from './thread-view.ts';
 import type { Turns } from './turns.ts';
 
-export type FinEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'invalid' | 'unknown_conversation';
+/** `stale`: older than the retention window, so possibly a replay of something the app no longer remembers. */
+export type FinEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'invalid' | 'unknown_conversation' | 'stale';
 
 export interface FinEventAcceptance {
   readonly outcome: FinEventOutcome;
@@ -47,9 +48,10 @@ export class FinEvents {
 
   /**
    * Takes one event. Replies and statuses are durably recorded before this returns, so a webhook can be
-   * acknowledged as soon as it does; acting on them happens in `processed`.
+   * acknowledged as soon as it does; acting on them happens in `processed`. `stream` is the conversation whose SSE
+   * stream carried the event: a stream only speaks for its own conversation.
    */
-  accept(raw: unknown, source: FinEventSource): FinEventAcceptance {
+  accept(raw: unknown, source: FinEventSource, stream?: { readonly conversationId: string }): FinEventAcceptance {
     const log = this.#ctx.log;
     const parsed = parseFinEvent(raw);
     if (!parsed.ok) {
@@ -61,6 +63,19 @@ export class FinEvents {
       return { outcome: 'invalid', processed: DONE };
     }
     const event = parsed.event;
+    if (stream !== undefined && event.conversation_id !== stream.conversationId) {
+      log.warn(
+        { source, eventName: event.event_name, conversationId: stream.conversationId, claimed: event.conversation_id },
+        "dropping an event that names another conversation than its stream's",
+      );
+      return { outcome: 'ignored', processed: DONE };
+    }
+    const at = eventTime(event);
+    if (at !== undefined && at < this.#ctx.now() - this.#ctx.retentionMs) {
+      // The app may have forgotten the conversation's answered replies by now: acting on it could repeat one.
+      log.info({ source, eventName: event.event_name, conversationId: event.conversation_id, at }, 'ignoring a Fin event older than the retention window');
+      return { outcome: 'stale', processed: DONE };
+    }
     // Most events are chunks of a message already streaming: they go straight to it, without the store or the queue
     // (the message ignores stale chunks itself, and is closed before anything final is written to it).
     if (event.event_name === 'fin_reply_chunk' && this.#view.offerLive(event.conversation_id, event.stream_id, event.chunk_index, event.chunk_text)) {
@@ -77,11 +92,15 @@ export class FinEvents {
     if (event.event_name === 'fin_reply_chunk') {
       return { outcome: 'accepted', processed: this.#ctx.inOrder(conv.id, () => this.#onChunk(conv.id, event)) };
     }
-    // A status without Fin's timestamp is told apart from the same status of another turn by the turn it ends.
-    const dedupeKey =
-      dedupeKeyOf(event) ??
-      `status:${conv.id}:${event.event_name === 'fin_status_updated' ? event.status : ''}:turn-${this.#ctx.store.turns.active(conv.id)?.id ?? 'none'}`;
-    if (!this.#ctx.store.finEvents.record({ dedupeKey, conversationId: conv.id, source, payload: JSON.stringify(event) }, this.#ctx.now())) {
+    const dedupeKey = dedupeKeyOf(event);
+    const { store } = this.#ctx;
+    const now = this.#ctx.now();
+    const recorded = store.transaction(() => {
+      if (!store.finEvents.record({ dedupeKey, conversationId: conv.id, source, payload: JSON.stringify(event) }, now)) return false;
+      store.conversations.touch(conv.id, now);
+      return true;
+    });
+    if (!recorded) {
       log.debug({ source, dedupeKey }, 'duplicate Fin event');
       return { outcome: 'duplicate', processed: DONE };
     }
@@ -93,7 +112,7 @@ export class FinEvents {
     if (this.#stopped) return;
     this.#streams.get(conversationId)?.close();
     const subscription = this.#ctx.subscribe(url, (data) => {
-      this.accept(data, 'sse');
+      this.accept(data, 'sse', { conversationId });
     });
     this.#streams.set(conversationId, subscription);
     void subscription.done.then((end) => {
@@ -154,6 +173,11 @@ export class FinEvents {
     const { store } = this.#ctx;
     const conv = store.conversations.get(event.conversation_id);
     if (conv === undefined) return;
+    if (conv.owner === 'human') {
+      // The thread belongs to people now: Fin's words go to the agents, not to the customer.
+      await this.#handOff.heldReply(conv, event.message.id, htmlToMrkdwn(event.message.body));
+      return;
+    }
     let target: PostedMessage | undefined;
     if (event.stream_id) {
       await this.#view.endStream(conv.id, event.stream_id);

@@ -30,6 +30,8 @@ export const MAX_BODY_CHARS = 10_000;
 
 export interface BuiltTurn {
   readonly request: FinTurnRequest;
+  /** The Slack ids of the files in `request.attachments`, in order: what is recorded instead of their contents. */
+  readonly attachedFileIds: readonly string[];
   /** What the user should know about how their message was sent (cut short, files left out). */
   readonly notice: string | undefined;
 }
@@ -59,7 +61,7 @@ export async function buildTurnRequest(
       ? ''
       : texts.map((text) => (text === '' ? FILES_ONLY_BODY : text)).join('\n\n');
   const body = capBody(whole);
-  const { attachments, skipped } = await gatherAttachments(
+  const { attachments, fileIds, skipped } = await gatherAttachments(
     messages.flatMap((m) => m.files),
     deps.downloadFile,
     { procedure: turn.procedureId !== null },
@@ -80,7 +82,7 @@ export async function buildTurnRequest(
     },
     ...(attachments.length > 0 ? { attachments } : {}),
   };
-  if (turn.kind !== 'start') return { request, notice };
+  if (turn.kind !== 'start') return { request, attachedFileIds: fileIds, notice };
 
   const named = conv.channelType === 'channel' || conv.channelType === 'group';
   const [channel, history] = await Promise.all([
@@ -99,7 +101,30 @@ export async function buildTurnRequest(
   };
   if (channel.name !== undefined) attributes.slack_channel_name = channel.name;
   request.conversation_metadata = { attributes, ...(history.length > 0 ? { history } : {}) };
-  return { request, notice };
+  return { request, attachedFileIds: fileIds, notice };
+}
+
+/**
+ * A recorded request made whole again for a resend: the files it attached are downloaded anew (their contents are
+ * never stored). A file that can no longer be read is left out; the message itself goes as before.
+ */
+export async function withAttachments(
+  deps: Pick<RequestDeps, 'downloadFile'>,
+  recorded: FinTurnRequest,
+  fileIds: readonly string[],
+  messages: readonly InboundMessage[],
+): Promise<FinTurnRequest> {
+  if (fileIds.length === 0) return recorded;
+  const byId = new Map(messages.flatMap((m) => m.files).map((f) => [f.id, f]));
+  const files = fileIds.map((id) => byId.get(id)).filter((f) => f !== undefined);
+  const { attachments } = await gatherAttachments(files, deps.downloadFile, { procedure: false });
+  return attachments.length > 0 ? { ...recorded, attachments } : recorded;
+}
+
+/** The request as it is recorded: everything but the files' contents. */
+export function recordable(request: FinTurnRequest): FinTurnRequest {
+  const { attachments: _files, ...rest } = request;
+  return rest;
 }
 
 /** The body cut to `MAX_BODY_CHARS` characters (whole code points), at a word if one is near, marked as cut. */

@@ -23,7 +23,7 @@ import {
   UNEXPECTED_ERROR_TEXT,
   userLimitText,
 } from './copy.ts';
-import { buildTurnRequest } from './requests.ts';
+import { buildTurnRequest, recordable, withAttachments } from './requests.ts';
 import type { ThreadView } from './thread-view.ts';
 
 export type SlackMessageOutcome =
@@ -96,6 +96,7 @@ export class Turns {
         return 'rate_limited';
       }
       const conv = store.conversations.ensure(m, now);
+      store.conversations.touch(conv.id, now);
       const fresh = store.inbound.claim(
         { teamId: m.teamId, channelId: m.channelId, ts: m.ts, conversationId: conv.id, userId: m.userId, text: m.text, files: m.files },
         now,
@@ -256,12 +257,14 @@ export class Turns {
       const turn = store.turns.get(recorded.id) ?? recorded;
       let request: FinTurnRequest;
       if (turn.requestJson !== null) {
-        request = JSON.parse(turn.requestJson) as FinTurnRequest;
+        const again = JSON.parse(turn.requestJson) as FinTurnRequest;
+        request = await withAttachments(this.#ctx, again, turn.attachedFileIds, store.inbound.ofTurn(turn.id));
       } else {
         const built = await buildTurnRequest(this.#ctx, conv, turn, store.inbound.ofTurn(turn.id));
         request = built.request;
-        // Recorded first: after a crash the same request (same timestamp, same files) is resent, never rebuilt.
-        store.turns.setRequest(turn.id, JSON.stringify(request), turn.kind);
+        // Recorded first: after a crash the same request (same timestamp, same files) is resent, never rebuilt. The
+        // files' contents stay out of the database: they are downloaded again for a resend.
+        store.turns.setRequest(turn.id, JSON.stringify(recordable(request)), turn.kind, built.attachedFileIds);
         if (built.notice !== undefined) {
           await this.#view
             .show(conv, undefined, built.notice, { kind: 'notice', turnId: turn.id })
@@ -326,7 +329,7 @@ export class Turns {
       log.info('Fin already has this conversation; sending the message as a reply');
       store.transaction(() => {
         store.conversations.markStarted(conv.id, undefined, this.#ctx.now());
-        store.turns.setRequest(turn.id, JSON.stringify(request), 'reply');
+        store.turns.setKind(turn.id, 'reply');
       });
       return fin.reply(request);
     }

@@ -33,7 +33,11 @@ export interface Config {
     readonly accessToken: string;
   };
   readonly http: { readonly port: number };
-  readonly store: { readonly path: string };
+  readonly store: {
+    readonly path: string;
+    /** How long a conversation is kept after anything last happened in it (and Fin events older than this ignored). */
+    readonly retentionMs: number;
+  };
   readonly streaming: {
     /** Least time between two edits of one message. */
     readonly updateIntervalMs: number;
@@ -119,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
           : `https://${appHostFor(e.FIN_API_URL)}/a/inbox/${e.INTERCOM_WORKSPACE_ID}/inbox/conversation/`,
     },
     http: { port: e.PORT },
-    store: { path: e.DATABASE_PATH },
+    store: { path: e.DATABASE_PATH, retentionMs: e.DATA_RETENTION_DAYS * 24 * 60 * 60_000 },
     streaming: {
       updateIntervalMs: e.STREAM_UPDATE_INTERVAL_MS,
       updatesPerMinute: e.SLACK_UPDATE_RATE_PER_MIN,

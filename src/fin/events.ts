@@ -46,11 +46,24 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * The key under which a reply or a status is recorded once. A reply is identified by `message.id` (the same on SSE
  * and webhooks); a status by what it says and when Fin said it. Chunks are never recorded: they are ephemeral
- * progress, ordered in memory by `chunk_index`. Undefined for a status without a timestamp.
+ * progress, ordered in memory by `chunk_index`.
+ *
+ * Fin documents `created_at_ms` on every event. A status without it cannot be told from a replay of an earlier one,
+ * so it is keyed by what it says within the conversation: a replay can never act twice (a second, genuine status
+ * with the same words and no timestamp is missed; a turn it would have ended ends by its timeout instead).
  */
-export function dedupeKeyOf(event: Exclude<FinEvent, FinReplyChunk>): string | undefined {
+export function dedupeKeyOf(event: Exclude<FinEvent, FinReplyChunk>): string {
   if (event.event_name === 'fin_replied') return `reply:${event.message.id}`;
-  // Without its timestamp a status cannot be told from the next one like it; the caller decides (see FinEvents).
-  if (event.created_at_ms === undefined) return undefined;
+  if (event.created_at_ms === undefined) return `status:${event.conversation_id}:${event.status}:${event.reason ?? ''}:untimed`;
   return `status:${event.conversation_id}:${event.status}:${event.created_at_ms}`;
+}
+
+/** When Fin says it created the event (or the reply's message), in ms; undefined when it does not say or it cannot be read. */
+export function eventTime(event: FinEvent): number | undefined {
+  const stamps = [event.created_at_ms, event.event_name === 'fin_replied' ? event.message.timestamp_ms : undefined];
+  for (const stamp of stamps) {
+    const at = stamp === undefined ? Number.NaN : Date.parse(stamp);
+    if (Number.isFinite(at)) return at;
+  }
+  return undefined;
 }

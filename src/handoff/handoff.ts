@@ -1,5 +1,5 @@
 import type { BridgeContext } from '../bridge/context.ts';
-import { HANDED_BACK_NOTICE } from '../bridge/copy.ts';
+import { HANDED_BACK_NOTICE, HELD_REPLY_HEADER } from '../bridge/copy.ts';
 import { errorCode } from '../slack/errors.ts';
 import { slackToPlainText } from '../slack/plain-text.ts';
 import type { Conversation } from '../store/conversations.ts';
@@ -34,6 +34,23 @@ export class HandOff {
       return store.escalations.active(conv.id) ?? store.escalations.open({ conversationId: conv.id, reason, agentChannelId: this.#ctx.agentChannel }, now);
     });
     await this.#showPost(conv, escalation);
+  }
+
+  /**
+   * Fin replied in a conversation people own (an inactivity nudge, a late answer). It is not posted in the customer's
+   * thread: the agents see it in the thread of their escalation post instead; with no post to attach it to, it is
+   * dropped, and the log says so.
+   */
+  async heldReply(conv: Conversation, messageId: string, mrkdwn: string): Promise<void> {
+    const { store, poster } = this.#ctx;
+    const escalation = store.escalations.active(conv.id);
+    const log = this.#ctx.log.child({ conversationId: conv.id, messageId });
+    if (escalation?.agentTs == null || mrkdwn === '') {
+      log.info('Fin replied in a conversation people own; there is no agents’ post to show it under, so it is dropped');
+      return;
+    }
+    await poster.deliver({ channelId: escalation.agentChannelId, threadTs: escalation.agentTs }, `${HELD_REPLY_HEADER}\n\n${mrkdwn}`);
+    log.info("Fin replied in a conversation people own; shown to the agents instead of the customer");
   }
 
   /** Fin reported the conversation resolved or complete: a mark in the thread, and the agents' post updated. */

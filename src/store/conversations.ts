@@ -60,6 +60,7 @@ export class ConversationStore {
   readonly #status: Statement<[string, number, string]>;
   readonly #owner: Statement<['fin' | 'human', number, string]>;
   readonly #procedure: Statement<[string, number, string]>;
+  readonly #touch: Statement<[number, string]>;
 
   constructor(db: Database) {
     this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
@@ -78,6 +79,7 @@ export class ConversationStore {
     this.#status = db.prepare('UPDATE conversations SET fin_status = ?, updated_at = ? WHERE id = ?');
     this.#owner = db.prepare('UPDATE conversations SET owner = ?, updated_at = ? WHERE id = ?');
     this.#procedure = db.prepare('UPDATE conversations SET procedure_id = ?, updated_at = ? WHERE id = ?');
+    this.#touch = db.prepare('UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?');
   }
 
   findByThread(teamId: string, channelId: string, threadTs: string): Conversation | undefined {
@@ -116,6 +118,11 @@ export class ConversationStore {
 
   setOwner(id: string, owner: 'fin' | 'human', now: number): void {
     this.#owner.run(owner, now, id);
+  }
+
+  /** Something happened in the conversation (a message, a Fin event): it is kept for the retention window from now. */
+  touch(id: string, now: number): void {
+    this.#touch.run(now, id);
   }
 
   setProcedure(id: string, procedureId: string, now: number): void {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { migrate } from './migrate.ts';
@@ -8,16 +8,19 @@ import { hitlAndProcedures } from './migrations/0003-hitl-procedures.ts';
 import { health } from './migrations/0004-health.ts';
 import { sharedFiles } from './migrations/0005-shared-files.ts';
 import { streamsPerConversation } from './migrations/0006-streams-per-conversation.ts';
+import { retention } from './migrations/0007-retention.ts';
 
-export const MIGRATIONS = [initial, handoff, hitlAndProcedures, health, sharedFiles, streamsPerConversation] as const;
+export const MIGRATIONS = [initial, handoff, hitlAndProcedures, health, sharedFiles, streamsPerConversation, retention] as const;
 
 /**
  * One connection for the whole process: better-sqlite3 is synchronous, so every statement runs to completion
  * between awaits and transactions never interleave.
  */
 export function openDatabase(path: string): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') createPrivately(path);
   const db = new BetterSqlite3(path, { timeout: 5000 });
+  // Only takes effect on a new database: pruning can then hand freed pages back to the file system.
+  if (db.pragma('user_version', { simple: true }) === 0) db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   // Set explicitly: a connection that switches to WAL reports FULL while a reopened one reports NORMAL.
   db.pragma('synchronous = NORMAL');
@@ -25,4 +28,14 @@ export function openDatabase(path: string): Database {
   db.pragma('foreign_keys = ON');
   migrate(db, MIGRATIONS);
   return db;
+}
+
+/**
+ * The database holds people's messages until they are answered: its folder is created readable by this user only
+ * (0700), and the file is created (or kept) 0600. SQLite gives its `-wal` and `-shm` files the database file's mode.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
 }

@@ -10,13 +10,13 @@ export interface StoredFinEvent {
 /**
  * Fin events (final replies and statuses) in the order they were accepted. Recording one is the dedupe step:
  * the same reply delivered by SSE and by webhook has the same key, and only the first is processed. An event
- * stays `pending` until processed, so one accepted just before a crash is processed after the restart.
+ * stays `pending` until processed, so one accepted just before a crash is processed after the restart. Keys are kept
+ * as long as their conversation (see `prune.ts`): a reply redelivered any time later is still recognised.
  */
 export class FinEventStore {
   readonly #insert: Statement<[string, string, string, string, number]>;
   readonly #done: Statement<[number, string]>;
   readonly #pending: Statement<[], { dedupe_key: string; payload: string }>;
-  readonly #prune: Statement<[number]>;
   readonly #isPending: Statement<[string], { n: number }>;
 
   constructor(db: Database) {
@@ -24,11 +24,11 @@ export class FinEventStore {
       `INSERT INTO fin_events (dedupe_key, conversation_id, source, payload, state, received_at)
        VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
     );
-    this.#done = db.prepare("UPDATE fin_events SET state = 'done', processed_at = ? WHERE dedupe_key = ?");
+    // Once acted on, only the key matters (it recognises a redelivery): Fin's text is not kept.
+    this.#done = db.prepare("UPDATE fin_events SET state = 'done', processed_at = ?, payload = '' WHERE dedupe_key = ?");
     this.#pending = db.prepare(
       "SELECT dedupe_key, payload FROM fin_events WHERE state = 'pending' ORDER BY received_at, rowid",
     );
-    this.#prune = db.prepare("DELETE FROM fin_events WHERE state = 'done' AND received_at < ?");
     this.#isPending = db.prepare("SELECT count(*) AS n FROM fin_events WHERE dedupe_key = ? AND state = 'pending'");
   }
 
@@ -47,9 +47,5 @@ export class FinEventStore {
 
   pending(): StoredFinEvent[] {
     return this.#pending.all().map((r) => ({ dedupeKey: r.dedupe_key, payload: r.payload }));
-  }
-
-  prune(olderThan: number): number {
-    return this.#prune.run(olderThan).changes;
   }
 }

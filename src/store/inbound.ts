@@ -83,7 +83,14 @@ export class InboundStore {
     this.#conversationsWithQueue = db.prepare(
       'SELECT DISTINCT conversation_id FROM inbound_messages WHERE turn_id IS NULL AND skipped = 0',
     );
-    this.#skipQueued = db.prepare('UPDATE inbound_messages SET skipped = 1 WHERE conversation_id = ? AND turn_id IS NULL');
+    // Set aside for good: only the conversation's latest message keeps its text (the agents' post quotes it).
+    this.#skipQueued = db.prepare(
+      `UPDATE inbound_messages SET skipped = 1,
+         text = CASE WHEN ts = (SELECT max(ts) FROM inbound_messages AS newer WHERE newer.conversation_id = inbound_messages.conversation_id)
+                     THEN text ELSE '' END,
+         files_json = NULL
+       WHERE conversation_id = ? AND turn_id IS NULL`,
+    );
     this.#latest = db.prepare('SELECT * FROM inbound_messages WHERE conversation_id = ? ORDER BY ts DESC LIMIT 1');
     this.#has = db.prepare('SELECT count(*) AS n FROM inbound_messages WHERE team_id = ? AND channel_id = ? AND ts = ?');
   }

@@ -6,6 +6,7 @@ import { HitlStore } from './hitl.ts';
 import { IntercomEventStore } from './intercom-events.ts';
 import { InboundStore } from './inbound.ts';
 import { PostedStore } from './posted.ts';
+import { type PruneReport, pruneExpired } from './prune.ts';
 import { SlackEventStore } from './slack-events.ts';
 import { TurnStore } from './turns.ts';
 
@@ -22,14 +23,9 @@ export interface Store {
   readonly intercomEvents: IntercomEventStore;
   /** Runs `fn` as one transaction: writes that belong together land together or not at all. */
   transaction<T>(fn: () => T): T;
-  /** Forgets processed event ids once no redelivery can still arrive. */
-  pruneProcessed(now: number): void;
+  /** Forgets what is past the retention window (see `pruneExpired`). */
+  prune(now: number, retentionMs: number): PruneReport;
 }
-
-/** Slack retries within minutes, and its opt-in Delayed Events for up to 24 hours: keep ids twice that. */
-const SLACK_EVENT_RETENTION_MS = 48 * 60 * 60_000;
-/** Fin webhooks are retried by Intercom for days; processed events are kept long enough to recognise them. */
-const FIN_EVENT_RETENTION_MS = 14 * 24 * 60 * 60_000;
 
 export function createStore(db: Database): Store {
   const finEvents = new FinEventStore(db);
@@ -47,10 +43,6 @@ export function createStore(db: Database): Store {
     hitl: new HitlStore(db),
     intercomEvents,
     transaction: (fn) => db.transaction(fn).immediate(),
-    pruneProcessed: (now) => {
-      slackEvents.prune(now - SLACK_EVENT_RETENTION_MS);
-      finEvents.prune(now - FIN_EVENT_RETENTION_MS);
-      intercomEvents.prune(now - FIN_EVENT_RETENTION_MS);
-    },
+    prune: (now, retentionMs) => pruneExpired(db, now, retentionMs),
   };
 }

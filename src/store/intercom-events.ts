@@ -14,18 +14,16 @@ export class IntercomEventStore {
   readonly #insert: Statement<[string, string, string, number]>;
   readonly #done: Statement<[number, string]>;
   readonly #pending: Statement<[], { dedupe_key: string; topic: string; payload: string }>;
-  readonly #prune: Statement<[number]>;
 
   constructor(db: Database) {
     this.#insert = db.prepare(
       `INSERT INTO intercom_events (dedupe_key, topic, payload, state, received_at)
        VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
     );
-    this.#done = db.prepare("UPDATE intercom_events SET state = 'done', processed_at = ? WHERE dedupe_key = ?");
+    this.#done = db.prepare("UPDATE intercom_events SET state = 'done', processed_at = ?, payload = '' WHERE dedupe_key = ?");
     this.#pending = db.prepare(
       "SELECT dedupe_key, topic, payload FROM intercom_events WHERE state = 'pending' ORDER BY received_at, rowid",
     );
-    this.#prune = db.prepare("DELETE FROM intercom_events WHERE state = 'done' AND received_at < ?");
   }
 
   record(e: StoredIntercomEvent, now: number): boolean {
@@ -38,9 +36,5 @@ export class IntercomEventStore {
 
   pending(): StoredIntercomEvent[] {
     return this.#pending.all().map((r) => ({ dedupeKey: r.dedupe_key, topic: r.topic, payload: r.payload }));
-  }
-
-  prune(olderThan: number): number {
-    return this.#prune.run(olderThan).changes;
   }
 }

@@ -83,7 +83,7 @@ export class PostedStore {
     this.#streamedText = db.prepare('UPDATE posted_messages SET streamed_text = ? WHERE channel_id = ? AND ts = ?');
     this.#finalize = db.prepare(
       `UPDATE posted_messages SET state = 'final', kind = COALESCE(?, kind), fin_message_id = COALESCE(?, fin_message_id),
-         stream_id = COALESCE(stream_id, ?) WHERE channel_id = ? AND ts = ?`,
+         stream_id = COALESCE(stream_id, ?), streamed_text = NULL WHERE channel_id = ? AND ts = ?`,
     );
   }
 

@@ -17,8 +17,13 @@ export interface Turn {
   readonly userId: string;
   /** ISO timestamp sent as `message.timestamp`; resent unchanged on retries so Fin deduplicates them. */
   readonly messageTimestamp: string;
-  /** The exact request body sent to Fin, kept so a resend after a restart is the same call. */
+  /**
+   * The request sent to Fin, without its files' contents, kept until Fin accepts it so a resend after a restart is the
+   * same call (the files are downloaded again: `attachedFileIds`).
+   */
   readonly requestJson: string | null;
+  /** Slack ids of the shared files the request carried as attachments, in order. */
+  readonly attachedFileIds: readonly string[];
   readonly placeholderTs: string | null;
   /** A `start` turn that runs this Fin Procedure instead of a plain /fin/start. */
   readonly procedureId: string | null;
@@ -35,6 +40,7 @@ interface Row {
   request_json: string | null;
   placeholder_ts: string | null;
   procedure_id: string | null;
+  attached_file_ids: string | null;
   created_at: number;
 }
 
@@ -48,8 +54,20 @@ const toTurn = (r: Row): Turn => ({
   requestJson: r.request_json,
   placeholderTs: r.placeholder_ts,
   procedureId: r.procedure_id,
+  attachedFileIds: fileIdsOf(r.attached_file_ids),
   createdAt: r.created_at,
 });
+
+/** Rows written by this code always parse; anything else is read as no files rather than failing the turn. */
+function fileIdsOf(json: string | null): string[] {
+  if (json === null) return [];
+  try {
+    const ids: unknown = JSON.parse(json);
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
 
 const ACTIVE = "('pending', 'open', 'overdue')";
 
@@ -58,7 +76,9 @@ export class TurnStore {
   readonly #byId: Statement<[number], Row>;
   readonly #allActive: Statement<[], Row>;
   readonly #insert: Statement<[string, TurnKind, string, string, string | null, number]>;
-  readonly #request: Statement<[string, TurnKind, number]>;
+  readonly #request: Statement<[string, TurnKind, string | null, number]>;
+  readonly #forgetMessages: Statement<[number]>;
+  readonly #kind: Statement<[TurnKind, number]>;
   readonly #placeholder: Statement<[string, number]>;
   readonly #open: Statement<[number]>;
   readonly #overdue: Statement<[number]>;
@@ -72,11 +92,24 @@ export class TurnStore {
       `INSERT INTO turns (conversation_id, kind, state, user_id, message_timestamp, procedure_id, created_at)
        VALUES (?, ?, 'pending', ?, ?, ?, ?)`,
     );
-    this.#request = db.prepare('UPDATE turns SET request_json = ?, kind = ? WHERE id = ?');
+    this.#request = db.prepare('UPDATE turns SET request_json = ?, kind = ?, attached_file_ids = ? WHERE id = ?');
     this.#placeholder = db.prepare('UPDATE turns SET placeholder_ts = ? WHERE id = ?');
-    this.#open = db.prepare("UPDATE turns SET state = 'open' WHERE id = ? AND state = 'pending'");
+    this.#kind = db.prepare('UPDATE turns SET kind = ? WHERE id = ?');
+    // Fin has the request: the copy (with the person's email and the thread's history) is no longer needed.
+    this.#open = db.prepare("UPDATE turns SET state = 'open', request_json = NULL WHERE id = ? AND state = 'pending'");
+    // What ended turns carried is forgotten, but for the conversation's latest message, which the agents' post quotes
+    // if Fin escalates later.
+    this.#forgetMessages = db.prepare(
+      `UPDATE inbound_messages SET text = '', files_json = NULL
+       WHERE conversation_id = (SELECT conversation_id FROM turns WHERE id = ?)
+         AND turn_id IS NOT NULL AND turn_id NOT IN (SELECT id FROM turns WHERE conversation_id = inbound_messages.conversation_id AND state IN ${ACTIVE})
+         AND ts < (SELECT max(ts) FROM inbound_messages AS newer WHERE newer.conversation_id = inbound_messages.conversation_id)
+         AND (text != '' OR files_json IS NOT NULL)`,
+    );
     this.#overdue = db.prepare("UPDATE turns SET state = 'overdue' WHERE id = ? AND state = 'open'");
-    this.#end = db.prepare(`UPDATE turns SET state = ?, end_reason = ?, ended_at = ? WHERE id = ? AND state IN ${ACTIVE}`);
+    this.#end = db.prepare(
+      `UPDATE turns SET state = ?, end_reason = ?, ended_at = ?, request_json = NULL WHERE id = ? AND state IN ${ACTIVE}`,
+    );
   }
 
   /** The conversation's unfinished turn, if any: while it exists Fin must not be interrupted. */
@@ -106,9 +139,17 @@ export class TurnStore {
     return turn;
   }
 
-  /** Records the request about to be sent (and which endpoint it goes to). */
-  setRequest(id: number, requestJson: string, kind: TurnKind): void {
-    this.#request.run(requestJson, kind, id);
+  /**
+   * Records the request about to be sent (and which endpoint it goes to). It must not carry file contents: the ids of
+   * the files it attaches are recorded instead.
+   */
+  setRequest(id: number, requestJson: string, kind: TurnKind, attachedFileIds: readonly string[] = []): void {
+    this.#request.run(requestJson, kind, attachedFileIds.length > 0 ? JSON.stringify(attachedFileIds) : null, id);
+  }
+
+  /** The recorded request goes to another endpoint (a start Fin already had goes as a reply). */
+  setKind(id: number, kind: TurnKind): void {
+    this.#kind.run(kind, id);
   }
 
   setPlaceholder(id: number, ts: string): void {
@@ -123,8 +164,13 @@ export class TurnStore {
     return this.#overdue.run(id).changes === 1;
   }
 
-  /** Ends the turn once; returns false if it had already ended (a duplicate or late done signal). */
+  /**
+   * Ends the turn once; returns false if it had already ended (a duplicate or late done signal). Its request and the
+   * text of its messages (all but the conversation's latest) are forgotten.
+   */
   end(id: number, state: EndState, reason: string, now: number): boolean {
-    return this.#end.run(state, reason, now, id).changes === 1;
+    const ended = this.#end.run(state, reason, now, id).changes === 1;
+    if (ended) this.#forgetMessages.run(id);
+    return ended;
   }
 }

@@ -2,8 +2,10 @@ import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_SECRET, Harness, WEBHOOK_SECRET, WORKSPACE } from '../helpers/harness.ts';
+import { withStore } from '../helpers/seed.ts';
 
-const { alice, support } = WORKSPACE;
+const { alice, bob, support, agents } = WORKSPACE;
+const DAY = 24 * 60 * 60_000;
 
 /** POSTs a chunked body that keeps coming until the server answers; reports the answer and whether the server hung up. */
 function endlessChunkedPost(url: URL): Promise<{ status: number; sent: number }> {
@@ -216,5 +218,99 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
     await h.webhook({ ...replied(turn.conversationId, 'm-after', '<p>Whole answer.</p>'), stream_id: 's-r' });
     await h.slack.waitFor(() => placeholder.text === 'Whole answer.');
     expect(h.slack.botReplies(support, root)).toHaveLength(1);
+  });
+
+  describe('replays', () => {
+    it('never posts an answered reply again, however long after Intercom redelivers it', async () => {
+      h = await Harness.start({ webhooks: true });
+      const harness = h;
+      const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'q') });
+      const turn = await harness.fin.nextTurn();
+      await turn.connected();
+      turn.breakStream();
+      const answer = replied(turn.conversationId, 'm-once', '<p>Once.</p>');
+      expect((await harness.webhook(answer)).status).toBe(200);
+      await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[0]?.text === 'Once.');
+      // Three weeks pass (the conversation goes on: a message a day keeps it); the app restarts and prunes.
+      await harness.stopApp();
+      withStore(harness.env.DATABASE_PATH ?? '', (store) => {
+        store.db.prepare('UPDATE fin_events SET received_at = received_at - ?, processed_at = processed_at - ?').run(21 * DAY, 21 * DAY);
+      });
+      await harness.startApp();
+      const again = await harness.webhook(answer);
+      expect(await again.json()).toMatchObject({ outcome: 'duplicate' });
+      expect(harness.slack.botReplies(support, root).map((m) => m.text)).toEqual(['Once.']);
+    });
+
+    it('ignores events older than the retention window', async () => {
+      h = await Harness.start({ webhooks: true, env: { DATA_RETENTION_DAYS: '30' } });
+      const { turn, placeholder } = await waitingThread(h);
+      const old = new Date(Date.now() - 31 * DAY).toISOString();
+      const res = await h.webhook(replied(turn.conversationId, 'm-old', '<p>From long ago.</p>', { created_at_ms: old }));
+      expect(await res.json()).toMatchObject({ ok: true, outcome: 'stale' });
+      expect(h.logged('ignoring a Fin event older than the retention window')).toHaveLength(1);
+      expect(h.slack.callsTo('chat.update').some((c) => String(c.args.text).includes('long ago'))).toBe(false);
+      expect(placeholder.text).toMatch(/thinking/);
+    });
+
+    it('does not escalate again when a status without a time is replayed in a later turn', async () => {
+      h = await Harness.start({ webhooks: true });
+      const harness = h;
+      const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'I want a person') });
+      const turn = await harness.fin.nextTurn();
+      await turn.connected();
+      const escalation = { event_name: 'fin_status_updated', conversation_id: turn.conversationId, status: 'escalated', reason: 'Routed to team' };
+      expect((await harness.webhook(escalation)).status).toBe(200);
+      const post = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === agents));
+      const button = (post.blocks as { elements?: { action_id?: string; value?: string }[] }[])
+        .flatMap((b) => b.elements ?? [])
+        .find((e) => e.action_id === 'fin_hand_back');
+      await harness.press({ user: bob, message: post, actionId: 'fin_hand_back', value: button?.value ?? '' });
+      await harness.slack.waitFor(() => harness.slack.botReplies(support, root).some((m) => /answering in this thread again/.test(m.text)));
+      await harness.say({ user: alice, channel: support, text: 'thanks, and another thing', threadTs: root });
+      const next = await harness.fin.nextTurn();
+      await next.connected();
+      // The old escalation is delivered again while Fin works on the new turn.
+      expect(await (await harness.webhook(escalation)).json()).toMatchObject({ outcome: 'duplicate' });
+      await next.answer('<p>Sure.</p>');
+      await harness.slack.waitFor(() => harness.slack.botReplies(support, root).some((m) => m.text === 'Sure.'));
+      expect(harness.slack.messages.filter((m) => m.channel === agents)).toHaveLength(1);
+      expect(harness.slack.botReplies(support, root).filter((m) => /support team/.test(m.text))).toHaveLength(1);
+    });
+  });
+
+  describe('a thread people own', () => {
+    it("shows Fin's replies to the agents, under their post, not to the customer", async () => {
+      h = await Harness.start({ webhooks: true });
+      const harness = h;
+      const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'I want a person') });
+      const turn = await harness.fin.nextTurn();
+      await turn.connected();
+      await turn.status('escalated', 'Escalation requested by user');
+      const post = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === agents && m.threadTs === undefined));
+      const before = harness.slack.botReplies(support, root).length;
+      await turn.webhookOnly({ event_name: 'fin_replied', message: { id: 'm-nudge', author: 'fin', body: '<p>Are you <b>still</b> there?</p>' }, status: 'awaiting_user_reply' });
+      const held = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === agents && m.threadTs === post.ts));
+      expect(held.text).toContain('Fin replied in this conversation while your team has it');
+      expect(held.text).toContain('Are you *still* there?');
+      expect(harness.slack.botReplies(support, root)).toHaveLength(before);
+    });
+  });
+
+  it("drops an event that names another conversation than the stream it came on", async () => {
+    h = await Harness.start();
+    const harness = h;
+    const first = await harness.say({ user: alice, channel: support, text: mention(harness, 'mine') });
+    const a = await harness.fin.nextTurn();
+    await a.connected();
+    const second = await harness.say({ user: bob, channel: support, text: mention(harness, 'yours') });
+    const b = await harness.fin.nextTurn();
+    await b.connected();
+    // On A's stream, an event claiming to be B's answer.
+    await a.emit({ ...replied(b.conversationId, 'm-cross', '<p>Not from your stream.</p>'), status: 'replying' }, { webhook: false });
+    await a.answer('<p>For A.</p>');
+    await harness.slack.waitFor(() => harness.slack.botReplies(support, first)[0]?.text === 'For A.');
+    expect(harness.logged("dropping an event that names another conversation than its stream's")).toHaveLength(1);
+    expect(harness.slack.botReplies(support, second)[0]?.text).toMatch(/thinking/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dedupeKeyOf, parseFinEvent } from '../../../src/fin/events.ts';
+import { dedupeKeyOf, eventTime, parseFinEvent } from '../../../src/fin/events.ts';
 
 const replied = {
   event_name: 'fin_replied',
@@ -53,5 +53,29 @@ describe('dedupeKeyOf', () => {
     const status = { event_name: 'fin_status_updated', conversation_id: 'c1', status: 'escalated', created_at_ms: 't1' };
     expect(key(status)).toBe(key({ ...status, reason: 'Escalation requested by user' }));
     expect(key(status)).not.toBe(key({ ...status, created_at_ms: 't2' }));
+  });
+
+  it('keys a status without a time by what it says within the conversation, so a replay at any later time matches', () => {
+    const untimed = { event_name: 'fin_status_updated', conversation_id: 'c1', status: 'escalated', reason: 'Routed to team' };
+    expect(key(untimed)).toBe(key({ ...untimed }));
+    expect(key(untimed)).not.toBe(key({ ...untimed, reason: 'Escalation requested by user' }));
+    expect(key(untimed)).not.toBe(key({ ...untimed, conversation_id: 'c2' }));
+    expect(key(untimed)).not.toBe(key({ ...untimed, created_at_ms: '2026-12-01T10:00:00.000Z' }));
+  });
+});
+
+describe('eventTime', () => {
+  const parse = (raw: unknown) => {
+    const parsed = parseFinEvent(raw);
+    if (!parsed.ok) throw new Error('expected an event');
+    return parsed.event;
+  };
+
+  it("reads Fin's creation time, or the reply's message time, or nothing", () => {
+    expect(eventTime(parse({ ...replied, created_at_ms: '2026-12-01T10:00:00.123Z' }))).toBe(Date.parse('2026-12-01T10:00:00.123Z'));
+    expect(eventTime(parse({ ...replied, created_at_ms: undefined, message: { ...replied.message, timestamp_ms: '2026-11-01T00:00:00Z' } }))).toBe(
+      Date.parse('2026-11-01T00:00:00Z'),
+    );
+    expect(eventTime(parse({ event_name: 'fin_status_updated', conversation_id: 'c', status: 'complete', created_at_ms: 'soon' }))).toBeUndefined();
   });
 });

@@ -112,24 +112,102 @@ describe('posted messages', () => {
 });
 
 describe('processed events', () => {
-  it('records a Fin event once, keeps it pending until done, and prunes done ones by age', () => {
-    const e = { dedupeKey: 'reply:1', conversationId: 'c', source: 'sse' as const, payload: '{}' };
+  const day = 24 * 60 * 60_000;
+
+  it('records a Fin event once, keeps it pending until done, then only its key, for as long as its conversation', () => {
+    const conv = store.conversations.ensure(thread, 0);
+    const e = { dedupeKey: 'reply:1', conversationId: conv.id, source: 'sse' as const, payload: '{"secret":"answer"}' };
     expect(store.finEvents.record(e, 10)).toBe(true);
     expect(store.finEvents.record({ ...e, source: 'webhook' }, 11)).toBe(false);
     expect(store.finEvents.pending().map((p) => p.dedupeKey)).toEqual(['reply:1']);
     store.finEvents.markDone('reply:1', 12);
     expect(store.finEvents.pending()).toEqual([]);
-    expect(store.finEvents.prune(11)).toBe(1);
-    expect(store.finEvents.record(e, 13)).toBe(true);
+    expect(store.db.prepare('SELECT payload FROM fin_events').pluck().get()).toBe('');
+    // The conversation goes on: however old, the key is still there.
+    store.conversations.touch(conv.id, 40 * day);
+    store.prune(60 * day, 30 * day);
+    expect(store.finEvents.record(e, 60 * day)).toBe(false);
+    // Idle past the window, the conversation goes, and its keys with it.
+    store.prune(71 * day, 30 * day);
+    expect(store.conversations.get(conv.id)).toBeUndefined();
+    expect(store.finEvents.record(e, 71 * day)).toBe(true);
   });
 
   it('claims a Slack event id once, remembers it for well over Slack’s 24 hours of retries, then forgets it', () => {
     const hour = 60 * 60_000;
     expect(store.slackEvents.claim('Ev1', 10)).toBe(true);
     expect(store.slackEvents.claim('Ev1', 11)).toBe(false);
-    store.pruneProcessed(10 + 47 * hour);
+    store.prune(10 + 47 * hour, 30 * day);
     expect(store.slackEvents.claim('Ev1', 12)).toBe(false);
-    store.pruneProcessed(10 + 49 * hour);
+    store.prune(10 + 49 * hour, 30 * day);
     expect(store.slackEvents.claim('Ev1', 13)).toBe(true);
+  });
+});
+
+describe('retention', () => {
+  const day = 24 * 60 * 60_000;
+  const retention = 30 * day;
+
+  /** A conversation with one finished turn, a posted answer, an event and an escalation, all at `at`. */
+  function finishedConversation(threadTs: string, at: number) {
+    const t = { ...thread, threadTs };
+    const conv = store.conversations.ensure(t, at);
+    const msg = { ...message(`${threadTs}1`), conversationId: conv.id };
+    store.inbound.claim(msg, at);
+    const turn = store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, at);
+    store.inbound.assign(turn.id, store.inbound.queued(conv.id));
+    store.posted.add({ channelId: 'C1', ts: `${threadTs}9`, conversationId: conv.id, turnId: turn.id, kind: 'reply', state: 'final' }, at);
+    store.finEvents.record({ dedupeKey: `reply:${threadTs}`, conversationId: conv.id, source: 'webhook', payload: '{}' }, at);
+    store.escalations.open({ conversationId: conv.id, reason: null, agentChannelId: 'CAG' }, at);
+    store.turns.end(turn.id, 'done', 'fin_replied', at);
+    return { conv, turn };
+  }
+
+  it('deletes conversations idle past the window with everything that belongs to them, and keeps the others', () => {
+    const old = finishedConversation('100.000001', 0);
+    const recent = finishedConversation('200.000001', 20 * day);
+    const report = store.prune(35 * day, retention);
+    expect(report.conversations).toBe(1);
+    expect(store.conversations.get(old.conv.id)).toBeUndefined();
+    expect(store.turns.get(old.turn.id)).toBeUndefined();
+    expect(store.conversations.get(recent.conv.id)).toBeDefined();
+    const left = (table: string) => store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+    for (const table of ['inbound_messages', 'posted_messages', 'fin_events', 'escalations', 'turns']) expect(left(table)).toBe(1);
+  });
+
+  it('keeps a conversation whose turn is still in progress, however old', () => {
+    const conv = store.conversations.ensure(thread, 0);
+    store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, 0);
+    store.prune(100 * day, retention);
+    expect(store.conversations.get(conv.id)).toBeDefined();
+  });
+
+  it('forgets a turn’s request once Fin has it, and its messages’ text once it ended, but for the latest message', () => {
+    const conv = store.conversations.ensure(thread, 0);
+    store.inbound.claim(message('100.000002'), 0);
+    store.inbound.claim(message('100.000003'), 0);
+    const turn = store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, 0);
+    store.inbound.assign(turn.id, store.inbound.queued(conv.id));
+    store.turns.setRequest(turn.id, '{"user":{"email":"a@example.com"}}', 'start', ['F1']);
+    expect(store.turns.get(turn.id)).toMatchObject({ requestJson: expect.stringContaining('email'), attachedFileIds: ['F1'] });
+    store.turns.markOpen(turn.id);
+    expect(store.turns.get(turn.id)?.requestJson).toBeNull();
+    store.turns.end(turn.id, 'done', 'fin_replied', 1);
+    expect(store.inbound.ofTurn(turn.id).map((m) => m.text)).toEqual(['', 'text 100.000003']);
+    expect(store.inbound.latest(conv.id)?.text).toBe('text 100.000003');
+  });
+
+  it('deletes turns that ended before the window in a conversation still going, keeping the one with the latest message', () => {
+    const { conv, turn: first } = finishedConversation('100.000001', 0);
+    store.inbound.claim({ ...message('100.0000015'), conversationId: conv.id }, 10 * day);
+    const second = store.turns.create({ conversationId: conv.id, kind: 'reply', userId: 'UA', messageTimestamp: 't2' }, 10 * day);
+    store.inbound.assign(second.id, store.inbound.queued(conv.id));
+    store.turns.end(second.id, 'done', 'fin_replied', 10 * day);
+    store.conversations.touch(conv.id, 40 * day);
+    const report = store.prune(45 * day, retention);
+    expect(report.turns).toBe(1);
+    expect(store.turns.get(first.id)).toBeUndefined();
+    expect(store.turns.get(second.id)).toBeDefined();
+    expect(store.inbound.latest(conv.id)?.ts).toBe('100.0000015');
   });
 });
