@@ -126,7 +126,7 @@ export class FakeSlack extends EventEmitter {
   readonly #users = new Map<string, FakeUser>();
   readonly #channels = new Map<string, FakeChannel>();
   readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
-  readonly #delays = new Map<string, number>();
+  readonly #delays = new Map<string, { ms: number; when?: ((args: Record<string, unknown>) => boolean) | undefined }>();
   readonly #updateLimit: number;
   readonly #streamExpiryMs: number;
   readonly #appToken: string;
@@ -191,9 +191,9 @@ export class FakeSlack extends EventEmitter {
     this.#failures.set(method, list);
   }
 
-  /** Answers `method` only after `ms`: for checks of ordering and of edits in flight. */
-  delay(method: string, ms: number): void {
-    this.#delays.set(method, ms);
+  /** Answers `method` (the calls `when` picks, or all) only after `ms`: for checks of ordering and of edits in flight. */
+  delay(method: string, ms: number, when?: (args: Record<string, unknown>) => boolean): void {
+    this.#delays.set(method, { ms, when });
   }
 
   callsTo(method: string): SlackCall[] {
@@ -505,8 +505,9 @@ export class FakeSlack extends EventEmitter {
     const args = parseArgs(req.headers['content-type'], await readBody(req));
     const call: SlackCall = { method, args, at: Date.now() };
     this.calls.push(call);
-    const delay = this.#delays.get(method);
-    if (delay) {
+    const held = this.#delays.get(method);
+    const delay = held !== undefined && (held.when === undefined || held.when(args)) ? held.ms : 0;
+    if (delay > 0) {
       await new Promise((r) => setTimeout(r, delay));
       // The caller died while the call was held: like real Slack, which never got it, nothing changes.
       if (req.socket.destroyed) {

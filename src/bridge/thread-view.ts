@@ -1,4 +1,5 @@
 import type { FinReplyChunk } from '../fin/schemas.ts';
+import { cutIntoParts } from '../slack/poster.ts';
 import { escapeMarkdown } from '../format/markdown-escape.ts';
 import { errorCode } from '../slack/errors.ts';
 import type { Conversation } from '../store/conversations.ts';
@@ -174,44 +175,65 @@ export class ThreadView {
   }
 
   /**
-   * Shows a final text (an answer or a notice): it replaces `target`, or is posted as new messages in the thread.
-   * Then records what now shows what, in one transaction.
+   * Shows a final text (an answer or a notice): it replaces `target`, or is posted as new messages in the thread. Each
+   * message is recorded as it lands. A reply's delivery is recorded before its first part goes out and resumed if it
+   * was interrupted (a Slack error, a crash): the parts already in Slack are not posted again, and the rest go where
+   * the first attempt was sending them, whatever `target` says now.
    */
   async show(conv: Conversation, target: PostedMessage | undefined, text: string, meta: ShowMeta): Promise<void> {
     const { store, poster } = this.#ctx;
-    if (target !== undefined) await this.#stopOrphanStream(target);
-    const tss = await poster.deliver({ channelId: conv.channelId, threadTs: conv.threadTs, ts: target?.ts }, text);
-    if (target !== undefined) this.#ownStreams.delete(target.ts);
+    const key = meta.finMessageId === undefined ? undefined : `reply:${conv.id}:${meta.finMessageId}`;
+    const fresh = { key: key ?? '', conversationId: conv.id, channelId: conv.channelId, threadTs: conv.threadTs, targetTs: target?.ts ?? null, parts: cutIntoParts(text) };
+    const delivery = key === undefined ? { ...fresh, delivered: 0 } : store.deliveries.begin(fresh, this.#ctx.now());
+    if (delivery.delivered > 0) this.#ctx.log.info({ conversationId: conv.id, key, delivered: delivery.delivered, parts: delivery.parts.length }, 'resuming an interrupted answer');
+    const targetTs = delivery.targetTs ?? undefined;
+    const replacing = targetTs === undefined || delivery.delivered > 0 ? undefined : store.posted.get(conv.channelId, targetTs);
+    if (replacing !== undefined) await this.#stopOrphanStream(replacing);
+    let parts = delivery.parts;
+    await poster.deliverParts(
+      { channelId: delivery.channelId, threadTs: delivery.threadTs, ts: targetTs, parts, delivered: delivery.delivered },
+      {
+        landed: (index, ts) => store.transaction(() => this.#recordPart(conv, meta, { index, ts, targetTs }, key)),
+        resplit: (index, pieces) => {
+          parts = [...parts.slice(0, index), ...pieces, ...parts.slice(index + 1)];
+          if (key !== undefined) store.deliveries.setParts(key, parts);
+        },
+      },
+    );
+    if (key !== undefined) store.deliveries.finish(key);
+    if (targetTs !== undefined) this.#ownStreams.delete(targetTs);
     if (meta.kind === 'reply') this.#ctx.metrics.repliesDelivered.inc();
-    store.transaction(() => {
-      // A stream id may be held by one message only; a reply repeating a claimed stream does not claim it again.
-      const streamId = meta.streamId !== undefined && store.posted.byStream(conv.id, meta.streamId) === undefined ? meta.streamId : undefined;
-      if (target !== undefined) {
-        store.posted.finalize(target.channelId, target.ts, {
-          kind: meta.kind,
-          finMessageId: meta.finMessageId ?? null,
-          streamId: streamId ?? null,
-        });
-      }
-      tss
-        .filter((ts) => ts !== target?.ts)
-        .forEach((ts, i) => {
-          const first = i === 0 && target === undefined;
-          store.posted.add(
-            {
-              channelId: conv.channelId,
-              ts,
-              conversationId: conv.id,
-              turnId: meta.turnId,
-              kind: meta.kind,
-              state: 'final',
-              streamId: first ? (streamId ?? null) : null,
-              finMessageId: first ? (meta.finMessageId ?? null) : null,
-            },
-            this.#ctx.now(),
-          );
-        });
-    });
+  }
+
+  /** What a message of a final text now shows: the replaced target, or a new message, recorded with its progress. */
+  #recordPart(conv: Conversation, meta: ShowMeta, part: { index: number; ts: string; targetTs: string | undefined }, key: string | undefined): void {
+    const { store } = this.#ctx;
+    if (key !== undefined) store.deliveries.setDelivered(key, part.index + 1);
+    const first = part.index === 0;
+    // A stream id may be held by one message only; a reply repeating a claimed stream does not claim it again.
+    const streamId =
+      first && meta.streamId !== undefined && store.posted.byStream(conv.id, meta.streamId) === undefined ? meta.streamId : undefined;
+    if (first && part.ts === part.targetTs) {
+      store.posted.finalize(conv.channelId, part.ts, { kind: meta.kind, finMessageId: meta.finMessageId ?? null, streamId: streamId ?? null });
+      return;
+    }
+    if (first && part.targetTs !== undefined) {
+      // The target was gone (someone deleted it): it stops waiting, and the answer is a new message.
+      store.posted.finalize(conv.channelId, part.targetTs);
+    }
+    store.posted.add(
+      {
+        channelId: conv.channelId,
+        ts: part.ts,
+        conversationId: conv.id,
+        turnId: meta.turnId,
+        kind: meta.kind,
+        state: 'final',
+        streamId: first ? (streamId ?? null) : null,
+        finMessageId: first ? (meta.finMessageId ?? null) : null,
+      },
+      this.#ctx.now(),
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import type { KnownBlock, View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import { splitMrkdwn } from '../format/split.ts';
+import type { DeliveryPart } from '../store/deliveries.ts';
 import type { ChannelPacer } from './channel-pacer.ts';
 import { errorCode, MESSAGE_GONE, rateLimitedRetryAfter } from './errors.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -60,6 +61,26 @@ export interface DeliveryTarget {
   readonly threadTs: string;
   /** A message of ours to replace (the placeholder); absent means post new messages. */
   readonly ts?: string | undefined;
+}
+
+/** A final text cut into messages, and how far its delivery got. */
+export interface PartsDelivery extends DeliveryTarget {
+  readonly parts: readonly DeliveryPart[];
+  /** Parts already in Slack: delivery carries on with the next one. */
+  readonly delivered: number;
+}
+
+/** What a delivery reports as it goes, so its progress can be recorded part by part. */
+export interface DeliveryProgress {
+  /** Part `index` is in Slack as message `ts` (the target, for the first part when it replaced it). */
+  landed(index: number, ts: string): void;
+  /** Slack refused part `index` as too long: these smaller parts take its place. */
+  resplit(index: number, parts: readonly DeliveryPart[]): void;
+}
+
+/** A final text cut into messages that fit. */
+export function cutIntoParts(mrkdwn: string, limit = MESSAGE_LIMIT): DeliveryPart[] {
+  return splitMrkdwn(mrkdwn, limit).map((text) => ({ text, limit }));
 }
 
 /**
@@ -274,37 +295,51 @@ export class SlackPoster {
 
   /**
    * Shows a final text: the first part replaces the target message, further parts follow in the thread, in order.
-   * If someone deleted the target, the text is posted anew rather than lost; if Slack finds a part too long
-   * (`msg_too_long`, its limit is not documented exactly), that part is cut smaller and delivered in pieces.
-   * Returns the ts of every message.
+   * Returns the ts of every message. (`deliverParts` does the work, for callers that record progress.)
    */
   async deliver(target: DeliveryTarget, mrkdwn: string): Promise<string[]> {
-    const queue = splitMrkdwn(mrkdwn, MESSAGE_LIMIT).map((text) => ({ text, limit: MESSAGE_LIMIT }));
     const tss: string[] = [];
-    let replaced = target.ts === undefined;
-    for (let part = queue.shift(); part !== undefined; part = queue.shift()) {
+    await this.deliverParts({ ...target, parts: cutIntoParts(mrkdwn), delivered: 0 }, { landed: (_i, ts) => tss.push(ts), resplit: () => {} });
+    return tss;
+  }
+
+  /**
+   * Delivers the parts not yet delivered, one at a time and in order, reporting each as it lands: the first part
+   * replaces the target message, the others are new messages in the thread. If someone deleted the target, the part
+   * is posted anew rather than lost; if Slack finds a part too long (`msg_too_long`, its limit is not documented
+   * exactly), that part is cut smaller and delivered in pieces. A failure leaves the parts that landed reported, so a
+   * later call resumes after them.
+   */
+  async deliverParts(delivery: PartsDelivery, progress: DeliveryProgress): Promise<void> {
+    const parts = [...delivery.parts];
+    for (let index = delivery.delivered; index < parts.length; ) {
+      const part = parts[index];
+      if (part === undefined) break;
       try {
-        if (!replaced && target.ts !== undefined) {
-          try {
-            await this.update(target.channelId, target.ts, part.text);
-            tss.push(target.ts);
-            replaced = true;
-            continue;
-          } catch (error) {
-            const code = errorCode(error);
-            if (!MESSAGE_GONE.has(code)) throw error;
-            this.#logger.info({ channelId: target.channelId, error: code }, 'placeholder is gone; posting the answer anew');
-            replaced = true;
-          }
-        }
-        tss.push(await this.post(target.channelId, target.threadTs, part.text));
+        progress.landed(index, await this.#deliverPart(delivery, index, part.text));
+        index += 1;
       } catch (error) {
         const smaller = Math.floor(part.limit / 2);
         if (errorCode(error) !== 'msg_too_long' || smaller < MIN_PART) throw error;
-        this.#logger.warn({ channelId: target.channelId, length: part.text.length, retryLimit: smaller }, 'Slack found a message too long; cutting it smaller');
-        queue.unshift(...splitMrkdwn(part.text, smaller).map((text) => ({ text, limit: smaller })));
+        this.#logger.warn({ channelId: delivery.channelId, length: part.text.length, retryLimit: smaller }, 'Slack found a message too long; cutting it smaller');
+        const pieces = cutIntoParts(part.text, smaller);
+        parts.splice(index, 1, ...pieces);
+        progress.resplit(index, pieces);
       }
     }
-    return tss;
+  }
+
+  async #deliverPart(target: DeliveryTarget, index: number, text: string): Promise<string> {
+    if (index === 0 && target.ts !== undefined) {
+      try {
+        await this.update(target.channelId, target.ts, text);
+        return target.ts;
+      } catch (error) {
+        const code = errorCode(error);
+        if (!MESSAGE_GONE.has(code)) throw error;
+        this.#logger.info({ channelId: target.channelId, error: code }, 'placeholder is gone; posting the answer anew');
+      }
+    }
+    return this.post(target.channelId, target.threadTs, text);
   }
 }

@@ -9,8 +9,18 @@ import { health } from './migrations/0004-health.ts';
 import { sharedFiles } from './migrations/0005-shared-files.ts';
 import { streamsPerConversation } from './migrations/0006-streams-per-conversation.ts';
 import { retention } from './migrations/0007-retention.ts';
+import { deliveries } from './migrations/0008-deliveries.ts';
 
-export const MIGRATIONS = [initial, handoff, hitlAndProcedures, health, sharedFiles, streamsPerConversation, retention] as const;
+export const MIGRATIONS = [
+  initial,
+  handoff,
+  hitlAndProcedures,
+  health,
+  sharedFiles,
+  streamsPerConversation,
+  retention,
+  deliveries,
+] as const;
 
 /**
  * One connection for the whole process: better-sqlite3 is synchronous, so every statement runs to completion

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { ConversationStore } from './conversations.ts';
+import { DeliveryStore } from './deliveries.ts';
 import { EscalationStore } from './escalations.ts';
 import { FinEventStore } from './fin-events.ts';
 import { HitlStore } from './hitl.ts';
@@ -16,6 +17,7 @@ export interface Store {
   readonly turns: TurnStore;
   readonly inbound: InboundStore;
   readonly posted: PostedStore;
+  readonly deliveries: DeliveryStore;
   readonly finEvents: FinEventStore;
   readonly slackEvents: SlackEventStore;
   readonly escalations: EscalationStore;
@@ -37,6 +39,7 @@ export function createStore(db: Database): Store {
     turns: new TurnStore(db),
     inbound: new InboundStore(db),
     posted: new PostedStore(db),
+    deliveries: new DeliveryStore(db),
     finEvents,
     slackEvents,
     escalations: new EscalationStore(db),

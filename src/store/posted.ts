@@ -51,6 +51,7 @@ export class PostedStore {
     [string, string, string, number | null, PostedKind, PostedState, string | null, string | null, number]
   >;
   readonly #byStream: Statement<[string, string], Row>;
+  readonly #get: Statement<[string, string], Row>;
   readonly #waitingPlaceholder: Statement<[string], Row>;
   readonly #unfinished: Statement<[number], Row>;
   readonly #latestFinal: Statement<[string], Row>;
@@ -65,6 +66,7 @@ export class PostedStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#byStream = db.prepare('SELECT * FROM posted_messages WHERE conversation_id = ? AND stream_id = ?');
+    this.#get = db.prepare('SELECT * FROM posted_messages WHERE channel_id = ? AND ts = ?');
     this.#waitingPlaceholder = db.prepare(
       `SELECT * FROM posted_messages WHERE conversation_id = ? AND kind = 'placeholder' AND state = 'waiting'
        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
@@ -111,6 +113,11 @@ export class PostedStore {
       m.finMessageId ?? null,
       now,
     );
+  }
+
+  get(channelId: string, ts: string): PostedMessage | undefined {
+    const row = this.#get.get(channelId, ts);
+    return row && toPosted(row);
   }
 
   /** The message a stream of the conversation is bound to. */

@@ -54,6 +54,7 @@ export function pruneExpired(db: Database, now: number, retentionMs: number): Pr
        AND NOT EXISTS (SELECT 1 FROM hitl_requests AS r WHERE r.conversation_id = c.id AND r.state IN ('open', 'submitting'))`,
     [
       `DELETE FROM fin_events WHERE conversation_id IN (${each})`,
+      `DELETE FROM deliveries WHERE conversation_id IN (${each})`,
       `DELETE FROM posted_messages WHERE conversation_id IN (${each})`,
       `DELETE FROM inbound_messages WHERE conversation_id IN (${each})`,
       `DELETE FROM escalations WHERE conversation_id IN (${each})`,

@@ -184,4 +184,31 @@ describe('a crash (kill -9) of the app process', () => {
     expect(fin.calls.map((c) => c.body.message?.body)).toEqual(['where is my refund?', 'it was order 1234']);
     expect(slack.botReplies('CSUPPORT', root).map((m) => m.text)).toEqual(['Which order?', 'Refunded.']);
   });
+
+  it('resumes a long answer after the part it had delivered when it was killed, never posting a part twice', async () => {
+    const { slack, fin, start, kill, say } = await world();
+    const app = await start();
+    const root = await say({ text: `<@${slack.botUserId}> tell me everything` });
+    const turn = await fin.nextTurn();
+    await turn.connected();
+    // Slack holds part 6: the process dies with parts 1–5 in the thread and the answer's event acknowledged.
+    slack.delay('chat.postMessage', 60_000, (args) => String(args.text).startsWith('Part 6 '));
+    const paragraphs = Array.from({ length: 10 }, (_, i) => `<p>Part ${i + 1} ${'lorem ipsum '.repeat(250)}</p>`);
+    await turn.webhookOnly({
+      event_name: 'fin_replied',
+      message: { id: 'm-long', author: 'fin', body: paragraphs.join('') },
+      status: 'awaiting_user_reply',
+    });
+    await slack.waitFor(() => slack.callsTo('chat.postMessage').some((c) => String(c.args.text).startsWith('Part 6 ')), 10_000);
+    await kill(app);
+    const parts = () => slack.botReplies('CSUPPORT', root).map((m) => /^Part (\d+) /.exec(m.text)?.[1]);
+    expect(parts()).toEqual(['1', '2', '3', '4', '5']);
+
+    slack.delay('chat.postMessage', 0);
+    const restarted = await start();
+    await slack.waitFor(() => parts().includes('10'), 15_000);
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exit).toBe(0);
+    expect(parts()).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1)));
+  });
 });

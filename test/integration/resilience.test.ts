@@ -342,4 +342,21 @@ describe('when things go wrong', () => {
     expect(attempts.map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
   });
 
+
+  it('resumes a long answer with its next part after a Slack error, never posting a part twice', async () => {
+    h = await Harness.start();
+    const harness = h;
+    const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'tell me everything') });
+    const turn = await harness.fin.nextTurn();
+    // Ten messages' worth: each paragraph fills most of one.
+    const paragraphs = Array.from({ length: 10 }, (_, i) => `<p>Part ${i + 1} ${'lorem ipsum '.repeat(250)}</p>`);
+    // Slack fails once, on part 6.
+    harness.slack.fail('chat.postMessage', { error: 'internal_error', when: (args) => String(args.text).startsWith('Part 6 ') });
+    await turn.answer(paragraphs.join(''), { stream: false });
+    const parts = () => harness.slack.botReplies(support, root).map((m) => /^Part (\d+) /.exec(m.text)?.[1]);
+    await harness.slack.waitFor(() => parts().includes('10'), 15_000);
+    expect(parts()).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1)));
+    expect(harness.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Part 2 '))).toHaveLength(1);
+    expect(harness.logged('resuming an interrupted answer')[0]).toMatchObject({ delivered: 5, parts: 10 });
+  });
 });

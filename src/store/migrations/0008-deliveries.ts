@@ -1,0 +1,23 @@
+import type { Migration } from '../migrate.ts';
+
+/**
+ * A final answer in progress: the parts it was cut into and how many are in Slack already, so that a delivery
+ * interrupted (a Slack error, a crash) resumes with the next part instead of posting the first ones again.
+ */
+export const deliveries: Migration = {
+  version: 8,
+  name: 'deliveries',
+  up: `
+    CREATE TABLE deliveries (
+      key TEXT PRIMARY KEY,
+      conversation_id TEXT NOT NULL REFERENCES conversations (id),
+      channel_id TEXT NOT NULL,
+      thread_ts TEXT NOT NULL,
+      target_ts TEXT,
+      parts_json TEXT NOT NULL,
+      delivered INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX deliveries_by_conversation ON deliveries (conversation_id);
+  `,
+};
