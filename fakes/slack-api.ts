@@ -127,6 +127,7 @@ export class FakeSlack extends EventEmitter {
   readonly #channels = new Map<string, FakeChannel>();
   readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
   readonly #delays = new Map<string, { ms: number; when?: ((args: Record<string, unknown>) => boolean) | undefined }>();
+  readonly #heldAnswers = new Map<string, { ms: number; when?: ((args: Record<string, unknown>) => boolean) | undefined }>();
   readonly #updateLimit: number;
   readonly #streamExpiryMs: number;
   readonly #appToken: string;
@@ -189,6 +190,14 @@ export class FakeSlack extends EventEmitter {
     const list = this.#failures.get(method) ?? [];
     list.push({ ...failure, left: failure.times ?? 1 });
     this.#failures.set(method, list);
+  }
+
+  /**
+   * Carries out `method` (the calls `when` picks, or all) at once but holds its answer for `ms`: Slack did it, the app
+   * has not heard yet (a crash then leaves the effect without the app knowing).
+   */
+  holdAnswer(method: string, ms: number, when?: (args: Record<string, unknown>) => boolean): void {
+    this.#heldAnswers.set(method, { ms, when });
   }
 
   /** Answers `method` (the calls `when` picks, or all) only after `ms`: for checks of ordering and of edits in flight. */
@@ -558,6 +567,14 @@ export class FakeSlack extends EventEmitter {
       return;
     }
     const [status, body] = this.#answer(method, args);
+    const hold = this.#heldAnswers.get(method);
+    if (hold !== undefined && hold.ms > 0 && (hold.when === undefined || hold.when(args))) {
+      await new Promise((r) => setTimeout(r, hold.ms));
+      if (req.socket.destroyed) {
+        call.error = 'client_gone';
+        return;
+      }
+    }
     send(status, body);
   }
 
@@ -698,7 +715,11 @@ export class FakeSlack extends EventEmitter {
         return [200, { ok: true, channel: message.channel, permalink: this.permalinkOf(message.channel, message.ts) }];
       }
       case 'chat.postEphemeral': {
-        this.ephemerals.push({ channel: str('channel') ?? '', user: str('user') ?? '', text: str('text') ?? '' });
+        const channel = str('channel') ?? '';
+        if (!channel.startsWith('D') && this.#channels.size > 0 && !this.#channels.has(channel)) {
+          return [200, { ok: false, error: 'channel_not_found' }];
+        }
+        this.ephemerals.push({ channel, user: str('user') ?? '', text: str('text') ?? '' });
         return [200, { ok: true, message_ts: this.#nextTs() }];
       }
       case 'reactions.add': {
@@ -724,6 +745,15 @@ export class FakeSlack extends EventEmitter {
         if (current === undefined || typeof args.view !== 'object') return [200, { ok: false, error: 'not_found' }];
         current.view = args.view as Record<string, unknown>;
         return [200, { ok: true, view: { id, ...(args.view as Record<string, unknown>) } }];
+      }
+      case 'conversations.open': {
+        // A 1:1 DM with the app: the workspace's, if it has one for this person, or a new one.
+        const user = str('users') ?? '';
+        if (!this.#users.has(user) || user.includes(',')) return [200, { ok: false, error: 'user_not_found' }];
+        const existing = [...this.#channels.values()].find((c) => c.kind === 'im' && c.members?.length === 1 && c.members[0] === user);
+        const dm = existing ?? { id: `D${user.replace(/^[UW]/, '')}`, kind: 'im' as const, members: [user] };
+        this.#channels.set(dm.id, dm);
+        return [200, { ok: true, channel: { id: dm.id } }];
       }
       case 'conversations.members': {
         const channel = this.#channels.get(str('channel') ?? '');

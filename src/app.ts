@@ -21,7 +21,7 @@ import { registerActions, registerHitlActions } from './slack/actions.ts';
 import { registerCommands } from './slack/commands.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { SlackFiles } from './slack/files.ts';
-import { threadHistory } from './slack/history.ts';
+import { ownMessagesInThread, threadHistory } from './slack/history.ts';
 import { ChannelPacer } from './slack/channel-pacer.ts';
 import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './slack/listeners.ts';
@@ -158,6 +158,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         { client: readClient, directory, logger },
         { ...thread, botUserId: identity.botUserId, botId: identity.botId },
       ),
+    ownMessages: (channelId, threadTs) =>
+      ownMessagesInThread({ client: readClient, logger }, { channelId, threadTs, botUserId: identity.botUserId, botId: identity.botId }),
     downloadFile: (file) => files.download(file),
     maxFileBytes: files.maxBytes,
     subscribe: (url, onData) => {

@@ -22,6 +22,8 @@ export interface BridgeOptions {
   readonly poster: SlackPoster;
   readonly directory: SlackDirectory;
   readonly history: RequestDeps['history'];
+  /** The app's own messages in a thread (newest last); undefined when Slack will not show them. */
+  readonly ownMessages: (channelId: string, threadTs: string) => Promise<readonly { ts: string; text: string }[] | undefined>;
   readonly downloadFile: RequestDeps['downloadFile'];
   readonly maxFileBytes: number;
   readonly subscribe: (url: string, onData: (data: unknown) => void) => SseSubscription;

@@ -106,6 +106,12 @@ export function procedureStartedText(userId: string, procedureId: string, messag
   return `:gear: <@${userId}> asked Fin to run the procedure ${id}.${quoted}`;
 }
 
+/** Told privately to someone who asked Fin where the app cannot post (not invited, an archived or posting-restricted channel). */
+export function cannotPostText(channelId: string, channelType: string): string {
+  const where = channelType === 'channel' || channelType === 'group' ? `in <#${channelId}>` : 'in that conversation';
+  return `:warning: Fin can't post ${where}, so it could not answer you there. Ask someone in the channel to invite the app (\`/invite @Fin\`), or ask Fin here in a direct message.`;
+}
+
 /** Told privately to someone starting more questions a minute than the app allows one person. */
 export function userLimitText(perMinute: number): string {
   return `:hourglass: You're asking faster than Fin can keep up (${perMinute} new questions a minute at most), so Fin didn't take your last message. Please wait a minute and send it again.`;

@@ -21,6 +21,7 @@ import {
   STREAM_LOST_TEXT,
   TIMED_OUT_NOTICE,
   UNEXPECTED_ERROR_TEXT,
+  cannotPostText,
   userLimitText,
 } from './copy.ts';
 import { buildTurnRequest, recordable, withAttachments } from './requests.ts';
@@ -197,7 +198,7 @@ export class Turns {
     const { store } = this.#ctx;
     for (const turn of store.turns.allActive()) {
       if (turn.state === 'pending') {
-        void this.#ctx.inOrder(turn.conversationId, () => this.#run(turn.conversationId, turn));
+        void this.#ctx.inOrder(turn.conversationId, () => this.#run(turn.conversationId, turn, { recovering: true }));
       } else if (turn.state === 'open') {
         if (this.#ctx.webhooksEnabled) this.#armTimeout(turn);
         else void this.#ctx.inOrder(turn.conversationId, () => this.streamEnded(turn.conversationId, turn.id, { reason: 'ended', detail: 'restart' }));
@@ -242,7 +243,7 @@ export class Turns {
   }
 
   /** Placeholder, request, call to Fin, stream. Also resumes a turn recorded before a restart. */
-  async #run(conversationId: string, recorded: Turn): Promise<void> {
+  async #run(conversationId: string, recorded: Turn, options: { recovering?: boolean } = {}): Promise<void> {
     const { store } = this.#ctx;
     const conv = store.conversations.get(conversationId);
     if (conv === undefined || this.#stopped) return;
@@ -253,7 +254,11 @@ export class Turns {
       return;
     }
     try {
-      if (recorded.placeholderTs === null && !(await this.#postPlaceholder(conv, recorded, log))) return;
+      if (recorded.placeholderTs === null) {
+        // A process that died right after posting the placeholder left it in the thread, unrecorded: it is reused.
+        const adopted = options.recovering === true && (await this.#adoptPlaceholder(conv, recorded, log));
+        if (!adopted && !(await this.#postPlaceholder(conv, recorded, log))) return;
+      }
       const turn = store.turns.get(recorded.id) ?? recorded;
       let request: FinTurnRequest;
       if (turn.requestJson !== null) {
@@ -289,6 +294,32 @@ export class Turns {
     }
   }
 
+  /**
+   * Finds placeholders the app posted for this turn before a restart without recording them (Slack had posted it, the
+   * process died before hearing so): the newest becomes the turn's placeholder, any others are deleted. False when
+   * there is none (or Slack will not show the thread), and a new one is posted.
+   */
+  async #adoptPlaceholder(conv: Conversation, turn: Turn, log: Logger): Promise<boolean> {
+    const { store, poster } = this.#ctx;
+    const mine = await this.#ctx.ownMessages(conv.channelId, conv.threadTs);
+    // Slack's clock and this one may differ a little; a placeholder cannot be much older than its turn.
+    const orphans = (mine ?? []).filter(
+      (m) => m.text === PLACEHOLDER && Number(m.ts) * 1000 >= turn.createdAt - 60_000 && store.posted.get(conv.channelId, m.ts) === undefined,
+    );
+    const keep = orphans.at(-1);
+    if (keep === undefined) return false;
+    store.transaction(() => {
+      store.turns.setPlaceholder(turn.id, keep.ts);
+      store.posted.add(
+        { channelId: conv.channelId, ts: keep.ts, conversationId: conv.id, turnId: turn.id, kind: 'placeholder', state: 'waiting' },
+        this.#ctx.now(),
+      );
+    });
+    for (const extra of orphans.slice(0, -1)) await poster.remove(conv.channelId, extra.ts);
+    log.info({ ts: keep.ts, removed: orphans.length - 1 }, 'reusing the placeholder posted before the restart');
+    return true;
+  }
+
   /** Returns false when the app cannot write in the channel at all (then Fin is not asked either). */
   async #postPlaceholder(conv: Conversation, turn: Turn, log: Logger): Promise<boolean> {
     const { store, poster } = this.#ctx;
@@ -307,6 +338,9 @@ export class Turns {
       if (CHANNEL_UNAVAILABLE.has(code)) {
         log.error({ channelId: conv.channelId, error: code }, 'cannot post in this channel; not asking Fin');
         this.#finish(conv.id, turn, 'failed', `slack_${code}`);
+        // Silence would look like Fin ignoring them: the person hears why, where they are or in a direct message.
+        const told = await poster.tellPrivately(turn.userId, { channelId: conv.channelId, threadTs: conv.threadTs }, cannotPostText(conv.channelId, conv.channelType));
+        log.info({ told: told ?? 'nowhere' }, 'told the person the app cannot post there');
         return false;
       }
       log.warn({ error: code }, 'could not post the placeholder; asking Fin anyway');

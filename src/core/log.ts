@@ -54,13 +54,17 @@ export function redactUrlTokens(text: string): string {
   return text.replace(/([?&](?:accessToken|access_token|token)=)[^&\s"']+/gi, '$1[redacted]');
 }
 
-/** Bolt logs through this adapter so its lines share our format and scrubbing. */
+/**
+ * Bolt logs through this adapter so its lines share our format and scrubbing. Its debug lines (and the Web API
+ * client's) carry whole requests and answers, with people's messages and emails in them: they are logged at `trace`,
+ * so `debug` stays free of message bodies and emails.
+ */
 export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'bolt' });
   let level = LogLevel.INFO;
   const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : String(m))).join(' ');
   return {
-    debug: (...msg) => child.debug(text(msg)),
+    debug: (...msg) => child.trace(text(msg)),
     info: (...msg) => child.info(text(msg)),
     warn: (...msg) => child.warn(text(msg)),
     error: (...msg) => child.error(text(msg)),

@@ -73,3 +73,24 @@ function compareTs(a: string, b: string): number {
   const [bs = '0', bf = '0'] = b.split('.');
   return Number(as) - Number(bs) || Number(af.padEnd(6, '0')) - Number(bf.padEnd(6, '0'));
 }
+
+/**
+ * The app's own messages in a thread (newest last), or undefined when Slack will not show the thread. Used after a
+ * restart to find a message the app posted just before it died, without having recorded it.
+ */
+export async function ownMessagesInThread(
+  deps: { client: WebClient; logger: Logger },
+  thread: { channelId: string; threadTs: string; botUserId: string; botId?: string },
+): Promise<{ ts: string; text: string }[] | undefined> {
+  try {
+    const raw = await deps.client.conversations.replies({ channel: thread.channelId, ts: thread.threadTs, limit: 200 });
+    const parsed = conversationsRepliesSchema.parse(raw);
+    return parsed.messages
+      .filter((m) => m.user === thread.botUserId || (thread.botId !== undefined && m.bot_id === thread.botId))
+      .map((m) => ({ ts: m.ts, text: m.text ?? '' }))
+      .sort((a, b) => compareTs(a.ts, b.ts));
+  } catch (error) {
+    deps.logger.warn({ channelId: thread.channelId, error: errorCode(error) }, "could not read the app's own messages in a thread");
+    return undefined;
+  }
+}

@@ -189,6 +189,30 @@ export class SlackPoster {
     await this.#client.chat.postEphemeral({ channel: channelId, user: userId, text, ...(threadTs !== undefined ? { thread_ts: threadTs } : {}) });
   }
 
+  /**
+   * Tells one person something privately: an ephemeral message where they are (in the thread), or, when the app
+   * cannot write there at all, a direct message. Returns where it went, or undefined when neither worked (logged).
+   */
+  async tellPrivately(userId: string, where: { channelId: string; threadTs?: string }, text: string): Promise<'ephemeral' | 'dm' | undefined> {
+    try {
+      await this.ephemeral(where.channelId, userId, text, where.threadTs);
+      return 'ephemeral';
+    } catch (error) {
+      this.#logger.info({ channelId: where.channelId, error: errorCode(error) }, 'could not tell someone privately in the channel; trying a direct message');
+    }
+    try {
+      const opened = await this.#client.conversations.open({ users: userId });
+      const channel = opened.channel?.id;
+      if (typeof channel !== 'string') throw new Error('conversations.open returned no channel');
+      await this.#pacer?.slot(channel);
+      await this.#client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
+      return 'dm';
+    } catch (error) {
+      this.#logger.warn({ error: errorCode(error) }, 'could not tell someone in a direct message either');
+      return undefined;
+    }
+  }
+
   /** A link to a message, or undefined when Slack will not give one. */
   async permalink(channelId: string, ts: string): Promise<string | undefined> {
     try {

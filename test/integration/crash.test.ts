@@ -211,4 +211,25 @@ describe('a crash (kill -9) of the app process', () => {
     expect(await restarted.exit).toBe(0);
     expect(parts()).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1)));
   });
+
+  it('reuses the placeholder Slack had posted when the app died before hearing so, leaving no "thinking" behind', async () => {
+    const { slack, fin, start, kill, say } = await world();
+    const app = await start();
+    // Slack posts the placeholder but its answer never reaches the app: the process dies first.
+    slack.holdAnswer('chat.postMessage', 60_000);
+    const root = await say({ text: `<@${slack.botUserId}> is my order late?` });
+    await slack.waitFor(() => slack.botReplies('CSUPPORT', root).some((m) => /thinking/.test(m.text)));
+    await kill(app);
+    expect(fin.calls).toHaveLength(0);
+
+    slack.holdAnswer('chat.postMessage', 0);
+    const restarted = await start();
+    const turn = await fin.nextTurn(10_000);
+    await turn.answer('<p>It arrives <b>today</b>.</p>');
+    await slack.waitFor(() => slack.botReplies('CSUPPORT', root).some((m) => m.text === 'It arrives *today*.'), 10_000);
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exit).toBe(0);
+    expect(slack.botReplies('CSUPPORT', root).map((m) => m.text)).toEqual(['It arrives *today*.']);
+    expect(fin.calls).toHaveLength(1);
+  });
 });

@@ -291,11 +291,12 @@ describe('when things go wrong', () => {
     expect(harness.slack.botReplies(support, root)).toHaveLength(1);
   });
 
-  it('does not ask Fin when it cannot post in the channel, and keeps working elsewhere', async () => {
+  it('does not ask Fin when it cannot post in the channel, tells the person where it can, and keeps working elsewhere', async () => {
     h = await Harness.start();
     h.slack.fail('chat.postMessage', { error: 'not_in_channel' });
     await h.say({ user: alice, channel: support, text: mention(h, 'hello from a channel I am not in') });
     await h.slack.waitFor(() => h?.logged('cannot post in this channel; not asking Fin').length === 1);
+    await h.slack.waitFor(() => h?.slack.ephemerals.find((e) => e.user === alice && e.channel === support && /can't post in <#CSUPPORT>/.test(e.text)));
     const root = await h.say({ user: alice, channel: support, text: mention(h, 'and now?') });
     const turn = await h.fin.nextTurn();
     expect(turn.call.body.message?.body).toBe('and now?');
@@ -358,5 +359,17 @@ describe('when things go wrong', () => {
     expect(parts()).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1)));
     expect(harness.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Part 2 '))).toHaveLength(1);
     expect(harness.logged('resuming an interrupted answer')[0]).toMatchObject({ delivered: 5, parts: 10 });
+  });
+
+  it('tells the person in a direct message when the app cannot even whisper in the channel', async () => {
+    h = await Harness.start();
+    const harness = h;
+    harness.slack.fail('chat.postMessage', { error: 'is_archived', when: (args) => args.channel === support });
+    harness.slack.fail('chat.postEphemeral', { error: 'is_archived' });
+    await harness.say({ user: alice, channel: support, text: mention(harness, 'anyone?') });
+    const dm = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === 'DALICE' && m.botId !== undefined));
+    expect(dm.text).toMatch(/Fin can't post in <#CSUPPORT>, so it could not answer you there/);
+    expect(harness.slack.callsTo('conversations.open')[0]?.args.users).toBe(alice);
+    expect(harness.fin.calls).toHaveLength(0);
   });
 });

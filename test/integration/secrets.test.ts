@@ -61,4 +61,20 @@ describe('secrets never reach the logs', () => {
     await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[0]?.text === 'Hello.');
     expect(harness.logs.join('\n')).not.toContain(harness.env.SLACK_APP_TOKEN);
   });
+
+  it('keeps message bodies and emails out of the logs at debug level, Bolt’s own lines included', async () => {
+    h = await Harness.start({ webhooks: true, env: { LOG_LEVEL: 'debug' } });
+    const harness = h;
+    const root = await harness.say({ user: alice, channel: support, text: `<@${harness.slack.botUserId}> my question is zebra-quokka` });
+    const turn = await harness.fin.nextTurn();
+    expect(turn.call.body.user?.email).toBe('alice@example.com'); // Fin gets the email…
+    await turn.answer('<p>The answer is narwhal-axolotl.</p>');
+    await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[0]?.text === 'The answer is narwhal-axolotl.');
+    await harness.say({ user: alice, channel: support, text: 'and a follow-up: okapi-pangolin', threadTs: root });
+    await (await harness.fin.nextTurn()).answer('<p>Noted.</p>');
+    await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[1]?.text === 'Noted.');
+    expect(harness.logs.some((line) => JSON.parse(line).level === 'debug')).toBe(true); // debug was on…
+    const logs = harness.logs.join('\n');
+    for (const personal of ['alice@example.com', 'zebra-quokka', 'okapi-pangolin', 'narwhal-axolotl']) expect(logs).not.toContain(personal); // …the logs never had it
+  });
 });

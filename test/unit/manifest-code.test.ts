@@ -87,6 +87,7 @@ const METHOD_SCOPES: Readonly<Record<string, { readonly scopes: Scopes; readonly
     scopes: { perConversation: HISTORY_SCOPES, on: 'supported' },
     source: 'docs.slack.dev/reference/scopes/channels.history: compatible methods (and the groups/im/mpim equivalents)',
   },
+  'conversations.open': { scopes: { all: ['im:write'] }, source: 'api.slack.com/methods/conversations.open: im:write to open a 1:1 direct message' },
   'files.info': { scopes: { all: ['files:read'] }, source: 'api.slack.com/scopes/files:read: "retrieve … information about files … as well as download those files"' },
 };
 
