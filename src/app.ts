@@ -14,7 +14,7 @@ import { subscribe } from './fin/sse.ts';
 import { HitlCallbacks } from './hitl/callback.ts';
 import { HumanInTheLoop } from './hitl/hitl.ts';
 import { finWebhookRoute } from './server/fin-webhook-route.ts';
-import { close, createHttpServer, type HttpLimits, listen, sendJson } from './server/http.ts';
+import { close, createHttpServer, HTTP_LIMITS, type HttpLimits, listen, sendJson } from './server/http.ts';
 import { intercomWebhookRoute } from './server/intercom-webhook-route.ts';
 import { slackEventsRoute } from './server/slack-events-route.ts';
 import { registerActions, registerHitlActions } from './slack/actions.ts';
@@ -212,6 +212,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger.warn('FIN_WEBHOOK_SECRET is not set: Fin webhooks are refused, and answers rely on streaming alone');
   }
 
+  const httpLimits = options.httpLimits ?? { ...HTTP_LIMITS, maxConnections: config.http.maxConnections };
   const health = () => checkHealth(db, config.slack.mode, slackAuth.problem);
   const metricsHandler = metricsRoute(metrics, config.metrics.token);
   // The main port is often public: metrics are served there only behind a token, and never when they have a port.
@@ -257,7 +258,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         : []),
     ],
     logger,
-    options.httpLimits,
+    httpLimits,
   );
   // Work left by a previous process is queued before anything new can arrive, so nothing is taken twice.
   bridge.recover();
@@ -266,7 +267,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const metricsServer =
     config.metrics.port === undefined
       ? undefined
-      : createHttpServer([{ method: 'GET', path: '/metrics', handler: metricsHandler }], logger, options.httpLimits);
+      : createHttpServer([{ method: 'GET', path: '/metrics', handler: metricsHandler }], logger, httpLimits);
   const metricsPort = metricsServer === undefined ? undefined : await listen(metricsServer, config.metrics.port ?? 0, options.host);
   if (metricsServer === undefined && !metricsOnMainPort) {
     logger.info('/metrics is off: set METRICS_PORT (a port of its own) or METRICS_TOKEN (a bearer token) to serve it');

@@ -189,14 +189,20 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       SLACK_UPDATE_RATE_PER_MIN: String(options.appUpdate.perMinute),
       SLACK_UPDATE_BURST: String(options.appUpdate.burst),
       LOG_LEVEL: 'error',
+      // Every question arrives at once, each on a connection of its own: more than Slack would ever open together.
+      HTTP_MAX_CONNECTIONS: String(Math.max(1024, options.conversations * 2)),
       BENCH_EDIT_POLICY: options.policy,
     },
   });
   try {
     await message(child, 'ready');
     const url = `http://127.0.0.1:${port}/slack/events`;
+    // Every conversation is someone else's: one person may start only a few a minute (FIN_USER_TURNS_PER_MIN).
+    let askers = 0;
     const ask = async (track: Track) => {
-      const { ts, envelopes } = slack.userMessage({ user: 'UASKER', channel: track.channel, text: `<@${slack.botUserId}> how do I change my email?` });
+      askers += 1;
+      const user = `UASKER${askers}`;
+      const { ts, envelopes } = slack.userMessage({ user, channel: track.channel, text: `<@${slack.botUserId}> how do I change my email?` });
       track.root = ts;
       track.sentAt = Date.now();
       byRoot.set(`${track.channel}:${ts}`, track);

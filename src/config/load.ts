@@ -32,7 +32,11 @@ export interface Config {
     /** Token for answering human-in-the-loop steps; the Fin Agent API key when not set. */
     readonly accessToken: string;
   };
-  readonly http: { readonly port: number };
+  readonly http: {
+    readonly port: number;
+    /** Connections beyond this are closed at once (idle ones are cut within seconds anyway). */
+    readonly maxConnections: number;
+  };
   readonly store: {
     readonly path: string;
     /** How long a conversation is kept after anything last happened in it (and Fin events older than this ignored). */
@@ -122,7 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
           ? undefined
           : `https://${appHostFor(e.FIN_API_URL)}/a/inbox/${e.INTERCOM_WORKSPACE_ID}/inbox/conversation/`,
     },
-    http: { port: e.PORT },
+    http: { port: e.PORT, maxConnections: e.HTTP_MAX_CONNECTIONS },
     store: { path: e.DATABASE_PATH, retentionMs: e.DATA_RETENTION_DAYS * 24 * 60 * 60_000 },
     streaming: {
       updateIntervalMs: e.STREAM_UPDATE_INTERVAL_MS,

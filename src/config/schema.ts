@@ -54,6 +54,7 @@ export const envSchema = z
     FIN_ATTACHMENT_MAX_MB: integer('the largest file sent to Fin, in MB', 1, 25).default(5),
     FIN_USER_TURNS_PER_MIN: integer('questions one person may start a minute', 1, 1_000).default(10),
     PORT: integer('the HTTP port', 0, 65_535).default(3000),
+    HTTP_MAX_CONNECTIONS: integer('connections the HTTP server keeps open at once', 16, 100_000).default(1024),
     DATABASE_PATH: z.string().min(1).default('./data/fin-slack.sqlite'),
     DATA_RETENTION_DAYS: integer('days a finished conversation is kept after its last activity', 1, 3_650).default(30),
     STREAM_UPDATE_INTERVAL_MS: integer('least time between two edits of one message, in ms', 100, 60_000).default(

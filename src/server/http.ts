@@ -22,7 +22,7 @@ export interface HttpLimits {
   readonly requestTimeoutMs: number;
   /** A kept-alive connection with no new request is closed after this. */
   readonly keepAliveTimeoutMs: number;
-  /** Connections beyond this are closed at once. */
+  /** Connections beyond this are closed at once (`HTTP_MAX_CONNECTIONS`). */
   readonly maxConnections: number;
 }
 
@@ -30,7 +30,7 @@ export const HTTP_LIMITS: HttpLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
-  maxConnections: 512,
+  maxConnections: 1024,
 };
 
 /** The one HTTP server: Slack events, health, and Fin's webhooks all arrive on the same port. */

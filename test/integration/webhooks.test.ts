@@ -224,10 +224,7 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
     it('never posts an answered reply again, however long after Intercom redelivers it', async () => {
       h = await Harness.start({ webhooks: true });
       const harness = h;
-      const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'q') });
-      const turn = await harness.fin.nextTurn();
-      await turn.connected();
-      turn.breakStream();
+      const { root, turn } = await waitingThread(harness);
       const answer = replied(turn.conversationId, 'm-once', '<p>Once.</p>');
       expect((await harness.webhook(answer)).status).toBe(200);
       await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[0]?.text === 'Once.');
