@@ -273,15 +273,15 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger.info('/metrics is off: set METRICS_PORT (a port of its own) or METRICS_TOKEN (a bearer token) to serve it');
   }
   if (config.slack.mode === 'socket') await app.start();
+  let pruned = Promise.resolve();
   const prune = () => {
-    try {
-      const report = store.prune(Date.now(), config.store.retentionMs);
-      logger.info({ component: 'store', ...report }, 'pruned what is past the retention window');
-    } catch (error) {
-      logger.error({ component: 'store', err: error }, 'pruning the database failed; it is tried again in an hour');
-    }
+    pruned = store.prune(Date.now(), config.store.retentionMs).then(
+      (report) => logger.info({ component: 'store', ...report }, 'pruned what is past the retention window'),
+      (error: unknown) => logger.error({ component: 'store', err: error }, 'pruning the database failed; it is tried again in an hour'),
+    );
   };
   prune();
+  await pruned;
   const pruning = setInterval(prune, 60 * 60_000);
   pruning.unref();
   logger.info({ port, metricsPort, mode: config.slack.mode, botUserId: identity.botUserId }, 'fin-slack is running');
@@ -291,6 +291,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     metricsPort,
     async stop() {
       clearInterval(pruning);
+      await pruned;
       await Promise.all([close(server), metricsServer === undefined ? undefined : close(metricsServer)]);
       if (config.slack.mode === 'socket') await app.stop();
       await bridge.stop();

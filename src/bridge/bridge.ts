@@ -69,12 +69,14 @@ export class Bridge {
   }
 
   /**
-   * Someone pressed "Hand back to Fin" on an escalation post. Only members of the agents' channel may (asked of Slack
+   * Someone pressed "Hand back to Fin" on an escalation post (`postTs`, when Slack says). Only members of the agents' channel may (asked of Slack
    * afresh: someone removed a moment ago may not). Runs in the conversation's order.
    */
-  async handBack(escalationId: number, agentUserId: string): Promise<HandBackOutcome> {
-    const conversationId = this.#ctx.store.escalations.get(escalationId)?.conversationId;
-    if (conversationId === undefined) return 'unknown';
+  async handBack(escalationId: number, agentUserId: string, postTs?: string): Promise<HandBackOutcome> {
+    const escalation = this.#ctx.store.escalations.get(escalationId);
+    // The button must be on this escalation's own post: a post whose escalation is gone never acts on a newer one.
+    if (escalation === undefined || (postTs !== undefined && escalation.agentTs !== postTs)) return 'unknown';
+    const { conversationId } = escalation;
     const membership = await this.#ctx.membership.check(agentUserId, { fresh: true });
     if (membership !== 'member') {
       this.#ctx.log.warn({ escalationId, userId: agentUserId, membership }, "hand-back refused: not a member of the agents' channel");

@@ -74,8 +74,12 @@ export class Turns {
     const now = this.#ctx.now();
     const known = store.conversations.findByThread(m.teamId, m.channelId, m.threadTs);
     if (m.needsBridgedThread && known === undefined) return 'ignored_unbridged';
-    // After an escalation the thread belongs to people: the app stays quiet there until it is handed back.
-    if (known?.owner === 'human') return 'ignored_human_owned';
+    // After an escalation the thread belongs to people: the app stays quiet there until it is handed back. The thread
+    // is alive all the same: the retention window runs from its last message, whoever answers it.
+    if (known?.owner === 'human') {
+      store.conversations.touch(known.id, now);
+      return 'ignored_human_owned';
+    }
     if (!m.hasFiles && slackToPlainText(m.text, { botUserId: this.#ctx.botUserId }) === '') {
       // Nothing to ask Fin; one friendly prompt per message, however often Slack delivers it.
       if (!store.slackEvents.claim(`empty:${m.teamId}:${m.channelId}:${m.ts}`, now)) return 'duplicate';

@@ -102,9 +102,10 @@ export class HumanInTheLoop {
    * The "Provide the values" button: opens the form for a member of the agents' channel. Membership may come from a
    * list read in the last minute here; the submission checks it afresh.
    */
-  async openForm(input: { requestId: number; userId: string; triggerId: string }): Promise<{ outcome: OpenOutcome; by?: string }> {
+  async openForm(input: { requestId: number; userId: string; triggerId: string; messageTs?: string | undefined }): Promise<{ outcome: OpenOutcome; by?: string }> {
     const request = this.#o.store.hitl.get(input.requestId);
-    if (request === undefined) return { outcome: 'unknown' };
+    // The button must be on this request's own post: one whose request is gone never opens a newer request's form.
+    if (request === undefined || (input.messageTs !== undefined && request.agentTs !== input.messageTs)) return { outcome: 'unknown' };
     if (request.state !== 'open') return { outcome: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
     const membership = await this.#o.membership.check(input.userId, { fresh: false });
     if (membership !== 'member') return { outcome: membership === 'not_member' ? 'not_member' : 'membership_unknown' };

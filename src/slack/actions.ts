@@ -12,9 +12,13 @@ import { membershipRefusal } from './membership.ts';
 import type { SlackPoster } from './poster.ts';
 
 /** The parts of a `block_actions` payload for the hand-back button that the app relies on. */
+/** The message the button is on: its ts must be the post the request or escalation names (an old post never acts on a new one). */
+const containerSchema = z.looseObject({ message_ts: z.string().min(1) }).optional();
+
 const handBackSchema = z.looseObject({
   user: z.looseObject({ id: z.string().min(1) }),
   channel: z.looseObject({ id: z.string().min(1) }).optional(),
+  container: containerSchema,
   actions: z.array(z.looseObject({ action_id: z.literal(HAND_BACK_ACTION), value: z.string().regex(/^\d+$/) })).min(1),
 });
 
@@ -22,6 +26,7 @@ const hitlOpenSchema = z.looseObject({
   user: z.looseObject({ id: z.string().min(1) }),
   trigger_id: z.string().min(1),
   channel: z.looseObject({ id: z.string().min(1) }).optional(),
+  container: containerSchema,
   actions: z.array(z.looseObject({ action_id: z.literal(HITL_OPEN_ACTION), value: z.string().regex(/^\d+$/) })).min(1),
 });
 
@@ -48,11 +53,11 @@ export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackP
       log.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'unexpected hand-back payload');
       return;
     }
-    const { user, channel, actions } = parsed.data;
+    const { user, channel, actions, container } = parsed.data;
     const escalationId = Number(actions[0]?.value);
     // It waits its turn behind the conversation's work (a call to Fin, say): after the acknowledgement.
     afterAck(log, 'hand-back', async () => {
-      const outcome = await deps.bridge.handBack(escalationId, user.id);
+      const outcome = await deps.bridge.handBack(escalationId, user.id, container?.message_ts);
       log.info({ escalationId, userId: user.id, outcome }, 'hand-back pressed');
       if (outcome !== 'handed_back' && channel !== undefined) {
         const text = {
@@ -79,11 +84,11 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
       log.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'unexpected human-in-the-loop button payload');
       return;
     }
-    const { user, trigger_id: triggerId, channel, actions } = parsed.data;
+    const { user, trigger_id: triggerId, channel, actions, container } = parsed.data;
     const requestId = Number(actions[0]?.value);
     // The trigger stays valid for 3 seconds from the click: the form opens right after the acknowledgement.
     afterAck(log, 'opening a human-in-the-loop form', async () => {
-      const { outcome, by } = await deps.hitl.openForm({ requestId, userId: user.id, triggerId });
+      const { outcome, by } = await deps.hitl.openForm({ requestId, userId: user.id, triggerId, messageTs: container?.message_ts });
       log.info({ requestId, userId: user.id, outcome }, 'human-in-the-loop form requested');
       const refusal =
         outcome === 'not_member' || outcome === 'membership_unknown'

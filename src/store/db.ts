@@ -37,6 +37,12 @@ export function openDatabase(path: string): Database {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db, MIGRATIONS);
+  if (path !== ':memory:' && db.pragma('auto_vacuum', { simple: true }) === 0) {
+    // A database from before pruning could hand pages back (it may hold every file ever shared, base64): rewritten
+    // once, so it shrinks now and pruning can shrink it from then on.
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.exec('VACUUM');
+  }
   return db;
 }
 

@@ -26,7 +26,7 @@ export interface Store {
   /** Runs `fn` as one transaction: writes that belong together land together or not at all. */
   transaction<T>(fn: () => T): T;
   /** Forgets what is past the retention window (see `pruneExpired`). */
-  prune(now: number, retentionMs: number): PruneReport;
+  prune(now: number, retentionMs: number): Promise<PruneReport>;
 }
 
 export function createStore(db: Database): Store {

@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 
 export type TurnKind = 'start' | 'reply';
 /**
@@ -78,6 +78,8 @@ export class TurnStore {
   readonly #insert: Statement<[string, TurnKind, string, string, string | null, number]>;
   readonly #request: Statement<[string, TurnKind, string | null, number]>;
   readonly #forgetMessages: Statement<[number]>;
+  readonly #forgetStreamed: Statement<[number]>;
+  readonly #ending: Transaction<(id: number, state: EndState, reason: string, now: number) => boolean>;
   readonly #kind: Statement<[TurnKind, number]>;
   readonly #placeholder: Statement<[string, number]>;
   readonly #open: Statement<[number]>;
@@ -96,16 +98,30 @@ export class TurnStore {
     this.#placeholder = db.prepare('UPDATE turns SET placeholder_ts = ? WHERE id = ?');
     this.#kind = db.prepare('UPDATE turns SET kind = ? WHERE id = ?');
     // Fin has the request: the copy (with the person's email and the thread's history) is no longer needed.
-    this.#open = db.prepare("UPDATE turns SET state = 'open', request_json = NULL WHERE id = ? AND state = 'pending'");
+    this.#open = db.prepare(
+      "UPDATE turns SET state = 'open', request_json = NULL, attached_file_ids = NULL WHERE id = ? AND state = 'pending'",
+    );
     // What ended turns carried is forgotten, but for the conversation's latest message, which the agents' post quotes
     // if Fin escalates later.
     this.#forgetMessages = db.prepare(
-      `UPDATE inbound_messages SET text = '', files_json = NULL
+      `UPDATE inbound_messages
+         SET text = CASE WHEN ts = (SELECT max(ts) FROM inbound_messages AS newer WHERE newer.conversation_id = inbound_messages.conversation_id)
+                         THEN text ELSE '' END,
+             files_json = NULL
        WHERE conversation_id = (SELECT conversation_id FROM turns WHERE id = ?)
          AND turn_id IS NOT NULL AND turn_id NOT IN (SELECT id FROM turns WHERE conversation_id = inbound_messages.conversation_id AND state IN ${ACTIVE})
-         AND ts < (SELECT max(ts) FROM inbound_messages AS newer WHERE newer.conversation_id = inbound_messages.conversation_id)
          AND (text != '' OR files_json IS NOT NULL)`,
     );
+    // Streamed text is kept so a restart can show it again; once the turn is over, the message shows what it shows.
+    this.#forgetStreamed = db.prepare('UPDATE posted_messages SET streamed_text = NULL WHERE turn_id = ? AND streamed_text IS NOT NULL');
+    this.#ending = db.transaction((id: number, state: EndState, reason: string, now: number) => {
+      const ended = this.#end.run(state, reason, now, id).changes === 1;
+      if (ended) {
+        this.#forgetMessages.run(id);
+        this.#forgetStreamed.run(id);
+      }
+      return ended;
+    });
     this.#overdue = db.prepare("UPDATE turns SET state = 'overdue' WHERE id = ? AND state = 'open'");
     this.#end = db.prepare(
       `UPDATE turns SET state = ?, end_reason = ?, ended_at = ?, request_json = NULL WHERE id = ? AND state IN ${ACTIVE}`,
@@ -165,12 +181,10 @@ export class TurnStore {
   }
 
   /**
-   * Ends the turn once; returns false if it had already ended (a duplicate or late done signal). Its request and the
-   * text of its messages (all but the conversation's latest) are forgotten.
+   * Ends the turn once; returns false if it had already ended (a duplicate or late done signal). Its request, its
+   * streamed text, its messages' files and their text (all but the conversation's latest) are forgotten with it.
    */
   end(id: number, state: EndState, reason: string, now: number): boolean {
-    const ended = this.#end.run(state, reason, now, id).changes === 1;
-    if (ended) this.#forgetMessages.run(id);
-    return ended;
+    return this.#ending(id, state, reason, now);
   }
 }

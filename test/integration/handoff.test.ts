@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { intercomIdFor } from '../../fakes/fin-simulator.ts';
 import type { FakeMessage } from '../../fakes/slack-api.ts';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
+import { withStore } from '../helpers/seed.ts';
+import { expectStill } from '../helpers/wait.ts';
 
 const { alice, bob, support, dm, agents } = WORKSPACE;
 
@@ -215,6 +217,38 @@ describe('escalations and the hand-off to people', () => {
     harness.slack.fail('conversations.members', { error: 'internal_error', times: 3 });
     await harness.press({ user: bob, message: post, actionId: button.action_id, value: button.value });
     await harness.slack.waitFor(() => harness.slack.ephemerals.find((e) => e.user === bob && /would not confirm/.test(e.text)));
+    expect(readable(post)).not.toContain('Handed back');
+  });
+
+  it('keeps a thread with people past the retention window: the customer writing later does not reach Fin', async () => {
+    h = await Harness.start({ webhooks: true, env: { DATA_RETENTION_DAYS: '7' } });
+    const harness = h;
+    const { root, post } = await escalated(harness);
+    await harness.stopApp();
+    // Nothing happened in the thread for eight days; the app restarts and prunes.
+    withStore(harness.env.DATABASE_PATH ?? '', (store) => store.db.prepare('UPDATE conversations SET updated_at = ?').run(Date.now() - 8 * 86_400_000));
+    await harness.startApp();
+    const before = harness.fin.calls.length;
+    await harness.say({ user: alice, channel: support, text: `<@${harness.slack.botUserId}> any news on my refund?`, threadTs: root });
+    await expectStill(
+      () => harness.slack.waitFor(() => harness.logged(/slack message handled/).some((r) => r.outcome === 'ignored_human_owned')),
+      () => expect(harness.fin.calls).toHaveLength(before),
+    );
+    // The agents' post still hands it back.
+    const button = handBackButton(post);
+    await harness.press({ user: bob, message: post, actionId: button?.action_id ?? '', value: button?.value ?? '' });
+    await harness.slack.waitFor(() => readable(post).includes('Handed back to Fin by bob'));
+  });
+
+  it('acts only on the escalation of the post whose button was pressed', async () => {
+    h = await Harness.start({ webhooks: true });
+    const harness = h;
+    const { post } = await escalated(harness);
+    const button = handBackButton(post);
+    // The same escalation id pressed on another message (an old post of a pruned escalation, say) changes nothing.
+    const other = harness.slack.appMessage({ channel: agents, text: 'an older post' });
+    await harness.press({ user: bob, message: other, actionId: button?.action_id ?? '', value: button?.value ?? '' });
+    await harness.slack.waitFor(() => harness.slack.ephemerals.find((e) => e.user === bob && /no longer known/.test(e.text)));
     expect(readable(post)).not.toContain('Handed back');
   });
 });

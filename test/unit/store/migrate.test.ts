@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, openDatabase } from '../../../src/store/db.ts';
@@ -17,6 +17,26 @@ const tempPath = () => {
 };
 
 describe('the store', () => {
+  it('shrinks a database from before pruning, once: what it no longer keeps is handed back to the file system', () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new BetterSqlite3(path);
+    old.pragma('journal_mode = WAL');
+    migrate(old, MIGRATIONS.slice(0, 6));
+    old.prepare("INSERT INTO conversations (id, team_id, channel_id, thread_ts, channel_type, created_at, updated_at) VALUES ('c', 'T', 'C', '1.1', 'channel', 0, 0)").run();
+    // A finished turn whose request carried a shared file, base64, as requests used to.
+    old.prepare("INSERT INTO turns (conversation_id, kind, state, user_id, message_timestamp, request_json, created_at) VALUES ('c', 'start', 'done', 'U', 't', ?, 0)").run(
+      JSON.stringify({ attachments: [{ data: 'A'.repeat(8 * 1024 * 1024) }] }),
+    );
+    old.close();
+    expect(statSync(path).size).toBeGreaterThan(8 * 1024 * 1024);
+    const db = openDatabase(path);
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);
+    expect(db.prepare('SELECT request_json FROM turns').pluck().get()).toBeNull();
+    db.close();
+    expect(statSync(path).size).toBeLessThan(1024 * 1024);
+  });
+
   it('creates its folder, uses WAL with explicit durability, and migrates to the latest version', () => {
     const db = openDatabase(tempPath());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -19,7 +19,7 @@ const message = (ts: string, userId = 'UA') => ({
 });
 
 describe('conversations', () => {
-  it('maps a thread to one deterministic conversation, created once', () => {
+  it('maps a thread to one deterministic conversation, created once', async () => {
     const a = store.conversations.ensure(thread, 1);
     const b = store.conversations.ensure(thread, 2);
     expect(a.id).toBe('slack-T1-C1-100.000001');
@@ -27,7 +27,7 @@ describe('conversations', () => {
     expect(store.conversations.findByThread('T1', 'C1', '100.000001')?.id).toBe(a.id);
   });
 
-  it('keeps Intercom’s id once known', () => {
+  it('keeps Intercom’s id once known', async () => {
     const c = store.conversations.ensure(thread, 1);
     store.conversations.markStarted(c.id, '2154', 2);
     store.conversations.markStarted(c.id, undefined, 3);
@@ -36,7 +36,7 @@ describe('conversations', () => {
 });
 
 describe('the inbox', () => {
-  it('records a message once and queues messages in Slack order', () => {
+  it('records a message once and queues messages in Slack order', async () => {
     store.conversations.ensure(thread, 1);
     expect(store.inbound.claim(message('100.000003'), 1)).toBe(true);
     expect(store.inbound.claim(message('100.000002'), 1)).toBe(true);
@@ -44,7 +44,7 @@ describe('the inbox', () => {
     expect(store.inbound.queued(message('x').conversationId).map((m) => m.ts)).toEqual(['100.000002', '100.000003']);
   });
 
-  it('takes messages out of the queue when a turn carries them', () => {
+  it('takes messages out of the queue when a turn carries them', async () => {
     const conv = store.conversations.ensure(thread, 1);
     store.inbound.claim(message('100.000002'), 1);
     const turn = store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, 1);
@@ -56,7 +56,7 @@ describe('the inbox', () => {
 });
 
 describe('turns', () => {
-  it('allows one unfinished turn per conversation', () => {
+  it('allows one unfinished turn per conversation', async () => {
     const conv = store.conversations.ensure(thread, 1);
     store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, 1);
     expect(() => store.turns.create({ conversationId: conv.id, kind: 'reply', userId: 'UA', messageTimestamp: 't2' }, 2)).toThrow(
@@ -64,7 +64,7 @@ describe('turns', () => {
     );
   });
 
-  it('moves pending → open → overdue and ends once', () => {
+  it('moves pending → open → overdue and ends once', async () => {
     const conv = store.conversations.ensure(thread, 1);
     const turn = store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, 1);
     expect(store.turns.markOverdue(turn.id)).toBe(false);
@@ -79,7 +79,7 @@ describe('turns', () => {
 });
 
 describe('posted messages', () => {
-  it('finds a turn’s waiting placeholder and lets a final reply claim its stream', () => {
+  it('finds a turn’s waiting placeholder and lets a final reply claim its stream', async () => {
     const conv = store.conversations.ensure(thread, 1);
     const turn = store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, 1);
     store.posted.add({ channelId: 'C1', ts: '200.1', conversationId: conv.id, turnId: turn.id, kind: 'placeholder', state: 'waiting' }, 1);
@@ -91,7 +91,7 @@ describe('posted messages', () => {
     expect(store.posted.unfinishedOfTurn(turn.id)).toEqual([]);
   });
 
-  it('keeps the streamed text of a streaming message', () => {
+  it('keeps the streamed text of a streaming message', async () => {
     const conv = store.conversations.ensure(thread, 1);
     store.posted.add({ channelId: 'C1', ts: '200.2', conversationId: conv.id, turnId: null, kind: 'placeholder', state: 'waiting' }, 1);
     store.posted.bindStream('C1', '200.2', 's2');
@@ -99,7 +99,7 @@ describe('posted messages', () => {
     expect(store.posted.byStream(conv.id, 's2')).toMatchObject({ state: 'streaming', streamedText: 'so far' });
   });
 
-  it('scopes a stream id to its conversation: the same id elsewhere is another stream', () => {
+  it('scopes a stream id to its conversation: the same id elsewhere is another stream', async () => {
     const a = store.conversations.ensure(thread, 1);
     const b = store.conversations.ensure({ ...thread, threadTs: '999.9' }, 1);
     store.posted.add({ channelId: 'C1', ts: '300.1', conversationId: a.id, turnId: null, kind: 'placeholder', state: 'waiting' }, 1);
@@ -114,7 +114,7 @@ describe('posted messages', () => {
 describe('processed events', () => {
   const day = 24 * 60 * 60_000;
 
-  it('records a Fin event once, keeps it pending until done, then only its key, for as long as its conversation', () => {
+  it('records a Fin event once, keeps it pending until done, then only its key, for as long as its conversation', async () => {
     const conv = store.conversations.ensure(thread, 0);
     const e = { dedupeKey: 'reply:1', conversationId: conv.id, source: 'sse' as const, payload: '{"secret":"answer"}' };
     expect(store.finEvents.record(e, 10)).toBe(true);
@@ -125,21 +125,21 @@ describe('processed events', () => {
     expect(store.db.prepare('SELECT payload FROM fin_events').pluck().get()).toBe('');
     // The conversation goes on: however old, the key is still there.
     store.conversations.touch(conv.id, 40 * day);
-    store.prune(60 * day, 30 * day);
+    await store.prune(60 * day, 30 * day);
     expect(store.finEvents.record(e, 60 * day)).toBe(false);
     // Idle past the window, the conversation goes, and its keys with it.
-    store.prune(71 * day, 30 * day);
+    await store.prune(71 * day, 30 * day);
     expect(store.conversations.get(conv.id)).toBeUndefined();
     expect(store.finEvents.record(e, 71 * day)).toBe(true);
   });
 
-  it('claims a Slack event id once, remembers it for well over Slack’s 24 hours of retries, then forgets it', () => {
+  it('claims a Slack event id once, remembers it for well over Slack’s 24 hours of retries, then forgets it', async () => {
     const hour = 60 * 60_000;
     expect(store.slackEvents.claim('Ev1', 10)).toBe(true);
     expect(store.slackEvents.claim('Ev1', 11)).toBe(false);
-    store.prune(10 + 47 * hour, 30 * day);
+    await store.prune(10 + 47 * hour, 30 * day);
     expect(store.slackEvents.claim('Ev1', 12)).toBe(false);
-    store.prune(10 + 49 * hour, 30 * day);
+    await store.prune(10 + 49 * hour, 30 * day);
     expect(store.slackEvents.claim('Ev1', 13)).toBe(true);
   });
 });
@@ -163,10 +163,14 @@ describe('retention', () => {
     return { conv, turn };
   }
 
-  it('deletes conversations idle past the window with everything that belongs to them, and keeps the others', () => {
+  it('deletes conversations idle past the window with everything that belongs to them, and keeps the others', async () => {
     const old = finishedConversation('100.000001', 0);
     const recent = finishedConversation('200.000001', 20 * day);
-    const report = store.prune(35 * day, retention);
+    for (const { conv } of [old, recent]) {
+      const escalation = store.escalations.active(conv.id);
+      store.escalations.handBack(escalation?.id ?? 0, 'UAGENT', 0);
+    }
+    const report = await store.prune(35 * day, retention);
     expect(report.conversations).toBe(1);
     expect(store.conversations.get(old.conv.id)).toBeUndefined();
     expect(store.turns.get(old.turn.id)).toBeUndefined();
@@ -175,14 +179,32 @@ describe('retention', () => {
     for (const table of ['inbound_messages', 'posted_messages', 'fin_events', 'escalations', 'turns']) expect(left(table)).toBe(1);
   });
 
-  it('keeps a conversation whose turn is still in progress, however old', () => {
+  it('keeps a conversation whose turn is in progress within the window; one older than the window does not hold it', async () => {
     const conv = store.conversations.ensure(thread, 0);
-    store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, 0);
-    store.prune(100 * day, retention);
+    store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, 20 * day);
+    await store.prune(35 * day, retention);
     expect(store.conversations.get(conv.id)).toBeDefined();
+    // Fin does not answer a turn a month on: an overdue turn left open does not keep the conversation forever.
+    await store.prune(51 * day, retention);
+    expect(store.conversations.get(conv.id)).toBeUndefined();
   });
 
-  it('forgets a turn’s request once Fin has it, and its messages’ text once it ended, but for the latest message', () => {
+  it('empties a conversation people own but keeps it and its escalation, so the thread stays with people', async () => {
+    const { conv } = finishedConversation('100.000001', 0);
+    const escalation = store.escalations.active(conv.id);
+    await store.prune(35 * day, retention);
+    expect(store.conversations.get(conv.id)).toBeDefined();
+    expect(store.escalations.active(conv.id)?.id).toBe(escalation?.id);
+    for (const table of ['inbound_messages', 'posted_messages', 'fin_events', 'turns']) {
+      expect(store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get()).toBe(0);
+    }
+    // Handed back and idle again for the window: then it goes.
+    store.escalations.handBack(escalation?.id ?? 0, 'UAGENT', 36 * day);
+    await store.prune(70 * day, retention);
+    expect(store.conversations.get(conv.id)).toBeUndefined();
+  });
+
+  it('forgets a turn’s request once Fin has it, and its messages’ text once it ended, but for the latest message', async () => {
     const conv = store.conversations.ensure(thread, 0);
     store.inbound.claim(message('100.000002'), 0);
     store.inbound.claim(message('100.000003'), 0);
@@ -197,14 +219,14 @@ describe('retention', () => {
     expect(store.inbound.latest(conv.id)?.text).toBe('text 100.000003');
   });
 
-  it('deletes turns that ended before the window in a conversation still going, keeping the one with the latest message', () => {
+  it('deletes turns that ended before the window in a conversation still going, keeping the one with the latest message', async () => {
     const { conv, turn: first } = finishedConversation('100.000001', 0);
     store.inbound.claim({ ...message('100.0000015'), conversationId: conv.id }, 10 * day);
     const second = store.turns.create({ conversationId: conv.id, kind: 'reply', userId: 'UA', messageTimestamp: 't2' }, 10 * day);
     store.inbound.assign(second.id, store.inbound.queued(conv.id));
     store.turns.end(second.id, 'done', 'fin_replied', 10 * day);
     store.conversations.touch(conv.id, 40 * day);
-    const report = store.prune(45 * day, retention);
+    const report = await store.prune(45 * day, retention);
     expect(report.turns).toBe(1);
     expect(store.turns.get(first.id)).toBeUndefined();
     expect(store.turns.get(second.id)).toBeDefined();
