@@ -783,7 +783,8 @@ export class FakeSlack extends EventEmitter {
         }];
       }
       case 'conversations.replies': {
-        const messages = this.thread(str('channel') ?? '', str('ts') ?? '').map((m) => ({
+        const oldest = Number(str('oldest') ?? '0');
+        const messages = this.thread(str('channel') ?? '', str('ts') ?? '').filter((m) => Number(m.ts) > oldest).map((m) => ({
           type: 'message', ts: m.ts, text: m.text,
           ...(m.user !== undefined ? { user: m.user } : {}),
           ...(m.botId !== undefined ? { bot_id: m.botId } : {}),

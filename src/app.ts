@@ -158,8 +158,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         { client: readClient, directory, logger },
         { ...thread, botUserId: identity.botUserId, botId: identity.botId },
       ),
-    ownMessages: (channelId, threadTs) =>
-      ownMessagesInThread({ client: readClient, logger }, { channelId, threadTs, botUserId: identity.botUserId, botId: identity.botId }),
+    ownMessages: (channelId, threadTs, oldest) =>
+      ownMessagesInThread({ client: readClient, logger }, { channelId, threadTs, oldest, botUserId: identity.botUserId, botId: identity.botId }),
     downloadFile: (file) => files.download(file),
     maxFileBytes: files.maxBytes,
     subscribe: (url, onData) => {

@@ -6,6 +6,7 @@ import type { SlackDirectory } from '../slack/directory.ts';
 import type { ChannelMembership } from '../slack/membership.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import type { Store } from '../store/index.ts';
+import type { DeliveryDeps } from './delivery.ts';
 import type { RequestDeps } from './requests.ts';
 import { KeyedSerial } from '../core/keyed-serial.ts';
 
@@ -22,8 +23,8 @@ export interface BridgeOptions {
   readonly poster: SlackPoster;
   readonly directory: SlackDirectory;
   readonly history: RequestDeps['history'];
-  /** The app's own messages in a thread (newest last); undefined when Slack will not show them. */
-  readonly ownMessages: (channelId: string, threadTs: string) => Promise<readonly { ts: string; text: string }[] | undefined>;
+  /** The app's own messages in a thread after `oldest` (newest last); undefined when Slack will not show them. */
+  readonly ownMessages: DeliveryDeps['ownMessages'];
   readonly downloadFile: RequestDeps['downloadFile'];
   readonly maxFileBytes: number;
   readonly subscribe: (url: string, onData: (data: unknown) => void) => SseSubscription;

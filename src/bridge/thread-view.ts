@@ -1,11 +1,11 @@
 import type { FinReplyChunk } from '../fin/schemas.ts';
-import { cutIntoParts } from '../slack/poster.ts';
 import { escapeMarkdown } from '../format/markdown-escape.ts';
 import { errorCode } from '../slack/errors.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { PostedMessage } from '../store/posted.ts';
 import type { Turn } from '../store/turns.ts';
 import type { BridgeContext } from './context.ts';
+import { deliverFinalText } from './delivery.ts';
 import { streamedText, streamingText } from './copy.ts';
 import { LiveMessage } from './live-message.ts';
 import { NativeMessage, wholeWords } from './native-message.ts';
@@ -181,34 +181,30 @@ export class ThreadView {
    * the first attempt was sending them, whatever `target` says now.
    */
   async show(conv: Conversation, target: PostedMessage | undefined, text: string, meta: ShowMeta): Promise<void> {
-    const { store, poster } = this.#ctx;
+    const { store } = this.#ctx;
     const key = meta.finMessageId === undefined ? undefined : `reply:${conv.id}:${meta.finMessageId}`;
-    const fresh = { key: key ?? '', conversationId: conv.id, channelId: conv.channelId, threadTs: conv.threadTs, targetTs: target?.ts ?? null, parts: cutIntoParts(text) };
-    const delivery = key === undefined ? { ...fresh, delivered: 0 } : store.deliveries.begin(fresh, this.#ctx.now());
-    if (delivery.delivered > 0) this.#ctx.log.info({ conversationId: conv.id, key, delivered: delivery.delivered, parts: delivery.parts.length }, 'resuming an interrupted answer');
-    const targetTs = delivery.targetTs ?? undefined;
-    const replacing = targetTs === undefined || delivery.delivered > 0 ? undefined : store.posted.get(conv.channelId, targetTs);
-    if (replacing !== undefined) await this.#stopOrphanStream(replacing);
-    let parts = delivery.parts;
-    await poster.deliverParts(
-      { channelId: delivery.channelId, threadTs: delivery.threadTs, ts: targetTs, parts, delivered: delivery.delivered },
+    let replacedTs: string | undefined;
+    const outcome = await deliverFinalText(
+      this.#ctx,
+      { key, conversationId: conv.id, channelId: conv.channelId, threadTs: conv.threadTs, targetTs: target?.ts, text },
       {
-        landed: (index, ts) => store.transaction(() => this.#recordPart(conv, meta, { index, ts, targetTs }, key)),
-        resplit: (index, pieces) => {
-          parts = [...parts.slice(0, index), ...pieces, ...parts.slice(index + 1)];
-          if (key !== undefined) store.deliveries.setParts(key, parts);
+        beforeFirst: async (targetTs) => {
+          const replacing = targetTs === undefined ? undefined : store.posted.get(conv.channelId, targetTs);
+          if (replacing !== undefined) await this.#stopOrphanStream(replacing);
+        },
+        landed: (index, ts, targetTs) => {
+          replacedTs = targetTs;
+          this.#recordPart(conv, meta, { index, ts, targetTs });
         },
       },
     );
-    if (key !== undefined) store.deliveries.finish(key);
-    if (targetTs !== undefined) this.#ownStreams.delete(targetTs);
-    if (meta.kind === 'reply') this.#ctx.metrics.repliesDelivered.inc();
+    if (replacedTs !== undefined) this.#ownStreams.delete(replacedTs);
+    if (outcome === 'delivered' && meta.kind === 'reply') this.#ctx.metrics.repliesDelivered.inc();
   }
 
   /** What a message of a final text now shows: the replaced target, or a new message, recorded with its progress. */
-  #recordPart(conv: Conversation, meta: ShowMeta, part: { index: number; ts: string; targetTs: string | undefined }, key: string | undefined): void {
+  #recordPart(conv: Conversation, meta: ShowMeta, part: { index: number; ts: string; targetTs: string | undefined }): void {
     const { store } = this.#ctx;
-    if (key !== undefined) store.deliveries.setDelivered(key, part.index + 1);
     const first = part.index === 0;
     // A stream id may be held by one message only; a reply repeating a claimed stream does not claim it again.
     const streamId =

@@ -305,11 +305,10 @@ export class Turns {
    */
   async #adoptPlaceholder(conv: Conversation, turn: Turn, log: Logger): Promise<boolean> {
     const { store, poster } = this.#ctx;
-    const mine = await this.#ctx.ownMessages(conv.channelId, conv.threadTs);
     // Slack's clock and this one may differ a little; a placeholder cannot be much older than its turn.
-    const orphans = (mine ?? []).filter(
-      (m) => m.text === PLACEHOLDER && Number(m.ts) * 1000 >= turn.createdAt - 60_000 && store.posted.get(conv.channelId, m.ts) === undefined,
-    );
+    const oldest = ((turn.createdAt - 60_000) / 1000).toFixed(6);
+    const mine = await this.#ctx.ownMessages(conv.channelId, conv.threadTs, oldest);
+    const orphans = (mine ?? []).filter((m) => m.text === PLACEHOLDER && store.posted.get(conv.channelId, m.ts) === undefined);
     const keep = orphans.at(-1);
     if (keep === undefined) return false;
     store.transaction(() => {

@@ -1,4 +1,5 @@
 import type { BridgeContext } from '../bridge/context.ts';
+import { deliverFinalText } from '../bridge/delivery.ts';
 import { HANDED_BACK_NOTICE, HELD_REPLY_HEADER } from '../bridge/copy.ts';
 import { errorCode } from '../slack/errors.ts';
 import { slackToPlainText } from '../slack/plain-text.ts';
@@ -42,15 +43,26 @@ export class HandOff {
    * dropped, and the log says so.
    */
   async heldReply(conv: Conversation, messageId: string, mrkdwn: string): Promise<void> {
-    const { store, poster } = this.#ctx;
+    const { store } = this.#ctx;
     const escalation = store.escalations.active(conv.id);
     const log = this.#ctx.log.child({ conversationId: conv.id, messageId });
     if (escalation?.agentTs == null || mrkdwn === '') {
       log.info('Fin replied in a conversation people own; there is no agents’ post to show it under, so it is dropped');
       return;
     }
-    await poster.deliver({ channelId: escalation.agentChannelId, threadTs: escalation.agentTs }, `${HELD_REPLY_HEADER}\n\n${mrkdwn}`);
-    log.info("Fin replied in a conversation people own; shown to the agents instead of the customer");
+    const outcome = await deliverFinalText(
+      this.#ctx,
+      {
+        key: `held:${conv.id}:${messageId}`,
+        conversationId: conv.id,
+        channelId: escalation.agentChannelId,
+        threadTs: escalation.agentTs,
+        targetTs: undefined,
+        text: `${HELD_REPLY_HEADER}\n\n${mrkdwn}`,
+      },
+      { landed: () => {} },
+    );
+    if (outcome === 'delivered') log.info("Fin replied in a conversation people own; shown to the agents instead of the customer");
   }
 
   /** Fin reported the conversation resolved or complete: a mark in the thread, and the agents' post updated. */

@@ -5,7 +5,7 @@ import type { SlackDirectory } from './directory.ts';
 import { errorCode } from './errors.ts';
 import { mentionedUserIds, slackToPlainText } from './plain-text.ts';
 import { conversationsRepliesSchema } from './schemas.ts';
-import { slackTsToIso } from './timestamps.ts';
+import { compareTs, slackTsToIso } from './timestamps.ts';
 
 /** Fin reads at most this many earlier messages. */
 export const HISTORY_LIMIT = 10;
@@ -68,27 +68,35 @@ export async function threadHistory(
   });
 }
 
-function compareTs(a: string, b: string): number {
-  const [as = '0', af = '0'] = a.split('.');
-  const [bs = '0', bf = '0'] = b.split('.');
-  return Number(as) - Number(bs) || Number(af.padEnd(6, '0')) - Number(bf.padEnd(6, '0'));
-}
 
 /**
- * The app's own messages in a thread (newest last), or undefined when Slack will not show the thread. Used after a
- * restart to find a message the app posted just before it died, without having recorded it.
+ * The app's own messages in a thread after `oldest` (newest last), or undefined when Slack will not show the thread.
+ * Used after a restart to find messages the app posted just before it died, without having recorded them.
  */
 export async function ownMessagesInThread(
   deps: { client: WebClient; logger: Logger },
-  thread: { channelId: string; threadTs: string; botUserId: string; botId?: string },
+  thread: { channelId: string; threadTs: string; oldest: string; botUserId: string; botId?: string },
 ): Promise<{ ts: string; text: string }[] | undefined> {
   try {
-    const raw = await deps.client.conversations.replies({ channel: thread.channelId, ts: thread.threadTs, limit: 200 });
-    const parsed = conversationsRepliesSchema.parse(raw);
-    return parsed.messages
-      .filter((m) => m.user === thread.botUserId || (thread.botId !== undefined && m.bot_id === thread.botId))
-      .map((m) => ({ ts: m.ts, text: m.text ?? '' }))
-      .sort((a, b) => compareTs(a.ts, b.ts));
+    const own: { ts: string; text: string }[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 5; page += 1) {
+      const raw = await deps.client.conversations.replies({
+        channel: thread.channelId,
+        ts: thread.threadTs,
+        oldest: thread.oldest,
+        limit: 200,
+        ...(cursor ? { cursor } : {}),
+      });
+      const parsed = conversationsRepliesSchema.parse(raw);
+      for (const m of parsed.messages) {
+        const mine = m.user === thread.botUserId || (thread.botId !== undefined && m.bot_id === thread.botId);
+        if (mine && compareTs(m.ts, thread.oldest) > 0) own.push({ ts: m.ts, text: m.text ?? '' });
+      }
+      cursor = parsed.response_metadata?.next_cursor || undefined;
+      if (!parsed.has_more || !cursor) break;
+    }
+    return own.sort((a, b) => compareTs(a.ts, b.ts));
   } catch (error) {
     deps.logger.warn({ channelId: thread.channelId, error: errorCode(error) }, "could not read the app's own messages in a thread");
     return undefined;

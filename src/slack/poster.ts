@@ -76,6 +76,11 @@ export interface DeliveryProgress {
   landed(index: number, ts: string): void;
   /** Slack refused part `index` as too long: these smaller parts take its place. */
   resplit(index: number, parts: readonly DeliveryPart[]): void;
+  /**
+   * A message already in Slack that is part `index` (posted by an attempt that died before hearing Slack's answer),
+   * if the caller knows one: it counts as delivered instead of being posted again.
+   */
+  existing?(index: number, text: string): string | undefined;
 }
 
 /** A final text cut into messages that fit. */
@@ -340,7 +345,10 @@ export class SlackPoster {
       const part = parts[index];
       if (part === undefined) break;
       try {
-        progress.landed(index, await this.#deliverPart(delivery, index, part.text));
+        const replaces = index === 0 && delivery.ts !== undefined;
+        // Replacing the target is the same edit however often it is made; a new message is looked for first.
+        const found = replaces ? undefined : progress.existing?.(index, part.text);
+        progress.landed(index, found ?? (await this.#deliverPart(delivery, index, part.text)));
         index += 1;
       } catch (error) {
         const smaller = Math.floor(part.limit / 2);

@@ -14,9 +14,12 @@ export interface Delivery {
   readonly threadTs: string;
   /** The message the first part replaces (the placeholder), if any. */
   readonly targetTs: string | null;
+  /** What is left to know of the text: all its parts while it is being delivered, none once it is done. */
   readonly parts: readonly DeliveryPart[];
   /** How many parts, from the first, are in Slack. */
   readonly delivered: number;
+  /** The message each delivered part became, in order. */
+  readonly tss: readonly string[];
 }
 
 interface Row {
@@ -27,20 +30,11 @@ interface Row {
   target_ts: string | null;
   parts_json: string;
   delivered: number;
+  tss_json: string;
 }
 
 const partsSchema = z.array(z.object({ text: z.string(), limit: z.number().int().positive() }));
-
-const toDelivery = (r: Row): Delivery => ({
-  key: r.key,
-  conversationId: r.conversation_id,
-  channelId: r.channel_id,
-  threadTs: r.thread_ts,
-  targetTs: r.target_ts,
-  // Rows are written by this code; a row that does not parse resumes as if nothing were left to send.
-  parts: partsSchema.safeParse(safeJson(r.parts_json)).data ?? [],
-  delivered: r.delivered,
-});
+const tssSchema = z.array(z.string());
 
 function safeJson(text: string): unknown {
   try {
@@ -50,17 +44,30 @@ function safeJson(text: string): unknown {
   }
 }
 
+// Rows are written by this code; one that does not parse resumes as if nothing were left to send.
+const toDelivery = (r: Row): Delivery => ({
+  key: r.key,
+  conversationId: r.conversation_id,
+  channelId: r.channel_id,
+  threadTs: r.thread_ts,
+  targetTs: r.target_ts,
+  parts: partsSchema.safeParse(safeJson(r.parts_json)).data ?? [],
+  delivered: r.delivered,
+  tss: tssSchema.safeParse(safeJson(r.tss_json)).data ?? [],
+});
+
 /**
- * Final answers being delivered. A delivery is recorded before its first part goes out and forgotten once its last
- * part is in Slack; in between, each part is counted as it lands, in the same transaction as the record of the message
- * it became.
+ * Final texts being delivered, by a key that names the text for good (a Fin reply's message id). A delivery is
+ * recorded before its first part goes out; each part is counted as it lands, in the same transaction as whatever else
+ * records the message it became; once done, its parts are cleared and the row stays as the mark that it was delivered,
+ * until its conversation is pruned.
  */
 export class DeliveryStore {
   readonly #get: Statement<[string], Row>;
   readonly #insert: Statement<[string, string, string, string, string | null, string, number]>;
-  readonly #delivered: Statement<[number, string]>;
+  readonly #landed: Statement<[number, string, string]>;
   readonly #parts: Statement<[string, string]>;
-  readonly #remove: Statement<[string]>;
+  readonly #finish: Statement<[string]>;
 
   constructor(db: Database) {
     this.#get = db.prepare('SELECT * FROM deliveries WHERE key = ?');
@@ -68,9 +75,9 @@ export class DeliveryStore {
       `INSERT INTO deliveries (key, conversation_id, channel_id, thread_ts, target_ts, parts_json, delivered, created_at)
        VALUES (?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`,
     );
-    this.#delivered = db.prepare('UPDATE deliveries SET delivered = ? WHERE key = ?');
+    this.#landed = db.prepare('UPDATE deliveries SET delivered = ?, tss_json = json_insert(tss_json, \'$[#]\', ?) WHERE key = ?');
     this.#parts = db.prepare('UPDATE deliveries SET parts_json = ? WHERE key = ?');
-    this.#remove = db.prepare('DELETE FROM deliveries WHERE key = ?');
+    this.#finish = db.prepare("UPDATE deliveries SET parts_json = '[]' WHERE key = ?");
   }
 
   get(key: string): Delivery | undefined {
@@ -78,23 +85,28 @@ export class DeliveryStore {
     return row && toDelivery(row);
   }
 
-  /** Records a delivery about to start (once: an existing one is returned as it is, to be resumed). */
-  begin(d: Omit<Delivery, 'delivered'>, now: number): Delivery {
-    this.#insert.run(d.key, d.conversationId, d.channelId, d.threadTs, d.targetTs, JSON.stringify(d.parts), now);
+  /**
+   * Records a delivery about to start, once. `resumed` says it existed already: an earlier attempt was interrupted
+   * (or it is done: then it has no parts left).
+   */
+  begin(d: Omit<Delivery, 'delivered' | 'tss'>, now: number): { delivery: Delivery; resumed: boolean } {
+    const created = this.#insert.run(d.key, d.conversationId, d.channelId, d.threadTs, d.targetTs, JSON.stringify(d.parts), now).changes === 1;
     const row = this.#get.get(d.key);
     if (!row) throw new Error(`delivery ${d.key} vanished right after insert`);
-    return toDelivery(row);
+    return { delivery: toDelivery(row), resumed: !created };
   }
 
-  setDelivered(key: string, delivered: number): void {
-    this.#delivered.run(delivered, key);
+  /** Part `delivered - 1` is in Slack as message `ts`. */
+  landed(key: string, delivered: number, ts: string): void {
+    this.#landed.run(delivered, ts, key);
   }
 
   setParts(key: string, parts: readonly DeliveryPart[]): void {
     this.#parts.run(JSON.stringify(parts), key);
   }
 
+  /** Every part is in Slack: the text is forgotten, the mark that it was delivered stays. */
   finish(key: string): void {
-    this.#remove.run(key);
+    this.#finish.run(key);
   }
 }

@@ -1,8 +1,9 @@
 import type { Migration } from '../migrate.ts';
 
 /**
- * A final answer in progress: the parts it was cut into and how many are in Slack already, so that a delivery
- * interrupted (a Slack error, a crash) resumes with the next part instead of posting the first ones again.
+ * A final answer in progress: the parts it was cut into and the messages that show the ones in Slack already, so that
+ * a delivery interrupted (a Slack error, a crash) resumes with the next part instead of posting the first ones again;
+ * and, once done, a marker that it was (its parts cleared), so it is never delivered twice.
  */
 export const deliveries: Migration = {
   version: 8,
@@ -16,6 +17,7 @@ export const deliveries: Migration = {
       target_ts TEXT,
       parts_json TEXT NOT NULL,
       delivered INTEGER NOT NULL DEFAULT 0,
+      tss_json TEXT NOT NULL DEFAULT '[]',
       created_at INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX deliveries_by_conversation ON deliveries (conversation_id);
