@@ -46,7 +46,8 @@ export class Bridge {
 
   /**
    * `/fin-procedure`: starts a thread in the channel, for the person who asked, whose first turn runs the procedure.
-   * `cannot_post` when the app may not write in that channel (not invited, say).
+   * `cannot_post` when the app may not write in that channel (not invited, say); `rate_limited` when the person is at
+   * the limit of turns a minute.
    */
   async startProcedureThread(input: {
     teamId: string;
@@ -54,7 +55,9 @@ export class Bridge {
     userId: string;
     procedureId: string;
     message: string;
-  }): Promise<'started' | 'cannot_post'> {
+  }): Promise<'started' | 'cannot_post' | 'rate_limited'> {
+    // A procedure is a turn like any other: refused before anything is posted when its author is at the limit.
+    if (this.#turns.waitForTurnMs(input.userId) > 0) return 'rate_limited';
     let rootTs: string;
     try {
       rootTs = await this.#ctx.poster.postRoot(input.channelId, procedureStartedText(input.userId, input.procedureId, input.message));

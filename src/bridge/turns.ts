@@ -50,6 +50,10 @@ export class Turns {
   readonly #timers = new Map<number, NodeJS.Timeout>();
   /** Turns each person started lately: one person cannot take the whole workspace's share of Slack and Fin. */
   readonly #userTurns: SlidingWindowLimiter;
+  /** Prompts each person got for mentions with nothing in them. */
+  readonly #prompts = new SlidingWindowLimiter({ limit: 3, windowMs: USER_LIMIT_WINDOW_MS });
+  /** Conversations whose next turn waits for its author's next free slot. */
+  readonly #waitingForSlot = new Map<string, NodeJS.Timeout>();
   /** People told about the limit within the window, so a flood of refused questions gets one notice, not many. */
   readonly #toldAboutLimit = new TtlCache<string, true>({ ttlMs: USER_LIMIT_WINDOW_MS, maxEntries: 10_000 });
   #stopped = false;
@@ -81,8 +85,10 @@ export class Turns {
       return 'ignored_human_owned';
     }
     if (!m.hasFiles && slackToPlainText(m.text, { botUserId: this.#ctx.botUserId }) === '') {
-      // Nothing to ask Fin; one friendly prompt per message, however often Slack delivers it.
+      // Nothing to ask Fin; one friendly prompt per message, however often Slack delivers it, and a few a minute at
+      // most for one person (each is a post in a public thread).
       if (!store.slackEvents.claim(`empty:${m.teamId}:${m.channelId}:${m.ts}`, now)) return 'duplicate';
+      if (!this.#prompts.tryTake(m.userId, now)) return 'rate_limited';
       void this.#ctx.poster
         .post(m.channelId, m.threadTs, EMPTY_MESSAGE_PROMPT)
         .catch((error) => this.#ctx.log.warn({ channelId: m.channelId, error: errorCode(error) }, 'could not post the prompt'));
@@ -92,10 +98,11 @@ export class Turns {
     const accepted = store.transaction((): Conversation | 'duplicate' | 'rate_limited' => {
       if (eventId !== undefined && !store.slackEvents.claim(eventId, now)) return 'duplicate';
       if (store.inbound.has(m.teamId, m.channelId, m.ts) || store.slackEvents.has(limitedKey)) return 'duplicate';
-      // Only a message that starts a turn counts: one written while Fin is answering joins the next turn.
+      // A message that would start a turn now is refused at once when its author is at the limit (turns are counted
+      // when they start: one written while Fin is answering waits for the next turn, and for a free slot then).
       const current = known === undefined ? undefined : store.turns.active(known.id);
       const busy = current !== undefined && current.state !== 'overdue';
-      if (!busy && !this.#userTurns.tryTake(m.userId, now)) {
+      if (!busy && this.#userTurns.waitMs(m.userId, now) > 0) {
         // Remembered like an event id, so the twin event and Slack's retries find it refused already.
         store.slackEvents.claim(limitedKey, now);
         return 'rate_limited';
@@ -213,8 +220,14 @@ export class Turns {
 
   stop(): void {
     this.#stopped = true;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const timer of [...this.#timers.values(), ...this.#waitingForSlot.values()]) clearTimeout(timer);
     this.#timers.clear();
+    this.#waitingForSlot.clear();
+  }
+
+  /** How long `userId` must wait before starting another turn (0: now). */
+  waitForTurnMs(userId: string): number {
+    return this.#userTurns.waitMs(userId, this.#ctx.now());
   }
 
   async #dispatchNext(conversationId: string): Promise<void> {
@@ -232,6 +245,12 @@ export class Turns {
       batch.push(m);
     }
     const last = batch[batch.length - 1] ?? first;
+    // Every turn counts against its author's limit, however its messages arrived; over it, they wait (recorded) for a
+    // free slot rather than going to Fin now.
+    if (!this.#userTurns.tryTake(first.userId, this.#ctx.now())) {
+      this.#waitForSlot(conversationId, first.userId);
+      return;
+    }
     const kind = conv.finStarted ? 'reply' : 'start';
     // A thread's first turn runs its procedure: the one it was started with, or the one of its channel.
     const procedureId = kind === 'start' ? (conv.procedureId ?? this.#ctx.channelProcedures.get(conv.channelId) ?? null) : null;
@@ -244,6 +263,18 @@ export class Turns {
       return created;
     });
     await this.#run(conversationId, turn);
+  }
+
+  #waitForSlot(conversationId: string, userId: string): void {
+    if (this.#waitingForSlot.has(conversationId)) return;
+    const wait = Math.max(1, this.#userTurns.waitMs(userId, this.#ctx.now()));
+    this.#ctx.log.info({ conversationId, userId, waitMs: wait }, "the next turn waits: its author is at the limit of turns a minute");
+    const timer = setTimeout(() => {
+      this.#waitingForSlot.delete(conversationId);
+      this.pump(conversationId);
+    }, wait);
+    timer.unref();
+    this.#waitingForSlot.set(conversationId, timer);
   }
 
   /** Placeholder, request, call to Fin, stream. Also resumes a turn recorded before a restart. */

@@ -13,17 +13,32 @@ export class SlidingWindowLimiter {
     this.#windowMs = options.windowMs;
   }
 
+  /** Keys remembered now (for tests of the memory bound). */
+  get size(): number {
+    return this.#hits.size;
+  }
+
   /** Counts one event for `key` if it is within the limit; false (and nothing counted) if it is not. */
   tryTake(key: string, now: number): boolean {
-    this.#sweep(now);
-    const recent = (this.#hits.get(key) ?? []).filter((at) => at > now - this.#windowMs);
-    if (recent.length >= this.#limit) {
-      this.#hits.set(key, recent);
-      return false;
-    }
+    if (this.waitMs(key, now) > 0) return false;
+    const recent = this.#recent(key, now);
     recent.push(now);
     this.#hits.set(key, recent);
     return true;
+  }
+
+  /** How long until `key` may have another event (0: now). Counts nothing. */
+  waitMs(key: string, now: number): number {
+    this.#sweep(now);
+    const recent = this.#recent(key, now);
+    if (recent.length === 0) this.#hits.delete(key);
+    else this.#hits.set(key, recent);
+    if (recent.length < this.#limit) return 0;
+    return (recent[recent.length - this.#limit] ?? now) + this.#windowMs - now;
+  }
+
+  #recent(key: string, now: number): number[] {
+    return (this.#hits.get(key) ?? []).filter((at) => at > now - this.#windowMs);
   }
 
   #sweep(now: number): void {

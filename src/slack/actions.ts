@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Bridge } from '../bridge/bridge.ts';
 import type { Logger } from '../core/log.ts';
+import { SlidingWindowLimiter } from '../core/sliding-window.ts';
 import { HAND_BACK_ACTION } from '../handoff/agent-post.ts';
 import type { HumanInTheLoop } from '../hitl/hitl.ts';
 import { HITL_SUBMIT_CALLBACK, messageModal } from '../hitl/modal.ts';
@@ -43,9 +44,27 @@ const metadataSchema = z.object({ requestId: z.number().int().positive() });
 /** How long a form submission may be checked before Slack's 3-second window for its answer runs out. */
 const PREPARE_LIMIT_MS = 2_000;
 
+/**
+ * Button presses one person may make in a minute on the app's posts. Each costs Slack calls (a membership read, an
+ * ephemeral answer): beyond this, presses are acknowledged and ignored (logged), so nobody can spend the workspace's
+ * budget by clicking.
+ */
+const PRESSES_PER_MINUTE = 20;
+
+/** One app's count of each person's presses, for one kind of button. */
+function pressLimit(log: Logger, what: string): (userId: string) => boolean {
+  const presses = new SlidingWindowLimiter({ limit: PRESSES_PER_MINUTE, windowMs: 60_000 });
+  return (userId) => {
+    if (presses.tryTake(userId, Date.now())) return true;
+    log.warn({ userId, what, limit: PRESSES_PER_MINUTE }, 'ignoring a press: this person is pressing faster than the app answers');
+    return false;
+  };
+}
+
 /** Buttons and forms on the app's posts. Slack needs its acknowledgement within 3 s, so `ack()` comes first. */
 export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackPoster; logger: Logger }): void {
   const log = deps.logger.child({ component: 'slack-actions' });
+  const allowed = pressLimit(log, 'hand-back');
   app.action(HAND_BACK_ACTION, async ({ ack, body }) => {
     await ack();
     const parsed = handBackSchema.safeParse(body);
@@ -54,6 +73,7 @@ export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackP
       return;
     }
     const { user, channel, actions, container } = parsed.data;
+    if (!allowed(user.id)) return;
     const escalationId = Number(actions[0]?.value);
     // It waits its turn behind the conversation's work (a call to Fin, say): after the acknowledgement.
     afterAck(log, 'hand-back', async () => {
@@ -77,6 +97,7 @@ export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackP
 /** The form for a human-in-the-loop step: opened from the post's button, answered by a member of the agents' channel. */
 export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; poster: SlackPoster; logger: Logger }): void {
   const log = deps.logger.child({ component: 'slack-actions' });
+  const allowed = pressLimit(log, 'human-in-the-loop form');
   app.action(HITL_OPEN_ACTION, async ({ ack, body }) => {
     await ack();
     const parsed = hitlOpenSchema.safeParse(body);
@@ -85,6 +106,7 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
       return;
     }
     const { user, trigger_id: triggerId, channel, actions, container } = parsed.data;
+    if (!allowed(user.id)) return;
     const requestId = Number(actions[0]?.value);
     // The trigger stays valid for 3 seconds from the click: the form opens right after the acknowledgement.
     afterAck(log, 'opening a human-in-the-loop form', async () => {

@@ -46,6 +46,11 @@ export function registerCommands(app: App, deps: { bridge: Bridge; logger: Logge
           response_type: 'ephemeral',
           text: 'Fin cannot post in this conversation. Invite the app to the channel (`/invite @Fin`) and try again.',
         });
+      } else if (outcome === 'rate_limited') {
+        await respond({
+          response_type: 'ephemeral',
+          text: "You're starting things faster than Fin can keep up, so this procedure didn't start. Please wait a minute and try again.",
+        });
       }
     });
   });

@@ -3,6 +3,7 @@ import type { Logger } from '../core/log.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import type { ChannelType } from '../store/conversations.ts';
 import { errorCode, rateLimitedRetryAfter } from './errors.ts';
+import { TokenBucket } from './token-bucket.ts';
 import { conversationsInfoSchema, usersInfoSchema } from './schemas.ts';
 
 /**
@@ -10,6 +11,12 @@ import { conversationsInfoSchema, usersInfoSchema } from './schemas.ts';
  * A message can mention thousands of people; the names are a courtesy to Fin, not worth the workspace's budget.
  */
 export const MAX_NAME_LOOKUPS = 20;
+
+/**
+ * Name lookups for mentions and history the whole workspace may make in a minute: half of `users.info`'s Tier 4, so
+ * the lookups that matter more (the asker's own name and email, the agents' names) always find room.
+ */
+export const NAME_LOOKUPS_PER_MINUTE = 50;
 
 export interface SlackUserProfile {
   readonly name?: string;
@@ -37,11 +44,14 @@ export class SlackDirectory {
   readonly #channels = new TtlCache<string, Promise<SlackChannelInfo>>({ ttlMs: 60 * 60_000, maxEntries: 5_000 });
   /** No lookup goes to Slack before this time (Slack answered 429). */
   #pausedUntil = 0;
+  /** The workspace's budget for looking up the people a message mentions or a thread's speakers. */
+  readonly #nameBudget: TokenBucket;
 
   constructor(client: WebClient, logger: Logger, now: () => number = Date.now) {
     this.#client = client;
     this.#logger = logger;
     this.#now = now;
+    this.#nameBudget = new TokenBucket(NAME_LOOKUPS_PER_MINUTE, MAX_NAME_LOOKUPS, now());
   }
 
   user(userId: string): Promise<SlackUserProfile> {
@@ -64,14 +74,15 @@ export class SlackDirectory {
 
   /**
    * Names of these users, for those Slack tells: every cached one, and at most `MAX_NAME_LOOKUPS` looked up (the
-   * first ones given, so callers put the people who matter most first). The others are left out of the map.
+   * first ones given, so callers put the people who matter most first), within the workspace's budget for such
+   * lookups. The others are left out of the map.
    */
   async userNames(userIds: readonly string[]): Promise<Map<string, string>> {
     const chosen: string[] = [];
     let lookups = 0;
     for (const id of new Set(userIds)) {
       if (this.#users.get(id) === undefined) {
-        if (lookups >= MAX_NAME_LOOKUPS) continue;
+        if (lookups >= MAX_NAME_LOOKUPS || !this.#nameBudget.tryTake(this.#now())) continue;
         lookups += 1;
       }
       chosen.push(id);

@@ -23,6 +23,8 @@ export class ChannelMembership {
   readonly #channelId: string;
   readonly #logger: Logger;
   readonly #cache = new TtlCache<'members', Promise<Set<string> | undefined>>({ ttlMs: 60_000, maxEntries: 1 });
+  /** A read of the member list under way: checks made meanwhile share it (a burst of clicks is one read). */
+  #reading: Promise<Set<string> | undefined> | undefined;
 
   constructor(client: WebClient, channelId: string, logger: Logger) {
     this.#client = client;
@@ -31,9 +33,13 @@ export class ChannelMembership {
   }
 
   async check(userId: string, options: { fresh: boolean }): Promise<Membership> {
-    let members = options.fresh ? undefined : this.#cache.get('members');
+    let members = this.#reading ?? (options.fresh ? undefined : this.#cache.get('members'));
     if (members === undefined) {
-      members = this.#load();
+      const reading = this.#load().finally(() => {
+        if (this.#reading === reading) this.#reading = undefined;
+      });
+      this.#reading = reading;
+      members = reading;
       this.#cache.set('members', members);
     }
     const set = await members;

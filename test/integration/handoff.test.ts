@@ -251,4 +251,15 @@ describe('escalations and the hand-off to people', () => {
     await harness.slack.waitFor(() => harness.slack.ephemerals.find((e) => e.user === bob && /no longer known/.test(e.text)));
     expect(readable(post)).not.toContain('Handed back');
   });
+
+  it('ignores a person pressing faster than the app answers, so clicks cannot spend the workspace’s budget', async () => {
+    h = await Harness.start({ webhooks: true });
+    const harness = h;
+    const { post } = await escalated(harness);
+    const button = handBackButton(post);
+    for (let i = 0; i < 25; i += 1) await harness.press({ user: alice, message: post, actionId: button?.action_id ?? '', value: button?.value ?? '' });
+    await harness.slack.waitFor(() => harness.logged('ignoring a press: this person is pressing faster than the app answers').length === 5);
+    await harness.slack.waitFor(() => harness.slack.ephemerals.filter((e) => e.user === alice).length === 20);
+    expect(harness.slack.callsTo('conversations.members').length).toBeLessThanOrEqual(20);
+  });
 });

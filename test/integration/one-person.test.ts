@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_NAME_LOOKUPS } from '../../src/slack/directory.ts';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
 import { metric } from '../helpers/metrics.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { expectStill, waitFor } from '../helpers/wait.ts';
 
 const { alice, bob, support } = WORKSPACE;
 
@@ -65,7 +65,7 @@ describe('one person cannot hold up everyone else', () => {
     const harness = h;
     const roots: string[] = [];
     for (const text of ['one', 'two', 'three', 'four']) roots.push(await harness.say({ user: alice, channel: support, text: mention(harness, text) }));
-    const first = await harness.fin.nextTurn();
+    await harness.fin.nextTurn();
     await harness.fin.nextTurn();
     await waitFor(() => harness.slack.ephemerals.length > 0, { what: 'the notice about the limit' });
     expect(harness.slack.ephemerals).toEqual([
@@ -73,17 +73,51 @@ describe('one person cannot hold up everyone else', () => {
     ]);
     expect(harness.slack.callsTo('chat.postEphemeral')[0]?.args.thread_ts).toBe(roots[2]);
     expect(await metric(harness.url, 'fin_slack_slack_events_total', { outcome: 'rate_limited' })).toBe(2);
-
-    // Another person is not affected, and a follow-up while Fin is answering joins the next turn without counting.
-    const bobRoot = await harness.say({ user: bob, channel: support, text: mention(harness, 'mine') });
-    await harness.fin.nextTurn();
-    await harness.say({ user: alice, channel: support, text: 'more detail', threadTs: roots[0] });
-    await first.answer('<p>Done.</p>');
-    const followUp = await harness.fin.nextTurn();
-    expect(followUp.call.body.message?.body).toBe('more detail');
-    expect(harness.fin.calls.map((c) => c.body.message?.body)).toEqual(['one', 'two', 'mine', 'more detail']);
     expect(harness.slack.botReplies(support, roots[2] ?? '')).toHaveLength(0);
+
+    // Another person is not affected.
+    await harness.say({ user: bob, channel: support, text: mention(harness, 'mine') });
+    await harness.fin.nextTurn();
+    expect(harness.fin.calls.map((c) => c.body.message?.body)).toEqual(['one', 'two', 'mine']);
     expect(harness.slack.ephemerals).toHaveLength(1);
-    expect(bobRoot).toBeDefined();
+  });
+
+  it('counts follow-ups too: one written while Fin answers waits for a free slot before it goes to Fin', async () => {
+    h = await Harness.start({ env: { FIN_USER_TURNS_PER_MIN: '2' } });
+    const harness = h;
+    const first = await harness.say({ user: alice, channel: support, text: mention(harness, 'one') });
+    const one = await harness.fin.nextTurn();
+    await harness.say({ user: alice, channel: support, text: mention(harness, 'two') });
+    await harness.fin.nextTurn();
+    // Written while Fin answers "one": when Fin is done, Alice has used her two turns of the minute.
+    await harness.say({ user: alice, channel: support, text: 'more detail', threadTs: first });
+    await one.answer('<p>Done.</p>');
+    await expectStill(
+      () => waitFor(() => harness.logged("the next turn waits: its author is at the limit of turns a minute").length > 0, { what: 'the wait' }),
+      () => expect(harness.fin.calls.map((c) => c.body.message?.body)).toEqual(['one', 'two']),
+    );
+  });
+
+  it('refuses /fin-procedure beyond the limit before posting anything', async () => {
+    h = await Harness.start({ env: { FIN_USER_TURNS_PER_MIN: '1', FIN_API_VERSION: 'Preview' } });
+    const harness = h;
+    await harness.say({ user: alice, channel: support, text: mention(harness, 'one') });
+    await harness.fin.nextTurn();
+    const posts = harness.slack.callsTo('chat.postMessage').length;
+    await harness.slash({ user: alice, channel: support, text: 'refund-1 please' });
+    await harness.slack.waitFor(() => harness.slack.responses.find((r) => /faster than Fin can keep up/.test(String(r.text))));
+    expect(harness.slack.callsTo('chat.postMessage')).toHaveLength(posts);
+    expect(harness.fin.calls).toHaveLength(1);
+  });
+
+  it('prompts a person who mentions the app with nothing else a few times a minute, not more', async () => {
+    h = await Harness.start();
+    const harness = h;
+    for (let i = 0; i < 6; i += 1) await harness.say({ user: alice, channel: support, text: mention(harness, '') });
+    await waitFor(() => harness.slack.callsTo('chat.postMessage').length >= 3, { what: 'the prompts' });
+    await expectStill(
+      () => waitFor(async () => (await metric(harness.url, 'fin_slack_slack_events_total', { outcome: 'rate_limited' })) === 3, { what: 'the rest to be refused' }),
+      () => expect(harness.slack.callsTo('chat.postMessage')).toHaveLength(3),
+    );
   });
 });
