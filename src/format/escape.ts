@@ -18,6 +18,14 @@ export function escapeMrkdwn(text: string): string {
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 
 /**
+ * Untrusted text for a `plain_text` object (form labels, options): Slack shows it as typed, but control characters
+ * and bidirectional controls are removed all the same.
+ */
+export function plainText(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, '');
+}
+
+/**
  * Untrusted prose: escaped, broadcast words neutralised, and its literal `*`, `_`, `~` and backticks kept from
  * turning into formatting.
  */
@@ -40,8 +48,8 @@ const ALLOWED_SCHEMES = new Set(['http:', 'https:']);
  * A link target Slack may render as clickable, or undefined when it must stay plain text: relative URLs, in-page
  * `#anchors` (`<#…>` is Slack's channel syntax), every scheme but http(s) (`javascript:`, `data:`, `mailto:`…), and
  * half-written ones (`https:example.com`) are never linked.
- * Only the characters that would break the `<url|label>` token are percent-encoded: re-encoding anything else
- * breaks signed URLs.
+ * Only the characters that would break the `<url|label>` token, and invisible or control ones, are percent-encoded:
+ * re-encoding anything else breaks signed URLs.
  */
 export function safeLinkTarget(href: string | undefined): string | undefined {
   if (href === undefined) return undefined;
@@ -56,9 +64,9 @@ export function safeLinkTarget(href: string | undefined): string | undefined {
   }
   if (!ALLOWED_SCHEMES.has(url.protocol)) return undefined;
   if (url.hostname === '') return undefined;
-  return trimmed
-    .replace(/[\s|<>"]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
-    .replace(/&/g, '&amp;');
+  // Invisible and control characters (bidirectional overrides among them) are encoded too: in a link they could make
+  // the address read in another order than it goes.
+  return trimmed.replace(/[\s|<>"\p{Cf}\p{Cc}]/gu, (c) => encodeURIComponent(c)).replace(/&/g, '&amp;');
 }
 
 /** `<url|label>`, or `<url>` when the label would only repeat the address. `label` must already be escaped. */

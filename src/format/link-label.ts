@@ -1,4 +1,4 @@
-import { getDomain, parse } from 'tldts';
+import { parse } from 'tldts';
 
 /**
  * Invisible characters that change nothing a reader sees but split or disguise a word: format characters (zero-width
@@ -25,8 +25,8 @@ export function visibleForm(label: string): string {
     .replace(/[*_~`]/g, '');
 }
 
-/** The registrable domain (`example.co.uk`) of a host written in any script, or undefined if it is not a public one. */
-function registrableDomain(candidate: string): string | undefined {
+/** A host a label names, as the ASCII name a browser would visit (`www.` aside), or undefined when it names none. */
+function claimedHost(candidate: string): string | undefined {
   let ascii: string;
   try {
     // The URL parser applies IDNA: a host in another script becomes the punycode the browser would really visit.
@@ -34,32 +34,34 @@ function registrableDomain(candidate: string): string | undefined {
   } catch {
     return undefined;
   }
-  const parsed = parse(ascii);
+  const parsed = parse(ascii, { allowPrivateDomains: true });
   // URL parsers read `1.2.3` as an IPv4 address too; only a written dotted quad reads as one to a person.
   if (parsed.isIp === true) return /^\d{1,3}(\.\d{1,3}){3}$/.test(candidate) ? ascii : undefined;
-  // Only names under a real top-level domain count: `Node.js` or `v1.2` in a label is not an address.
-  if (parsed.isIcann !== true || parsed.domain === null) return undefined;
-  return parsed.domain;
+  // Only names under a real suffix count (`Node.js`, `v1.2` in a label are not addresses), and not a bare suffix.
+  if (parsed.domain === null || (parsed.isIcann !== true && parsed.isPrivate !== true)) return undefined;
+  return withoutWww(ascii);
 }
+
+const withoutWww = (host: string) => host.replace(/^www\./, '');
 
 /**
  * Whether a link's label names a host other than the one the link goes to, which would hide where it really leads
  * (`<https://evil.example|paypal.com>`). The host may be anywhere in the label, written in any script or with
- * invisible characters inside it; a label naming the link's own site (any part of it) is fine.
+ * invisible characters inside it. A label may name the link's own host or a parent of it (`example.com` for
+ * `docs.example.com`), never a sibling (`accounts.google.com` for `sites.google.com`, `a.github.io` for `b.github.io`).
  */
 export function labelClaimsOtherHost(label: string, target: string): boolean {
-  let targetDomain: string | undefined;
+  let targetHost: string;
   try {
     const url = new URL(target.replace(/&amp;/g, '&'));
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    targetDomain = getDomain(host) ?? host;
+    targetHost = withoutWww(url.hostname.replace(/^\[|\]$/g, ''));
   } catch {
     return false;
   }
   for (const match of visibleForm(label).matchAll(HOST_LIKE)) {
-    const claimed = registrableDomain(match[0]);
-    if (claimed !== undefined && claimed !== targetDomain) return true;
+    const claimed = claimedHost(match[0]);
+    if (claimed !== undefined && claimed !== targetHost && !targetHost.endsWith(`.${claimed}`)) return true;
   }
   return false;
 }

@@ -1,5 +1,5 @@
 import type { InputBlockElement, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { escapeText } from '../format/escape.ts';
+import { escapeText, plainText } from '../format/escape.ts';
 import type { HitlAttribute } from './notification.ts';
 
 export const HITL_SUBMIT_CALLBACK = 'fin_hitl_submit';
@@ -24,7 +24,7 @@ export function hitlModal(requestId: number, attributes: readonly HitlAttribute[
     blocks.push({
       type: 'input',
       block_id: blockIdFor(index),
-      label: { type: 'plain_text', text: truncate(attribute.label, 2_000) },
+      label: { type: 'plain_text', text: truncate(plainText(attribute.label), 2_000) },
       optional: false,
       element: elementFor(attribute),
     });
@@ -68,7 +68,7 @@ function elementFor(attribute: HitlAttribute): InputBlockElement {
 }
 
 function option(label: string, value: string): PlainTextOption {
-  return { text: { type: 'plain_text', text: truncate(label, 75) || value.slice(0, 75) }, value };
+  return { text: { type: 'plain_text', text: truncate(plainText(label), 75) || value.slice(0, 75) }, value };
 }
 
 /** What the modal shows while the values travel to Intercom, and once they arrived (or did not). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, escapeText } from '../../../src/format/escape.ts';
+import { escapeMrkdwn, escapeText, plainText, safeLinkTarget } from '../../../src/format/escape.ts';
+import { hitlModal } from '../../../src/hitl/modal.ts';
 import { htmlToMrkdwn } from '../../../src/format/html-to-mrkdwn.ts';
 import { labelClaimsOtherHost, visibleForm } from '../../../src/format/link-label.ts';
 import { escapeMarkdown } from '../../../src/format/markdown-escape.ts';
@@ -24,9 +25,17 @@ describe('a link whose label names another site', () => {
   });
 
   it.each([
+    ['a sibling subdomain of the same site', 'accounts.google.com', 'https://sites.google.com/view/attacker'],
+    ['a sibling on a shared hosting suffix', 'yourbank.github.io', 'https://attacker.github.io/login'],
+    ['a subdomain of the link’s site, for its parent', 'docs.example.com', 'https://example.com/'],
+  ])('is caught for %s', (_what, label, target) => {
+    expect(labelClaimsOtherHost(label, target)).toBe(true);
+  });
+
+  it.each([
     ['the same host', 'login.evil.io', EVIL],
-    ['the same site, another part of it', 'evil.io/docs', EVIL],
-    ['a subdomain of the same site', 'help.example.com', 'https://example.com/help'],
+    ['the link’s parent site', 'evil.io/docs', EVIL],
+    ['the same host with www', 'www.example.com', 'https://example.com/help'],
     ['a name that is not an address', 'Node.js guide', 'https://nodejs.org/en/docs'],
     ['a version number', 'Release 1.2.3', 'https://example.com/releases'],
     ['ordinary words', 'our pricing page', 'https://example.com/pricing'],
@@ -55,6 +64,15 @@ describe('bidirectional controls', () => {
       expect(escapeText(`invoice${control}fdp.exe`)).toBe('invoicefdp.exe');
       expect(escapeMrkdwn(`a${control}b`)).toBe('ab');
       expect(escapeMarkdown(`a${control}b`)).toBe('ab');
+  });
+
+  it('are encoded in link addresses, and removed from form labels and options', () => {
+    expect(safeLinkTarget(`https://example.com/report${RLO}fdp.exe`)).toBe('https://example.com/report%E2%80%AEfdp.exe');
+    expect(plainText(`Approve${RLO} refund`)).toBe('Approve refund');
+    const modal = JSON.stringify(
+      hitlModal(1, [{ identifier: 'x', label: `Reason${RLO}`, kind: 'list', dataType: 'list', options: [{ id: 'a', label: `Da${RLO}maged` }] }], undefined),
+    );
+    expect(modal).not.toContain(RLO);
   });
 
   it("are removed from Fin's answers, streamed text and code", () => {
