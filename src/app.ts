@@ -202,6 +202,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     membership,
     agentChannel: config.slack.agentChannel,
     intercomInboxUrl: config.intercom.inboxUrl,
+    retentionMs: config.store.retentionMs,
     logger,
   });
   registerMessageListeners(app, { bridge, logger, metrics, botUserId: identity.botUserId, teamId: identity.teamId });

@@ -20,11 +20,13 @@ export interface HitlOptions {
   readonly membership: ChannelMembership;
   readonly agentChannel: string;
   readonly intercomInboxUrl: string | undefined;
+  /** Notifications older than this are ignored (their records may have been pruned). */
+  readonly retentionMs: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
 
-export type IntercomEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'invalid';
+export type IntercomEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'invalid' | 'stale';
 export type OpenOutcome = 'opened' | 'closed' | 'not_member' | 'membership_unknown' | 'unknown';
 export type Submission =
   | { readonly kind: 'errors'; readonly errors: Readonly<Record<string, string>> }
@@ -51,6 +53,8 @@ export class HumanInTheLoop {
   readonly #log: Logger;
   /** Notifications of one step are acted on one at a time: two sent together must not both post. */
   readonly #steps = new KeyedSerial();
+  /** Updates of one request's post, one at a time. */
+  readonly #posts = new KeyedSerial();
 
   constructor(options: HitlOptions) {
     this.#o = options;
@@ -69,11 +73,17 @@ export class HumanInTheLoop {
         this.#log.info({ topic: parsed.topic, notificationId: parsed.notificationId }, 'ignoring an Intercom webhook topic');
         return { outcome: 'ignored', processed: DONE };
       }
-      // The payload's shape is not published: an unexpected one is logged as it came, for the operator to see.
-      this.#log.warn({ detail: parsed.detail, body: JSON.stringify(body).slice(0, 4_000) }, 'unexpected human-in-the-loop webhook');
+      // The payload's shape is not published: an unexpected one is logged by its shape (field names and types, never
+      // values, which may be a customer's), for the operator to see.
+      this.#log.warn({ detail: parsed.detail, shape: JSON.stringify(shapeOf(body)).slice(0, 4_000) }, 'unexpected human-in-the-loop webhook');
       return { outcome: 'invalid', processed: DONE };
     }
     const n = parsed.notification;
+    if (n.createdAtMs !== undefined && n.createdAtMs < this.#now() - this.#o.retentionMs) {
+      // Its record may be long pruned: acting on it could post a request for a step that ended long ago.
+      this.#log.info({ stepId: n.stepId, createdAtMs: n.createdAtMs }, 'ignoring a human-in-the-loop notification older than the retention window');
+      return { outcome: 'stale', processed: DONE };
+    }
     const dedupeKey = n.notificationId ?? `step:${n.stepId}`;
     if (!this.#o.store.intercomEvents.record({ dedupeKey, topic: 'hitl', payload: JSON.stringify(body) }, this.#now())) {
       this.#log.debug({ dedupeKey }, 'duplicate Intercom webhook');
@@ -141,8 +151,7 @@ export class HumanInTheLoop {
   /** A claim whose values will not be sent (the form's answer came too late, the app stopped): the request is open again. */
   release(requestId: number, note: string): void {
     this.#o.store.hitl.reopen(requestId, note, this.#now());
-    const request = this.#o.store.hitl.get(requestId);
-    if (request !== undefined) void this.#showPost(request);
+    void this.#showPost(requestId);
   }
 
   /**
@@ -152,7 +161,7 @@ export class HumanInTheLoop {
    */
   async send(submission: Extract<Submission, { kind: 'ready' }>, viewId: string | undefined): Promise<void> {
     try {
-      await this.#showPost(submission.request);
+      await this.#showPost(submission.request.id);
       await this.#send(submission, viewId);
     } finally {
       if (this.#o.store.hitl.get(submission.request.id)?.state === 'submitting') {
@@ -203,7 +212,7 @@ export class HumanInTheLoop {
         break;
     }
     this.#log.info({ requestId: request.id, outcome: outcome.kind }, 'human-in-the-loop values sent');
-    await this.#showPost(store.hitl.get(request.id) ?? request);
+    await this.#showPost(request.id);
     if (viewId !== undefined) {
       await this.#o.poster.updateView(viewId, messageModal(result.title, result.text)).catch((error: unknown) => {
         this.#log.info({ error: errorCode(error) }, 'could not show the outcome in the modal (closed?)');
@@ -235,7 +244,7 @@ export class HumanInTheLoop {
       );
       if (!created) this.#log.debug({ stepId: n.stepId, requestId: request.id }, 'human-in-the-loop step already known');
       if (created || request.agentTs === null) {
-        await this.#showPost(request);
+        await this.#showPost(request.id);
         if (created && conv !== undefined) {
           await poster.post(conv.channelId, conv.threadTs, CHECKING_NOTICE).catch((error: unknown) => {
             this.#log.warn({ conversationId: conv.id, error: errorCode(error) }, 'could not tell the thread a person is checking');
@@ -248,7 +257,18 @@ export class HumanInTheLoop {
     }
   }
 
-  async #showPost(request: HitlRequest): Promise<void> {
+  /**
+   * Posts the request in the agents' channel, or brings the post up to date. Updates of one post go one at a time and
+   * each shows the request as it is when its turn comes, so a slow early update never lands over a later state.
+   */
+  #showPost(requestId: number): Promise<void> {
+    return this.#posts.run(String(requestId), async () => {
+      const request = this.#o.store.hitl.get(requestId);
+      if (request !== undefined) await this.#renderPost(request);
+    });
+  }
+
+  async #renderPost(request: HitlRequest): Promise<void> {
     const { store, poster } = this.#o;
     try {
       const content = hitlPost(await this.#view(request));
@@ -314,4 +334,14 @@ function attributesOf(request: HitlRequest): readonly HitlAttribute[] {
 
 function unanswerableOf(request: HitlRequest): string | undefined {
   return (JSON.parse(request.attributesJson) as { unanswerable?: string }).unanswerable;
+}
+
+/** A value's shape for the log: field names and types, array lengths, string lengths; never a value itself. */
+function shapeOf(value: unknown, depth = 0): unknown {
+  if (Array.isArray(value)) return depth > 4 ? `array(${value.length})` : [`array(${value.length})`, ...value.slice(0, 1).map((v) => shapeOf(v, depth + 1))];
+  if (value !== null && typeof value === 'object') {
+    if (depth > 4) return 'object';
+    return Object.fromEntries(Object.entries(value).slice(0, 50).map(([k, v]) => [k, shapeOf(v, depth + 1)]));
+  }
+  return typeof value === 'string' ? `string(${value.length})` : value === null ? 'null' : typeof value;
 }

@@ -17,6 +17,8 @@ export interface HitlAttribute {
 
 export interface HitlNotification {
   readonly notificationId: string | undefined;
+  /** When Intercom created the notification, if it says (the envelope's `created_at`, Unix seconds). */
+  readonly createdAtMs: number | undefined;
   readonly stepId: string;
   readonly intercomConversationId: string | undefined;
   readonly callbackUrl: string;
@@ -55,6 +57,7 @@ const itemSchema = z.looseObject({
 const envelopeSchema = z.looseObject({
   id: text.optional(),
   topic: z.string(),
+  created_at: z.number().optional().catch(undefined),
   data: z.looseObject({ item: z.unknown().optional() }).optional(),
 });
 
@@ -71,7 +74,7 @@ export type ParsedNotification =
 export function parseIntercomWebhook(body: unknown): ParsedNotification {
   const envelope = envelopeSchema.safeParse(body);
   if (!envelope.success) return { ok: false, reason: 'invalid', detail: 'no topic' };
-  const { topic, id } = envelope.data;
+  const { topic, id, created_at: createdAt } = envelope.data;
   if (topic !== HITL_TOPIC) return { ok: false, reason: 'not_hitl', topic, notificationId: id };
   const candidate = envelope.data.data?.item ?? body;
   const item = itemSchema.safeParse(candidate);
@@ -83,6 +86,7 @@ export function parseIntercomWebhook(body: unknown): ParsedNotification {
     ok: true,
     notification: {
       notificationId: id,
+      createdAtMs: createdAt === undefined ? undefined : createdAt * 1000,
       stepId: item.data.step_id,
       intercomConversationId: item.data.conversation_id,
       callbackUrl: item.data.callback_url,
