@@ -23,6 +23,7 @@ import { SlackDirectory } from './slack/directory.ts';
 import { SlackFiles } from './slack/files.ts';
 import { ownMessagesInThread, threadHistory } from './slack/history.ts';
 import { ChannelPacer } from './slack/channel-pacer.ts';
+import { errorCode } from './slack/errors.ts';
 import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './slack/listeners.ts';
 import { meteredFetch } from './slack/metered-fetch.ts';
@@ -44,6 +45,8 @@ export interface StartOptions {
   readonly nativeStreamMaxMs?: number;
   /** Timeouts and the connection cap of the HTTP server; tests shorten them. */
   readonly httpLimits?: HttpLimits;
+  /** How often the bot token is checked with `auth.test` when nothing else calls Slack; tests shorten it. */
+  readonly tokenCheckMs?: number;
 }
 
 export interface RunningApp {
@@ -285,6 +288,11 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   await pruned;
   const pruning = setInterval(prune, 60 * 60_000);
   pruning.unref();
+  // An uninstalled app gets no events and makes no calls: the token is checked now and then so /healthz notices.
+  const tokenCheck = setInterval(() => {
+    readClient.auth.test().catch((error: unknown) => logger.warn({ component: 'slack', error: errorCode(error) }, 'the bot token check failed'));
+  }, options.tokenCheckMs ?? 60_000);
+  tokenCheck.unref();
   logger.info({ port, metricsPort, mode: config.slack.mode, botUserId: identity.botUserId }, 'fin-slack is running');
 
   return {
@@ -292,6 +300,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     metricsPort,
     async stop() {
       clearInterval(pruning);
+      clearInterval(tokenCheck);
       await pruned;
       await Promise.all([close(server), metricsServer === undefined ? undefined : close(metricsServer)]);
       if (config.slack.mode === 'socket') await app.stop();

@@ -15,20 +15,24 @@ export const DEAD_TOKEN_ERRORS: ReadonlySet<string> = new Set([
 const CONSECUTIVE_TO_FAIL = 3;
 
 /**
- * Whether Slack still accepts the bot token, judged from the answers to the app's own Web API calls: repeated
- * refusals for a dead token make the app unhealthy, and any successful call makes it healthy again.
+ * Whether Slack still accepts the bot token, judged from the answers to the app's own Web API calls (the app also
+ * asks `auth.test` now and then, so a dead token shows even when nothing happens): repeated refusals for a dead token
+ * make the app unhealthy, and any successful call makes it healthy again.
  */
 export class SlackAuthHealth {
   #consecutive = 0;
   #lastError: string | undefined;
 
-  /** One Web API answer: `ok`, or the Slack error code it carried. */
-  record(answer: { ok: true } | { ok: false; error: string }): void {
+  /**
+   * One Web API answer: `ok`, or the Slack error code it carried. `auth.test` is a question about the token itself,
+   * so its answer settles the matter at once.
+   */
+  record(answer: { ok: true } | { ok: false; error: string }, method?: string): void {
     if (answer.ok) {
       this.#consecutive = 0;
       this.#lastError = undefined;
     } else if (DEAD_TOKEN_ERRORS.has(answer.error)) {
-      this.#consecutive += 1;
+      this.#consecutive = method === 'auth.test' ? Math.max(this.#consecutive + 1, CONSECUTIVE_TO_FAIL) : this.#consecutive + 1;
       this.#lastError = answer.error;
     }
   }

@@ -36,7 +36,7 @@ export function meteredFetch(
       const outcome = outcomeOf(text);
       if (outcome !== undefined) {
         if (!outcome.ok) metrics.slackApiErrors.inc({ method, error: errorLabel(outcome.error) });
-        auth?.record(outcome);
+        auth?.record(outcome, method);
       }
       return {
         ok: response.ok,

@@ -52,6 +52,8 @@ export interface HarnessOptions {
   readonly nativeStreamMaxMs?: number;
   /** The HTTP server's timeouts and connection cap (the app's own when not given). */
   readonly httpLimits?: HttpLimits;
+  /** How often the app checks its bot token when idle (a minute in production). */
+  readonly tokenCheckMs?: number;
 }
 
 export const WEBHOOK_SECRET = 'test-fin-webhook-secret';
@@ -65,7 +67,7 @@ export class Harness {
   readonly #dir: string;
   readonly #echo: boolean;
   /** What the app is started with, besides its environment. */
-  readonly #appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits'>;
+  readonly #appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs'>;
   #app: RunningApp | undefined;
   #echoes: Promise<unknown>[] = [];
 
@@ -75,7 +77,7 @@ export class Harness {
     env: Record<string, string>,
     dir: string,
     echo: boolean,
-    appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits'>,
+    appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs'>,
   ) {
     this.#appOptions = appOptions;
     this.slack = slack;
@@ -129,6 +131,7 @@ export class Harness {
       finRetry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 },
       ...(this.#appOptions.nativeStreamMaxMs !== undefined ? { nativeStreamMaxMs: this.#appOptions.nativeStreamMaxMs } : {}),
       ...(this.#appOptions.httpLimits !== undefined ? { httpLimits: this.#appOptions.httpLimits } : {}),
+      ...(this.#appOptions.tokenCheckMs !== undefined ? { tokenCheckMs: this.#appOptions.tokenCheckMs } : {}),
     });
     if (this.socketMode) await this.slack.socketConnected();
     const secret = this.env.FIN_WEBHOOK_SECRET;

@@ -148,6 +148,15 @@ describe('operations: /metrics and /healthz', () => {
     expect(await metric(harness.url, 'fin_slack_slack_api_errors_total', { method: 'chat.postMessage', error: 'token_revoked' })).toBeGreaterThanOrEqual(3);
   });
 
+  it('notices a dead token while nothing happens, by checking it now and then', async () => {
+    h = await Harness.start({ tokenCheckMs: 100 });
+    const harness = h;
+    harness.slack.killToken('account_inactive');
+    await waitFor(async () => (await fetch(`${harness.url}/healthz`)).status === 503, { what: '/healthz to report the dead token' });
+    expect(await (await fetch(`${harness.url}/healthz`)).json()).toMatchObject({ status: 'unavailable', slack: 'account_inactive' });
+    expect(harness.slack.callsTo('auth.test').length).toBeGreaterThan(1);
+  });
+
   it('counts a refusal that is not about the token without calling the app unhealthy', async () => {
     h = await Harness.start();
     const harness = h;
