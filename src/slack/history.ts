@@ -21,30 +21,18 @@ export async function threadHistory(
 ): Promise<FinMessage[]> {
   const earlier: { ts: string; user?: string; botId?: string; botName?: string; text: string }[] = [];
   try {
-    let cursor: string | undefined;
-    for (let page = 0; page < 5; page += 1) {
-      const raw = await deps.client.conversations.replies({
-        channel: thread.channelId,
-        ts: thread.threadTs,
-        limit: 200,
-        ...(cursor ? { cursor } : {}),
+    for await (const m of threadReplies(deps.client, thread)) {
+      if (compareTs(m.ts, thread.beforeTs) >= 0) continue;
+      if (m.subtype !== undefined && m.subtype !== 'thread_broadcast' && m.subtype !== 'file_share' && m.subtype !== 'bot_message') continue;
+      const text = m.text ?? '';
+      if (text.trim() === '') continue;
+      earlier.push({
+        ts: m.ts,
+        text,
+        ...(m.user ? { user: m.user } : {}),
+        ...(m.bot_id ? { botId: m.bot_id } : {}),
+        ...(m.bot_profile?.name ? { botName: m.bot_profile.name } : {}),
       });
-      const parsed = conversationsRepliesSchema.parse(raw);
-      for (const m of parsed.messages) {
-        if (compareTs(m.ts, thread.beforeTs) >= 0) continue;
-        if (m.subtype !== undefined && m.subtype !== 'thread_broadcast' && m.subtype !== 'file_share' && m.subtype !== 'bot_message') continue;
-        const text = m.text ?? '';
-        if (text.trim() === '') continue;
-        earlier.push({
-          ts: m.ts,
-          text,
-          ...(m.user ? { user: m.user } : {}),
-          ...(m.bot_id ? { botId: m.bot_id } : {}),
-          ...(m.bot_profile?.name ? { botName: m.bot_profile.name } : {}),
-        });
-      }
-      cursor = parsed.response_metadata?.next_cursor || undefined;
-      if (!parsed.has_more || !cursor) break;
     }
   } catch (error) {
     deps.logger.warn({ channelId: thread.channelId, error: errorCode(error) }, 'could not read thread history');
@@ -79,26 +67,34 @@ export async function ownMessagesInThread(
 ): Promise<{ ts: string; text: string }[] | undefined> {
   try {
     const own: { ts: string; text: string }[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 5; page += 1) {
-      const raw = await deps.client.conversations.replies({
-        channel: thread.channelId,
-        ts: thread.threadTs,
-        oldest: thread.oldest,
-        limit: 200,
-        ...(cursor ? { cursor } : {}),
-      });
-      const parsed = conversationsRepliesSchema.parse(raw);
-      for (const m of parsed.messages) {
-        const mine = m.user === thread.botUserId || (thread.botId !== undefined && m.bot_id === thread.botId);
-        if (mine && compareTs(m.ts, thread.oldest) > 0) own.push({ ts: m.ts, text: m.text ?? '' });
-      }
-      cursor = parsed.response_metadata?.next_cursor || undefined;
-      if (!parsed.has_more || !cursor) break;
+    for await (const m of threadReplies(deps.client, thread)) {
+      const mine = m.user === thread.botUserId || (thread.botId !== undefined && m.bot_id === thread.botId);
+      if (mine && compareTs(m.ts, thread.oldest) > 0) own.push({ ts: m.ts, text: m.text ?? '' });
     }
     return own.sort((a, b) => compareTs(a.ts, b.ts));
   } catch (error) {
     deps.logger.warn({ channelId: thread.channelId, error: errorCode(error) }, "could not read the app's own messages in a thread");
     return undefined;
+  }
+}
+
+/** A thread's messages (after `oldest`, when given), page by page: at most 1,000, which is plenty for what is read. */
+async function* threadReplies(
+  client: WebClient,
+  thread: { channelId: string; threadTs: string; oldest?: string },
+): AsyncGenerator<ReturnType<typeof conversationsRepliesSchema.parse>['messages'][number]> {
+  let cursor: string | undefined;
+  for (let page = 0; page < 5; page += 1) {
+    const raw = await client.conversations.replies({
+      channel: thread.channelId,
+      ts: thread.threadTs,
+      limit: 200,
+      ...(thread.oldest !== undefined ? { oldest: thread.oldest } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    const parsed = conversationsRepliesSchema.parse(raw);
+    yield* parsed.messages;
+    cursor = parsed.response_metadata?.next_cursor || undefined;
+    if (!parsed.has_more || !cursor) return;
   }
 }
