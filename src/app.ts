@@ -77,7 +77,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         })
       : undefined;
   const identity = await verifyBotToken({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: boltLog, fetch });
-  const db = openDatabase(config.store.path);
+  const db = openDatabase(config.store.path, (message, error) =>
+    error === undefined ? logger.info({ component: 'store' }, message) : logger.warn({ component: 'store', err: error }, message),
+  );
   const store = createStore(db);
   const app = new App({
     token: config.slack.botToken,
@@ -277,31 +279,39 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger.info('/metrics is off: set METRICS_PORT (a port of its own) or METRICS_TOKEN (a bearer token) to serve it');
   }
   if (config.slack.mode === 'socket') await app.start();
-  let pruned = Promise.resolve();
-  const prune = () => {
-    pruned = store.prune(Date.now(), config.store.retentionMs).then(
-      (report) => logger.info({ component: 'store', ...report }, 'pruned what is past the retention window'),
-      (error: unknown) => logger.error({ component: 'store', err: error }, 'pruning the database failed; it is tried again in an hour'),
-    );
-  };
-  prune();
-  await pruned;
-  const pruning = setInterval(prune, 60 * 60_000);
-  pruning.unref();
   // An uninstalled app gets no events and makes no calls: the token is checked now and then so /healthz notices.
   const tokenCheck = setInterval(() => {
     readClient.auth.test().catch((error: unknown) => logger.warn({ component: 'slack', error: errorCode(error) }, 'the bot token check failed'));
   }, options.tokenCheckMs ?? 60_000);
   tokenCheck.unref();
+  let stopping = false;
+  let pruning: Promise<void> | undefined;
+  const prune = () => {
+    // One run at a time: an hour's run still going (a large backlog) is not doubled.
+    pruning ??= store
+      .prune(Date.now(), config.store.retentionMs, { stopping: () => stopping })
+      .then(
+        (report) => logger.info({ component: 'store', ...report }, 'pruned what is past the retention window'),
+        (error: unknown) => logger.error({ component: 'store', err: error }, 'pruning the database failed; it is tried again in an hour'),
+      )
+      .finally(() => {
+        pruning = undefined;
+      });
+    return pruning;
+  };
+  await prune();
+  const pruneTimer = setInterval(prune, 60 * 60_000);
+  pruneTimer.unref();
   logger.info({ port, metricsPort, mode: config.slack.mode, botUserId: identity.botUserId }, 'fin-slack is running');
 
   return {
     port,
     metricsPort,
     async stop() {
-      clearInterval(pruning);
+      stopping = true;
+      clearInterval(pruneTimer);
       clearInterval(tokenCheck);
-      await pruned;
+      await pruning;
       await Promise.all([close(server), metricsServer === undefined ? undefined : close(metricsServer)]);
       if (config.slack.mode === 'socket') await app.stop();
       await bridge.stop();

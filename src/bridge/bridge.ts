@@ -56,8 +56,8 @@ export class Bridge {
     procedureId: string;
     message: string;
   }): Promise<'started' | 'cannot_post' | 'rate_limited'> {
-    // A procedure is a turn like any other: refused before anything is posted when its author is at the limit.
-    if (this.#turns.waitForTurnMs(input.userId) > 0) return 'rate_limited';
+    // A procedure is a turn like any other: counted (and refused, at the limit) before anything is posted.
+    if (!this.#turns.reserveTurn(input.userId)) return 'rate_limited';
     let rootTs: string;
     try {
       rootTs = await this.#ctx.poster.postRoot(input.channelId, procedureStartedText(input.userId, input.procedureId, input.message));

@@ -1,4 +1,5 @@
 import type { Logger } from '../core/log.ts';
+import { compareTs } from '../slack/timestamps.ts';
 import { cutIntoParts, type SlackPoster } from '../slack/poster.ts';
 import type { Store } from '../store/index.ts';
 
@@ -44,17 +45,23 @@ export async function deliverFinalText(deps: DeliveryDeps, text: FinalText, hook
   const { store, poster } = deps;
   const fresh = { ...text, key: text.key ?? '', targetTs: text.targetTs ?? null, parts: cutIntoParts(text.text) };
   const { delivery, resumed } =
-    text.key === undefined ? { delivery: { ...fresh, delivered: 0, tss: [] as string[] }, resumed: false } : store.deliveries.begin(fresh, deps.now());
+    text.key === undefined
+      ? { delivery: { ...fresh, delivered: 0, tss: [] as string[], createdAt: deps.now() }, resumed: false }
+      : store.deliveries.begin(fresh, deps.now());
   if (resumed && delivery.parts.length === 0) return 'already_delivered';
   const targetTs = delivery.targetTs ?? undefined;
   const log = deps.log.child({ conversationId: text.conversationId, key: text.key });
   let adoptable: { ts: string; text: string }[] = [];
   if (resumed) {
     log.info({ delivered: delivery.delivered, parts: delivery.parts.length }, 'resuming an interrupted answer');
-    // Only messages after the last part known to have landed can be parts of this text that were never recorded.
-    const after = delivery.tss.at(-1) ?? targetTs ?? delivery.threadTs;
+    // Only a message posted after this delivery began (Slack's clock may differ a little), after its last part known
+    // to have landed, and recorded nowhere, can be a part of it that was never recorded.
+    const began = ((delivery.createdAt - CLOCK_SKEW_MS) / 1000).toFixed(6);
+    const after = [began, delivery.tss.at(-1), targetTs].filter((ts) => ts !== undefined).reduce((a, b) => (compareTs(a, b) >= 0 ? a : b));
     const known = new Set(delivery.tss);
-    adoptable = ((await deps.ownMessages(delivery.channelId, delivery.threadTs, after)) ?? []).filter((m) => !known.has(m.ts) && m.ts !== targetTs);
+    adoptable = ((await deps.ownMessages(delivery.channelId, delivery.threadTs, after)) ?? []).filter(
+      (m) => !known.has(m.ts) && m.ts !== targetTs && store.posted.get(delivery.channelId, m.ts) === undefined,
+    );
   }
   if (delivery.delivered === 0) await hooks.beforeFirst?.(targetTs);
   let parts = delivery.parts;
@@ -71,7 +78,8 @@ export async function deliverFinalText(deps: DeliveryDeps, text: FinalText, hook
         if (text.key !== undefined) store.deliveries.setParts(text.key, parts);
       },
       existing: (_index, partText) => {
-        const found = adoptable.findIndex((m) => m.text === partText);
+        const wanted = comparable(partText);
+        const found = adoptable.findIndex((m) => comparable(m.text) === wanted);
         if (found === -1) return undefined;
         const [message] = adoptable.splice(0, found + 1).slice(-1);
         log.info({ ts: message?.ts }, 'a part posted before the interruption is already in Slack; not posting it again');
@@ -81,4 +89,19 @@ export async function deliverFinalText(deps: DeliveryDeps, text: FinalText, hook
   );
   if (text.key !== undefined) store.deliveries.finish(text.key);
   return 'delivered';
+}
+
+/** How far Slack's clock and this one may differ, when telling messages posted after a delivery began. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * A message's text as compared with a part: Slack may store text a little differently from how it was sent (a link
+ * token or an address it linked itself, spacing), so links are read as their label and spacing is collapsed.
+ */
+function comparable(text: string): string {
+  return text
+    .replace(/<([^<>|]*)\|([^<>]*)>/g, '$2')
+    .replace(/<([^<>]*)>/g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -217,6 +217,11 @@ export class ThreadView {
       // The target was gone (someone deleted it): it stops waiting, and the answer is a new message.
       store.posted.finalize(conv.channelId, part.targetTs);
     }
+    if (store.posted.get(conv.channelId, part.ts) !== undefined) {
+      // Already recorded (a message an interrupted attempt posted and recorded): it now shows this part, final.
+      store.posted.finalize(conv.channelId, part.ts, { kind: meta.kind });
+      return;
+    }
     store.posted.add(
       {
         channelId: conv.channelId,

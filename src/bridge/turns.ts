@@ -52,6 +52,8 @@ export class Turns {
   readonly #userTurns: SlidingWindowLimiter;
   /** Prompts each person got for mentions with nothing in them. */
   readonly #prompts = new SlidingWindowLimiter({ limit: 3, windowMs: USER_LIMIT_WINDOW_MS });
+  /** Conversations whose next turn was counted already (`reserveTurn`). */
+  readonly #reserved = new Set<string>();
   /** Conversations whose next turn waits for its author's next free slot. */
   readonly #waitingForSlot = new Map<string, NodeJS.Timeout>();
   /** People told about the limit within the window, so a flood of refused questions gets one notice, not many. */
@@ -140,7 +142,8 @@ export class Turns {
 
   /**
    * A thread the app started to run a Fin Procedure (`/fin-procedure`): its root message, posted by the app for the
-   * person who asked, is that person's message, and the thread's first turn runs the procedure.
+   * person who asked, is that person's message, and the thread's first turn runs the procedure (counted already, by
+   * `reserveTurn`).
    */
   startProcedure(input: {
     teamId: string;
@@ -164,6 +167,7 @@ export class Turns {
       );
       return created;
     });
+    this.#reserved.add(conv.id);
     this.pump(conv.id);
   }
 
@@ -225,9 +229,13 @@ export class Turns {
     this.#waitingForSlot.clear();
   }
 
-  /** How long `userId` must wait before starting another turn (0: now). */
-  waitForTurnMs(userId: string): number {
-    return this.#userTurns.waitMs(userId, this.#ctx.now());
+  /**
+   * Takes one of `userId`'s turns of the minute now, for a turn about to be started outside a thread's queue (a
+   * procedure, whose root message is posted first): false when they have none left. The conversation's first turn
+   * then does not count again (`startProcedure`).
+   */
+  reserveTurn(userId: string): boolean {
+    return this.#userTurns.tryTake(userId, this.#ctx.now());
   }
 
   async #dispatchNext(conversationId: string): Promise<void> {
@@ -247,7 +255,7 @@ export class Turns {
     const last = batch[batch.length - 1] ?? first;
     // Every turn counts against its author's limit, however its messages arrived; over it, they wait (recorded) for a
     // free slot rather than going to Fin now.
-    if (!this.#userTurns.tryTake(first.userId, this.#ctx.now())) {
+    if (!this.#reserved.delete(conversationId) && !this.#userTurns.tryTake(first.userId, this.#ctx.now())) {
       this.#waitForSlot(conversationId, first.userId);
       return;
     }

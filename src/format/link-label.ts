@@ -42,7 +42,11 @@ function claimedHost(candidate: string): string | undefined {
   return withoutWww(ascii);
 }
 
-const withoutWww = (host: string) => host.replace(/^www\./, '');
+/** `www.example.com` reads as `example.com`; `www.github.io` is not `github.io` (a suffix, which names nobody). */
+function withoutWww(host: string): string {
+  const bare = host.replace(/^www\./, '');
+  return bare !== host && parse(bare, { allowPrivateDomains: true }).domain === null ? host : bare;
+}
 
 /**
  * Whether a link's label names a host other than the one the link goes to, which would hide where it really leads

@@ -23,8 +23,13 @@ export class ChannelMembership {
   readonly #channelId: string;
   readonly #logger: Logger;
   readonly #cache = new TtlCache<'members', Promise<Set<string> | undefined>>({ ttlMs: 60_000, maxEntries: 1 });
-  /** A read of the member list under way: checks made meanwhile share it (a burst of clicks is one read). */
+  /** The read of the member list under way, if any. */
   #reading: Promise<Set<string> | undefined> | undefined;
+  /**
+   * The read that starts when the one under way ends: fresh checks made meanwhile share it, so a burst of clicks is at
+   * most two reads, and no fresh check is answered by a read that began before it was asked.
+   */
+  #next: Promise<Set<string> | undefined> | undefined;
 
   constructor(client: WebClient, channelId: string, logger: Logger) {
     this.#client = client;
@@ -33,20 +38,32 @@ export class ChannelMembership {
   }
 
   async check(userId: string, options: { fresh: boolean }): Promise<Membership> {
-    let members = this.#reading ?? (options.fresh ? undefined : this.#cache.get('members'));
-    if (members === undefined) {
-      const reading = this.#load().finally(() => {
-        if (this.#reading === reading) this.#reading = undefined;
-      });
-      this.#reading = reading;
-      members = reading;
-      this.#cache.set('members', members);
-    }
+    const members = options.fresh ? this.#freshRead() : (this.#cache.get('members') ?? this.#reading ?? this.#read());
     const set = await members;
     // A failure is remembered for a few seconds only, so a burst of clicks does not become a burst of calls.
     if (set === undefined) this.#cache.set('members', Promise.resolve(undefined), 5_000);
     if (set === undefined) return 'unknown';
     return set.has(userId) ? 'member' : 'not_member';
+  }
+
+  /** A read that starts now, or right after the one under way (never one that began earlier). */
+  #freshRead(): Promise<Set<string> | undefined> {
+    const current = this.#reading;
+    if (current === undefined) return this.#read();
+    this.#next ??= current.then(() => {
+      this.#next = undefined;
+      return this.#read();
+    });
+    return this.#next;
+  }
+
+  #read(): Promise<Set<string> | undefined> {
+    const reading = this.#load().finally(() => {
+      if (this.#reading === reading) this.#reading = undefined;
+    });
+    this.#reading = reading;
+    this.#cache.set('members', reading);
+    return reading;
   }
 
   async #load(): Promise<Set<string> | undefined> {

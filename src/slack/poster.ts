@@ -345,10 +345,10 @@ export class SlackPoster {
       const part = parts[index];
       if (part === undefined) break;
       try {
-        const replaces = index === 0 && delivery.ts !== undefined;
         // Replacing the target is the same edit however often it is made; a new message is looked for first.
-        const found = replaces ? undefined : progress.existing?.(index, part.text);
-        progress.landed(index, found ?? (await this.#deliverPart(delivery, index, part.text)));
+        const replaced = index === 0 && delivery.ts !== undefined ? await this.#replace(delivery, part.text) : undefined;
+        const ts = replaced ?? progress.existing?.(index, part.text) ?? (await this.post(delivery.channelId, delivery.threadTs, part.text));
+        progress.landed(index, ts);
         index += 1;
       } catch (error) {
         const smaller = Math.floor(part.limit / 2);
@@ -361,17 +361,17 @@ export class SlackPoster {
     }
   }
 
-  async #deliverPart(target: DeliveryTarget, index: number, text: string): Promise<string> {
-    if (index === 0 && target.ts !== undefined) {
-      try {
-        await this.update(target.channelId, target.ts, text);
-        return target.ts;
-      } catch (error) {
-        const code = errorCode(error);
-        if (!MESSAGE_GONE.has(code)) throw error;
-        this.#logger.info({ channelId: target.channelId, error: code }, 'placeholder is gone; posting the answer anew');
-      }
+  /** Replaces the target's text; undefined when someone deleted it (the part is then a new message). */
+  async #replace(target: DeliveryTarget, text: string): Promise<string | undefined> {
+    if (target.ts === undefined) return undefined;
+    try {
+      await this.update(target.channelId, target.ts, text);
+      return target.ts;
+    } catch (error) {
+      const code = errorCode(error);
+      if (!MESSAGE_GONE.has(code)) throw error;
+      this.#logger.info({ channelId: target.channelId, error: code }, 'placeholder is gone; posting the answer anew');
+      return undefined;
     }
-    return this.post(target.channelId, target.threadTs, text);
   }
 }

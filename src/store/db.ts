@@ -10,6 +10,7 @@ import { sharedFiles } from './migrations/0005-shared-files.ts';
 import { streamsPerConversation } from './migrations/0006-streams-per-conversation.ts';
 import { retention } from './migrations/0007-retention.ts';
 import { deliveries } from './migrations/0008-deliveries.ts';
+import { messagesByConversation } from './migrations/0009-messages-by-conversation.ts';
 
 export const MIGRATIONS = [
   initial,
@@ -20,13 +21,14 @@ export const MIGRATIONS = [
   streamsPerConversation,
   retention,
   deliveries,
+  messagesByConversation,
 ] as const;
 
 /**
  * One connection for the whole process: better-sqlite3 is synchronous, so every statement runs to completion
  * between awaits and transactions never interleave.
  */
-export function openDatabase(path: string): Database {
+export function openDatabase(path: string, log?: (message: string, error?: unknown) => void): Database {
   if (path !== ':memory:') createPrivately(path);
   const db = new BetterSqlite3(path, { timeout: 5000 });
   // Only takes effect on a new database: pruning can then hand freed pages back to the file system.
@@ -39,9 +41,15 @@ export function openDatabase(path: string): Database {
   migrate(db, MIGRATIONS);
   if (path !== ':memory:' && db.pragma('auto_vacuum', { simple: true }) === 0) {
     // A database from before pruning could hand pages back (it may hold every file ever shared, base64): rewritten
-    // once, so it shrinks now and pruning can shrink it from then on.
-    db.pragma('auto_vacuum = INCREMENTAL');
-    db.exec('VACUUM');
+    // once, so it shrinks now and pruning can shrink it from then on. It needs room for a copy; without it the app
+    // runs all the same, and tries again at the next start.
+    try {
+      log?.('rewriting the database once so it can shrink (VACUUM)');
+      db.pragma('auto_vacuum = INCREMENTAL');
+      db.exec('VACUUM');
+    } catch (error) {
+      log?.('could not rewrite the database (not enough free space?); it keeps its size until the next start', error);
+    }
   }
   return db;
 }

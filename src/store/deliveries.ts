@@ -20,6 +20,7 @@ export interface Delivery {
   readonly delivered: number;
   /** The message each delivered part became, in order. */
   readonly tss: readonly string[];
+  readonly createdAt: number;
 }
 
 interface Row {
@@ -31,6 +32,7 @@ interface Row {
   parts_json: string;
   delivered: number;
   tss_json: string;
+  created_at: number;
 }
 
 const partsSchema = z.array(z.object({ text: z.string(), limit: z.number().int().positive() }));
@@ -54,13 +56,14 @@ const toDelivery = (r: Row): Delivery => ({
   parts: partsSchema.safeParse(safeJson(r.parts_json)).data ?? [],
   delivered: r.delivered,
   tss: tssSchema.safeParse(safeJson(r.tss_json)).data ?? [],
+  createdAt: r.created_at,
 });
 
 /**
  * Final texts being delivered, by a key that names the text for good (a Fin reply's message id). A delivery is
  * recorded before its first part goes out; each part is counted as it lands, in the same transaction as whatever else
  * records the message it became; once done, its parts are cleared and the row stays as the mark that it was delivered,
- * until its conversation is pruned.
+ * for the retention window (the reply's Fin event key, kept as long as the conversation, recognises it after that).
  */
 export class DeliveryStore {
   readonly #get: Statement<[string], Row>;
@@ -89,7 +92,7 @@ export class DeliveryStore {
    * Records a delivery about to start, once. `resumed` says it existed already: an earlier attempt was interrupted
    * (or it is done: then it has no parts left).
    */
-  begin(d: Omit<Delivery, 'delivered' | 'tss'>, now: number): { delivery: Delivery; resumed: boolean } {
+  begin(d: Omit<Delivery, 'delivered' | 'tss' | 'createdAt'>, now: number): { delivery: Delivery; resumed: boolean } {
     const created = this.#insert.run(d.key, d.conversationId, d.channelId, d.threadTs, d.targetTs, JSON.stringify(d.parts), now).changes === 1;
     const row = this.#get.get(d.key);
     if (!row) throw new Error(`delivery ${d.key} vanished right after insert`);

@@ -26,7 +26,7 @@ export interface Store {
   /** Runs `fn` as one transaction: writes that belong together land together or not at all. */
   transaction<T>(fn: () => T): T;
   /** Forgets what is past the retention window (see `pruneExpired`). */
-  prune(now: number, retentionMs: number): Promise<PruneReport>;
+  prune(now: number, retentionMs: number, options?: { readonly stopping?: () => boolean }): Promise<PruneReport>;
 }
 
 export function createStore(db: Database): Store {
@@ -46,6 +46,6 @@ export function createStore(db: Database): Store {
     hitl: new HitlStore(db),
     intercomEvents,
     transaction: (fn) => db.transaction(fn).immediate(),
-    prune: (now, retentionMs) => pruneExpired(db, now, retentionMs),
+    prune: (now, retentionMs, options) => pruneExpired(db, now, retentionMs, options),
   };
 }

@@ -52,7 +52,12 @@ const PEOPLE_OWN = "EXISTS (SELECT 1 FROM escalations AS e WHERE e.conversation_
  * which the agents' post quotes). Human-in-the-loop requests and processed Intercom events go after the window, Slack
  * event ids after 48 hours. Freed pages go back to the file system where the database allows it.
  */
-export async function pruneExpired(db: Database, now: number, retentionMs: number): Promise<PruneReport> {
+export async function pruneExpired(
+  db: Database,
+  now: number,
+  retentionMs: number,
+  options: { readonly stopping?: () => boolean } = {},
+): Promise<PruneReport> {
   const cutoff = now - retentionMs;
   const each = 'SELECT value FROM json_each(:ids)';
   const inBatches = async (select: string, remove: readonly string[], params: Record<string, number>): Promise<number> => {
@@ -60,6 +65,8 @@ export async function pruneExpired(db: Database, now: number, retentionMs: numbe
     const statements = remove.map((sql) => db.prepare(sql));
     let total = 0;
     for (;;) {
+      // A shutdown does not wait for a long prune: what is left goes at the next run.
+      if (options.stopping?.() === true) return total;
       const ids = pick.all(params);
       if (ids.length === 0) return total;
       db.transaction(() => {
@@ -85,7 +92,8 @@ export async function pruneExpired(db: Database, now: number, retentionMs: numbe
     { cutoff },
   );
   const conversations = await inBatches(
-    `SELECT c.id FROM conversations AS c WHERE ${IDLE} AND NOT ${PEOPLE_OWN}`,
+    // Anything added while the first pass yielded (a message, a request) keeps the conversation, to the next run.
+    `SELECT c.id FROM conversations AS c WHERE ${IDLE} AND NOT ${PEOPLE_OWN} AND NOT ${HAS_CONTENT}`,
     [`DELETE FROM escalations WHERE conversation_id IN (${each})`, `DELETE FROM conversations WHERE id IN (${each})`],
     { cutoff },
   );
@@ -118,7 +126,9 @@ export async function pruneExpired(db: Database, now: number, retentionMs: numbe
     { cutoff: now - SLACK_EVENT_RETENTION_MS },
   );
 
-  db.pragma(`incremental_vacuum(${VACUUM_PAGES})`);
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  if (options.stopping?.() !== true) {
+    db.pragma(`incremental_vacuum(${VACUUM_PAGES})`);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  }
   return { conversations, emptied, turns, hitlRequests, intercomEvents, slackEvents };
 }

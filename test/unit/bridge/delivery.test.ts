@@ -57,4 +57,32 @@ describe('deliverFinalText', () => {
     expect(parts()).toEqual(['1', '2', '3', '4']);
     expect(landed).toEqual([2, 3]);
   });
+
+  it('never takes an older message of the app for a part, however alike', async () => {
+    const line = 'Is there anything else I can help with?';
+    const conversationId = 'slack-T-C1-1700000000.000001';
+    // Said before in the thread, and recorded as the app's.
+    const earlier = slack.appMessage({ channel: thread.channelId, threadTs: thread.threadTs, text: line });
+    store.posted.add({ channelId: thread.channelId, ts: earlier.ts, conversationId, turnId: null, kind: 'reply', state: 'final' }, 0);
+    // Said before too, long before this delivery (Slack's clock well behind the app's), and not recorded.
+    slack.appMessage({ channel: thread.channelId, threadTs: thread.threadTs, text: line });
+    deps = { ...deps, now: () => Date.now() + 5 * 60_000 };
+    slack.fail('chat.postMessage', { error: 'internal_error' });
+    const again = { key: 'reply:c:m2', conversationId, ...thread, targetTs: undefined, text: line };
+    await expect(deliverFinalText(deps, again, { landed: () => {} })).rejects.toThrow();
+    const landed: string[] = [];
+    expect(await deliverFinalText(deps, again, { landed: (_i, ts) => landed.push(ts) })).toBe('delivered');
+    expect(slack.botReplies(thread.channelId, thread.threadTs).filter((m) => m.text === line)).toHaveLength(3);
+    expect(landed).toHaveLength(1);
+  });
+
+  it('recognises a part Slack stored with its links and spacing written differently', async () => {
+    const withLink = 'Part 1 see <https://example.com/a|the guide>  for more';
+    slack.fail('chat.postMessage', { error: 'internal_error' });
+    const keyed = { key: 'reply:c:m3', conversationId: 'slack-T-C1-1700000000.000001', ...thread, targetTs: undefined, text: withLink };
+    await expect(deliverFinalText(deps, keyed, { landed: () => {} })).rejects.toThrow();
+    slack.appMessage({ channel: thread.channelId, threadTs: thread.threadTs, text: 'Part 1 see the guide for more' });
+    expect(await deliverFinalText(deps, keyed, { landed: () => {} })).toBe('delivered');
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.ok)).toHaveLength(0);
+  });
 });

@@ -28,6 +28,7 @@ describe('a link whose label names another site', () => {
     ['a sibling subdomain of the same site', 'accounts.google.com', 'https://sites.google.com/view/attacker'],
     ['a sibling on a shared hosting suffix', 'yourbank.github.io', 'https://attacker.github.io/login'],
     ['a subdomain of the link’s site, for its parent', 'docs.example.com', 'https://example.com/'],
+    ['a www name on a shared hosting suffix', 'www.github.io', 'https://attacker.github.io/login'],
   ])('is caught for %s', (_what, label, target) => {
     expect(labelClaimsOtherHost(label, target)).toBe(true);
   });
