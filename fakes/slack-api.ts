@@ -64,6 +64,12 @@ export interface ScriptedFailure {
   readonly when?: (args: Record<string, unknown>) => boolean;
 }
 
+/** Holds matching calls of a method for `ms`. */
+interface Hold {
+  readonly ms: number;
+  readonly when?: ((args: Record<string, unknown>) => boolean) | undefined;
+}
+
 export interface FakeSlackOptions {
   readonly token?: string;
   readonly teamId?: string;
@@ -126,8 +132,9 @@ export class FakeSlack extends EventEmitter {
   readonly #users = new Map<string, FakeUser>();
   readonly #channels = new Map<string, FakeChannel>();
   readonly #failures = new Map<string, (ScriptedFailure & { left: number })[]>();
-  readonly #delays = new Map<string, { ms: number; when?: ((args: Record<string, unknown>) => boolean) | undefined }>();
-  readonly #heldAnswers = new Map<string, { ms: number; when?: ((args: Record<string, unknown>) => boolean) | undefined }>();
+  /** Calls held before Slack acts on them (`delay`), and calls whose answer is held after Slack did (`holdAnswer`). */
+  readonly #delays = new Map<string, Hold>();
+  readonly #heldAnswers = new Map<string, Hold>();
   readonly #updateLimit: number;
   readonly #streamExpiryMs: number;
   readonly #appToken: string;
@@ -514,16 +521,8 @@ export class FakeSlack extends EventEmitter {
     const args = parseArgs(req.headers['content-type'], await readBody(req));
     const call: SlackCall = { method, args, at: Date.now() };
     this.calls.push(call);
-    const held = this.#delays.get(method);
-    const delay = held !== undefined && (held.when === undefined || held.when(args)) ? held.ms : 0;
-    if (delay > 0) {
-      await new Promise((r) => setTimeout(r, delay));
-      // The caller died while the call was held: like real Slack, which never got it, nothing changes.
-      if (req.socket.destroyed) {
-        call.error = 'client_gone';
-        return;
-      }
-    }
+    // The caller dying while the call is held: like real Slack, which never got it, nothing changes.
+    if (!(await this.#waitOut(this.#delays.get(method), args, req, call))) return;
 
     const send = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.ok = body.ok === true;
@@ -567,15 +566,18 @@ export class FakeSlack extends EventEmitter {
       return;
     }
     const [status, body] = this.#answer(method, args);
-    const hold = this.#heldAnswers.get(method);
-    if (hold !== undefined && hold.ms > 0 && (hold.when === undefined || hold.when(args))) {
-      await new Promise((r) => setTimeout(r, hold.ms));
-      if (req.socket.destroyed) {
-        call.error = 'client_gone';
-        return;
-      }
-    }
+    // Slack acted; the caller dying before it hears so leaves the effect behind.
+    if (!(await this.#waitOut(this.#heldAnswers.get(method), args, req, call))) return;
     send(status, body);
+  }
+
+  /** Waits out a hold that applies to this call; false when the caller went away meanwhile (nothing is answered). */
+  async #waitOut(hold: Hold | undefined, args: Record<string, unknown>, req: IncomingMessage, call: SlackCall): Promise<boolean> {
+    if (hold === undefined || hold.ms <= 0 || (hold.when !== undefined && !hold.when(args))) return true;
+    await new Promise((r) => setTimeout(r, hold.ms));
+    if (!req.socket.destroyed) return true;
+    call.error = 'client_gone';
+    return false;
   }
 
   /** Seconds to wait when a call is beyond the configured limits; undefined when it may go. */

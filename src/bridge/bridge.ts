@@ -83,7 +83,7 @@ export class Bridge {
     const membership = await this.#ctx.membership.check(agentUserId, { fresh: true });
     if (membership !== 'member') {
       this.#ctx.log.warn({ escalationId, userId: agentUserId, membership }, "hand-back refused: not a member of the agents' channel");
-      return membership === 'not_member' ? 'not_member' : 'membership_unknown';
+      return membership;
     }
     let outcome: HandBackOutcome = 'unknown';
     await this.#ctx.inOrder(conversationId, async () => {

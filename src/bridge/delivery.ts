@@ -70,7 +70,7 @@ export async function deliverFinalText(deps: DeliveryDeps, text: FinalText, hook
     {
       landed: (index, ts) =>
         store.transaction(() => {
-          if (text.key !== undefined) store.deliveries.landed(text.key, index + 1, ts);
+          if (text.key !== undefined) store.deliveries.landed(text.key, ts);
           hooks.landed(index, ts, targetTs);
         }),
       resplit: (index, pieces) => {

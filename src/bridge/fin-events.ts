@@ -70,16 +70,16 @@ export class FinEvents {
       );
       return { outcome: 'ignored', processed: DONE };
     }
+    // Most events are chunks of a message already streaming: they go straight to it, without the store or the queue
+    // (the message ignores stale chunks itself, and is closed before anything final is written to it).
+    if (event.event_name === 'fin_reply_chunk' && this.#view.offerLive(event.conversation_id, event.stream_id, event.chunk_index, event.chunk_text)) {
+      return { outcome: 'accepted', processed: DONE };
+    }
     const at = eventTime(event);
     if (at !== undefined && at < this.#ctx.now() - this.#ctx.retentionMs) {
       // The app may have forgotten the conversation's answered replies by now: acting on it could repeat one.
       log.info({ source, eventName: event.event_name, conversationId: event.conversation_id, at }, 'ignoring a Fin event older than the retention window');
       return { outcome: 'stale', processed: DONE };
-    }
-    // Most events are chunks of a message already streaming: they go straight to it, without the store or the queue
-    // (the message ignores stale chunks itself, and is closed before anything final is written to it).
-    if (event.event_name === 'fin_reply_chunk' && this.#view.offerLive(event.conversation_id, event.stream_id, event.chunk_index, event.chunk_text)) {
-      return { outcome: 'accepted', processed: DONE };
     }
     const conv = this.#ctx.store.conversations.get(event.conversation_id);
     if (conv === undefined) {

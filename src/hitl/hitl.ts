@@ -118,7 +118,7 @@ export class HumanInTheLoop {
     if (request === undefined || (input.messageTs !== undefined && request.agentTs !== input.messageTs)) return { outcome: 'unknown' };
     if (request.state !== 'open') return { outcome: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
     const membership = await this.#o.membership.check(input.userId, { fresh: false });
-    if (membership !== 'member') return { outcome: membership === 'not_member' ? 'not_member' : 'membership_unknown' };
+    if (membership !== 'member') return { outcome: membership };
     await this.#o.poster.openView(input.triggerId, hitlModal(request.id, attributesOf(request), undefined));
     return { outcome: 'opened' };
   }

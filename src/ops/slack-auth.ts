@@ -32,7 +32,7 @@ export class SlackAuthHealth {
       this.#consecutive = 0;
       this.#lastError = undefined;
     } else if (DEAD_TOKEN_ERRORS.has(answer.error)) {
-      this.#consecutive = method === 'auth.test' ? Math.max(this.#consecutive + 1, CONSECUTIVE_TO_FAIL) : this.#consecutive + 1;
+      this.#consecutive = method === 'auth.test' ? CONSECUTIVE_TO_FAIL : this.#consecutive + 1;
       this.#lastError = answer.error;
     }
   }

@@ -84,7 +84,7 @@ export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackP
           already: 'This conversation has already been handed back to Fin.',
           unknown: 'This escalation is no longer known to the app, so it cannot be handed back.',
           not_member: membershipRefusal('not_member', 'hand a conversation back to Fin'),
-          membership_unknown: membershipRefusal('unknown', 'hand a conversation back to Fin'),
+          membership_unknown: membershipRefusal('membership_unknown', 'hand a conversation back to Fin'),
         }[outcome];
         await deps.poster.ephemeral(channel.id, user.id, text).catch((error: unknown) => {
           log.info({ error: errorCode(error) }, 'could not tell the person why the hand-back did nothing');
@@ -114,7 +114,7 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
       log.info({ requestId, userId: user.id, outcome }, 'human-in-the-loop form requested');
       const refusal =
         outcome === 'not_member' || outcome === 'membership_unknown'
-          ? membershipRefusal(outcome === 'not_member' ? 'not_member' : 'unknown', "answer Fin's questions")
+          ? membershipRefusal(outcome, "answer Fin's questions")
           : outcome === 'closed'
             ? `This request was already answered${by ? ` by ${by}` : ''}.`
             : outcome === 'unknown'

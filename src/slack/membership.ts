@@ -9,8 +9,8 @@ const membersSchema = z.looseObject({
   response_metadata: z.looseObject({ next_cursor: z.string().optional() }).optional(),
 });
 
-/** `unknown` when Slack would not say (an error, a rate limit): callers refuse, and say why. */
-export type Membership = 'member' | 'not_member' | 'unknown';
+/** `membership_unknown` when Slack would not say (an error, a rate limit): callers refuse, and say why. */
+export type Membership = 'member' | 'not_member' | 'membership_unknown';
 
 /**
  * Who is a member of a channel (the agents' channel: only its members may answer Fin's questions or hand a thread
@@ -42,7 +42,7 @@ export class ChannelMembership {
     const set = await members;
     // A failure is remembered for a few seconds only, so a burst of clicks does not become a burst of calls.
     if (set === undefined) this.#cache.set('members', Promise.resolve(undefined), 5_000);
-    if (set === undefined) return 'unknown';
+    if (set === undefined) return 'membership_unknown';
     return set.has(userId) ? 'member' : 'not_member';
   }
 

@@ -323,16 +323,6 @@ export class SlackPoster {
   }
 
   /**
-   * Shows a final text: the first part replaces the target message, further parts follow in the thread, in order.
-   * Returns the ts of every message. (`deliverParts` does the work, for callers that record progress.)
-   */
-  async deliver(target: DeliveryTarget, mrkdwn: string): Promise<string[]> {
-    const tss: string[] = [];
-    await this.deliverParts({ ...target, parts: cutIntoParts(mrkdwn), delivered: 0 }, { landed: (_i, ts) => tss.push(ts), resplit: () => {} });
-    return tss;
-  }
-
-  /**
    * Delivers the parts not yet delivered, one at a time and in order, reporting each as it lands: the first part
    * replaces the target message, the others are new messages in the thread. If someone deleted the target, the part
    * is posted anew rather than lost; if Slack finds a part too long (`msg_too_long`, its limit is not documented

@@ -16,7 +16,7 @@ export interface Delivery {
   readonly targetTs: string | null;
   /** What is left to know of the text: all its parts while it is being delivered, none once it is done. */
   readonly parts: readonly DeliveryPart[];
-  /** How many parts, from the first, are in Slack. */
+  /** How many parts, from the first, are in Slack (one message each, in `tss`). */
   readonly delivered: number;
   /** The message each delivered part became, in order. */
   readonly tss: readonly string[];
@@ -30,7 +30,6 @@ interface Row {
   thread_ts: string;
   target_ts: string | null;
   parts_json: string;
-  delivered: number;
   tss_json: string;
   created_at: number;
 }
@@ -47,17 +46,20 @@ function safeJson(text: string): unknown {
 }
 
 // Rows are written by this code; one that does not parse resumes as if nothing were left to send.
-const toDelivery = (r: Row): Delivery => ({
-  key: r.key,
-  conversationId: r.conversation_id,
-  channelId: r.channel_id,
-  threadTs: r.thread_ts,
-  targetTs: r.target_ts,
-  parts: partsSchema.safeParse(safeJson(r.parts_json)).data ?? [],
-  delivered: r.delivered,
-  tss: tssSchema.safeParse(safeJson(r.tss_json)).data ?? [],
-  createdAt: r.created_at,
-});
+const toDelivery = (r: Row): Delivery => {
+  const tss = tssSchema.safeParse(safeJson(r.tss_json)).data ?? [];
+  return {
+    key: r.key,
+    conversationId: r.conversation_id,
+    channelId: r.channel_id,
+    threadTs: r.thread_ts,
+    targetTs: r.target_ts,
+    parts: partsSchema.safeParse(safeJson(r.parts_json)).data ?? [],
+    delivered: tss.length,
+    tss,
+    createdAt: r.created_at,
+  };
+};
 
 /**
  * Final texts being delivered, by a key that names the text for good (a Fin reply's message id). A delivery is
@@ -68,17 +70,17 @@ const toDelivery = (r: Row): Delivery => ({
 export class DeliveryStore {
   readonly #get: Statement<[string], Row>;
   readonly #insert: Statement<[string, string, string, string, string | null, string, number]>;
-  readonly #landed: Statement<[number, string, string]>;
+  readonly #landed: Statement<[string, string]>;
   readonly #parts: Statement<[string, string]>;
   readonly #finish: Statement<[string]>;
 
   constructor(db: Database) {
     this.#get = db.prepare('SELECT * FROM deliveries WHERE key = ?');
     this.#insert = db.prepare(
-      `INSERT INTO deliveries (key, conversation_id, channel_id, thread_ts, target_ts, parts_json, delivered, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO deliveries (key, conversation_id, channel_id, thread_ts, target_ts, parts_json, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
-    this.#landed = db.prepare('UPDATE deliveries SET delivered = ?, tss_json = json_insert(tss_json, \'$[#]\', ?) WHERE key = ?');
+    this.#landed = db.prepare("UPDATE deliveries SET tss_json = json_insert(tss_json, '$[#]', ?) WHERE key = ?");
     this.#parts = db.prepare('UPDATE deliveries SET parts_json = ? WHERE key = ?');
     this.#finish = db.prepare("UPDATE deliveries SET parts_json = '[]' WHERE key = ?");
   }
@@ -99,9 +101,9 @@ export class DeliveryStore {
     return { delivery: toDelivery(row), resumed: !created };
   }
 
-  /** Part `delivered - 1` is in Slack as message `ts`. */
-  landed(key: string, delivered: number, ts: string): void {
-    this.#landed.run(delivered, ts, key);
+  /** The next part is in Slack as message `ts`. */
+  landed(key: string, ts: string): void {
+    this.#landed.run(ts, key);
   }
 
   setParts(key: string, parts: readonly DeliveryPart[]): void {

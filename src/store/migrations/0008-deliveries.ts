@@ -16,7 +16,6 @@ export const deliveries: Migration = {
       thread_ts TEXT NOT NULL,
       target_ts TEXT,
       parts_json TEXT NOT NULL,
-      delivered INTEGER NOT NULL DEFAULT 0,
       tss_json TEXT NOT NULL DEFAULT '[]',
       created_at INTEGER NOT NULL
     ) STRICT;

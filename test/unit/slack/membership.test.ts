@@ -39,6 +39,6 @@ describe('ChannelMembership', () => {
 
   it('says it does not know when Slack will not tell', async () => {
     slack.fail('conversations.members', { error: 'internal_error' });
-    expect(await membership.check('UBOB', { fresh: true })).toBe('unknown');
+    expect(await membership.check('UBOB', { fresh: true })).toBe('membership_unknown');
   });
 });
