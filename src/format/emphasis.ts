@@ -100,39 +100,42 @@ function decodedAfter(text: string, start: number): string | undefined {
 }
 
 /**
- * Keeps literal `*`, `_`, `~` and backticks in text from starting a span: a marker can only open a span when the
- * character after it is not whitespace and a closing one can follow on the line, so a zero-width space goes after
- * each one that could. Inside words (`snake_case`), in addresses and paths (`https://x/_next`, `~/config`), or with
- * no closer ahead they cannot open and are left alone: invisible characters there would be copied along.
- * A literal backtick becomes a look-alike (ˋ): Slack cannot escape one, and a zero-width space between backticks
- * still leaves them able to pair into code.
+ * What Slack documents, and what it does not (https://docs.slack.dev/messaging/formatting-message-text):
+ * - `*bold*`, `_italic_`, `~strike~` and `` `code` `` are formatting, and `&`, `<`, `>` are the only control characters,
+ *   escaped as `&amp;`, `&lt;`, `&gt;` ("Escaping text"). There is no escape for the formatting markers: a backslash is
+ *   shown as typed.
+ * - Where a marker may open or close a span is not documented. The word-boundary rules above were observed, and the
+ *   zero-width space that lets a span touch a word is a community workaround whose effect is not documented either: a
+ *   client that reads U+200B as an ordinary character formats `*\u200Bitem*`.
+ * - The documented ways to show text exactly as typed are `plain_text` text objects and the `text` elements of rich
+ *   text blocks. Standalone untrusted values (agents' values, users' words, names) go there: see `rich-text.ts`.
+ *
+ * Fin's answers mix formatting and literal text in one mrkdwn string, so there a literal marker that could take part in
+ * a span under any reading of the undocumented rules is replaced by a look-alike no reading treats as markup: `∗`
+ * (U+2217), `ˍ` (U+02CD), `∼` (U+223C) and `ˋ` (U+02CB) for a backtick. Left as typed are only the markers no reading
+ * could pair: one with whitespace on both sides (`5 * 3`), an underscore inside a word (`snake_case`: neither Slack nor
+ * standard Markdown formats it), and anything inside a web address, where a changed character would change the link.
+ * A text's ends count as touching something: the text beside it (a span the converter wrote) is not known here.
  */
+export const LOOK_ALIKES: Readonly<Record<string, string>> = { '*': '\u2217', _: '\u02CD', '~': '\u223C', '`': '\u02CB' };
+
 export function disarmLiteralMarkers(text: string): string {
   if (!/[*_~`]/.test(text)) return text;
-  return text.replace(/`/g, 'ˋ').replace(/[*_~]+/g, (run: string, offset: number, whole: string) => {
+  return text.replace(/[*_~`]/g, (marker: string, offset: number, whole: string) => {
     const before = whole[offset - 1];
-    const after = whole[offset + run.length];
-    const canOpen = after !== undefined && !/[\s\u200B]/.test(after);
-    const atBoundary = before === undefined || !/[\p{L}\p{N}]/u.test(before);
-    if (!atBoundary || !canOpen || inAddress(whole, offset) || !closerAhead(whole, offset + run.length, run[0] ?? '')) return run;
-    return [...run].join(ZWSP) + ZWSP;
+    const after = whole[offset + 1];
+    const space = (c: string | undefined) => c !== undefined && /\s/.test(c);
+    if (marker !== '`' && space(before) && space(after)) return marker;
+    const wordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}]/u.test(c);
+    if (marker === '_' && wordChar(before) && wordChar(after)) return marker;
+    if (marker !== '`' && inWebAddress(whole, offset)) return marker;
+    return LOOK_ALIKES[marker] ?? marker;
   });
 }
 
-/** Part of a URL or a path (`https://…`, `www.…`, `~/…`, `./…`), where a marker character is just a character. */
-function inAddress(text: string, offset: number): boolean {
-  const start = Math.max(text.lastIndexOf(' ', offset), text.lastIndexOf('\n', offset)) + 1;
-  const word = text.slice(start, offset + 2);
-  return /^(?:\(|\[)?(?:[a-z][a-z0-9+.-]*:\/\/|www\.|~\/|\.{1,2}\/|\/)/i.test(word) || /[a-z0-9]\.[a-z]{2,}\//i.test(word);
-}
-
-/** Whether `marker` appears later on the line right after a non-space character, where it could close a span. */
-function closerAhead(text: string, from: number, marker: string): boolean {
-  const lineEnd = text.indexOf('\n', from);
-  const rest = text.slice(from, lineEnd === -1 ? undefined : lineEnd);
-  for (let i = rest.indexOf(marker); i !== -1; i = rest.indexOf(marker, i + 1)) {
-    const previous = i === 0 ? text[from - 1] : rest[i - 1];
-    if (previous !== undefined && !/\s/.test(previous)) return true;
-  }
-  return false;
+/** Part of a web address (`https://…`, `www.…`), which Slack links: its characters must stay as they are. */
+function inWebAddress(text: string, offset: number): boolean {
+  const start = Math.max(text.lastIndexOf(' ', offset), text.lastIndexOf('\n', offset), text.lastIndexOf('\t', offset)) + 1;
+  const word = text.slice(start, offset + 1);
+  return /^[([]?(?:https?:\/\/|www\.)\S/i.test(word);
 }

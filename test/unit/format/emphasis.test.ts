@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { disarmLiteralMarkers, resolveMarks, wrapMark } from '../../../src/format/emphasis.ts';
+import { escapeText } from '../../../src/format/escape.ts';
+import { renderInline } from '../../../sandbox/web/mrkdwn.ts';
+
+const NO_DIRECTORY = { userName: () => undefined, channelName: () => undefined };
 
 const Z = '\u200B';
 const bold = (s: string) => wrapMark(s, 'bold', '\n');
@@ -40,14 +44,32 @@ describe('emphasis markers', () => {
 });
 
 describe('disarmLiteralMarkers', () => {
-  it('keeps literal markers that could open a span from doing so, and leaves the rest alone', () => {
-    expect(disarmLiteralMarkers('*required field, see a*')).toBe(`*${Z}required field, see a*`);
-    expect(disarmLiteralMarkers('*required, and nothing could close it')).toBe('*required, and nothing could close it');
-    expect(disarmLiteralMarkers('see https://example.com/_next/x_y and ~/config_a_')).toBe('see https://example.com/_next/x_y and ~/config_a_');
-    expect(disarmLiteralMarkers('snake_case and a*b*c')).toBe('snake_case and a*b*c');
-    expect(disarmLiteralMarkers('5 * 3')).toBe('5 * 3');
-    expect(disarmLiteralMarkers('__init__')).toBe(`_${Z}_${Z}init__`);
-    expect(disarmLiteralMarkers('~x~ and _y_')).toBe(`~${Z}x~ and _${Z}y_`);
-    expect(disarmLiteralMarkers('x```y and `z`')).toBe('xˋˋˋy and ˋzˋ');
+  // Slack documents the markers and the escaping of `&`, `<` and `>` only, not where a marker opens or closes a span
+  // (https://docs.slack.dev/messaging/formatting-message-text): a literal marker that any reading could pair becomes
+  // a look-alike, and only markers no reading could pair stay as typed.
+  it('turns every marker that could pair into a look-alike, whatever its neighbours', () => {
+    expect(disarmLiteralMarkers('Sorry about the broken *item*')).toBe('Sorry about the broken \u2217item\u2217');
+    expect(disarmLiteralMarkers('_thanks_ and ~maybe~')).toBe('\u02CDthanks\u02CD and \u223Cmaybe\u223C');
+    expect(disarmLiteralMarkers('*required field, see a*')).toBe('\u2217required field, see a\u2217');
+    expect(disarmLiteralMarkers('__init__')).toBe('\u02CD\u02CDinit\u02CD\u02CD');
+    // A standard-Markdown reading formats `a*b*c`; Slack, as observed, does not. Safe under both: no asterisk.
+    expect(disarmLiteralMarkers('a*b*c')).toBe('a\u2217b\u2217c');
+    // The text beside a value is not known here, so a marker at either end counts as touching a word.
+    expect(disarmLiteralMarkers('*')).toBe('\u2217');
+    expect(disarmLiteralMarkers('$10*')).toBe('$10\u2217');
+    expect(disarmLiteralMarkers('x```y and `z`')).toBe('x\u02CB\u02CB\u02CBy and \u02CBz\u02CB');
+  });
+
+  it('leaves alone the markers no reading could pair, and web addresses', () => {
+    expect(disarmLiteralMarkers('5 * 3 = 15 and a ~ b')).toBe('5 * 3 = 15 and a ~ b');
+    expect(disarmLiteralMarkers('snake_case_name and user_id')).toBe('snake_case_name and user_id');
+    expect(disarmLiteralMarkers('see https://example.com/_next/x_*y* or www.example.com/~me_')).toBe(
+      'see https://example.com/_next/x_*y* or www.example.com/~me_',
+    );
+  });
+
+  it('never lets the sandbox renderer, which reads a zero-width space as an ordinary character, find a span', () => {
+    const samples = ['*item*', '_thanks_', '~old~', '*now*', 'a *b* c', '*\u200Bitem*', '_x_ *y* ~z~', '__init__', 'a*b*c'];
+    for (const sample of samples) expect(renderInline(escapeText(sample), NO_DIRECTORY)).not.toMatch(/<(b|i|s)>/);
   });
 });

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { htmlToMrkdwn } from '../../../src/format/html-to-mrkdwn.ts';
 import { splitMrkdwn } from '../../../src/format/split.ts';
+import { escapeText } from '../../../src/format/escape.ts';
+import { renderInline } from '../../../sandbox/web/mrkdwn.ts';
 
 /** Text that tries everything: Slack syntax, pings, entities, markers, control and invisible characters, CJK. */
 const nastyText = fc
@@ -183,6 +185,19 @@ describe('splitMrkdwn, for any converted answer', () => {
         expect(letters(pieces.join(''))).toBe(letters(text));
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 500) },
+    );
+  });
+});
+
+describe('escapeText, for any untrusted text', () => {
+  it('leaves nothing the sandbox renderer (which reads a zero-width space as a character) would format', () => {
+    const directory = { userName: () => undefined, channelName: () => undefined };
+    fc.assert(
+      fc.property(nastyText, (input) => {
+        const out = escapeText(input.replace(/[\uE000-\uE007]/g, ''));
+        for (const line of out.split('\n')) expect(renderInline(line.replace(/^>/, ''), directory)).not.toMatch(/<(b|i|s|code)>/);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000) },
     );
   });
 });
