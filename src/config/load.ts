@@ -1,4 +1,4 @@
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, type ConfigProblem } from '../core/errors.ts';
 import { crossVariableProblems, envSchema } from './schema.ts';
 
 export interface Config {
@@ -78,6 +78,21 @@ function appHostFor(apiUrl: string): string {
 }
 
 /**
+ * One problem per variable, in the order they were found: zod may report several issues for one value, and a
+ * variable may also break a rule that spans variables. Their distinct messages are joined, so the error names each
+ * bad variable once.
+ */
+function onePerVariable(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const messages = new Map<string, string[]>();
+  for (const { variable, message } of problems) {
+    const list = messages.get(variable) ?? [];
+    if (!list.includes(message)) list.push(message);
+    messages.set(variable, list);
+  }
+  return [...messages].map(([variable, list]) => ({ variable, message: list.join('; ') }));
+}
+
+/**
  * Parses the environment once, reporting every bad variable together so an operator fixes them in one go.
  * Empty values count as unset: `.env` files commonly carry `NAME=` lines for optional variables.
  */
@@ -86,12 +101,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''),
   );
   const result = envSchema.safeParse(present);
-  const problems = [
+  const problems = onePerVariable([
     ...(result.success
       ? []
       : result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? 'environment'), message: issue.message }))),
     ...crossVariableProblems(present),
-  ];
+  ]);
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const e = result.data;
   return {

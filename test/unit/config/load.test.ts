@@ -67,6 +67,73 @@ describe('loadConfig', () => {
     expect(problems({ ...valid, [name]: value })).toEqual([name]);
   });
 
+  /** The operator's message, as `npm start` prints it. */
+  function message(env: Record<string, string>): string {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+    return expect.unreachable('the configuration was accepted');
+  }
+
+  it('names each bad variable once, with what is wrong and what is allowed', () => {
+    const bad: Record<string, string> = {
+      SLACK_BOT_TOKEN: 'xoxp-user',
+      SLACK_SIGNING_SECRET: 'short',
+      SLACK_APP_TOKEN: 'xoxb-app',
+      SLACK_API_URL: 'not a url',
+      SLACK_AGENT_CHANNEL: '#agents',
+      FIN_API_TOKEN: 'short',
+      FIN_API_URL: 'ftp://api.intercom.io',
+      FIN_API_VERSION: 'latest',
+      FIN_WEBHOOK_SECRET: 'short',
+      INTERCOM_WORKSPACE_ID: 'Not An Id',
+      INTERCOM_CLIENT_SECRET: 'short',
+      INTERCOM_ACCESS_TOKEN: 'short',
+      FIN_CHANNEL_PROCEDURES: 'support',
+      FIN_REPLY_TIMEOUT_MS: '-1.5',
+      FIN_ATTACHMENT_MAX_MB: '100',
+      FIN_USER_TURNS_PER_MIN: 'ten',
+      PORT: '70000',
+      HTTP_MAX_CONNECTIONS: '1',
+      DATA_RETENTION_DAYS: '0',
+      STREAM_UPDATE_INTERVAL_MS: '10',
+      SLACK_UPDATE_RATE_PER_MIN: '0.5',
+      SLACK_UPDATE_BURST: '1',
+      SLACK_STREAMING: 'fast',
+      METRICS_TOKEN: 'short',
+      METRICS_PORT: '-1',
+      LOG_LEVEL: 'loud',
+    };
+    const text = message(bad);
+    for (const name of Object.keys(bad)) {
+      // Word boundaries: PORT inside METRICS_PORT does not count.
+      expect([name, text.match(new RegExp(`\\b${name}\\b`, 'g'))?.length]).toEqual([name, 1]);
+    }
+    const lines = text.split('\n').filter((line) => line.startsWith('  - '));
+    expect(lines).toHaveLength(Object.keys(bad).length);
+    expect(lines).toContain('  - SLACK_STREAMING must be "edit" (edit the placeholder) or "native" (Slack\'s streaming methods)');
+    expect(lines).toContain('  - LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent');
+    expect(lines).toContain('  - PORT must be a whole number from 0 to 65535 (the HTTP port)');
+    expect(lines).toContain('  - METRICS_PORT must be a whole number from 0 to 65535 (a port for /metrics of its own)');
+    expect(lines).toContain('  - FIN_REPLY_TIMEOUT_MS must be a whole number from 1000 to 3600000 (how long a turn may wait for Fin, in ms)');
+    expect(lines).toContain('  - FIN_ATTACHMENT_MAX_MB must be a whole number from 1 to 25 (the largest file sent to Fin, in MB)');
+    expect(lines).toContain('  - SLACK_SIGNING_SECRET looks too short to be the signing secret from Basic Information (8 characters or more)');
+  });
+
+  it('names an invalid SLACK_STREAMING once, as `npm start` prints it', () => {
+    expect(message({ ...valid, SLACK_STREAMING: 'fast' })).toBe(
+      [
+        'fin-slack cannot start: the configuration is invalid.',
+        '  - SLACK_STREAMING must be "edit" (edit the placeholder) or "native" (Slack\'s streaming methods)',
+        'Set these environment variables (or put them in a .env file); README.md and .env.example describe each one.',
+        'To try fin-slack without a Slack workspace or an Intercom account, run `npm run sandbox`.',
+      ].join('\n'),
+    );
+  });
+
   it('names variables but never echoes their values', () => {
     try {
       loadConfig({ ...valid, SLACK_BOT_TOKEN: 'xoxp-secret-value', FIN_API_TOKEN: '' });
