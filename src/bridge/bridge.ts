@@ -37,7 +37,19 @@ export class Bridge {
 
   /** A person's message; recorded durably before this returns. `eventId` is the Slack event that carried it. */
   handleSlackMessage(message: IncomingUserMessage, eventId?: string): SlackMessageOutcome {
-    return this.#turns.accept(message, eventId);
+    const outcome = this.#turns.accept(message, eventId);
+    if (outcome === 'ignored_human_owned') this.#showAgents(message);
+    return outcome;
+  }
+
+  /** A message in a thread people own: Fin is not asked, and the agents see it under their post. */
+  #showAgents(message: IncomingUserMessage): void {
+    const conv = this.#ctx.store.conversations.findByThread(message.teamId, message.channelId, message.threadTs);
+    if (conv === undefined) return;
+    const relayed = { userId: message.userId, ts: message.ts, text: message.text, fileCount: message.files.length };
+    void this.#ctx
+      .inOrder(conv.id, () => this.#handOff.customerWrote(conv, relayed))
+      .catch((error: unknown) => this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, "could not show the customer's message to the agents"));
   }
 
   acceptFinEvent(raw: unknown, source: FinEventSource): FinEventAcceptance {

@@ -9,6 +9,8 @@ export const PLACEHOLDER = ':hourglass_flowing_sand: Fin is thinking…';
 export const EMPTY_MESSAGE_PROMPT =
   "Hi! I'm Fin. Ask me your question in this thread (for example, _How do I reset my password?_) and I'll answer here.";
 
+/** The mark on Fin's own hand-off reply, which already tells the customer a person will follow up. */
+export const ESCALATED_REACTION = 'raising_hand';
 export const ESCALATED_NOTICE = ':raising_hand: I’ve passed this conversation to our support team. A person will follow up with you.';
 
 export const HANDED_BACK_NOTICE = ':robot_face: Fin is answering in this thread again.';

@@ -3,12 +3,13 @@ import type { FinEvent, FinReplied, FinReplyChunk, FinStatusUpdated } from '../f
 import type { SseSubscription } from '../fin/sse.ts';
 import { htmlToMrkdwn } from '../format/html-to-mrkdwn.ts';
 import { errorCode } from '../slack/errors.ts';
+import { compareTs } from '../slack/timestamps.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { HandOff } from '../handoff/handoff.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import type { PostedMessage } from '../store/posted.ts';
 import type { BridgeContext } from './context.ts';
-import { ESCALATED_NOTICE } from './copy.ts';
+import { ESCALATED_NOTICE, ESCALATED_REACTION } from './copy.ts';
 import type { ThreadView } from './thread-view.ts';
 import type { Turns } from './turns.ts';
 
@@ -234,6 +235,16 @@ export class FinEvents {
     }
   }
 
+  /** Fin's reply to the person's latest message (in the running turn, or after that message when none runs). */
+  #finRepliedSinceAsked(conversationId: string, turnId: number | undefined): PostedMessage | undefined {
+    const { store } = this.#ctx;
+    const latest = store.posted.latestFinal(conversationId);
+    if (latest === undefined || latest.kind !== 'reply') return undefined;
+    if (turnId !== undefined) return latest.turnId === turnId ? latest : undefined;
+    const asked = store.inbound.latest(conversationId);
+    return asked === undefined || compareTs(latest.ts, asked.ts) > 0 ? latest : undefined;
+  }
+
   async #onEscalated(conv: Conversation, event: FinStatusUpdated): Promise<void> {
     this.#ctx.log.info({ conversationId: conv.id, reason: event.reason }, 'Fin escalated the conversation');
     const active = this.#ctx.store.turns.active(conv.id);
@@ -241,7 +252,10 @@ export class FinEvents {
     // A thread already with people was told so already; a repeated escalation only updates the agents' post.
     const alreadyHuman = this.#ctx.store.conversations.get(conv.id)?.owner === 'human';
     try {
-      if (!alreadyHuman) await this.#view.show(conv, target, ESCALATED_NOTICE, { kind: 'notice', turnId: active?.id ?? null });
+      // Fin usually says it is handing over in its last reply: then that reply gets a mark instead of a second notice.
+      const handOffReply = alreadyHuman ? undefined : this.#finRepliedSinceAsked(conv.id, active?.id);
+      if (handOffReply !== undefined) await this.#ctx.poster.react(handOffReply.channelId, handOffReply.ts, ESCALATED_REACTION);
+      else if (!alreadyHuman) await this.#view.show(conv, target, ESCALATED_NOTICE, { kind: 'notice', turnId: active?.id ?? null });
     } catch (error) {
       this.#ctx.log.error({ conversationId: conv.id, error: errorCode(error) }, 'could not post the escalation notice');
     }

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
+import { channel, labelled, moment, quote, richText, section, text, user } from '../format/rich-text.ts';
 import type { ChannelType } from '../store/conversations.ts';
 import type { EscalationState } from '../store/escalations.ts';
 
@@ -16,33 +17,31 @@ export interface EscalationView {
   readonly intercom: { readonly id: string | null; readonly url: string | undefined };
   /** Name of the agent who handed the conversation back, once someone did. */
   readonly handedBackBy: string | undefined;
+  /** When Fin handed the conversation over (epoch ms). */
+  readonly escalatedAt: number;
 }
 
 const LAST_MESSAGE_LIMIT = 1_500;
 
 /**
- * The post in the agents' channel: enough to act on without opening anything (who, where, why, what they said),
+ * The post in the agents' channel: enough to act on without opening anything (who, where, when, why, what they said),
  * links to the thread and to Intercom, the status as it changes, and the button that gives the thread back to Fin.
- * The asker is named, not mentioned, so the post never pings a customer.
+ * The details are rich text: the customer is a mention (their current name, a click to their profile), the time is
+ * shown in each agent's own time zone, and the reason and the message are shown exactly as written.
  */
 export function agentPost(view: EscalationView): { text: string; blocks: KnownBlock[] } {
-  const who = escapeText(view.asker.name ?? view.asker.id);
-  const where = view.channel.type === 'im' ? 'a direct message with Fin' : view.channel.type === 'mpim' ? 'a group message' : `<#${view.channel.id}>`;
-  const reason = escapeText(view.reason ?? 'No reason given');
-  const header = [
-    ':raising_hand: *Fin handed a conversation to the team*',
-    `*From:* ${who} (\`${view.asker.id}\`) in ${where}`,
-    `*Reason:* ${reason}`,
-  ].join('\n');
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: header, verbatim: true } }];
-  if (view.lastMessage !== undefined && view.lastMessage.trim() !== '') {
-    const last = truncate(view.lastMessage.trim(), LAST_MESSAGE_LIMIT);
-    const quoted = escapeText(last)
-      .split('\n')
-      .map((line) => `> ${line}`)
-      .join('\n');
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Last message:*\n${quoted}`, verbatim: true } });
-  }
+  const where =
+    view.channel.type === 'im' ? text('a direct message with Fin') : view.channel.type === 'mpim' ? text('a group message') : channel(view.channel.id);
+  const details = richText(
+    section(labelled('From'), view.asker.id === '' ? text('someone') : user(view.asker.id), text(' in '), where, text(', '), moment(view.escalatedAt / 1000)),
+    section(labelled('Reason'), text(view.reason ?? 'No reason given')),
+    view.lastMessage !== undefined && view.lastMessage.trim() !== '' && section(labelled('Last message')),
+    view.lastMessage !== undefined && view.lastMessage.trim() !== '' && quote(truncate(view.lastMessage.trim(), LAST_MESSAGE_LIMIT)),
+  );
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: ':raising_hand: *Fin handed a conversation to the team*', verbatim: true } },
+    details,
+  ];
   const links = [
     linkOrNull(view.threadUrl, 'Open the Slack thread'),
     linkOrNull(view.intercom.url, 'Open in Intercom') ??
@@ -72,8 +71,22 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
       ],
     });
   }
-  return { text: `Escalation from ${who}: ${reason}`, blocks };
+  // The fallback text (notifications, screen readers) is mrkdwn: it names the customer rather than mentioning them.
+  const who = escapeText(view.asker.name ?? view.asker.id);
+  return { text: `Escalation from ${who}: ${escapeText(view.reason ?? 'No reason given')}`, blocks };
 }
+
+/**
+ * What a customer wrote in their thread after the hand-off, as a reply under the agents' post: agents follow the
+ * conversation (Slack counts the replies on the post) without keeping the customer's thread open.
+ */
+export function customerMessageRelay(userId: string, words: string, fileCount: number): string {
+  const files = fileCount === 0 ? '' : ` (with ${fileCount === 1 ? 'a file' : `${fileCount} files`}, in the thread)`;
+  const quoted = words.trim() === '' ? '' : `\n${escapeText(truncate(words.trim(), RELAY_LIMIT)).split('\n').map((l) => `> ${l}`).join('\n')}`;
+  return `:speech_balloon: <@${userId}> wrote in the thread${files}:${quoted}`;
+}
+
+const RELAY_LIMIT = 3_000;
 
 function statusLine(view: EscalationView): string | undefined {
   switch (view.state) {

@@ -5,7 +5,7 @@ import { errorCode } from '../slack/errors.ts';
 import { slackToPlainText } from '../slack/plain-text.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { Escalation } from '../store/escalations.ts';
-import { agentPost, type EscalationView } from './agent-post.ts';
+import { agentPost, customerMessageRelay, type EscalationView } from './agent-post.ts';
 
 /** `not_member` / `membership_unknown`: the person is not (or could not be confirmed as) in the agents' channel. */
 export type HandBackOutcome = 'handed_back' | 'already' | 'unknown' | 'not_member' | 'membership_unknown';
@@ -63,6 +63,32 @@ export class HandOff {
       { landed: () => {} },
     );
     if (outcome === 'delivered') log.info("Fin replied in a conversation people own; shown to the agents instead of the customer");
+  }
+
+  /**
+   * The customer wrote in a thread people own: the message goes under the agents' post, once (its delivery is
+   * recorded under the message's own key, so a redelivered Slack event finds it done).
+   */
+  async customerWrote(conv: Conversation, message: { userId: string; ts: string; text: string; fileCount: number }): Promise<void> {
+    const escalation = this.#ctx.store.escalations.active(conv.id);
+    const log = this.#ctx.log.child({ conversationId: conv.id });
+    if (escalation?.agentTs == null) {
+      log.info("the customer wrote in a thread people own; there is no agents' post to show it under");
+      return;
+    }
+    const words = slackToPlainText(message.text, { botUserId: this.#ctx.botUserId });
+    await deliverFinalText(
+      this.#ctx,
+      {
+        key: `customer:${conv.id}:${message.ts}`,
+        conversationId: conv.id,
+        channelId: escalation.agentChannelId,
+        threadTs: escalation.agentTs,
+        targetTs: undefined,
+        text: customerMessageRelay(message.userId, words, message.fileCount),
+      },
+      { landed: () => {} },
+    );
   }
 
   /** Fin reported the conversation resolved or complete: a mark in the thread, and the agents' post updated. */
@@ -140,6 +166,7 @@ export class HandOff {
         url: intercomId !== null && this.#ctx.intercomInboxUrl !== undefined ? `${this.#ctx.intercomInboxUrl}${intercomId}` : undefined,
       },
       handedBackBy: escalation.handedBackBy === null ? undefined : (agent?.name ?? escalation.handedBackBy),
+      escalatedAt: escalation.createdAt,
     };
   }
 }

@@ -12,6 +12,8 @@ export interface Escalation {
   /** The post in the agents' channel, once it exists. */
   readonly agentTs: string | null;
   readonly handedBackBy: string | null;
+  /** When Fin handed the conversation over (epoch ms). */
+  readonly createdAt: number;
 }
 
 interface Row {
@@ -22,6 +24,7 @@ interface Row {
   agent_channel_id: string;
   agent_ts: string | null;
   handed_back_by: string | null;
+  created_at: number;
 }
 
 const toEscalation = (r: Row): Escalation => ({
@@ -32,6 +35,7 @@ const toEscalation = (r: Row): Escalation => ({
   agentChannelId: r.agent_channel_id,
   agentTs: r.agent_ts,
   handedBackBy: r.handed_back_by,
+  createdAt: r.created_at,
 });
 
 export class EscalationStore {

@@ -50,11 +50,13 @@ describe('escalations and the hand-off to people', () => {
     h = await Harness.start({ webhooks: true, env: { INTERCOM_WORKSPACE_ID: 'abc123' } });
     const { root, turn, post } = await escalated(h);
     const text = readable(post);
-    expect(text).toContain('alice'); // named…
-    expect(text).not.toContain(`<@${alice}>`); // …not pinged
-    expect(text).toContain(`<#${support}>`);
+    const details = JSON.stringify(post.blocks);
+    // The customer is a mention, the channel a channel, the time a date each agent reads in their own time zone.
+    expect(details).toContain(`{"type":"user","user_id":"${alice}"}`);
+    expect(details).toContain(`{"type":"channel","channel_id":"${support}"}`);
+    expect(details).toMatch(/\{"type":"date","timestamp":\d{10},"format":"\{date_short_pretty\} at \{time\}"/);
     expect(text).toContain('Escalation requested by user');
-    expect(text).toContain('> I was charged twice for order #1234');
+    expect(details).toContain('{"type":"rich_text_quote","elements":[{"type":"text","text":"I was charged twice for order #1234"}]}');
     expect(text).toContain(`<${h.slack.permalinkOf(support, root)}|Open the Slack thread>`);
     expect(text).toContain(`<https://app.intercom.com/a/inbox/abc123/inbox/conversation/${intercomIdFor(turn.conversationId)}|Open in Intercom>`);
     expect(handBackButton(post)?.value).toMatch(/^\d+$/);
@@ -64,6 +66,37 @@ describe('escalations and the hand-off to people', () => {
     expect(notices).toHaveLength(1);
     await h.slack.waitFor(() => readable(post).includes('complete'));
     await h.slack.waitFor(() => notices[0]?.reactions?.includes('checkered_flag'));
+  });
+
+  it('says a person will follow up once: Fin’s own hand-off reply gets a mark instead of a second notice', async () => {
+    h = await Harness.start({ webhooks: true });
+    const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> can I talk to a person?` });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    await turn.reply('<p>Of course. I’m passing you to our support team; someone will reply in this thread.</p>', { status: 'replying' });
+    await turn.status('escalated', 'The customer asked to talk to a person');
+    await turn.status('complete');
+    await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === agents && handBackButton(m) !== undefined));
+    const answer = await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => /passing you to our support team/.test(m.text) && m.reactions?.includes('raising_hand')));
+    expect(h.slack.botReplies(support, root).filter((m) => /support team/.test(m.text))).toEqual([answer]);
+  });
+
+  it('shows the customer’s later messages under the agents’ post, once each, even when Slack delivers one twice', async () => {
+    h = await Harness.start({ webhooks: true });
+    const { root, post } = await escalated(h);
+    const { ts, envelopes } = h.slack.userMessage({ user: alice, channel: support, text: 'Any news? It was *urgent*', threadTs: root });
+    for (const envelope of envelopes) await h.deliver(envelope);
+    for (const envelope of envelopes) await h.deliver(envelope, { retryNum: 1 });
+    await h.say({ user: alice, channel: support, text: 'Hello?', threadTs: root });
+    const under = () => h?.slack.messages.filter((m) => m.channel === agents && m.threadTs === post.ts) ?? [];
+    // Work on one conversation runs in order: once "Hello?" is shown, a second copy of the first would be too.
+    await h.slack.waitFor(() => under().some((m) => m.text.includes('Hello?')));
+    expect(under()).toHaveLength(2);
+    expect(under()[0]?.text).toBe(`:speech_balloon: <@${alice}> wrote in the thread:\n> Any news? It was \u2217urgent\u2217`);
+    expect(under()[1]?.text).toContain('> Hello?');
+    expect(ts).not.toBe('');
+    // Nothing went to Fin, and the customer's thread stayed quiet.
+    expect(h.fin.calls.filter((c) => c.body.message?.body?.includes('Any news'))).toEqual([]);
   });
 
   it('names the Intercom conversation when no workspace id is configured, and says a DM is private', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { agentPost, type EscalationView } from '../../../src/handoff/agent-post.ts';
+import type { RichTextBlock } from '@slack/types';
+import { richTextPlain } from '../../../src/format/rich-text.ts';
+import { agentPost, customerMessageRelay, type EscalationView } from '../../../src/handoff/agent-post.ts';
 
 const view: EscalationView = {
   escalationId: 7,
@@ -11,16 +13,41 @@ const view: EscalationView = {
   threadUrl: 'https://example.slack.com/archives/C1/p1',
   intercom: { id: '2154', url: 'https://app.intercom.com/a/inbox/ws/inbox/conversation/2154' },
   handedBackBy: undefined,
+  escalatedAt: Date.UTC(2026, 11, 10, 10, 30),
 };
 
 const allText = (content: ReturnType<typeof agentPost>) => JSON.stringify(content.blocks);
 
 describe('agentPost', () => {
-  it('escapes everything that came from people or Fin, so the post pings nobody', () => {
-    const text = allText(agentPost(view));
-    expect(text).not.toContain('<!channel>');
-    expect(text).not.toContain('<@U2>');
-    expect(text).toContain('VIP &lt;customers&gt; &amp; refunds');
+  it('shows what came from people or Fin exactly as written, in rich text, so nothing in it pings or formats', () => {
+    const content = agentPost(view);
+    const details = content.blocks.find((b): b is RichTextBlock => b.type === 'rich_text');
+    expect(details).toBeDefined();
+    const shown = richTextPlain(details as RichTextBlock);
+    expect(shown).toContain('Reason: Escalation rule: VIP <customers> & refunds');
+    expect(shown).toContain('> Refund me now <!channel> *please*');
+    // Literal text elements only: no broadcast or user element comes from the words.
+    const elements = JSON.stringify(details);
+    expect(elements).not.toContain('"broadcast"');
+    expect(elements).not.toContain('"user_id":"U2"');
+    // Nothing untrusted reaches a mrkdwn object unescaped.
+    const mrkdwn = JSON.stringify(content.blocks.filter((b) => b.type !== 'rich_text'));
+    expect(mrkdwn).not.toMatch(/<!channel>|<@U2>/);
+    expect(content.text).not.toMatch(/<!channel>|<@U2>/);
+  });
+
+  it('mentions the customer, names the channel and shows the time in each reader’s own time zone', () => {
+    const details = agentPost(view).blocks.find((b): b is RichTextBlock => b.type === 'rich_text');
+    const json = JSON.stringify(details);
+    expect(json).toContain('{"type":"user","user_id":"U1"}');
+    expect(json).toContain('{"type":"channel","channel_id":"C1"}');
+    expect(json).toContain(`"type":"date","timestamp":${Date.UTC(2026, 11, 10, 10, 30) / 1000}`);
+    expect(richTextPlain(details as RichTextBlock)).toContain('From: @U1 in #C1, 2026-12-10 10:30 UTC');
+  });
+
+  it('quotes a customer’s later message for the agents, its markers kept literal', () => {
+    const relay = customerMessageRelay('U1', 'I need this *now*\n_please_', 2);
+    expect(relay).toBe(':speech_balloon: <@U1> wrote in the thread (with 2 files, in the thread):\n> I need this \u2217now\u2217\n> \u02CDplease\u02CD');
   });
 
   it('links the thread and Intercom, and offers the hand-back button while people own the thread', () => {
@@ -43,6 +70,7 @@ describe('agentPost', () => {
     const content = agentPost({ ...view, lastMessage: 'x '.repeat(5_000) });
     for (const block of content.blocks) {
       if (block.type === 'section') expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(3_000);
+      if (block.type === 'rich_text') expect(richTextPlain(block).length).toBeLessThanOrEqual(3_000);
     }
   });
 });
