@@ -14,8 +14,9 @@ export interface DeliveryDeps {
 
 export interface FinalText {
   /**
-   * Names the text for good (`reply:<conversation>:<Fin message id>`): it is then delivered once, however often it
-   * is asked for, and an interrupted delivery resumes. Without a key (the app's own notices) it is simply posted.
+   * Names the text for good (`reply:<conversation>:<Fin message id>`, or `notice:<conversation>:<turn>:<what>` for an
+   * app notice that must not be repeated): it is then delivered once, however often it is asked for, and an
+   * interrupted delivery resumes. Without a key (most of the app's own notices) it is simply posted.
    */
   readonly key: string | undefined;
   readonly conversationId: string;

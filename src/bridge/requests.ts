@@ -6,7 +6,7 @@ import type { Conversation } from '../store/conversations.ts';
 import type { InboundMessage } from '../store/inbound.ts';
 import type { Turn } from '../store/turns.ts';
 import { gatherAttachments } from './attachments.ts';
-import { longMessageNotice, skippedFilesNotice } from './copy.ts';
+import { skippedFilesNotice } from './copy.ts';
 
 export interface RequestDeps {
   readonly directory: SlackDirectory;
@@ -32,8 +32,16 @@ export interface BuiltTurn {
   readonly request: FinTurnRequest;
   /** The Slack ids of the files in `request.attachments`, in order: what is recorded instead of their contents. */
   readonly attachedFileIds: readonly string[];
-  /** What the user should know about how their message was sent (cut short, files left out). */
+  /** The body was cut to `MAX_BODY_CHARS` (the user is told, by a notice of its own: `longMessageNotice`). */
+  readonly cut: boolean;
+  /** What the user should know about the files they shared (some left out). */
   readonly notice: string | undefined;
+}
+
+/** The text of a turn's messages as Fin receives it, and whether it had to be cut to `MAX_BODY_CHARS`. */
+export interface TurnBody {
+  readonly text: string;
+  readonly cut: boolean;
 }
 
 /** Stands in for the text of a message that only shared files, so Fin never receives an empty body. */
@@ -49,28 +57,21 @@ export async function buildTurnRequest(
   conv: Conversation,
   turn: Turn,
   messages: readonly InboundMessage[],
+  /** The body, when it was worked out already (`turnBody`, before the placeholder). */
+  known?: TurnBody,
 ): Promise<BuiltTurn> {
   const first = messages[0];
   if (first === undefined) throw new Error(`turn ${turn.id} has no messages`);
-  const ids = [...new Set(messages.flatMap((m) => mentionedUserIds(m.text, deps.botUserId)))];
-  const [names, profile] = await Promise.all([deps.directory.userNames(ids), deps.directory.user(turn.userId)]);
-  const texts = messages.map((m) => slackToPlainText(m.text, { botUserId: deps.botUserId, userNames: names }));
-  // A procedure may start without a message (the body stays empty and is left out); anything else had files.
-  const whole =
-    turn.procedureId !== null && texts.every((t) => t === '')
-      ? ''
-      : texts.map((text) => (text === '' ? FILES_ONLY_BODY : text)).join('\n\n');
-  const body = capBody(whole);
+  const [{ text: body, cut }, profile] = await Promise.all([
+    known ?? turnBody(deps, turn, messages),
+    deps.directory.user(turn.userId),
+  ]);
   const { attachments, fileIds, skipped } = await gatherAttachments(
     messages.flatMap((m) => m.files),
     deps.downloadFile,
     { procedure: turn.procedureId !== null },
   );
-  const notices = [
-    ...(body.length < whole.length ? [longMessageNotice(MAX_BODY_CHARS)] : []),
-    ...(skipped.length > 0 ? [skippedFilesNotice(skipped, deps.maxFileBytes)] : []),
-  ];
-  const notice = notices.length > 0 ? notices.join('\n') : undefined;
+  const notice = skipped.length > 0 ? skippedFilesNotice(skipped, deps.maxFileBytes) : undefined;
 
   const request: FinTurnRequest = {
     conversation_id: conv.id,
@@ -82,7 +83,7 @@ export async function buildTurnRequest(
     },
     ...(attachments.length > 0 ? { attachments } : {}),
   };
-  if (turn.kind !== 'start') return { request, attachedFileIds: fileIds, notice };
+  if (turn.kind !== 'start') return { request, attachedFileIds: fileIds, cut, notice };
 
   const named = conv.channelType === 'channel' || conv.channelType === 'group';
   const [channel, history] = await Promise.all([
@@ -101,7 +102,38 @@ export async function buildTurnRequest(
   };
   if (channel.name !== undefined) attributes.slack_channel_name = channel.name;
   request.conversation_metadata = { attributes, ...(history.length > 0 ? { history } : {}) };
-  return { request, attachedFileIds: fileIds, notice };
+  return { request, attachedFileIds: fileIds, cut, notice };
+}
+
+/**
+ * The plain text Fin receives for a turn's messages (several if they were queued while Fin was busy, joined), with
+ * the people they mention named, cut to `MAX_BODY_CHARS`.
+ */
+export async function turnBody(
+  deps: Pick<RequestDeps, 'directory' | 'botUserId'>,
+  turn: Turn,
+  messages: readonly InboundMessage[],
+): Promise<TurnBody> {
+  const ids = [...new Set(messages.flatMap((m) => mentionedUserIds(m.text, deps.botUserId)))];
+  const names = await deps.directory.userNames(ids);
+  const texts = messages.map((m) => slackToPlainText(m.text, { botUserId: deps.botUserId, userNames: names }));
+  // A procedure may start without a message (the body stays empty and is left out); anything else had files.
+  const whole =
+    turn.procedureId !== null && texts.every((t) => t === '')
+      ? ''
+      : texts.map((text) => (text === '' ? FILES_ONLY_BODY : text)).join('\n\n');
+  const text = capBody(whole);
+  return { text, cut: text.length < whole.length };
+}
+
+/**
+ * Whether the messages may make a body longer than `MAX_BODY_CHARS`: only then is the body worth working out before
+ * the placeholder goes up (it may look up the names of the people mentioned, which a short message need not wait
+ * for). Plain text is no longer than Slack's markup but where a mention becomes a name, so half the cap in markup leaves a
+ * wide margin.
+ */
+export function mayBeCut(messages: readonly InboundMessage[]): boolean {
+  return messages.reduce((n, m) => n + m.text.length, 0) > MAX_BODY_CHARS / 2;
 }
 
 /**

@@ -15,6 +15,11 @@ export interface ShowMeta {
   readonly turnId: number | null;
   readonly finMessageId?: string;
   readonly streamId?: string | undefined;
+  /**
+   * Names an app notice for good, so it is delivered once however often it is asked for (a turn resumed after a
+   * restart). A reply is named by `finMessageId`.
+   */
+  readonly key?: string;
 }
 
 /** How a turn's unfinished messages are left when it stops without (or before) its final answer. */
@@ -182,7 +187,7 @@ export class ThreadView {
    */
   async show(conv: Conversation, target: PostedMessage | undefined, text: string, meta: ShowMeta): Promise<void> {
     const { store } = this.#ctx;
-    const key = meta.finMessageId === undefined ? undefined : `reply:${conv.id}:${meta.finMessageId}`;
+    const key = meta.finMessageId === undefined ? meta.key : `reply:${conv.id}:${meta.finMessageId}`;
     let replacedTs: string | undefined;
     const outcome = await deliverFinalText(
       this.#ctx,

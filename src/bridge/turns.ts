@@ -16,6 +16,7 @@ import type { BridgeContext } from './context.ts';
 import {
   EMPTY_MESSAGE_PROMPT,
   finErrorText,
+  longMessageNotice,
   PLACEHOLDER,
   procedureErrorText,
   STREAM_LOST_TEXT,
@@ -24,7 +25,7 @@ import {
   cannotPostText,
   userLimitText,
 } from './copy.ts';
-import { buildTurnRequest, recordable, withAttachments } from './requests.ts';
+import { buildTurnRequest, MAX_BODY_CHARS, mayBeCut, recordable, turnBody, type TurnBody, withAttachments } from './requests.ts';
 import type { ThreadView } from './thread-view.ts';
 
 export type SlackMessageOutcome =
@@ -297,7 +298,15 @@ export class Turns {
       return;
     }
     try {
+      // The body of a message long enough to be cut is worked out before the placeholder: the notice that Fin only
+      // read part of it then comes before the answer, whichever way the answer streams.
+      let body: TurnBody | undefined;
       if (recorded.placeholderTs === null) {
+        const messages = store.inbound.ofTurn(recorded.id);
+        if (recorded.requestJson === null && mayBeCut(messages)) {
+          body = await turnBody(this.#ctx, recorded, messages);
+          if (body.cut) await this.#tellCut(conv, recorded.id, log);
+        }
         // A process that died right after posting the placeholder left it in the thread, unrecorded: it is reused.
         const adopted = options.recovering === true && (await this.#adoptPlaceholder(conv, recorded, log));
         if (!adopted && !(await this.#postPlaceholder(conv, recorded, log))) return;
@@ -308,11 +317,14 @@ export class Turns {
         const again = JSON.parse(turn.requestJson) as FinTurnRequest;
         request = await withAttachments(this.#ctx, again, turn.attachedFileIds, store.inbound.ofTurn(turn.id));
       } else {
-        const built = await buildTurnRequest(this.#ctx, conv, turn, store.inbound.ofTurn(turn.id));
+        const built = await buildTurnRequest(this.#ctx, conv, turn, store.inbound.ofTurn(turn.id), body);
         request = built.request;
         // Recorded first: after a crash the same request (same timestamp, same files) is resent, never rebuilt. The
         // files' contents stay out of the database: they are downloaded again for a resend.
         store.turns.setRequest(turn.id, JSON.stringify(recordable(request)), turn.kind, built.attachedFileIds);
+        // Not worked out before the placeholder (a restart after it was posted, or a message that grew past the cap
+        // only by the names it mentions): told now, unless it was told before the restart.
+        if (built.cut && body === undefined) await this.#tellCut(conv, turn.id, log);
         if (built.notice !== undefined) {
           await this.#view
             .show(conv, undefined, built.notice, { kind: 'notice', turnId: turn.id })
@@ -335,6 +347,17 @@ export class Turns {
     } catch (error) {
       await this.#fail(conv, recorded.id, error, log);
     }
+  }
+
+  /**
+   * Tells the user Fin only read the first `MAX_BODY_CHARS` characters of their message. Delivered once per turn
+   * (keyed like a final answer): a turn resumed after a restart, even one that died just after Slack posted the notice
+   * and before the app heard so, does not post it again.
+   */
+  async #tellCut(conv: Conversation, turnId: number, log: Logger): Promise<void> {
+    await this.#view
+      .show(conv, undefined, longMessageNotice(MAX_BODY_CHARS), { kind: 'notice', turnId, key: `notice:${conv.id}:${turnId}:cut` })
+      .catch((error: unknown) => log.warn({ error: errorCode(error) }, 'could not post the notice that the message was cut'));
   }
 
   /**

@@ -213,6 +213,33 @@ describe('a crash (kill -9) of the app process', () => {
     expect(parts()).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1)));
   });
 
+  it('posts the notice that a long message was cut once, before the answer, when it died just after Slack posted it', async () => {
+    const { slack, fin, start, kill, say } = await world();
+    const app = await start();
+    // Slack posts the notice but its answer never reaches the app: the process dies with the notice in the thread,
+    // not knowing it is there.
+    const cut = /Fin only read its first 10,000 characters/;
+    slack.holdAnswer('chat.postMessage', 60_000, (args) => cut.test(String(args.text)));
+    const root = await say({ text: `<@${slack.botUserId}> ${'All my logs. '.repeat(1_000)}THE END` });
+    await slack.waitFor(() => slack.botReplies('CSUPPORT', root).some((m) => cut.test(m.text)));
+    await kill(app);
+    expect(fin.calls).toHaveLength(0);
+
+    slack.holdAnswer('chat.postMessage', 0);
+    const restarted = await start();
+    const turn = await fin.nextTurn(10_000);
+    expect(turn.call.body.message?.body?.endsWith('…')).toBe(true);
+    await turn.answer('<p>Those logs show a <b>timeout</b>.</p>');
+    await slack.waitFor(() => slack.botReplies('CSUPPORT', root).some((m) => m.text === 'Those logs show a *timeout*.'), 10_000);
+    restarted.child.kill('SIGTERM');
+    expect(await restarted.exit).toBe(0);
+    const texts = slack.botReplies('CSUPPORT', root).map((m) => m.text);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(cut);
+    expect(texts[1]).toBe('Those logs show a *timeout*.');
+    expect(fin.calls).toHaveLength(1);
+  });
+
   it('reuses the placeholder Slack had posted when the app died before hearing so, leaving no "thinking" behind', async () => {
     const { slack, fin, start, kill, say } = await world();
     const app = await start();
