@@ -530,9 +530,16 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** The visible text of simple HTML, for deriving streamed chunks from a final answer. */
+/**
+ * The visible text of simple HTML, for deriving streamed chunks from a final answer. Fin documents its chunks as plain
+ * text without saying how a table reads; like a browser's `innerText`, a row's cells are separated by a tab and each
+ * row is a line of its own, so cells never run together.
+ */
 export function plainTextOf(html: string): string {
   return html
+    // Layout whitespace between a table's tags is not text.
+    .replace(/>\s+(?=<\/?(?:table|thead|tbody|tfoot|tr|td|th)[\s>])/gi, '>')
+    .replace(/<\/t[dh]>(?=<t[dh][\s>])/gi, '\t')
     .replace(/<(br|\/p|\/li|\/h\d|\/tr)\s*\/?>/gi, '\n')
     .replace(/<[^>]+>/g, '')
     .replace(/&nbsp;/g, ' ')

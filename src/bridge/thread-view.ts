@@ -9,6 +9,7 @@ import { deliverFinalText } from './delivery.ts';
 import { streamedText, streamingText } from './copy.ts';
 import { LiveMessage } from './live-message.ts';
 import { NativeMessage, wholeWords } from './native-message.ts';
+import { streamedTableText } from './streamed-text.ts';
 
 export interface ShowMeta {
   readonly kind: 'reply' | 'notice';
@@ -52,7 +53,7 @@ export class ThreadView {
   offerLive(conversationId: string, streamId: string, index: number, text: string): boolean {
     const live = this.#live.get(liveKey(conversationId, streamId));
     if (live === undefined) return false;
-    live.offer(index, text);
+    live.offer(index, streamedTableText(text));
     return true;
   }
 
@@ -60,8 +61,10 @@ export class ThreadView {
    * Streams a chunk of the active turn. Its stream is bound to the turn's placeholder, or, for a further reply part,
    * to a message of its own. Chunks of a stream that is finished or belongs to an earlier turn are dropped.
    */
-  async streamChunk(conv: Conversation, turn: Turn, event: FinReplyChunk): Promise<void> {
+  async streamChunk(conv: Conversation, turn: Turn, chunk: FinReplyChunk): Promise<void> {
     const { store, poster } = this.#ctx;
+    // What the thread shows of the chunk (and keeps, to show it again after a restart): a table's cells kept apart.
+    const event = { ...chunk, chunk_text: streamedTableText(chunk.chunk_text) };
     const key = liveKey(conv.id, event.stream_id);
     const existing = this.#live.get(key);
     if (existing !== undefined) {
