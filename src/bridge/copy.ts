@@ -121,7 +121,7 @@ export function userLimitText(perMinute: number): string {
 
 export const UNEXPECTED_ERROR_TEXT = ':warning: Something went wrong while asking Fin. Please try again in a moment.';
 
-/** Told once per turn, next to the placeholder, when a message went to Fin cut short. */
+/** Told once per turn, just before the placeholder (so before the answer), when a message went to Fin cut short. */
 export function longMessageNotice(limit: number): string {
   return `:scissors: Your message was long, so Fin only read its first ${limit.toLocaleString('en-US')} characters.`;
 }
