@@ -9,7 +9,7 @@ import type { HitlRequest } from '../store/hitl.ts';
 import type { HitlCallbacks } from './callback.ts';
 import { hitlModal, messageModal } from './modal.ts';
 import { type HitlAttribute, type HitlNotification, parseIntercomWebhook } from './notification.ts';
-import { type HitlView, hitlPost } from './post.ts';
+import { type HitlView, hitlFormContext, hitlPost } from './post.ts';
 import { type JsonValue, readValues } from './values.ts';
 
 export interface HitlOptions {
@@ -41,6 +41,8 @@ export type Submission =
 export const CHECKING_NOTICE = ':mag: A person from our team is checking something for Fin. Fin will continue here shortly.';
 
 const DONE = Promise.resolve();
+/** How long the form waits for the thread's link: Slack's trigger id expires 3 seconds after the button press. */
+const FORM_LINK_WAIT_MS = 800;
 
 /**
  * Human-in-the-loop steps of Fin Procedures. Intercom's webhook becomes a request with a post in the agents'
@@ -119,7 +121,7 @@ export class HumanInTheLoop {
     if (request.state !== 'open') return { outcome: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
     const membership = await this.#o.membership.check(input.userId, { fresh: false });
     if (membership !== 'member') return { outcome: membership };
-    await this.#o.poster.openView(input.triggerId, hitlModal(request.id, attributesOf(request), undefined));
+    await this.#o.poster.openView(input.triggerId, hitlModal(request.id, attributesOf(request), hitlFormContext(await this.#formContext(request))));
     return { outcome: 'opened' };
   }
 
@@ -295,21 +297,44 @@ export class HumanInTheLoop {
       conv === undefined ? Promise.resolve(undefined) : poster.permalink(conv.channelId, conv.threadTs),
       request.submittedBy === null ? Promise.resolve(undefined) : this.#name(request.submittedBy),
     ]);
-    const intercomId = request.intercomConversationId ?? undefined;
     return {
       requestId: request.id,
       state: request.state,
       attributes: attributesOf(request),
-      thread: conv === undefined ? undefined : { askerName, channelId: conv.channelId, channelType: conv.channelType, url: threadUrl },
-      intercom: {
-        id: intercomId,
-        url: intercomId !== undefined && this.#o.intercomInboxUrl !== undefined ? `${this.#o.intercomInboxUrl}${intercomId}` : undefined,
-      },
-      submittedBy,
+      thread: conv === undefined ? undefined : { askerId: asker, askerName, channelId: conv.channelId, channelType: conv.channelType, url: threadUrl },
+      intercom: this.#intercomOf(request),
+      submittedBy: request.submittedBy === null || submittedBy === undefined ? undefined : { id: request.submittedBy, name: submittedBy },
       shownValues: request.valuesJson === null ? undefined : (JSON.parse(request.valuesJson) as HitlView['shownValues']),
       note: request.note ?? undefined,
       unanswerable: unanswerableOf(request),
     };
+  }
+
+  /**
+   * The form's context, within the few seconds a trigger id lives: the customer and channel are ids the store has;
+   * only the thread's link is asked of Slack, and the form opens without it rather than late.
+   */
+  async #formContext(request: HitlRequest): Promise<Pick<HitlView, 'thread' | 'intercom'>> {
+    const { store, poster } = this.#o;
+    const conv = request.conversationId === null ? undefined : store.conversations.get(request.conversationId);
+    if (conv === undefined) return { thread: undefined, intercom: this.#intercomOf(request) };
+    let timer: NodeJS.Timeout | undefined;
+    const url = await Promise.race([
+      poster.permalink(conv.channelId, conv.threadTs).catch(() => undefined),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), FORM_LINK_WAIT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const asker = store.inbound.latest(conv.id)?.userId;
+    return {
+      thread: { askerId: asker, askerName: undefined, channelId: conv.channelId, channelType: conv.channelType, url },
+      intercom: this.#intercomOf(request),
+    };
+  }
+
+  #intercomOf(request: HitlRequest): HitlView['intercom'] {
+    const id = request.intercomConversationId ?? undefined;
+    return { id, url: id !== undefined && this.#o.intercomInboxUrl !== undefined ? `${this.#o.intercomInboxUrl}${id}` : undefined };
   }
 
   async #name(userId: string): Promise<string> {

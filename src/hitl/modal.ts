@@ -14,12 +14,13 @@ export function blockIdFor(index: number): string {
 const MAX_OPTIONS = 100;
 
 /**
- * The modal an agent fills in: one required input per attribute, with the element that fits its type. Only the
- * request's id travels in `private_metadata` (limited to 3,000 characters); everything else stays in the store.
+ * The modal an agent fills in: whose conversation it is (`context`), then one required input per attribute, with the
+ * element that fits its type. Only the request's id travels in `private_metadata` (limited to 3,000 characters);
+ * everything else stays in the store.
  */
-export function hitlModal(requestId: number, attributes: readonly HitlAttribute[], about: string | undefined): ModalView {
+export function hitlModal(requestId: number, attributes: readonly HitlAttribute[], context: KnownBlock | undefined): ModalView {
   const blocks: KnownBlock[] = [];
-  if (about !== undefined) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: about, verbatim: true } });
+  if (context !== undefined) blocks.push(context, { type: 'divider' });
   attributes.forEach((attribute, index) => {
     blocks.push({
       type: 'input',

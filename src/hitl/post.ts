@@ -1,8 +1,10 @@
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, RichTextBlock } from '@slack/types';
 import { escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
+import { bold, bullets, channel, emoji, type Inline, italic, labelled, link, moment, richText, section, text, user } from '../format/rich-text.ts';
 import type { ChannelType } from '../store/conversations.ts';
 import type { HitlState } from '../store/hitl.ts';
 import type { HitlAttribute } from './notification.ts';
+import type { ShownValue } from './values.ts';
 
 export const HITL_OPEN_ACTION = 'fin_hitl_open';
 
@@ -11,10 +13,18 @@ export interface HitlView {
   readonly state: HitlState;
   readonly attributes: readonly HitlAttribute[];
   /** The Slack thread of the conversation, when Intercom's id maps to one. */
-  readonly thread: { readonly askerName: string | undefined; readonly channelId: string; readonly channelType: ChannelType; readonly url: string | undefined } | undefined;
+  readonly thread:
+    | {
+        readonly askerId: string | undefined;
+        readonly askerName: string | undefined;
+        readonly channelId: string;
+        readonly channelType: ChannelType;
+        readonly url: string | undefined;
+      }
+    | undefined;
   readonly intercom: { readonly id: string | undefined; readonly url: string | undefined };
-  readonly submittedBy: string | undefined;
-  readonly shownValues: readonly { readonly label: string; readonly value: string }[] | undefined;
+  readonly submittedBy: { readonly id: string; readonly name: string } | undefined;
+  readonly shownValues: readonly ShownValue[] | undefined;
   /** Why the request is in its state (Intercom's reason, a configuration problem…). */
   readonly note: string | undefined;
   /** Why it cannot be answered from Slack, when it cannot. */
@@ -22,26 +32,24 @@ export interface HitlView {
 }
 
 /**
- * The post in the agents' channel for a human-in-the-loop step: what Fin's procedure asks, for which conversation
- * (with links), and the button that opens the form. As the request is answered (or expires) the post says so.
+ * The post in the agents' channel for a human-in-the-loop step: what Fin's procedure asks, for whom and in which
+ * thread (with links), and the button that opens the form. As the request is answered (or expires) the post says so.
+ * What came from Intercom or from people (labels, values, notes, names) is rich text, shown exactly as written; the
+ * customer and the agent are mentions, and a date and time is shown in each reader's own time zone.
  */
 export function hitlPost(view: HitlView): { text: string; blocks: KnownBlock[] } {
-  const about = aboutLine(view);
-  const asked = view.attributes.map((a) => `• ${escapeText(a.label)} _(${describe(a)})_`).join('\n');
   const blocks: KnownBlock[] = [
-    {
-      type: 'section',
-      text: { type: 'mrkdwn', text: `:clipboard: *A Fin procedure needs a person's input*\n${about}\n*It asks for:*\n${asked}`, verbatim: true },
-    },
+    { type: 'section', text: { type: 'mrkdwn', text: ":clipboard: *A Fin procedure needs a person's input*", verbatim: true } },
+    richText(
+      section(labelled('Conversation'), ...conversationOf(view)),
+      section(bold('It asks for:')),
+      bullets(view.attributes.map((a) => section(text(a.label), italic(` (${describe(a)})`)))),
+    ),
   ];
-  const links = [
-    view.thread?.url !== undefined ? linkOrNull(view.thread.url, 'Open the Slack thread') : null,
-    linkOrNull(view.intercom.url, 'Open in Intercom') ??
-      (view.intercom.id !== undefined ? `Intercom conversation \`${escapeText(view.intercom.id)}\`` : null),
-  ].filter((l): l is string => l !== null);
+  const links = linksOf(view);
   if (links.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  ·  '), verbatim: true }] });
-  const status = statusText(view);
-  if (status !== undefined) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: status, verbatim: true } });
+  const status = statusBlock(view);
+  if (status !== undefined) blocks.push(status);
   if (view.state === 'open' && view.unanswerable === undefined) {
     blocks.push({
       type: 'actions',
@@ -57,15 +65,42 @@ export function hitlPost(view: HitlView): { text: string; blocks: KnownBlock[] }
       ],
     });
   }
-  // The fallback text is mrkdwn too (notifications, screen readers): the labels are escaped like everywhere else.
+  // The fallback text is mrkdwn (notifications, screen readers): the labels are escaped like everywhere else.
   return { text: `A Fin procedure needs input: ${view.attributes.map((a) => escapeText(a.label)).join(', ')}`, blocks };
 }
 
-function aboutLine(view: HitlView): string {
-  if (view.thread === undefined) return '*Conversation:* started outside Slack';
-  const who = escapeText(view.thread.askerName ?? 'someone');
-  const where = view.thread.channelType === 'im' ? 'a direct message with Fin' : `<#${view.thread.channelId}>`;
-  return `*Conversation:* with ${who} in ${where}`;
+/**
+ * What the form shows above its inputs: whose conversation it is and where, with links to the thread and to
+ * Intercom, so an agent filling it in knows what they are answering.
+ */
+export function hitlFormContext(view: Pick<HitlView, 'thread' | 'intercom'>): RichTextBlock {
+  const thread = view.thread?.url;
+  const intercom = view.intercom.url;
+  return richText(
+    section(labelled('Conversation'), ...conversationOf(view)),
+    (thread !== undefined || intercom !== undefined) &&
+      section(
+        thread !== undefined && link(thread, 'Open the Slack thread'),
+        thread !== undefined && intercom !== undefined && text('  ·  '),
+        intercom !== undefined && link(intercom, 'Open in Intercom'),
+      ),
+  );
+}
+
+function conversationOf(view: Pick<HitlView, 'thread'>): Inline[] {
+  const thread = view.thread;
+  if (thread === undefined) return [text('started outside Slack')];
+  const who = thread.askerId !== undefined ? user(thread.askerId) : text(thread.askerName ?? 'someone');
+  const where = thread.channelType === 'im' ? text('a direct message with Fin') : channel(thread.channelId);
+  return [text('with '), who, text(' in '), where];
+}
+
+function linksOf(view: HitlView): string[] {
+  return [
+    view.thread?.url !== undefined ? linkOrNull(view.thread.url, 'Open the Slack thread') : null,
+    linkOrNull(view.intercom.url, 'Open in Intercom') ??
+      (view.intercom.id !== undefined ? `Intercom conversation \`${escapeText(view.intercom.id)}\`` : null),
+  ].filter((l): l is string => l !== null);
 }
 
 function describe(attribute: HitlAttribute): string {
@@ -89,23 +124,34 @@ function describe(attribute: HitlAttribute): string {
   }
 }
 
-function statusText(view: HitlView): string | undefined {
-  const values = (view.shownValues ?? []).map((v) => `• ${escapeText(v.label)}: *${escapeText(v.value)}*`).join('\n');
-  const note = view.note === undefined ? '' : `\n_${escapeText(view.note)}_`;
+/** A submitted value as agents read it: a moment in their own time zone, anything else as written. */
+function valueOf(value: ShownValue): Inline {
+  return value.at !== undefined ? moment(value.at) : text(value.value);
+}
+
+function statusBlock(view: HitlView): RichTextBlock | undefined {
+  const by = (fallback: string): Inline => (view.submittedBy !== undefined ? user(view.submittedBy.id) : text(fallback));
+  const note = view.note === undefined ? undefined : section(italic(view.note));
   switch (view.state) {
     case 'open':
-      if (view.unanswerable !== undefined) return `:warning: ${escapeText(view.unanswerable)} Please answer it in Intercom.`;
-      return view.note === undefined ? undefined : `:warning: ${escapeText(view.note)}`;
+      if (view.unanswerable !== undefined) return richText(section(emoji('warning'), text(` ${view.unanswerable} Please answer it in Intercom.`)));
+      return view.note === undefined ? undefined : richText(section(emoji('warning'), text(` ${view.note}`)));
     case 'submitting':
-      return `:hourglass_flowing_sand: Being submitted by ${escapeText(view.submittedBy ?? 'an agent')}…`;
+      return richText(section(emoji('hourglass_flowing_sand'), text(' Being submitted by '), by('an agent'), text('…')));
     case 'submitted':
-      return `:white_check_mark: Submitted by ${escapeText(view.submittedBy ?? 'an agent')}:\n${values}`;
+      return richText(
+        section(emoji('white_check_mark'), text(' Submitted by '), by('an agent'), text(':')),
+        bullets((view.shownValues ?? []).map((v) => section(labelled(v.label), valueOf(v)))),
+      );
     case 'expired':
-      return `:hourglass: This request expired before it was answered; Fin's procedure has moved on.${note}`;
+      return richText(section(emoji('hourglass'), text(" This request expired before it was answered; Fin's procedure has moved on.")), note);
     case 'answered_elsewhere':
-      return `:information_source: This request was already answered${view.submittedBy ? ` (${escapeText(view.submittedBy)} tried to submit too)` : ''}.${note}`;
+      return richText(
+        section(emoji('information_source'), text(' This request was already answered'), view.submittedBy !== undefined && text(' ('), view.submittedBy !== undefined && by(''), view.submittedBy !== undefined && text(' tried to submit too)'), text('.')),
+        note,
+      );
     case 'unanswerable':
-      return `:warning: ${escapeText(view.unanswerable ?? 'This request cannot be answered from Slack.')} Please answer it in Intercom.`;
+      return richText(section(emoji('warning'), text(` ${view.unanswerable ?? 'This request cannot be answered from Slack.'} Please answer it in Intercom.`)));
   }
 }
 

@@ -13,13 +13,20 @@ const stateSchema = z.record(z.string(), z.record(z.string(), stateValueSchema))
 
 export type JsonValue = string | number | boolean;
 
+/** A value as agents read it: its label, its text, and for a date and time the moment (epoch seconds). */
+export interface ShownValue {
+  readonly label: string;
+  readonly value: string;
+  readonly at?: number;
+}
+
 export type ReadValues =
   | {
       readonly ok: true;
       /** What Intercom receives, in the JSON type of each attribute. */
       readonly values: readonly { readonly identifier: string; readonly value: JsonValue }[];
-      /** The same, as agents read it: label and value. */
-      readonly shown: readonly { readonly label: string; readonly value: string }[];
+      /** The same, as agents read it. */
+      readonly shown: readonly ShownValue[];
     }
   | { readonly ok: false; readonly errors: Readonly<Record<string, string>> };
 
@@ -36,6 +43,7 @@ const decimal = z
   .transform(Number)
   .refine(Number.isFinite, 'That number is too large.');
 const date = z.iso.date({ error: 'Pick a date.' });
+const DAY = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 /**
  * Reads and checks what an agent submitted, against each attribute's type: a value Intercom would refuse is reported
@@ -46,7 +54,7 @@ export function readValues(attributes: readonly HitlAttribute[], rawState: unkno
   const blocks = state.success ? state.data : {};
   const errors: Record<string, string> = {};
   const values: { identifier: string; value: JsonValue }[] = [];
-  const shown: { label: string; value: string }[] = [];
+  const shown: ShownValue[] = [];
   attributes.forEach((attribute, index) => {
     const blockId = blockIdFor(index);
     const input = blocks[blockId]?.[VALUE_ACTION];
@@ -56,12 +64,12 @@ export function readValues(attributes: readonly HitlAttribute[], rawState: unkno
       return;
     }
     values.push({ identifier: attribute.identifier, value: result.value });
-    shown.push({ label: attribute.label, value: result.shown });
+    shown.push({ label: attribute.label, value: result.shown, ...(result.at !== undefined ? { at: result.at } : {}) });
   });
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, values, shown };
 }
 
-type One = { ok: true; value: JsonValue; shown: string } | { ok: false; error: string };
+type One = { ok: true; value: JsonValue; shown: string; at?: number } | { ok: false; error: string };
 
 function readOne(attribute: HitlAttribute, input: z.infer<typeof stateValueSchema> | undefined): One {
   const missing: One = { ok: false, error: 'This value is required.' };
@@ -86,13 +94,14 @@ function readOne(attribute: HitlAttribute, input: z.infer<typeof stateValueSchem
     }
     case 'date': {
       const parsed = date.safeParse(input?.selected_date ?? '');
-      return parsed.success ? { ok: true, value: parsed.data, shown: parsed.data } : { ok: false, error: 'Pick a date.' };
+      // A calendar day, the same in every time zone: shown as a day ("Tue, 1 Dec 2026"), never as a moment.
+      return parsed.success ? { ok: true, value: parsed.data, shown: DAY.format(new Date(`${parsed.data}T00:00:00Z`)) } : { ok: false, error: 'Pick a date.' };
     }
     case 'datetime': {
       const seconds = input?.selected_date_time;
       if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return { ok: false, error: 'Pick a date and a time.' };
       const iso = new Date(seconds * 1000).toISOString();
-      return { ok: true, value: iso, shown: iso };
+      return { ok: true, value: iso, shown: iso, at: seconds };
     }
     case 'string': {
       const value = input?.value?.trim() ?? '';

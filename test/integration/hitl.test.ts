@@ -4,6 +4,7 @@ import { intercomIdFor } from '../../fakes/fin-simulator.ts';
 import type { FakeMessage } from '../../fakes/slack-api.ts';
 import { CLIENT_SECRET, Harness, WORKSPACE } from '../helpers/harness.ts';
 import { withStore } from '../helpers/seed.ts';
+import { shownText } from '../helpers/shown.ts';
 
 const { alice, bob, support, agents } = WORKSPACE;
 
@@ -40,8 +41,9 @@ const GOOD_VALUES = {
 function blocksOf(message: FakeMessage | undefined): { type: string; elements?: { action_id?: string; value?: string }[] }[] {
   return (message?.blocks ?? []) as { type: string; elements?: { action_id?: string; value?: string }[] }[];
 }
+/** What an agent reads, with the structure (links, ids) the JSON shows as well. */
 function readable(message: FakeMessage | undefined): string {
-  return JSON.stringify(message?.blocks ?? []);
+  return `${shownText(message)}\n${JSON.stringify(message?.blocks ?? [])}`;
 }
 function button(message: FakeMessage | undefined): { action_id: string; value: string } | undefined {
   return blocksOf(message)
@@ -128,7 +130,7 @@ describe('human-in-the-loop steps', () => {
     const { root, intercomId, post } = await requestPosted(h);
     const text = readable(post);
     for (const label of ['Approve the refund?', 'Reason', 'Amount refunded', 'Items returned', 'Note to the customer']) expect(text).toContain(label);
-    expect(text).toContain('with alice in <#CSUPPORT>');
+    expect(text).toContain('Conversation: with @alice in #support');
     expect(text).toContain(h.slack.permalinkOf(support, root));
     expect(text).toContain(`https://app.intercom.com/a/inbox/ws1/inbox/conversation/${intercomId}|Open in Intercom`);
     expect(button(post)).toBeDefined();
@@ -166,6 +168,34 @@ describe('human-in-the-loop steps', () => {
     // Option ids go back to Intercom; archived options are not offered.
     expect((inputs[1]?.element.options as { value: string }[]).map((o) => o.value)).toEqual(['opt-damaged', 'opt-late']);
     expect(JSON.parse(String(view.private_metadata))).toEqual({ requestId: expect.any(Number) });
+  });
+
+  it('says in the form whose conversation it is, with a link to the thread', async () => {
+    h = await Harness.start({ hitl: true, env: { INTERCOM_WORKSPACE_ID: 'ws1' } });
+    const { root, post } = await requestPosted(h);
+    const { view } = await openForm(h, post);
+    const shown = shownText(view as { blocks?: unknown });
+    expect(shown).toContain('Conversation: with @alice in #support');
+    expect(shown).toContain('Open the Slack thread');
+    expect(JSON.stringify(view.blocks)).toContain(`{"type":"link","url":"${h.slack.permalinkOf(support, root)}","text":"Open the Slack thread"}`);
+  });
+
+  it('shows submitted values as written, dates in each reader’s time zone, and no doubled punctuation', async () => {
+    h = await Harness.start({ hitl: true });
+    const { post } = await requestPosted(h);
+    const { id } = await openForm(h, post);
+    await h.submitView({
+      user: bob,
+      viewId: id,
+      values: { ...GOOD_VALUES, attr_4: { value: { type: 'plain_text_input', value: 'Sorry about the broken *item* _thanks_' } } },
+    });
+    await h.slack.waitFor(() => readable(post).includes('Submitted by @bob'));
+    const shown = shownText(post);
+    expect(shown).toContain('• Approve the refund? Yes');
+    expect(shown).toContain('• Note to the customer: Sorry about the broken *item* _thanks_');
+    expect(shown).toContain('• Ship the replacement on: Tue, 1 Dec 2026');
+    expect(JSON.stringify(post.blocks)).toContain('{"type":"date","timestamp":1798000000,"format":"{date_short_pretty} at {time}"');
+    expect(JSON.stringify(post.blocks)).not.toContain(new Date(1_798_000_000_000).toISOString());
   });
 
   it('reports bad values next to their inputs and sends nothing', async () => {
@@ -221,7 +251,7 @@ describe('human-in-the-loop steps', () => {
         { identifier: 'workflow_local_variables.call', value: new Date(1_798_000_000_000).toISOString() },
       ],
     });
-    await h.slack.waitFor(() => readable(post).includes('Submitted by bob'));
+    await h.slack.waitFor(() => readable(post).includes('Submitted by @bob'));
     expect(readable(post)).toContain('Damaged');
     expect(button(post)).toBeUndefined();
     await h.slack.waitFor(() => JSON.stringify(h?.slack.views.get(id)?.view).includes('Sent to Fin'));
@@ -273,7 +303,7 @@ describe('human-in-the-loop steps', () => {
     failing = false;
     const second = await openForm(h, post);
     await h.submitView({ user: bob, viewId: second.id, values: GOOD_VALUES });
-    await h.slack.waitFor(() => readable(post).includes('Submitted by bob'));
+    await h.slack.waitFor(() => readable(post).includes('Submitted by @bob'));
   });
 
   it('refuses a callback address outside the Intercom API host: no button, nothing sent', async () => {
@@ -344,7 +374,7 @@ describe('human-in-the-loop steps', () => {
     const answer = await harness.submitView({ user: bob, viewId: id, values: GOOD_VALUES });
     expect(JSON.stringify(answer)).toContain('Sending');
     await harness.slack.waitFor(() => harness.fin.collectCalls[0]);
-    await harness.slack.waitFor(() => readable(post).includes('Submitted by bob'), 10_000);
+    await harness.slack.waitFor(() => readable(post).includes('Submitted by @bob'), 10_000);
     expect(harness.fin.collectCalls).toHaveLength(1);
   });
 
@@ -361,7 +391,7 @@ describe('human-in-the-loop steps', () => {
     expect(button(post)).toBeDefined();
     const { id } = await openForm(harness, post);
     await harness.submitView({ user: bob, viewId: id, values: GOOD_VALUES });
-    await harness.slack.waitFor(() => readable(post).includes('Submitted by bob'));
+    await harness.slack.waitFor(() => readable(post).includes('Submitted by @bob'));
   });
 
   it('ignores a notification older than the retention window', async () => {
