@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { startApp } from './app.ts';
 import { loadConfig, SECRET_VARIABLES } from './config/load.ts';
+import { describeStartupFailure } from './config/startup-failure.ts';
 import { ConfigError } from './core/errors.ts';
-import { createLogger } from './core/log.ts';
+import { createLogger, scrubSecrets } from './core/log.ts';
 
 /** Variables already set in the environment win over the `.env` file, as with every dotenv tool. */
 function environment(): NodeJS.ProcessEnv {
@@ -25,9 +26,13 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.log.level, secrets: SECRET_VARIABLES.map((name) => env[name]) });
+  const secrets = SECRET_VARIABLES.map((name) => env[name]);
+  const logger = createLogger({ level: config.log.level, secrets });
   const app = await startApp(config, { logger }).catch((error: unknown) => {
     logger.fatal({ err: error }, 'fin-slack could not start');
+    // The log line is for machines (and keeps the stack); whoever started the app reads what to fix, plainly.
+    const failure = describeStartupFailure(error, config);
+    process.stderr.write(`${scrubSecrets(failure.text, secrets.filter((s): s is string => s !== undefined && s.length >= 6))}\n`);
     process.exit(1);
   });
 

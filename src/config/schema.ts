@@ -85,16 +85,19 @@ export const envSchema = z
  * problem (a schema refinement only runs once all fields are valid).
  */
 export function crossVariableProblems(env: Readonly<Record<string, string>>): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
   if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
-    return [
-      {
-        variable: 'SLACK_SIGNING_SECRET',
-        message:
-          'is required in HTTP mode (Basic Information → Signing Secret), or set SLACK_APP_TOKEN for Socket Mode',
-      },
-    ];
+    problems.push({
+      variable: 'SLACK_SIGNING_SECRET',
+      message: 'is required in HTTP mode (Basic Information → Signing Secret), or set SLACK_APP_TOKEN for Socket Mode',
+    });
   }
-  return [];
+  // Both servers would take the same port: the second could not start, and the failure would blame PORT.
+  const metricsPort = env.METRICS_PORT === undefined ? undefined : Number(env.METRICS_PORT);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === Number(env.PORT ?? 3000)) {
+    problems.push({ variable: 'METRICS_PORT', message: 'must differ from PORT: it serves /metrics on a port of its own' });
+  }
+  return problems;
 }
 
 export type Env = z.infer<typeof envSchema>;

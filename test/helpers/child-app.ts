@@ -9,7 +9,12 @@ const MAIN = join(ROOT, 'dist', 'main.mjs');
 export interface ChildApp {
   readonly child: ChildProcess;
   readonly exit: Promise<number | null>;
+  /** Its exit code once its output has been read to the end (`exit` can come before the last of it). */
+  readonly closed: Promise<number | null>;
+  /** Everything the process wrote, stdout and stderr interleaved. */
   output(): string;
+  /** What it wrote on stderr alone (what a person starting it reads; the JSON log goes to stdout). */
+  stderr(): string;
   /** Resolves once `/healthz` answers 200 on `port`. */
   healthy(port: number, timeoutMs?: number): Promise<void>;
 }
@@ -24,17 +29,22 @@ export function runApp(env: Record<string, string>, cwd: string): ChildApp {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
   });
   let output = '';
+  let stderr = '';
   child.stdout?.on('data', (d: Buffer) => {
     output += d.toString();
   });
   child.stderr?.on('data', (d: Buffer) => {
     output += d.toString();
+    stderr += d.toString();
   });
   const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const closed = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
   return {
     child,
     exit,
+    closed,
     output: () => output,
+    stderr: () => stderr,
     healthy: async (port, timeoutMs = 15_000) => {
       await waitFor(
         async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,

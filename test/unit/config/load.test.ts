@@ -46,6 +46,13 @@ describe('loadConfig', () => {
     expect(problems({ ...valid, SLACK_SIGNING_SECRET: '  ', PORT: '' })).toEqual(['SLACK_SIGNING_SECRET']);
   });
 
+  it('refuses a METRICS_PORT that is PORT (the second server could not start), but not port 0', () => {
+    expect(problems({ ...valid, METRICS_PORT: '3000' })).toEqual(['METRICS_PORT']);
+    expect(problems({ ...valid, PORT: '8080', METRICS_PORT: '8080' })).toEqual(['METRICS_PORT']);
+    expect(problems({ ...valid, PORT: '0', METRICS_PORT: '0' })).toEqual([]);
+    expect(problems({ ...valid, METRICS_PORT: '9090' })).toEqual([]);
+  });
+
   it('uses Socket Mode when an app token is set, and then needs no signing secret', () => {
     const config = loadConfig({ ...valid, SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: 'xapp-1-abc' });
     expect(config.slack.mode).toBe('socket');
