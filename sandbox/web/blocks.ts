@@ -1,10 +1,12 @@
+import { formatSlackDate } from './dates.ts';
+import { emojiChar } from './emoji.ts';
 import { type Directory, escapeHtml, renderMrkdwn } from './mrkdwn.ts';
 
 /**
  * Block Kit → HTML for the sandbox page: the blocks of messages (sections, context, actions, dividers, headers,
- * images) and the inputs of modals. Interactive elements carry data attributes the page's script reads: buttons their
- * action id, value and block id; inputs their block and action ids and element type, so a submission can be built in
- * the shape Slack reports (`view.state.values`).
+ * images, rich text) and the inputs of modals. Interactive elements carry data attributes the page's script reads:
+ * buttons their action id, value, block id and confirmation dialog; inputs their block and action ids and element
+ * type, so a submission can be built in the shape Slack reports (`view.state.values`).
  */
 
 type Json = Record<string, unknown>;
@@ -21,9 +23,24 @@ export function textObject(value: unknown, directory: Directory): string {
 
 function button(element: Json, blockId: string, directory: Directory): string {
   const style = str(element.style);
+  // A confirmation dialog goes with the button as it is: the page shows it before anything is sent.
+  const confirm = typeof element.confirm === 'object' && element.confirm !== null ? ` data-confirm="${escapeHtml(JSON.stringify(element.confirm))}"` : '';
   return `<button class="bk-button${style ? ` bk-${escapeHtml(style)}` : ''}" data-action-id="${escapeHtml(str(element.action_id))}" data-value="${escapeHtml(str(element.value))}" data-block-id="${escapeHtml(blockId)}"${
     str(element.url) ? ` data-url="${escapeHtml(str(element.url))}"` : ''
-  }>${textObject(element.text, directory)}</button>`;
+  }${confirm}>${textObject(element.text, directory)}</button>`;
+}
+
+/** A confirmation dialog (Block Kit's `confirm` object) as the page shows it; Slack's own words where a part is left out. */
+export function confirmDialog(value: unknown, directory: Directory): { title: string; text: string; confirm: string; deny: string; danger: boolean } {
+  const c = obj(value);
+  const plain = (t: unknown, otherwise: string) => (str(obj(t).text) === '' ? escapeHtml(otherwise) : escapeHtml(str(obj(t).text)));
+  return {
+    title: plain(c.title, 'Are you sure?'),
+    text: textObject(c.text, directory),
+    confirm: plain(c.confirm, 'Yes'),
+    deny: plain(c.deny, 'Cancel'),
+    danger: c.style === 'danger',
+  };
 }
 
 function element(e: Json, blockId: string, directory: Directory): string {
@@ -63,6 +80,8 @@ export function renderBlocks(blocks: unknown, directory: Directory): string {
           return `<div class="bk-header">${textObject(block.text, directory)}</div>`;
         case 'image':
           return `<figure class="bk-image"><img src="${escapeHtml(str(block.image_url))}" alt="${escapeHtml(str(block.alt_text))}"><figcaption>${escapeHtml(str(obj(block.title).text))}</figcaption></figure>`;
+        case 'rich_text':
+          return `<div class="bk-rich-text">${arr(block.elements).map((e) => richBlock(e, directory)).join('')}</div>`;
         case 'markdown':
           return `<div class="bk-markdown">${escapeHtml(str(block.text))}</div>`;
         default:
@@ -70,6 +89,106 @@ export function renderBlocks(blocks: unknown, directory: Directory): string {
       }
     })
     .join('');
+}
+
+const SAFE_URL = /^(https?|mailto):/i;
+const link = (url: string, html: string) => (SAFE_URL.test(url) ? `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${html}</a>` : html);
+
+/** Rich text's bold, italic, strike, code (and underline) on one element. */
+function styled(html: string, style: Json): string {
+  let out = html;
+  if (style.code === true) out = `<code>${out}</code>`;
+  if (style.strike === true) out = `<s>${out}</s>`;
+  if (style.italic === true) out = `<i>${out}</i>`;
+  if (style.bold === true) out = `<b>${out}</b>`;
+  if (style.underline === true) out = `<u>${out}</u>`;
+  return out;
+}
+
+/** The character an emoji element names, from its name (and skin tone), else its `unicode`, else `:name:` as typed. */
+function richEmoji(e: Json): string {
+  const name = str(e.name);
+  const found = emojiChar(name, typeof e.skin_tone === 'number' ? e.skin_tone : undefined);
+  if (found !== undefined) return found;
+  const unicode = str(e.unicode);
+  if (/^[0-9a-f]{2,6}(-[0-9a-f]{2,6})*$/i.test(unicode)) {
+    const points = unicode.split('-').map((hex) => Number.parseInt(hex, 16));
+    if (points.every((p) => p <= 0x10ffff)) return String.fromCodePoint(...points);
+  }
+  return escapeHtml(`:${name}:`);
+}
+
+/** One element of a rich text section: its text is literal, never read as mrkdwn. */
+function richElement(e: Json, directory: Directory): string {
+  const style = obj(e.style);
+  switch (e.type) {
+    case 'text':
+      return styled(escapeHtml(str(e.text)), style);
+    case 'link': {
+      const url = str(e.url);
+      return link(url, styled(escapeHtml(str(e.text) || url), style));
+    }
+    case 'user': {
+      const id = str(e.user_id);
+      return styled(`<span class="mention">@${escapeHtml(directory.userName(id) ?? id)}</span>`, style);
+    }
+    case 'channel': {
+      const id = str(e.channel_id);
+      return styled(`<span class="mention">#${escapeHtml(directory.channelName(id) ?? id)}</span>`, style);
+    }
+    case 'usergroup':
+      // The sandbox's workspace has no user groups: the id stands in for the group's handle.
+      return styled(`<span class="mention">@${escapeHtml(str(e.usergroup_id))}</span>`, style);
+    case 'team':
+      return styled(`<span class="mention">@${escapeHtml(str(e.team_id))}</span>`, style);
+    case 'broadcast':
+      return styled(`<span class="mention broadcast">@${escapeHtml(str(e.range))}</span>`, style);
+    case 'emoji':
+      return `<span class="emoji" title=":${escapeHtml(str(e.name))}:">${richEmoji(e)}</span>`;
+    case 'date': {
+      const shown = formatSlackDate(e.timestamp, str(e.format));
+      if (shown === undefined) return styled(escapeHtml(str(e.fallback)), style);
+      return link(str(e.url), styled(`<time class="date">${escapeHtml(shown)}</time>`, style));
+    }
+    case 'color': {
+      const value = str(e.value);
+      const swatch = /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(value) ? `<span class="rt-swatch" style="background:${value}"></span>` : '';
+      return styled(`<span class="rt-color">${swatch}${escapeHtml(value)}</span>`, style);
+    }
+    default:
+      return `<span class="bk-unknown">[${escapeHtml(str(e.type))}]</span>`;
+  }
+}
+
+const BULLETS = ['disc', 'circle', 'square'];
+const NUMBERS = ['decimal', 'lower-alpha', 'lower-roman'];
+
+/** One element of a `rich_text` block: a section, a list (its indent and style), a quote or preformatted text. */
+function richBlock(e: Json, directory: Directory): string {
+  const inline = (elements: unknown) => arr(elements).map((x) => richElement(x, directory)).join('');
+  const border = e.border === 1 ? ' rt-border' : '';
+  switch (e.type) {
+    case 'rich_text_section':
+      return `<div class="rt-section">${inline(e.elements)}</div>`;
+    case 'rich_text_quote':
+      return `<blockquote class="rt-quote">${inline(e.elements)}</blockquote>`;
+    case 'rich_text_preformatted':
+      return `<pre class="fence${border}">${arr(e.elements)
+        .map((x) => (x.type === 'link' ? link(str(x.url), escapeHtml(str(x.text) || str(x.url))) : escapeHtml(str(x.text))))
+        .join('')}</pre>`;
+    case 'rich_text_list': {
+      const indent = typeof e.indent === 'number' && e.indent >= 0 && e.indent <= 8 ? Math.floor(e.indent) : 0;
+      const ordered = e.style === 'ordered';
+      const marker = (ordered ? NUMBERS : BULLETS)[indent % 3];
+      const start = ordered && typeof e.offset === 'number' && e.offset > 0 ? ` start="${Math.floor(e.offset) + 1}"` : '';
+      const tag = ordered ? 'ol' : 'ul';
+      return `<${tag} class="rt-list${border}"${start} style="list-style-type:${marker};margin-left:${1.5 * indent}em">${arr(e.elements)
+        .map((item) => `<li>${inline(item.elements)}</li>`)
+        .join('')}</${tag}>`;
+    }
+    default:
+      return `<div class="bk-unknown">[${escapeHtml(str(e.type))}]</div>`;
+  }
 }
 
 function option(o: Json): { text: string; value: string } {

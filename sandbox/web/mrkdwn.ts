@@ -1,38 +1,16 @@
 /**
  * Slack mrkdwn → HTML, as the Slack client shows a message: fences and inline code verbatim, `*bold*`, `_italic_`,
- * `~strike~` at word boundaries, `<url|label>` links, mentions, `>` quotes, and Slack's three entities decoded. The
- * input is the app's output, so this is also a check on it: what renders wrongly here renders wrongly in Slack.
+ * `~strike~` at word boundaries, `<url|label>` links, mentions, dates, `>` quotes, emoji shortcodes (outside code),
+ * and Slack's three entities decoded. The input is the app's output, so this is also a check on it: what renders
+ * wrongly here renders wrongly in Slack.
  */
+import { formatSlackDate } from './dates.ts';
+import { replaceShortcodes } from './emoji.ts';
 
 export interface Directory {
   userName(id: string): string | undefined;
   channelName(id: string): string | undefined;
 }
-
-const EMOJI: Readonly<Record<string, string>> = {
-  hourglass_flowing_sand: '⏳',
-  writing_hand: '✍️',
-  raising_hand: '🙋',
-  robot_face: '🤖',
-  warning: '⚠️',
-  white_check_mark: '✅',
-  x: '❌',
-  link: '🔗',
-  paperclip: '📎',
-  memo: '📝',
-  eyes: '👀',
-  bust_in_silhouette: '👤',
-  speech_balloon: '💬',
-  information_source: 'ℹ️',
-  hourglass: '⌛',
-  arrows_counterclockwise: '🔄',
-  lock: '🔒',
-  heavy_check_mark: '✔️',
-  mag: '🔍',
-  gear: '⚙️',
-  clipboard: '📋',
-  wave: '👋',
-};
 
 /** HTML-escapes text that is already plain (Slack's entities decoded). */
 export function escapeHtml(text: string): string {
@@ -95,16 +73,23 @@ export function renderInline(line: string, directory: Directory): string {
   let text = line.replace(/\u0000/g, '').replace(SET_ASIDE, (_, code: string | undefined, token: string | undefined) =>
     keep(code !== undefined ? `<code>${escapeHtml(decodeSlack(code))}</code>` : renderToken(token ?? '', directory)),
   );
-  text = escapeHtml(decodeSlack(text));
+  // Shortcodes first, so the underscores in their names are never taken for emphasis.
+  text = replaceShortcodes(escapeHtml(decodeSlack(text)));
   text = emphasis(text, '\\*', 'b');
   text = emphasis(text, '_', 'i');
   text = emphasis(text, '~', 's');
-  text = text.replace(/:([a-z0-9_+-]+):/g, (whole, name: string) => EMOJI[name] ?? whole);
   // One pass: what a slot holds is final HTML and is never looked into again.
   return text.replace(SLOT, (_, n: string) => slots[Number(n)] ?? '');
 }
 
-/** Slack renders a marker pair only at word boundaries: `*a b*` is bold, `a*b*c` and `* a *` are not. */
+/**
+ * Slack documents the markers (`*bold*`, `_italic_`, `~strike~`) and that only `&`, `<` and `>` are escaped, but not
+ * the rules for where a marker may open or close. This follows the observed rule: a pair counts only at word
+ * boundaries (`*a b*` is bold; `a*b*c` and `* a *` are not), U+200B (zero-width space) counting as a boundary before
+ * an opening marker and after a closing one. After an opening marker, U+200B is treated as a non-space character, the
+ * reading under which a zero-width space does not stop formatting; so output that relies on a zero-width space to keep
+ * markers literal shows up here as formatted.
+ */
 function emphasis(html: string, marker: string, tag: string): string {
   const pattern = new RegExp(`(^|[\\s\\u200b(\\[{"'\\u0000.,;:!?*_~-])${marker}(?=\\S)([^\\n]*?\\S)${marker}(?=$|[\\s\\u200b)\\]}"'\\u0000.,;:!?*_~-])`, 'g');
   return html.replace(pattern, (_, before: string, inner: string) => `${before}<${tag}>${inner}</${tag}>`);
@@ -121,6 +106,7 @@ function renderToken(inner: string, directory: Directory): string {
     const id = target.slice(1);
     return `<span class="mention">#${escapeHtml(label || directory.channelName(id) || id)}</span>`;
   }
+  if (target.startsWith('!date^')) return renderDate(target, label);
   if (target.startsWith('!')) {
     const name = target.slice(1).split('^')[0] ?? '';
     return `<span class="mention broadcast">@${escapeHtml(label || name)}</span>`;
@@ -131,4 +117,14 @@ function renderToken(inner: string, directory: Directory): string {
   }
   // Anything else Slack shows as it was written.
   return escapeHtml(`<${decodeSlack(inner)}>`);
+}
+
+/** `<!date^TIMESTAMP^FORMAT|fallback>` or `<!date^TIMESTAMP^FORMAT^LINK|fallback>`: the date as the reader sees it. */
+function renderDate(target: string, fallback: string): string {
+  const [, timestamp = '', format = '', ...link] = target.split('^');
+  const shown = formatSlackDate(timestamp, decodeSlack(format));
+  if (shown === undefined) return escapeHtml(decodeSlack(fallback));
+  const url = decodeSlack(link.join('^'));
+  const html = `<time class="date" datetime="${escapeHtml(new Date(Number(timestamp) * 1000).toISOString())}">${escapeHtml(shown)}</time>`;
+  return /^(https?|mailto):/i.test(url) ? `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${html}</a>` : html;
 }
