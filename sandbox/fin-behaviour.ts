@@ -3,6 +3,9 @@ import { type CollectCall, type FinSimulator, intercomIdFor, type SimHttpAnswer,
 import { answerFor, FALLBACK_HTML } from './knowledge-base.ts';
 
 export type FinMode = 'normal' | 'slow' | 'failing';
+
+/** The procedures this Fin has (`/fin-procedure <id>`); any other id is answered as Intercom answers an unknown one. */
+export const DEMO_PROCEDURES: readonly string[] = ['refund-demo'];
 export const FIN_MODES: readonly FinMode[] = ['normal', 'slow', 'failing'];
 
 /** The demo procedure's human-in-the-loop step: one input of each kind the agents' form supports. */
@@ -52,6 +55,13 @@ export class SandboxFin {
   #turn(turn: SimTurn): SimHttpAnswer | Promise<unknown> {
     if (this.mode === 'failing') {
       return { status: 503, body: { type: 'error.list', errors: [{ code: 'service_unavailable', message: 'Fin is temporarily unavailable' }] } };
+    }
+    if (turn.call.kind === 'procedure') {
+      const id = decodeURIComponent(/^\/fin\/procedures\/([^/]+)\/run$/.exec(turn.call.path)?.[1] ?? '');
+      // Intercom's documented answer for an id it has no procedure for (run-procedure, 400 "Procedure not found").
+      if (!DEMO_PROCEDURES.includes(id)) {
+        return { status: 400, body: { type: 'error.list', request_id: randomUUID(), errors: [{ code: 'parameter_invalid', message: 'Procedure not found' }] } };
+      }
     }
     const question = String(turn.call.body.message?.body ?? '');
     const run = turn.call.kind === 'procedure' || REFUND.test(question) ? this.#refund(turn) : HUMAN.test(question) ? this.#escalate(turn) : this.#answer(turn, question);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { fakeEndpoints } from '../fakes/app-env.ts';
 import { FinSimulator } from '../fakes/fin-simulator.ts';
@@ -15,7 +16,8 @@ import { close, listen, sendJson } from '../src/server/http.ts';
 import { PayloadTooLargeError, readRawBody } from '../src/server/raw-body.ts';
 import { loadConfig, SECRET_VARIABLES } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
-import { FIN_MODES, type FinMode, SandboxFin } from './fin-behaviour.ts';
+import { buildEmojiTable } from './emoji-table.ts';
+import { DEMO_PROCEDURES, FIN_MODES, type FinMode, SandboxFin } from './fin-behaviour.ts';
 
 /** The people of the sandbox workspace: two customers and an agent. */
 export const PEOPLE = [
@@ -43,10 +45,37 @@ export interface SandboxOptions {
 
 const say = z.object({ user: z.string(), channel: z.string(), text: z.string().min(1).max(40_000), threadTs: z.string().optional() });
 const press = z.object({ user: z.string(), channel: z.string(), ts: z.string(), actionId: z.string(), value: z.string().default(''), blockId: z.string().optional() });
-const slash = z.object({ user: z.string(), channel: z.string(), command: z.string(), text: z.string().default('') });
+const slash = z.object({ user: z.string(), channel: z.string(), command: z.string(), text: z.string().default(''), threadTs: z.string().optional() });
 const submit = z.object({ user: z.string(), viewId: z.string(), values: z.record(z.string(), z.record(z.string(), z.unknown())) });
 const closeView = z.object({ viewId: z.string() });
 const finMode = z.object({ mode: z.enum(FIN_MODES as [FinMode, ...FinMode[]]) });
+
+/** The slash commands Slack routes to the app: those its manifest declares. */
+const APP_COMMANDS: ReadonlySet<string> = new Set(
+  z
+    .object({ features: z.object({ slash_commands: z.array(z.object({ command: z.string() })).default([]) }) })
+    .parse(parseYaml(readFileSync(join(import.meta.dirname, '..', 'manifest.yml'), 'utf8')))
+    .features.slash_commands.map((c) => c.command),
+);
+
+/** Commands built into Slack itself: real in a workspace, not emulated here. */
+const SLACK_COMMANDS: ReadonlySet<string> = new Set(
+  ['/active', '/away', '/dm', '/dnd', '/feedback', '/invite', '/join', '/leave', '/me', '/msg', '/mute', '/remind', '/remove', '/search', '/shrug', '/status', '/topic', '/who', '/collapse', '/expand', '/open', '/apps'],
+);
+
+/** What Slack answers, privately, to a command it cannot run; undefined when it goes to the app. */
+function slashRefusal(command: string, inThread: boolean): string | undefined {
+  if (SLACK_COMMANDS.has(command)) return `\`${command}\` is one of Slack’s own commands: the sandbox does not emulate it.`;
+  // Slack's own words (its client's answer), not the app's.
+  if (!APP_COMMANDS.has(command)) {
+    return `${command} is not a valid command. In Slack, all messages that start with the “/” character are interpreted as commands.\n\nIf you are trying to send a message and not run a command, try preceding the “/” with an empty space.`;
+  }
+  if (inThread) return `${command} is not supported in threads. Sorry!`;
+  return undefined;
+}
+
+/** The page's icon: a speech bubble in the app's colour, drawn inline (no image files). */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path d="M5 3h22a4 4 0 0 1 4 4v14a4 4 0 0 1-4 4H13l-7 6v-6H5a4 4 0 0 1-4-4V7a4 4 0 0 1 4-4z" fill="#4a154b"/><path d="M11 9h10v3h-6.5v2.5H20v3h-5.5V22H11z" fill="#fff"/></svg>`;
 
 /**
  * The whole product on one machine: the real app (same configuration schema, store and code path as production)
@@ -62,12 +91,17 @@ export class Sandbox {
   readonly #dir: string;
   readonly #signingSecret: string;
   readonly #script: string;
+  /** Slack's shortcodes for the page (`/emoji.json`), built once from emoji-datasource. */
+  readonly #emoji = JSON.stringify(buildEmojiTable());
   readonly #listeners = new Set<ServerResponse>();
   /** Who pressed the button behind each trigger id: a modal opened with it is shown to that person. */
   readonly #triggers = new Map<string, string>();
   readonly #closedViews = new Set<string>();
-  /** Answers to slash commands, shown only to the person who typed them. */
-  readonly #ephemerals: { channel: string; user: string; text: string; at: number }[] = [];
+  /**
+   * Messages only one person sees: answers to slash commands (Slack's or the app's) and the app's `chat.postEphemeral`,
+   * each in its channel or thread, after the newest message there was when it came (`after`, a message ts).
+   */
+  readonly #ephemerals: { channel: string; user: string; text: string; threadTs?: string; after: string }[] = [];
   #lastSlash: { channel: string; user: string } | undefined;
   #triggerSeq = 0;
   #notifyTimer: NodeJS.Timeout | undefined;
@@ -90,8 +124,14 @@ export class Sandbox {
     this.#signingSecret = parts.signingSecret;
     this.#script = parts.script;
     this.#server = parts.server;
-    this.slack.on('call', (call: { method: string }) => {
+    this.slack.on('call', (call: { method: string; args: Record<string, unknown>; ok?: boolean }) => {
       if (call.method === 'response_url') this.#slashResponse();
+      if (call.method === 'chat.postEphemeral' && call.ok === true) {
+        const { channel, user, text, thread_ts: threadTs } = call.args;
+        if (typeof channel === 'string' && typeof user === 'string') {
+          this.#ephemeral({ channel, user, text: typeof text === 'string' ? text : '', ...(typeof threadTs === 'string' ? { threadTs } : {}) });
+        }
+      }
       this.#notify();
     });
   }
@@ -184,6 +224,14 @@ export class Sandbox {
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(this.#script);
         return;
       }
+      if (path === '/favicon.ico' || path === '/favicon.svg') {
+        res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400' }).end(FAVICON);
+        return;
+      }
+      if (path === '/emoji.json') {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(this.#emoji);
+        return;
+      }
       if (path === '/api/state') return sendJson(res, 200, this.#state());
       if (path === '/api/events') return this.#subscribe(req, res);
       return sendJson(res, 404, { error: 'not found' });
@@ -225,13 +273,19 @@ export class Sandbox {
       }
       case '/api/slash': {
         const input = slash.parse(body);
+        // Slack answers a command it cannot run itself; only the app's commands (outside threads) reach the app.
+        const refusal = slashRefusal(input.command, input.threadTs !== undefined);
+        if (refusal !== undefined) {
+          this.#ephemeral({ channel: input.channel, user: input.user, text: refusal, ...(input.threadTs !== undefined ? { threadTs: input.threadTs } : {}) });
+          return { status: 200, body: {} };
+        }
         const form = { ...this.slack.slashCommand(input), trigger_id: this.#trigger(input.user) };
         this.#lastSlash = { channel: input.channel, user: input.user };
         const res = await deliverToApp(events, this.#signingSecret, form, { form: true });
         const text = await res.text();
         const reply = parseMaybe(text);
         const shown = typeof reply?.text === 'string' ? reply.text : reply === undefined && text.trim() !== '' ? text : undefined;
-        if (shown !== undefined) this.#ephemerals.push({ ...this.#lastSlash, text: shown, at: Date.now() });
+        if (shown !== undefined) this.#ephemeral({ ...this.#lastSlash, text: shown });
         return { status: 200, body: {} };
       }
       case '/api/submit': {
@@ -272,7 +326,11 @@ export class Sandbox {
   #slashResponse(): void {
     const response = this.slack.responses.at(-1);
     if (response === undefined || this.#lastSlash === undefined || typeof response.text !== 'string') return;
-    this.#ephemerals.push({ ...this.#lastSlash, text: response.text, at: Date.now() });
+    this.#ephemeral({ ...this.#lastSlash, text: response.text });
+  }
+
+  #ephemeral(e: { channel: string; user: string; text: string; threadTs?: string }): void {
+    this.#ephemerals.push({ ...e, after: this.slack.messages.at(-1)?.ts ?? '0' });
   }
 
   #state(): unknown {
@@ -302,8 +360,9 @@ export class Sandbox {
       views: [...this.slack.views.entries()]
         .filter(([id, v]) => !this.#closedViews.has(id) && this.#triggers.has(v.triggerId))
         .map(([id, v]) => ({ id, user: this.#triggers.get(v.triggerId), view: v.view })),
-      ephemerals: [...this.slack.ephemerals.map((e) => ({ ...e, at: 0 })), ...this.#ephemerals],
+      ephemerals: this.#ephemerals,
       finMode: this.#behaviour.mode,
+      procedures: DEMO_PROCEDURES,
     };
   }
 

@@ -3,7 +3,8 @@
  * (messages as the app posted and edited them, Block Kit posts, modals the app opened) and sends what a person does
  * back through the sandbox server, which turns it into the signed requests Slack would send the app.
  */
-import { renderBlocks, renderModalBlocks, textObject } from './blocks.ts';
+import { confirmDialog, renderBlocks, renderModalBlocks, textObject } from './blocks.ts';
+import { type EmojiTable, emojiChar, useEmojiTable } from './emoji.ts';
 import { type Directory, escapeHtml, renderMrkdwn } from './mrkdwn.ts';
 
 interface User {
@@ -40,7 +41,10 @@ interface Ephemeral {
   readonly channel: string;
   readonly user: string;
   readonly text: string;
-  readonly at: number;
+  /** Posted in this thread; in the channel itself when not set. */
+  readonly threadTs?: string;
+  /** The newest message's ts when it came: it shows after that message. */
+  readonly after: string;
 }
 interface State {
   readonly users: User[];
@@ -50,6 +54,8 @@ interface State {
   readonly views: OpenView[];
   readonly ephemerals: Ephemeral[];
   readonly finMode: string;
+  /** The procedure ids the simulated Fin knows (any other is "not found"). */
+  readonly procedures: string[];
 }
 
 const $ = <T extends HTMLElement>(selector: string): T => {
@@ -81,8 +87,10 @@ function visibleChannels(): Channel[] {
   return (state?.channels ?? []).filter((c) => c.members.includes(me));
 }
 
-function emoji(name: string): string {
-  return renderMrkdwn(`:${name}:`, directory).replace(/<\/?div[^>]*>/g, '');
+/** A reaction's emoji: `name` or `name::skin-tone-N`, as Slack names reactions. */
+function emoji(reaction: string): string {
+  const [name = '', tone] = reaction.split('::skin-tone-');
+  return escapeHtml(emojiChar(name, tone) ?? `:${reaction}:`);
 }
 
 function messageHtml(m: Message, inThread: boolean): string {
@@ -103,11 +111,25 @@ function messageHtml(m: Message, inThread: boolean): string {
   </article>`;
 }
 
-function ephemeralsHtml(forThread: boolean): string {
-  return (state?.ephemerals ?? [])
-    .filter((e) => e.channel === channelId && e.user === me && forThread === (threadTs !== undefined))
-    .map((e) => `<article class="message ephemeral"><div class="content"><header><span class="author">Only visible to you</span></header><div class="body">${renderMrkdwn(e.text, directory)}</div></div></article>`)
-    .join('');
+/** Slack timestamps in order (seconds, then the sequence after the dot: too many digits for one number). */
+function tsBefore(a: string, b: string): boolean {
+  const [as = '0', af = '0'] = a.split('.');
+  const [bs = '0', bf = '0'] = b.split('.');
+  return Number(as) !== Number(bs) ? Number(as) < Number(bs) : Number(af) < Number(bf);
+}
+
+/** Messages with the reader's ephemeral ones among them, each where it came (ts order), as Slack shows them. */
+function withEphemerals(messages: readonly Message[], inThread: boolean): string {
+  const mine = (state?.ephemerals ?? []).filter((e) => e.channel === channelId && e.user === me && e.threadTs === (inThread ? threadTs : undefined));
+  const ephemeral = (e: Ephemeral) =>
+    `<article class="message ephemeral"><div class="content"><header><span class="author">Only visible to you</span></header><div class="body">${renderMrkdwn(e.text, directory)}</div></div></article>`;
+  let next = 0;
+  const html: string[] = [];
+  for (const m of messages) {
+    while (next < mine.length && tsBefore(mine[next]?.after ?? '', m.ts)) html.push(ephemeral(mine[next++] as Ephemeral));
+    html.push(messageHtml(m, inThread));
+  }
+  return html.join('') + mine.slice(next).map(ephemeral).join('');
 }
 
 function render(): void {
@@ -130,11 +152,17 @@ function render(): void {
   $('#channel-title').textContent = channel === undefined ? '' : channel.kind === 'im' ? `Direct message with ${state.bot.name}` : `#${channel.name}`;
   const roots = state.messages.filter((m) => m.channel === channelId && (m.threadTs === undefined || m.threadTs === m.ts));
   const list = $('#messages');
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  list.innerHTML = roots.map((m) => messageHtml(m, false)).join('') + ephemeralsHtml(false);
-  if (atBottom) list.scrollTop = list.scrollHeight;
+  list.innerHTML = withEphemerals(roots, false);
+  collapseLong(list);
+  const demo = state.procedures[0];
   $<HTMLTextAreaElement>('#composer-input').placeholder =
-    channel?.kind === 'im' ? `Message ${state.bot.name}` : `Message #${channel?.name ?? ''} — mention @${state.bot.name} to ask, or /fin-procedure refund-demo`;
+    channel?.kind === 'im'
+      ? `Message ${state.bot.name}`
+      : `Message #${channel?.name ?? ''} — mention @${state.bot.name} to ask${demo === undefined ? '' : `, or /fin-procedure ${demo}`}`;
+  $('#procedure-help').innerHTML =
+    demo === undefined
+      ? ''
+      : `Run a procedure: type <b>/fin-procedure ${escapeHtml(demo)}</b> in #support (the one this Fin knows; any other id gets Fin’s “not found”).`;
 
   const pane = $('#thread');
   const root = threadTs === undefined ? undefined : state.messages.find((m) => m.channel === channelId && m.ts === threadTs);
@@ -142,11 +170,93 @@ function render(): void {
   if (root !== undefined) {
     const replies = state.messages.filter((m) => m.channel === channelId && m.threadTs === root.ts && m.ts !== root.ts);
     const thread = $('#thread-messages');
-    const threadAtBottom = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 40;
-    thread.innerHTML = [root, ...replies].map((m) => messageHtml(m, true)).join('') + ephemeralsHtml(true);
-    if (threadAtBottom) thread.scrollTop = thread.scrollHeight;
+    thread.innerHTML = withEphemerals([root, ...replies], true);
+    collapseLong(thread);
   }
+  // After the thread pane has opened or closed: the channel's width, and so its messages' heights, depend on it.
+  channelScroll.stick();
+  threadScroll.stick();
   renderModal();
+}
+
+/**
+ * Slack keeps a conversation at its newest message while the reader is there (at or near the bottom), and leaves the
+ * position alone once they have scrolled up to read. Whether the reader is there is decided by their scrolling, not
+ * after the fact: a new message, the thread pane opening (narrower lines, taller messages) or an image loading all
+ * change heights, and none of them should unstick a reader who was at the bottom.
+ */
+function follow(el: HTMLElement): { stick(): void; pin(): void; stay(change: () => void): void } {
+  let pinned = true;
+  let staying = false;
+  const atBottom = () => el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+  const stick = () => {
+    if (pinned && !staying) el.scrollTop = el.scrollHeight;
+  };
+  el.addEventListener('scroll', () => {
+    pinned = atBottom();
+  });
+  new ResizeObserver(stick).observe(el);
+  // Images (and anything else that loads) grow a message after it is shown.
+  el.addEventListener('load', stick, true);
+  return {
+    stick,
+    pin: () => {
+      pinned = true;
+      stick();
+    },
+    /** A change the reader made to what they are reading (opening a long message): the view does not move. */
+    stay: (change: () => void) => {
+      staying = true;
+      try {
+        change();
+      } finally {
+        staying = false;
+        pinned = atBottom();
+      }
+    },
+  };
+}
+const channelScroll = follow($('#messages'));
+const threadScroll = follow($('#thread-messages'));
+
+/**
+ * Slack collapses a long message to its first screenful with a "Show more" control (and "Show less" once opened).
+ * Slack does not document the height; about 20 lines of text is what its desktop client shows before collapsing.
+ */
+const COLLAPSE_ABOVE_PX = 440;
+const expanded = new Set<string>();
+
+function collapseLong(container: HTMLElement): void {
+  for (const message of container.querySelectorAll<HTMLElement>('.message[data-ts]')) {
+    const body = message.querySelector<HTMLElement>('.body');
+    if (body === null || body.scrollHeight <= COLLAPSE_ABOVE_PX) continue;
+    const key = `${message.dataset.channel ?? ''}:${message.dataset.ts ?? ''}`;
+    const open = expanded.has(key);
+    body.classList.toggle('collapsed', !open);
+    body.style.setProperty('--collapsed-height', `${COLLAPSE_ABOVE_PX - 80}px`);
+    body.insertAdjacentHTML('afterend', `<button type="button" class="show-more" data-show-more="${escapeHtml(key)}">${open ? 'Show less' : 'Show more'}</button>`);
+  }
+}
+
+/** The confirmation dialog of a button (Block Kit `confirm`): what pressing does waits for the reader's answer. */
+let confirming: (() => void) | undefined;
+function askToConfirm(value: unknown, then: () => void): void {
+  const dialog = confirmDialog(value, directory);
+  $('#confirm-title').innerHTML = dialog.title;
+  $('#confirm-text').innerHTML = dialog.text;
+  $('#confirm-deny').innerHTML = dialog.deny;
+  const ok = $('#confirm-ok');
+  ok.innerHTML = dialog.confirm;
+  ok.classList.toggle('danger', dialog.danger);
+  confirming = then;
+  $('#confirm').hidden = false;
+  ok.focus();
+}
+function closeConfirm(confirmed: boolean): void {
+  const then = confirming;
+  confirming = undefined;
+  $('#confirm').hidden = true;
+  if (confirmed) then?.();
 }
 
 function renderModal(): void {
@@ -217,9 +327,10 @@ function modalValues(): Record<string, Record<string, unknown>> {
 
 async function send(text: string, thread: string | undefined): Promise<void> {
   if (text.trim() === '') return;
-  const slash = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trim());
-  if (slash !== null && thread === undefined) {
-    await api('/api/slash', { user: me, channel: channelId, command: `/${slash[1]}`, text: slash[2] });
+  // As in Slack, a message that starts with "/" is a command (in a thread too); one that starts with a space is not.
+  const slash = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trimEnd());
+  if (slash !== null) {
+    await api('/api/slash', { user: me, channel: channelId, command: `/${slash[1]}`, text: slash[2], ...(thread !== undefined ? { threadTs: thread } : {}) });
     return;
   }
   // "@Fin" (the app's name) becomes a real mention, as Slack's autocomplete would make it.
@@ -228,6 +339,9 @@ async function send(text: string, thread: string | undefined): Promise<void> {
   const posted = await api('/api/say', { user: me, channel: channelId, text: withMention, ...(thread !== undefined ? { threadTs: thread } : {}) });
   // A new question opens its thread: that is where the app answers.
   if (thread === undefined && typeof posted.ts === 'string') threadTs = posted.ts;
+  // Whoever sends a message sees it: Slack goes to the bottom.
+  (thread === undefined ? channelScroll : threadScroll).pin();
+  if (thread === undefined) threadScroll.pin();
 }
 
 function composer(form: string, input: string, thread: () => string | undefined): void {
@@ -263,6 +377,12 @@ function showToast(text: string): void {
   }, 4_000);
 }
 
+/** Slack's shortcodes, built by the sandbox server from emoji-datasource; without them shortcodes show as typed. */
+const emojiLoaded = api('/emoji.json').then(
+  (table) => useEmojiTable(table as unknown as EmojiTable),
+  () => undefined,
+);
+
 let refreshing: Promise<void> | undefined;
 let again = false;
 async function refresh(): Promise<void> {
@@ -271,7 +391,8 @@ async function refresh(): Promise<void> {
     return;
   }
   refreshing = (async () => {
-    state = (await api('/api/state')) as unknown as State;
+    const [next] = await Promise.all([api('/api/state'), emojiLoaded]);
+    state = next as unknown as State;
     render();
   })();
   try {
@@ -303,7 +424,17 @@ function wire(): void {
     if (channelButton !== null) {
       channelId = channelButton.dataset.channelId ?? '';
       threadTs = undefined;
+      channelScroll.pin();
       render();
+      return;
+    }
+    const more = target.closest<HTMLElement>('[data-show-more]');
+    if (more !== null) {
+      const key = more.dataset.showMore ?? '';
+      if (expanded.has(key)) expanded.delete(key);
+      else expanded.add(key);
+      // Opening or closing a message moves nothing else: the reader stays where they are.
+      channelScroll.stay(() => threadScroll.stay(render));
       return;
     }
     // A permalink to a thread of this workspace opens it here, as the Slack client does.
@@ -313,32 +444,52 @@ function wire(): void {
       e.preventDefault();
       channelId = permalink[1] ?? '';
       threadTs = `${permalink[2]}.${permalink[3]}`;
+      channelScroll.pin();
+      threadScroll.pin();
       render();
       return;
     }
     const threadButton = target.closest<HTMLElement>('[data-open-thread]');
     if (threadButton !== null) {
       threadTs = threadButton.dataset.openThread;
+      threadScroll.pin();
       render();
       return;
     }
     const action = target.closest<HTMLElement>('.message .bk-button');
     if (action !== null) {
       const message = action.closest<HTMLElement>('.message');
-      if (action.dataset.url && /^https?:\/\//i.test(action.dataset.url)) window.open(action.dataset.url, '_blank', 'noopener');
-      void api('/api/press', {
-        user: me,
-        channel: message?.dataset.channel,
-        ts: message?.dataset.ts,
-        actionId: action.dataset.actionId,
-        value: action.dataset.value,
-        blockId: action.dataset.blockId,
-      }).catch((error: Error) => showToast(error.message));
+      const press = () => {
+        if (action.dataset.url && /^https?:\/\//i.test(action.dataset.url)) window.open(action.dataset.url, '_blank', 'noopener');
+        void api('/api/press', {
+          user: me,
+          channel: message?.dataset.channel,
+          ts: message?.dataset.ts,
+          actionId: action.dataset.actionId,
+          value: action.dataset.value,
+          blockId: action.dataset.blockId,
+        }).catch((error: Error) => showToast(error.message));
+      };
+      // With a confirmation dialog, Slack sends the press only once the person confirms.
+      if (action.dataset.confirm !== undefined) askToConfirm(JSON.parse(action.dataset.confirm), press);
+      else press();
     }
+  });
+  $('#confirm-ok').addEventListener('click', () => closeConfirm(true));
+  $('#confirm-deny').addEventListener('click', () => closeConfirm(false));
+  $('#confirm').addEventListener('click', (e) => {
+    if (e.target === e.currentTarget) closeConfirm(false);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && confirming !== undefined) closeConfirm(false);
   });
   $('#thread-close').addEventListener('click', () => {
     threadTs = undefined;
     render();
+  });
+  $<HTMLSelectElement>('#user').addEventListener('change', () => {
+    channelScroll.pin();
+    threadScroll.pin();
   });
   $('#modal-close').addEventListener('click', () => {
     void api('/api/close-view', { viewId: $('#modal').dataset.viewId });
