@@ -3,9 +3,7 @@ import { htmlToMrkdwn } from '../src/format/html-to-mrkdwn.ts';
 import { loadCorpus } from '../test/helpers/corpus.ts';
 import { checkConversion, usesOnlyDocumentedElements } from './format-checks.ts';
 
-export interface ConverterResult {
-  readonly name: string;
-  readonly conversionsPerSecond: number;
+export interface ConverterScore {
   readonly exact: number;
   readonly passed: number;
   readonly total: number;
@@ -15,16 +13,28 @@ export interface ConverterResult {
   readonly failures: readonly [string, number][];
 }
 
+export interface ConverterResult {
+  readonly name: string;
+  readonly conversionsPerSecond: number;
+  /** Not scored: a speed baseline whose output is not mrkdwn (Markdown), so its correctness would mean nothing. */
+  readonly baseline: boolean;
+  readonly score: ConverterScore | undefined;
+}
+
 // The peers are CommonJS packages used only here, for comparison.
 const require = createRequire(import.meta.url);
 type PeerConvert = (html: string) => { text: string };
 const clearfeed = (require('@clearfeed-ai/html-to-mrkdwn-ts') as { default: PeerConvert }).default;
 const githubHtmlToMrkdwn = require('html-to-mrkdwn') as PeerConvert;
+// Plain turndown, default options, no Slack rules: HTML → Markdown only, the speed a turndown-based converter cannot beat.
+const TurndownService = require('turndown') as typeof import('turndown');
+const turndown = new TurndownService();
 
-const converters: readonly { name: string; convert: (html: string) => string }[] = [
+const converters: readonly { name: string; convert: (html: string) => string; baseline?: true }[] = [
   { name: 'fin-slack (src/format/html-to-mrkdwn.ts)', convert: htmlToMrkdwn },
   { name: '@clearfeed-ai/html-to-mrkdwn-ts 3.0.0', convert: (html) => clearfeed(html).text },
   { name: 'html-to-mrkdwn 3.0.0 (GitHub)', convert: (html) => githubHtmlToMrkdwn(html).text },
+  { name: 'turndown 7.2.5, defaults (baseline: Markdown, not mrkdwn)', convert: (html) => turndown.turndown(html), baseline: true },
 ];
 
 /** Scores every converter on the corpus, then measures conversions per second (median of interleaved rounds). */
@@ -46,6 +56,9 @@ export function runFormatBenchmark(options: { roundMs?: number; rounds?: number 
     }
   }
   return converters.map((c) => {
+    const sorted = [...(speeds.get(c.name) ?? [0])].sort((a, b) => a - b);
+    const conversionsPerSecond = Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0);
+    if (c.baseline === true) return { name: c.name, conversionsPerSecond, baseline: true, score: undefined };
     let exact = 0;
     let passed = 0;
     const documented = { passed: 0, total: 0 };
@@ -71,15 +84,11 @@ export function runFormatBenchmark(options: { roundMs?: number; rounds?: number 
         counts.set(kind, (counts.get(kind) ?? 0) + 1);
       }
     }
-    const sorted = [...(speeds.get(c.name) ?? [0])].sort((a, b) => a - b);
     return {
       name: c.name,
-      conversionsPerSecond: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
-      exact,
-      passed,
-      total: corpus.length,
-      documented,
-      failures: [...counts.entries()].sort((a, b) => b[1] - a[1]),
+      conversionsPerSecond,
+      baseline: false,
+      score: { exact, passed, total: corpus.length, documented, failures: [...counts.entries()].sort((a, b) => b[1] - a[1]) },
     };
   });
 }
