@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sandbox } from '../../sandbox/sandbox.ts';
 
 /**
  * The sandbox in a real browser: `npm run sandbox` as a person runs it, driven headless through Debian's Chromium.
@@ -102,7 +103,8 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
   it('hands a conversation to people: the escalation shows in the agents’ channel with its button', async () => {
     const customer = await open('UCARLOS');
     await ask(customer, 'CSUPPORT', '@Fin I need a human, please');
-    await customer.locator('#thread-messages', { hasText: 'passed this conversation to our support team' }).waitFor({ timeout: 20_000 });
+    // Fin's own hand-off reply gets the app's mark (a reaction), not a second notice.
+    await customer.locator('#thread-messages .message.from-app', { hasText: 'passing you to our support team' }).locator('.reaction[title=":raising_hand:"]', { hasText: '🙋' }).waitFor({ timeout: 20_000 });
     await customer.screenshot({ path: join(SHOTS, '2-escalated-customer.png') });
 
     const agent = await open('UDANA');
@@ -166,5 +168,241 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
       await page.selectOption('#fin-mode', 'normal');
       await page.close();
     }
+  });
+
+  /** Closes a modal an earlier test left open for this person (the workspace outlives each test's pages). */
+  async function closeModal(page: Page): Promise<void> {
+    await page.waitForTimeout(300);
+    if (await page.locator('#modal:not([hidden])').count()) {
+      await page.click('#modal-close');
+      await page.locator('#modal').waitFor({ state: 'hidden' });
+    }
+  }
+
+  /** Sends a message in the channel (not in a thread), as typed in its composer. */
+  async function type(page: Page, channel: string, text: string): Promise<void> {
+    await page.click(`[data-channel-id="${channel}"]`);
+    await page.fill('#composer-input', text);
+    await page.press('#composer-input', 'Enter');
+  }
+
+  it('asks before handing a thread back to Fin: Cancel sends nothing, "Hand back" does', async () => {
+    const customer = await open('UCARLOS');
+    await ask(customer, 'CSUPPORT', '@Fin I need a human about my invoice');
+    await customer.locator('#thread-messages .reaction[title=":raising_hand:"]').waitFor({ timeout: 20_000 });
+
+    const agent = await open('UDANA');
+    await closeModal(agent);
+    const presses: string[] = [];
+    agent.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/press') presses.push(r.postData() ?? '');
+    });
+    await agent.click('[data-channel-id="CAGENTS"]');
+    const post = agent.locator('#messages .message.from-app', { hasText: 'about my invoice' }).last();
+    await post.waitFor({ timeout: 10_000 });
+    const button = post.locator('.bk-button', { hasText: 'Hand back to Fin' });
+    const dialog = agent.locator('#confirm:not([hidden])');
+
+    await button.click();
+    await dialog.waitFor();
+    await expect(dialog.locator('#confirm-title').innerText()).resolves.toBe('Hand back to Fin?');
+    await expect(dialog.locator('#confirm-text').innerText()).resolves.toBe("Fin will answer the customer's next message in the thread.");
+    await expect(dialog.locator('#confirm-ok').innerText()).resolves.toBe('Hand back');
+    await agent.screenshot({ path: join(SHOTS, '8-confirm-hand-back.png') });
+    await dialog.locator('#confirm-deny', { hasText: 'Cancel' }).click();
+    await agent.locator('#confirm').waitFor({ state: 'hidden' });
+    await agent.waitForTimeout(500);
+    expect(presses).toEqual([]);
+    expect(await button.count()).toBe(1);
+
+    await button.click();
+    await dialog.locator('#confirm-ok').click();
+    await post.locator('.body', { hasText: 'Handed back to Fin by' }).waitFor({ timeout: 10_000 });
+    expect(presses).toHaveLength(1);
+    expect(await post.innerText()).toContain('↩️ Handed back to Fin by');
+    expect(await button.count()).toBe(0);
+    await agent.screenshot({ path: join(SHOTS, '9-handed-back.png') });
+    await Promise.all([customer.close(), agent.close()]);
+  }, 40_000);
+
+  it('shows emoji shortcodes as emoji, except in code; an unknown name stays as typed', async () => {
+    const page = await open('UALICE');
+    await type(page, 'CSUPPORT', 'We did it :tada: :wave::skin-tone-3: `:tada:` :no_such_emoji:');
+    const body = page.locator('#messages .message', { hasText: 'We did it' }).last().locator('.body');
+    await body.waitFor();
+    const html = await body.innerHTML();
+    expect(html).toContain('We did it 🎉 👋🏼 <code>:tada:</code> :no_such_emoji:');
+    await page.screenshot({ path: join(SHOTS, '10-emoji.png') });
+    await page.close();
+  });
+
+  it('answers an unknown slash command as Slack does, privately', async () => {
+    const page = await open('UALICE');
+    await type(page, 'CSUPPORT', '/foo bar');
+    const answer = page.locator('#messages .message.ephemeral').last();
+    await expect.poll(() => answer.innerText(), { timeout: 10_000 }).toContain('/foo is not a valid command.');
+    expect(await answer.innerText()).toContain('Only visible to you');
+    expect(await answer.innerText()).toContain('In Slack, all messages that start with the “/” character are interpreted as commands.');
+    await page.screenshot({ path: join(SHOTS, '11-unknown-command.png') });
+    // Nobody else sees it, and nothing was posted.
+    const other = await open('UCARLOS');
+    await other.click('[data-channel-id="CSUPPORT"]');
+    await other.waitForTimeout(300);
+    expect(await other.locator('#messages').innerText()).not.toContain('/foo');
+    await Promise.all([page.close(), other.close()]);
+  });
+
+  it('answers /fin-procedure with an id Fin does not have with the app’s “no procedure” message', async () => {
+    const page = await open('UALICE');
+    await type(page, 'CSUPPORT', '/fin-procedure no-such-procedure please');
+    const root = page.locator('#messages .message.from-app', { hasText: 'no-such-procedure' }).last();
+    await root.waitFor({ timeout: 10_000 });
+    await root.locator('[data-open-thread]').click();
+    const reply = page.locator('#thread-messages .message.from-app', { hasText: 'Fin has no procedure' });
+    await reply.waitFor({ timeout: 20_000 });
+    expect(await reply.locator('.body').innerText()).toBe('⚠️ Fin has no procedure no-such-procedure. Please check the procedure id.');
+    // The one the help names does run.
+    await expect(page.locator('#procedure-help').innerText()).resolves.toContain('/fin-procedure refund-demo');
+    await page.screenshot({ path: join(SHOTS, '12-unknown-procedure.png') });
+    await page.close();
+  });
+
+  it('collapses a long message behind “Show more”, and opens it again', async () => {
+    const page = await open('UCARLOS');
+    const long = Array.from({ length: 40 }, (_, i) => `Line ${i + 1} of a long message`).join('\n');
+    await type(page, 'DCARLOS', long);
+    const message = page.locator('#messages .message', { hasText: 'Line 1 of a long message' }).last();
+    await message.waitFor();
+    const toggle = message.locator('.show-more');
+    await expect(toggle.innerText()).resolves.toBe('Show more');
+    const collapsed = await message.locator('.body').evaluate((b) => ({ cls: b.className, h: b.getBoundingClientRect().height, full: b.scrollHeight }));
+    expect(collapsed.cls).toContain('collapsed');
+    expect(collapsed.h).toBeLessThan(collapsed.full / 2);
+    await page.screenshot({ path: join(SHOTS, '13-long-collapsed.png') });
+    const scrolled = () => page.locator('#messages').evaluate((l) => l.scrollTop);
+    const before = await scrolled();
+    await toggle.click();
+    await expect.poll(() => message.locator('.show-more').innerText()).toBe('Show less');
+    // Opening it moves nothing: the reader goes on reading from where they were.
+    expect(await scrolled()).toBe(before);
+    const opened = await message.locator('.body').evaluate((b) => ({ cls: b.className, h: b.getBoundingClientRect().height, full: b.scrollHeight }));
+    expect(opened.cls).not.toContain('collapsed');
+    expect(opened.h).toBe(opened.full);
+    await page.screenshot({ path: join(SHOTS, '14-long-expanded.png') });
+    await page.close();
+  });
+
+  it('follows new messages at the bottom of a channel, and leaves a reader who scrolled up where they are', async () => {
+    const reader = await open('UDANA');
+    await closeModal(reader);
+    const writer = await open('UCARLOS');
+    await reader.click('[data-channel-id="CSUPPORT"]');
+    const list = reader.locator('#messages');
+    const gap = () => list.evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
+    // Enough earlier messages to scroll, sent the way the page sends them (quicker than typing each).
+    await writer.evaluate(`(async () => {
+      for (let i = 0; i < 12; i++) {
+        await fetch('/api/say', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'UCARLOS', channel: 'CSUPPORT', text: 'Filler message ' + i + '\\nsecond line\\nthird line' }) });
+      }
+    })()`);
+    await reader.locator('#messages .message', { hasText: 'Filler message 11' }).waitFor();
+    await expect.poll(gap).toBeLessThan(2);
+    expect(await list.evaluate((l) => l.scrollHeight > l.clientHeight)).toBe(true);
+
+    await list.evaluate((l) => {
+      l.scrollTop = 0;
+    });
+    await type(writer, 'CSUPPORT', 'One more while the reader reads older ones');
+    await reader.locator('#messages .message', { hasText: 'One more while' }).waitFor();
+    await reader.waitForTimeout(300);
+    expect(await list.evaluate((l) => l.scrollTop)).toBe(0);
+
+    await list.evaluate((l) => {
+      l.scrollTop = l.scrollHeight;
+    });
+    await type(writer, 'CSUPPORT', 'And the newest one');
+    await reader.locator('#messages .message', { hasText: 'And the newest one' }).waitFor();
+    await expect.poll(gap).toBeLessThan(2);
+    await reader.screenshot({ path: join(SHOTS, '15-follows-new-messages.png') });
+    await Promise.all([reader.close(), writer.close()]);
+  }, 40_000);
+
+  it('serves a favicon', async () => {
+    const res = await fetch(`${url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await res.text()).toMatch(/^<svg /);
+  });
+});
+
+/** Rich text blocks, which the app does not post yet: put straight into the Slack emulator of a sandbox in this process. */
+describe.skipIf(CHROMIUM === undefined)('rich text in the sandbox page', () => {
+  let sandbox: Sandbox;
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    sandbox = await Sandbox.start({ port: 0, logLevel: 'silent' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await sandbox?.close();
+  });
+
+  it('renders sections, styles, mentions, emoji, dates, lists, quotes and code, and never reads text as mrkdwn', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const text = (t: string, style?: Record<string, boolean>) => ({ type: 'text', text: t, ...(style ? { style } : {}) });
+    const message = sandbox.slack.appMessage({ channel: 'CSUPPORT', text: 'A rich text message' });
+    message.blocks = [
+      {
+        type: 'rich_text',
+        elements: [
+          {
+            type: 'rich_text_section',
+            elements: [
+              text('Hi '),
+              { type: 'user', user_id: 'UALICE' },
+              text(', this is '),
+              text('bold', { bold: true }),
+              text(', '),
+              text('italic', { italic: true }),
+              text(', '),
+              text('struck', { strike: true }),
+              text(', '),
+              text('code', { code: true }),
+              text(' and *literal* _text_ :tada: <!here>\nin '),
+              { type: 'channel', channel_id: 'CSUPPORT' },
+              text(' '),
+              { type: 'emoji', name: 'tada' },
+              text(' '),
+              { type: 'link', url: 'https://example.com/help', text: 'the help centre' },
+              text(' '),
+              { type: 'color', value: '#2eb67d' },
+            ],
+          },
+          { type: 'rich_text_section', elements: [text('Due '), { type: 'date', timestamp: now + 86_400, format: '{date_short_pretty} at {time}', fallback: 'tomorrow' }] },
+          { type: 'rich_text_list', style: 'bullet', elements: [{ type: 'rich_text_section', elements: [text('first')] }, { type: 'rich_text_section', elements: [text('second')] }] },
+          { type: 'rich_text_list', style: 'bullet', indent: 1, elements: [{ type: 'rich_text_section', elements: [text('nested')] }] },
+          { type: 'rich_text_list', style: 'ordered', elements: [{ type: 'rich_text_section', elements: [text('one')] }, { type: 'rich_text_section', elements: [text('two')] }] },
+          { type: 'rich_text_quote', elements: [text('A quote')] },
+          { type: 'rich_text_preformatted', elements: [text('const x = *y*; // :tada:')] },
+        ],
+      },
+    ];
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${sandbox.url}/?user=UALICE`);
+    await page.click('[data-channel-id="CSUPPORT"]');
+    const body = page.locator('#messages .message.from-app .body').last();
+    await body.locator('.bk-rich-text').waitFor();
+    const html = await body.innerHTML();
+    expect(html).toContain('<span class="mention">@Alice Martin</span>');
+    expect(html).toContain('<b>bold</b>, <i>italic</i>, <s>struck</s>, <code>code</code> and *literal* _text_ :tada: &lt;!here&gt;\nin <span class="mention">#support</span>');
+    expect(html).toContain('>🎉</span>');
+    expect(await body.locator('time.date').innerText()).toMatch(/^tomorrow at \d{1,2}:\d{2} [AP]M$/);
+    expect(await body.locator('ul.rt-list').count()).toBe(2);
+    expect(await body.locator('ol.rt-list li').count()).toBe(2);
+    expect(await body.locator('pre.fence').innerText()).toBe('const x = *y*; // :tada:');
+    await page.screenshot({ path: join(SHOTS, '16-rich-text.png') });
+    await page.close();
   });
 });
