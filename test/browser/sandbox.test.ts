@@ -114,6 +114,11 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     await expect(post.innerText()).resolves.toContain('The customer asked to talk to a person');
     expect(await post.locator('.bk-button').count()).toBeGreaterThan(0);
     await expect(post.locator('a', { hasText: 'Open the Slack thread' }).count()).resolves.toBe(1);
+    // The customer is a mention, the time a date in the reader's own time zone (never an ISO string).
+    await expect(post.locator('.mention', { hasText: '@' }).first().innerText()).resolves.toMatch(/^@carlos/i);
+    const when = await post.locator('time.date').first().innerText();
+    expect(when).toMatch(/^(today|yesterday|[a-z]+ \d+)/i);
+    expect(await post.innerText()).not.toMatch(/\d{4}-\d\d-\d\dT/);
     await agent.screenshot({ path: join(SHOTS, '3-escalation-agents.png') });
     await Promise.all([customer.close(), agent.close()]);
   });
@@ -130,11 +135,16 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     await post.locator('.bk-button').first().click();
     const modal = agent.locator('#modal:not([hidden])');
     await modal.waitFor({ timeout: 10_000 });
+    // The form says whose conversation it is, and links the thread.
+    const context = await modal.innerText();
+    expect(context).toContain('Conversation: with @Alice Martin in #support');
+    await expect(modal.locator('a', { hasText: 'Open the Slack thread' }).count()).resolves.toBe(1);
+    await agent.screenshot({ path: join(SHOTS, '4a-form-context.png') });
     await modal.locator('[data-block-id="attr_0"] input[value="true"]').check();
     await modal.locator('[data-block-id="attr_1"] select').selectOption('damaged');
     await modal.locator('[data-block-id="attr_2"] input').fill('twelve');
     await modal.locator('[data-block-id="attr_3"] input').fill('2');
-    await modal.locator('[data-block-id="attr_4"] input, [data-block-id="attr_4"] textarea').fill('Sorry about the damage!');
+    await modal.locator('[data-block-id="attr_4"] input, [data-block-id="attr_4"] textarea').fill('Sorry about the broken *item* _thanks_');
     await modal.locator('[data-block-id="attr_5"] input').fill('2026-12-24');
     await modal.locator('[data-block-id="attr_6"] input').fill('2026-12-24T10:30');
     await modal.locator('#modal-submit').click();
@@ -146,12 +156,25 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     await modal.locator('#modal-submit').click();
     await expect.poll(async () => (await agent.locator('#modal').getAttribute('hidden')) !== null || (await agent.locator('#modal-title').innerText()) !== 'Fin needs input', { timeout: 10_000 }).toBe(true);
     await agent.screenshot({ path: join(SHOTS, '5-form-sent.png') });
+    // The agents' post lists the values as written: no formatting from the note, no doubled "?:", a moment as a date.
+    const submitted = post.locator('.bk-rich-text', { hasText: 'Submitted by' });
+    await submitted.waitFor({ timeout: 10_000 });
+    const values = await submitted.innerText();
+    expect(values).toContain('Approve the refund? Yes');
+    expect(values).toContain('Sorry about the broken *item* _thanks_');
+    expect(await submitted.locator('b, i, s', { hasText: /item|thanks/ }).count()).toBe(0);
+    expect(await submitted.locator('time.date').count()).toBe(1);
+    await agent.screenshot({ path: join(SHOTS, '5a-values-submitted.png') });
 
     const outcome = customer.locator('#thread-messages .message.from-app', { hasText: 'your refund was approved' });
     await outcome.waitFor({ timeout: 20_000 });
     const html = await outcome.innerHTML();
     expect(html).toContain('Arrived damaged');
     expect(html).toContain('12.5');
+    // Fin repeats the agent's note to the customer: its asterisks and underscores stay characters, not formatting.
+    expect(await outcome.innerText()).toMatch(/Sorry about the broken .item. .thanks./);
+    expect(html).not.toContain('<b>item</b>');
+    expect(html).not.toContain('<i>thanks</i>');
     await customer.screenshot({ path: join(SHOTS, '6-refund-approved.png') });
     await Promise.all([customer.close(), agent.close()]);
   });
