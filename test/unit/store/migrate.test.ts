@@ -46,6 +46,14 @@ describe('the store', () => {
     db.close();
   });
 
+  it('creates missing folders level by level, and fails plainly where a folder cannot be made', () => {
+    const path = join(dirname(tempPath()), 'a', 'b', 'fin.sqlite');
+    openDatabase(path).close();
+    expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+    // Node's recursive mkdir never returns for a path like this one (procfs says "missing" and refuses to create).
+    expect(() => openDatabase('/proc/fin-slack-nowhere/fin.sqlite')).toThrow(/ENOENT/);
+  });
+
   it('reopens an existing database without migrating again, keeping its data', () => {
     const path = tempPath();
     const db = openDatabase(path);
