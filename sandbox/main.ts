@@ -1,4 +1,5 @@
 /** `npm run sandbox`: the product on this machine, no Slack workspace or Intercom account needed. */
+import { ConfigError } from '../src/core/errors.ts';
 import { Sandbox } from './sandbox.ts';
 
 const requested = Number(process.env.SANDBOX_PORT ?? 3100);
@@ -8,10 +9,15 @@ try {
   sandbox = await Sandbox.start({ port, ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}) });
 } catch (error) {
   const inUse = (error as { code?: unknown }).code === 'EADDRINUSE';
+  // The sandbox configures the app itself; of the environment it reads only SANDBOX_PORT and LOG_LEVEL.
+  const why =
+    error instanceof ConfigError
+      ? error.problems.map((p) => `  - ${p.variable} ${p.message}`).join('\n')
+      : `  ${error instanceof Error ? error.message : String(error)}`;
   process.stderr.write(
     inUse
       ? `fin-slack sandbox: port ${port} is in use; choose another with SANDBOX_PORT (0 picks a free one).\n`
-      : `fin-slack sandbox could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+      : `fin-slack sandbox could not start:\n${why}\n`,
   );
   process.exit(1);
 }

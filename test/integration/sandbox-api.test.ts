@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../sandbox/sandbox.ts';
@@ -40,5 +42,23 @@ describe('the sandbox API', () => {
     const res = await say({ 'content-type': 'application/json' }, JSON.stringify({ user: 'UALICE', channel: 'DALICE' }));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toContain('text');
+  });
+});
+
+describe('npm run sandbox', () => {
+  it('names a bad LOG_LEVEL once, plainly, and exits', async () => {
+    const root = resolve(import.meta.dirname, '../..');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts'], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'loud', SANDBOX_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((done) => child.once('close', done));
+    expect(code).toBe(1);
+    expect(stderr).toBe('fin-slack sandbox could not start:\n  - LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent\n');
   });
 });
