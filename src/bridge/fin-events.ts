@@ -4,6 +4,8 @@ import type { SseSubscription } from '../fin/sse.ts';
 import { htmlToMrkdwn } from '../format/html-to-mrkdwn.ts';
 import { errorCode } from '../slack/errors.ts';
 import { compareTs } from '../slack/timestamps.ts';
+import { TtlCache } from '../core/ttl-cache.ts';
+import { saysHandOff } from '../handoff/hand-off-words.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { HandOff } from '../handoff/handoff.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
@@ -38,6 +40,11 @@ export class FinEvents {
   readonly #handOff: HandOff;
   readonly #turns: () => Turns;
   readonly #streams = new Map<string, SseSubscription>();
+  /**
+   * Per conversation, Fin's latest reply when it told the customer a person will take over. Fin's text is not kept once
+   * shown, so this is remembered for a while in memory; after a restart the escalation notice is posted instead.
+   */
+  readonly #handOffReplies = new TtlCache<string, string>({ ttlMs: 10 * 60_000, maxEntries: 10_000 });
   #stopped = false;
 
   constructor(ctx: BridgeContext, view: ThreadView, handOff: HandOff, turns: () => Turns) {
@@ -195,6 +202,8 @@ export class FinEvents {
       if (target?.streamId) await this.#view.endStream(conv.id, target.streamId);
     }
     const mrkdwn = htmlToMrkdwn(event.message.body);
+    if (saysHandOff(mrkdwn)) this.#handOffReplies.set(conv.id, event.message.id);
+    else this.#handOffReplies.delete(conv.id);
     if (mrkdwn === '') {
       this.#ctx.log.warn({ conversationId: conv.id, messageId: event.message.id }, 'Fin sent a reply with no text');
     } else {
@@ -235,14 +244,17 @@ export class FinEvents {
     }
   }
 
-  /** Fin's reply to the person's latest message (in the running turn, or after that message when none runs). */
-  #finRepliedSinceAsked(conversationId: string, turnId: number | undefined): PostedMessage | undefined {
+  /**
+   * Fin's latest reply, when it reads as Fin handing the conversation to people and the customer has not written since
+   * (stable API versions end the turn with that reply, before the escalation arrives).
+   */
+  #handOffReply(conversationId: string): PostedMessage | undefined {
     const { store } = this.#ctx;
     const latest = store.posted.latestFinal(conversationId);
-    if (latest === undefined || latest.kind !== 'reply') return undefined;
-    if (turnId !== undefined) return latest.turnId === turnId ? latest : undefined;
+    if (latest === undefined || latest.kind !== 'reply' || latest.finMessageId === null) return undefined;
+    if (this.#handOffReplies.get(conversationId) !== latest.finMessageId) return undefined;
     const asked = store.inbound.latest(conversationId);
-    return asked === undefined || compareTs(latest.ts, asked.ts) > 0 ? latest : undefined;
+    return asked !== undefined && compareTs(asked.ts, latest.ts) > 0 ? undefined : latest;
   }
 
   async #onEscalated(conv: Conversation, event: FinStatusUpdated): Promise<void> {
@@ -252,10 +264,12 @@ export class FinEvents {
     // A thread already with people was told so already; a repeated escalation only updates the agents' post.
     const alreadyHuman = this.#ctx.store.conversations.get(conv.id)?.owner === 'human';
     try {
-      // Fin usually says it is handing over in its last reply: then that reply gets a mark instead of a second notice.
-      const handOffReply = alreadyHuman ? undefined : this.#finRepliedSinceAsked(conv.id, active?.id);
-      if (handOffReply !== undefined) await this.#ctx.poster.react(handOffReply.channelId, handOffReply.ts, ESCALATED_REACTION);
-      else if (!alreadyHuman) await this.#view.show(conv, target, ESCALATED_NOTICE, { kind: 'notice', turnId: active?.id ?? null });
+      // When Fin's last reply already tells the customer a person will follow up, that reply gets a mark instead of a
+      // second notice. Anything else (an answer followed by an escalation rule, a customer who wrote since, a mark
+      // Slack would not add) leaves the customer to be told by the notice.
+      const handOffReply = alreadyHuman ? undefined : this.#handOffReply(conv.id);
+      const marked = handOffReply !== undefined && (await this.#ctx.poster.react(handOffReply.channelId, handOffReply.ts, ESCALATED_REACTION));
+      if (!alreadyHuman && !marked) await this.#view.show(conv, target, ESCALATED_NOTICE, { kind: 'notice', turnId: active?.id ?? null });
     } catch (error) {
       this.#ctx.log.error({ conversationId: conv.id, error: errorCode(error) }, 'could not post the escalation notice');
     }

@@ -229,13 +229,16 @@ export class SlackPoster {
     }
   }
 
-  /** A reaction as an unobtrusive status mark; one already there is fine. */
-  async react(channelId: string, ts: string, name: string): Promise<void> {
+  /** A reaction as an unobtrusive status mark; one already there is fine. False when the mark is not on the message. */
+  async react(channelId: string, ts: string, name: string): Promise<boolean> {
     try {
       await this.#client.reactions.add({ channel: channelId, timestamp: ts, name });
+      return true;
     } catch (error) {
       const code = errorCode(error);
-      if (code !== 'already_reacted') this.#logger.info({ channelId, name, error: code }, 'could not add a reaction');
+      if (code === 'already_reacted') return true;
+      this.#logger.info({ channelId, name, error: code }, 'could not add a reaction');
+      return false;
     }
   }
 

@@ -81,6 +81,41 @@ describe('escalations and the hand-off to people', () => {
     expect(h.slack.botReplies(support, root).filter((m) => /support team/.test(m.text))).toEqual([answer]);
   });
 
+  it('marks Fin’s hand-off reply also when a stable API version ended the turn with it', async () => {
+    h = await Harness.start({ webhooks: true });
+    const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> a person please` });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    await turn.reply('<p>A teammate will follow up with you here shortly.</p>', { status: 'awaiting_user_reply' });
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root).some((m) => /teammate will follow up/.test(m.text)));
+    await turn.status('escalated', 'Escalation requested by user');
+    await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === agents && handBackButton(m) !== undefined));
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => m.reactions?.includes('raising_hand')));
+    expect(h.slack.botReplies(support, root).filter((m) => /support team/.test(m.text))).toEqual([]);
+  });
+
+  it('still tells the customer when Fin’s last reply was an answer, not a hand-off, or the mark cannot be added', async () => {
+    h = await Harness.start({ webhooks: true });
+    const harness = h;
+    const ask = async (text: string, reply: string) => {
+      const root = await harness.say({ user: alice, channel: support, text: `<@${harness.slack.botUserId}> ${text}` });
+      const turn = await harness.fin.nextTurn();
+      await turn.connected();
+      await turn.reply(reply, { status: 'replying' });
+      await harness.slack.waitFor(() => harness.slack.botReplies(support, root).length > 0 && !/thinking/.test(harness.slack.botReplies(support, root).at(-1)?.text ?? 'thinking'));
+      await turn.status('escalated', 'Conversation finished without resolution');
+      return root;
+    };
+    // An answer, then an escalation rule: the customer must still hear that a person will follow up.
+    const answered = await ask('how do I reset my password?', '<p>Go to Settings and choose Reset password.</p>');
+    await harness.slack.waitFor(() => harness.slack.botReplies(support, answered).some((m) => /support team/.test(m.text)));
+    expect(harness.slack.botReplies(support, answered).some((m) => m.reactions?.includes('raising_hand'))).toBe(false);
+    // A hand-off reply Slack will not mark (deleted meanwhile, say): the notice instead.
+    harness.slack.fail('reactions.add', { error: 'message_not_found' });
+    const unmarked = await ask('a person please', '<p>I’m passing you to our support team.</p>');
+    await harness.slack.waitFor(() => harness.slack.botReplies(support, unmarked).some((m) => /I’ve passed this conversation/.test(m.text)));
+  });
+
   it('shows the customer’s later messages under the agents’ post, once each, even when Slack delivers one twice', async () => {
     h = await Harness.start({ webhooks: true });
     const { root, post } = await escalated(h);
