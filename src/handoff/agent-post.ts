@@ -78,12 +78,15 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
 
 /**
  * What a customer wrote in their thread after the hand-off, as a reply under the agents' post: agents follow the
- * conversation (Slack counts the replies on the post) without keeping the customer's thread open.
+ * conversation (Slack counts the replies on the post) without keeping the customer's thread open. The customer is
+ * named, not mentioned: a mention on every message would notify them wherever they can see the agents' channel.
  */
-export function customerMessageRelay(userId: string, words: string, fileCount: number): string {
-  const files = fileCount === 0 ? '' : ` (with ${fileCount === 1 ? 'a file' : `${fileCount} files`}, in the thread)`;
-  const quoted = words.trim() === '' ? '' : `\n${escapeText(truncate(words.trim(), RELAY_LIMIT)).split('\n').map((l) => `> ${l}`).join('\n')}`;
-  return `:speech_balloon: <@${userId}> wrote in the thread${files}:${quoted}`;
+export function customerMessageRelay(input: { name: string; words: string; fileCount: number; unshown: number }): string {
+  const files = input.fileCount === 0 ? '' : ` (with ${input.fileCount === 1 ? 'a file' : `${input.fileCount} files`}, in the thread)`;
+  const words = input.words.trim();
+  const quoted = words === '' ? '' : `\n${escapeText(truncate(words, RELAY_LIMIT)).split('\n').map((l) => `> ${l}`).join('\n')}`;
+  const skipped = input.unshown === 0 ? '' : `\n_${input.unshown === 1 ? 'One earlier message is' : `${input.unshown} earlier messages are`} only in the thread._`;
+  return `:speech_balloon: ${escapeText(input.name)} wrote in the thread${files}:${quoted}${skipped}`;
 }
 
 const RELAY_LIMIT = 3_000;

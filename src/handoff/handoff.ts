@@ -1,4 +1,5 @@
 import type { BridgeContext } from '../bridge/context.ts';
+import { SlidingWindowLimiter } from '../core/sliding-window.ts';
 import { deliverFinalText } from '../bridge/delivery.ts';
 import { HANDED_BACK_NOTICE, HELD_REPLY_HEADER } from '../bridge/copy.ts';
 import { errorCode } from '../slack/errors.ts';
@@ -10,6 +11,9 @@ import { agentPost, customerMessageRelay, type EscalationView } from './agent-po
 /** `not_member` / `membership_unknown`: the person is not (or could not be confirmed as) in the agents' channel. */
 export type HandBackOutcome = 'handed_back' | 'already' | 'unknown' | 'not_member' | 'membership_unknown';
 
+/** A customer's messages shown under the agents' post, per conversation and minute. */
+const RELAYS_PER_MINUTE = 6;
+
 /** Reactions that mark, without chatter, what Fin reported at the end of a conversation. */
 const STATUS_REACTION = { resolved: 'white_check_mark', complete: 'checkered_flag' } as const;
 
@@ -19,6 +23,9 @@ const STATUS_REACTION = { resolved: 'white_check_mark', complete: 'checkered_fla
  */
 export class HandOff {
   readonly #ctx: BridgeContext;
+  readonly #relays = new SlidingWindowLimiter({ limit: RELAYS_PER_MINUTE, windowMs: 60_000 });
+  /** Messages not shown to the agents because of that limit, per conversation, until the next one shown says so. */
+  readonly #unshown = new Map<string, number>();
 
   constructor(ctx: BridgeContext) {
     this.#ctx = ctx;
@@ -66,8 +73,10 @@ export class HandOff {
   }
 
   /**
-   * The customer wrote in a thread people own: the message goes under the agents' post, once (its delivery is
-   * recorded under the message's own key, so a redelivered Slack event finds it done).
+   * Someone wrote in a thread people own. A customer's message goes under the agents' post, once (its delivery is
+   * recorded under the message's own key, so a redelivered Slack event finds it done); an agent answering in the thread
+   * (a member of the agents' channel) is not echoed back to the agents. A conversation relays a few messages a minute
+   * at most; the next one shown says how many were not.
    */
   async customerWrote(conv: Conversation, message: { userId: string; ts: string; text: string; fileCount: number }): Promise<void> {
     const escalation = this.#ctx.store.escalations.active(conv.id);
@@ -76,6 +85,15 @@ export class HandOff {
       log.info("the customer wrote in a thread people own; there is no agents' post to show it under");
       return;
     }
+    if ((await this.#ctx.membership.check(message.userId, { fresh: false })) === 'member') return;
+    if (!this.#relays.tryTake(conv.id, this.#ctx.now())) {
+      this.#unshown.set(conv.id, (this.#unshown.get(conv.id) ?? 0) + 1);
+      log.info("the customer writes faster than the agents' post shows; this message stays in the thread only");
+      return;
+    }
+    const unshown = this.#unshown.get(conv.id) ?? 0;
+    this.#unshown.delete(conv.id);
+    const author = await this.#ctx.directory.user(message.userId);
     const words = slackToPlainText(message.text, { botUserId: this.#ctx.botUserId });
     await deliverFinalText(
       this.#ctx,
@@ -85,7 +103,7 @@ export class HandOff {
         channelId: escalation.agentChannelId,
         threadTs: escalation.agentTs,
         targetTs: undefined,
-        text: customerMessageRelay(message.userId, words, message.fileCount),
+        text: customerMessageRelay({ name: author.name ?? message.userId, words, fileCount: message.fileCount, unshown }),
       },
       { landed: () => {} },
     );

@@ -127,11 +127,25 @@ describe('escalations and the hand-off to people', () => {
     // Work on one conversation runs in order: once "Hello?" is shown, a second copy of the first would be too.
     await h.slack.waitFor(() => under().some((m) => m.text.includes('Hello?')));
     expect(under()).toHaveLength(2);
-    expect(under()[0]?.text).toBe(`:speech_balloon: <@${alice}> wrote in the thread:\n> Any news? It was \u2217urgent\u2217`);
+    expect(under()[0]?.text).toBe(':speech_balloon: alice wrote in the thread:\n> Any news? It was \u2217urgent\u2217');
     expect(under()[1]?.text).toContain('> Hello?');
     expect(ts).not.toBe('');
     // Nothing went to Fin, and the customer's thread stayed quiet.
     expect(h.fin.calls.filter((c) => c.body.message?.body?.includes('Any news'))).toEqual([]);
+  });
+
+  it('does not echo an agent answering in the customer’s thread back to the agents, and limits a flood', async () => {
+    h = await Harness.start({ webhooks: true });
+    const harness = h;
+    const { root, post } = await escalated(harness);
+    const under = () => harness.slack.messages.filter((m) => m.channel === agents && m.threadTs === post.ts);
+    // Bob is in the agents' channel: his answer stays in the customer's thread only.
+    await harness.say({ user: bob, channel: support, text: 'Hi Alice, Bob from support here.', threadTs: root });
+    for (let i = 1; i <= 8; i += 1) await harness.say({ user: alice, channel: support, text: `message ${i}`, threadTs: root });
+    await harness.slack.waitFor(() => harness.logged(/faster than the agents/).length === 2);
+    await harness.slack.waitFor(() => under().length === 6);
+    expect(under().map((m) => m.text.split('\n')[1])).toEqual(['> message 1', '> message 2', '> message 3', '> message 4', '> message 5', '> message 6']);
+    expect(under().some((m) => m.text.includes('Bob'))).toBe(false);
   });
 
   it('names the Intercom conversation when no workspace id is configured, and says a DM is private', async () => {

@@ -45,9 +45,12 @@ describe('agentPost', () => {
     expect(richTextPlain(details as RichTextBlock)).toContain('From: @U1 in #C1, 2026-12-10 10:30 UTC');
   });
 
-  it('quotes a customer’s later message for the agents, its markers kept literal', () => {
-    const relay = customerMessageRelay('U1', 'I need this *now*\n_please_', 2);
-    expect(relay).toBe(':speech_balloon: <@U1> wrote in the thread (with 2 files, in the thread):\n> I need this \u2217now\u2217\n> \u02CDplease\u02CD');
+  it('quotes a customer’s later message for the agents by name, its markers kept literal', () => {
+    const relay = customerMessageRelay({ name: 'Ann <@U2>', words: 'I need this *now*\n_please_', fileCount: 2, unshown: 0 });
+    expect(relay).toBe(':speech_balloon: Ann &lt;@U2&gt; wrote in the thread (with 2 files, in the thread):\n> I need this \u2217now\u2217\n> \u02CDplease\u02CD');
+    expect(customerMessageRelay({ name: 'Ann', words: 'hello', fileCount: 0, unshown: 3 })).toBe(
+      ':speech_balloon: Ann wrote in the thread:\n> hello\n_3 earlier messages are only in the thread._',
+    );
   });
 
   it('links the thread and Intercom, and offers the hand-back button while people own the thread', () => {
