@@ -133,9 +133,25 @@ export function disarmLiteralMarkers(text: string): string {
   });
 }
 
-/** Part of a web address (`https://…`, `www.…`), which Slack links: its characters must stay as they are. */
+/**
+ * Part of an address Slack makes into a link by itself (`https://…`, `www.…`, `example.com/…`, `name@example.com`):
+ * its characters must stay as they are, or the link would go elsewhere.
+ */
 function inWebAddress(text: string, offset: number): boolean {
-  const start = Math.max(text.lastIndexOf(' ', offset), text.lastIndexOf('\n', offset), text.lastIndexOf('\t', offset)) + 1;
-  const word = text.slice(start, offset + 1);
-  return /^[([]?(?:https?:\/\/|www\.)\S/i.test(word);
+  const start = lastSpace(text, offset) + 1;
+  const end = nextSpace(text, offset);
+  const word = text.slice(start, end).replace(/^[([{"'“‘]+/, '');
+  return ADDRESS.test(word);
+}
+
+const ADDRESS = /^(?:https?:\/\/\S|www\.\S|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[:/?#]|$|[)\]}"'”’.,;!?]+$)|[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})/i;
+
+function lastSpace(text: string, offset: number): number {
+  for (let i = offset - 1; i >= 0; i -= 1) if (/\s/.test(text[i] ?? '')) return i;
+  return -1;
+}
+
+function nextSpace(text: string, offset: number): number {
+  for (let i = offset + 1; i < text.length; i += 1) if (/\s/.test(text[i] ?? '')) return i;
+  return text.length;
 }

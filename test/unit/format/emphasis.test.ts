@@ -66,6 +66,12 @@ describe('disarmLiteralMarkers', () => {
     expect(disarmLiteralMarkers('see https://example.com/_next/x_*y* or www.example.com/~me_')).toBe(
       'see https://example.com/_next/x_*y* or www.example.com/~me_',
     );
+    // Addresses Slack links by itself, without a scheme: a changed character would change where they lead.
+    expect(disarmLiteralMarkers('open example.com/_next/page, write to _admin@example.com or (docs.example.org/~me_).')).toBe(
+      'open example.com/_next/page, write to _admin@example.com or (docs.example.org/~me_).',
+    );
+    // A path is not a link: its markers become look-alikes like any other.
+    expect(disarmLiteralMarkers('~/bin/set_up.sh')).toBe('\u223C/bin/set_up.sh');
   });
 
   it('never lets the sandbox renderer, which reads a zero-width space as an ordinary character, find a span', () => {
