@@ -1,5 +1,5 @@
 import type { FinApiError } from '../core/errors.ts';
-import { escapeText } from '../format/escape.ts';
+import { codeSpan, escapeText } from '../format/escape.ts';
 import { MAX_ATTACHMENTS, type SkipReason } from './attachments.ts';
 
 /** Every line the app itself says to users, in one place so the voice stays consistent. */
@@ -92,7 +92,7 @@ export function finErrorText(error: FinApiError): string {
  */
 export function procedureErrorText(error: FinApiError, procedureId: string): string | undefined {
   if (error.failure !== 'rejected' && error.failure !== 'not_found') return undefined;
-  const id = `\`${escapeText(procedureId).replace(/`/g, '')}\``;
+  const id = codeSpan(procedureId);
   const reason = error.finMessage ?? '';
   if (/procedure not found/i.test(reason) || error.failure === 'not_found') return `:warning: Fin has no procedure ${id}. Please check the procedure id.`;
   if (/not live/i.test(reason)) return `:warning: The procedure ${id} is not live yet: publish it in Intercom first.`;
@@ -103,7 +103,7 @@ export function procedureErrorText(error: FinApiError, procedureId: string): str
 }
 
 export function procedureStartedText(userId: string, procedureId: string, message: string): string {
-  const id = `\`${escapeText(procedureId).replace(/`/g, '')}\``;
+  const id = codeSpan(procedureId);
   const quoted = message.trim() === '' ? '' : `\n${escapeText(message.trim()).split('\n').map((l) => `> ${l}`).join('\n')}`;
   return `:gear: <@${userId}> asked Fin to run the procedure ${id}.${quoted}`;
 }

@@ -26,6 +26,16 @@ export function plainText(text: string): string {
 }
 
 /**
+ * Untrusted text as inline code (an id, a procedure name): nothing inside a code span is formatting, so only `& < >`
+ * are escaped; a backtick, which would end the span and cannot be escaped, becomes the look-alike `ˋ`, and line
+ * breaks become spaces (a span cannot cross a line).
+ */
+export function codeSpan(text: string): string {
+  const inner = escapeMrkdwn(text).replace(/`/g, '\u02CB').replace(/\s+/g, ' ').trim();
+  return inner === '' ? '' : `\`${inner}\``;
+}
+
+/**
  * Untrusted prose: escaped, broadcast words neutralised, and its literal `*`, `_`, `~` and backticks kept from
  * turning into formatting.
  */

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
+import { codeSpan, escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
 import { channel, labelled, moment, quote, richText, section, text, user } from '../format/rich-text.ts';
 import type { ChannelType } from '../store/conversations.ts';
 import type { EscalationState } from '../store/escalations.ts';
@@ -45,7 +45,7 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
   const links = [
     linkOrNull(view.threadUrl, 'Open the Slack thread'),
     linkOrNull(view.intercom.url, 'Open in Intercom') ??
-      (view.intercom.id !== null ? `Intercom conversation \`${escapeText(view.intercom.id)}\`` : null),
+      (view.intercom.id !== null ? `Intercom conversation ${codeSpan(view.intercom.id)}` : null),
   ].filter((l): l is string => l !== null);
   if (view.channel.type === 'im') links.push('_(a direct message: only the customer can open it)_');
   if (links.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  ·  '), verbatim: true }] });

@@ -1,5 +1,5 @@
 import type { KnownBlock, RichTextBlock } from '@slack/types';
-import { escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
+import { codeSpan, escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
 import { bold, bullets, channel, emoji, type Inline, italic, labelled, link, moment, richText, section, text, user } from '../format/rich-text.ts';
 import type { ChannelType } from '../store/conversations.ts';
 import type { HitlState } from '../store/hitl.ts';
@@ -99,7 +99,7 @@ function linksOf(view: HitlView): string[] {
   return [
     view.thread?.url !== undefined ? linkOrNull(view.thread.url, 'Open the Slack thread') : null,
     linkOrNull(view.intercom.url, 'Open in Intercom') ??
-      (view.intercom.id !== undefined ? `Intercom conversation \`${escapeText(view.intercom.id)}\`` : null),
+      (view.intercom.id !== undefined ? `Intercom conversation ${codeSpan(view.intercom.id)}` : null),
   ].filter((l): l is string => l !== null);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, escapeText, mailtoAddress, mrkdwnLink, safeLinkTarget } from '../../../src/format/escape.ts';
+import { codeSpan, escapeMrkdwn, escapeText, mailtoAddress, mrkdwnLink, safeLinkTarget } from '../../../src/format/escape.ts';
 
 describe('escapeMrkdwn', () => {
   it('escapes every &, < and > (not just the first)', () => {
@@ -54,5 +54,13 @@ describe('mrkdwnLink', () => {
   it('omits a label that only repeats the address', () => {
     expect(mrkdwnLink('https://example.com', 'https://example.com')).toBe('<https://example.com>');
     expect(mrkdwnLink('https://example.com', 'Example\nsite')).toBe('<https://example.com|Example site>');
+  });
+});
+
+describe('codeSpan', () => {
+  it('shows an id exactly, apart from what would end the span or ping', () => {
+    expect(codeSpan('refund*demo_v2')).toBe('`refund*demo_v2`');
+    expect(codeSpan('a`b <!here> & c\nd')).toBe('`a\u02CBb &lt;!here&gt; &amp; c d`');
+    expect(codeSpan('  ')).toBe('');
   });
 });
