@@ -119,9 +119,11 @@ export class HumanInTheLoop {
     // The button must be on this request's own post: one whose request is gone never opens a newer request's form.
     if (request === undefined || (input.messageTs !== undefined && request.agentTs !== input.messageTs)) return { outcome: 'unknown' };
     if (request.state !== 'open') return { outcome: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
+    // The thread's link is asked for while membership is checked: both must fit in the trigger id's few seconds.
+    const context = this.#formContext(request);
     const membership = await this.#o.membership.check(input.userId, { fresh: false });
     if (membership !== 'member') return { outcome: membership };
-    await this.#o.poster.openView(input.triggerId, hitlModal(request.id, attributesOf(request), hitlFormContext(await this.#formContext(request))));
+    await this.#o.poster.openView(input.triggerId, hitlModal(request.id, attributesOf(request), hitlFormContext(await context)));
     return { outcome: 'opened' };
   }
 
