@@ -270,6 +270,33 @@ export class FakeSlack extends EventEmitter {
     return { ts, envelopes };
   }
 
+  /** A person edits their message: Slack's `message_changed` event, shaped as Slack sends it. */
+  userEdit(channel: string, ts: string, text: string): EventEnvelope {
+    const message = this.message(channel, ts);
+    if (message === undefined) throw new Error(`no message ${ts} in ${channel}`);
+    const previous = { type: 'message', user: message.user, text: message.text, ts, ...(message.threadTs !== undefined ? { thread_ts: message.threadTs } : {}) };
+    message.text = text;
+    message.edits += 1;
+    return this.envelope({
+      type: 'message', subtype: 'message_changed', hidden: true, channel, ts: this.#nextTs(),
+      channel_type: this.#channels.get(channel)?.kind ?? 'channel',
+      message: { ...previous, text, edited: { user: message.user, ts: this.#nextTs() } },
+      previous_message: previous,
+    });
+  }
+
+  /** A person deletes their message: Slack's `message_deleted` event. */
+  userDelete(channel: string, ts: string): EventEnvelope {
+    const message = this.message(channel, ts);
+    if (message === undefined) throw new Error(`no message ${ts} in ${channel}`);
+    message.deleted = true;
+    return this.envelope({
+      type: 'message', subtype: 'message_deleted', hidden: true, channel, ts: this.#nextTs(), deleted_ts: ts,
+      channel_type: this.#channels.get(channel)?.kind ?? 'channel',
+      previous_message: { type: 'message', user: message.user, text: message.text, ts, ...(message.threadTs !== undefined ? { thread_ts: message.threadTs } : {}) },
+    });
+  }
+
   /**
    * A file someone shares, as the `files` entry of their message event. `size` may be given to differ from the
    * content (Slack's metadata and the bytes it serves are separate).

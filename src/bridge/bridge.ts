@@ -1,6 +1,6 @@
 import { type HandBackOutcome, HandOff } from '../handoff/handoff.ts';
 import { CHANNEL_UNAVAILABLE, errorCode } from '../slack/errors.ts';
-import type { IncomingUserMessage } from '../slack/incoming.ts';
+import type { IncomingUserMessage, MessageRevision } from '../slack/incoming.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from './context.ts';
 import { type FinEventAcceptance, FinEvents } from './fin-events.ts';
@@ -40,6 +40,15 @@ export class Bridge {
     const outcome = this.#turns.accept(message, eventId);
     if (outcome === 'ignored_human_owned') this.#showAgents(message);
     return outcome;
+  }
+
+  /** A person edited or deleted a message: the agents' copy of it, if the app made one, follows. */
+  messageRevised(revision: MessageRevision): void {
+    const conv = this.#ctx.store.conversations.findByThread(revision.teamId, revision.channelId, revision.threadTs);
+    if (conv === undefined) return;
+    void this.#ctx
+      .inOrder(conv.id, () => this.#handOff.customerRevised(conv, revision))
+      .catch((error: unknown) => this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, "could not follow an edit in the agents' copy"));
   }
 
   /** A message in a thread people own: Fin is not asked, and the agents see it under their post. */

@@ -81,12 +81,12 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
  * conversation (Slack counts the replies on the post) without keeping the customer's thread open. The customer is
  * named, not mentioned: a mention on every message would notify them wherever they can see the agents' channel.
  */
-export function customerMessageRelay(input: { name: string; words: string; fileCount: number; unshown: number }): string {
+export function customerMessageRelay(input: { name: string; words: string; fileCount: number; unshown: number; edited?: boolean }): string {
   const files = input.fileCount === 0 ? '' : ` (with ${input.fileCount === 1 ? 'a file' : `${input.fileCount} files`}, in the thread)`;
   const words = input.words.trim();
   const quoted = words === '' ? '' : `\n${escapeText(truncate(words, RELAY_LIMIT)).split('\n').map((l) => `> ${l}`).join('\n')}`;
   const skipped = input.unshown === 0 ? '' : `\n_${input.unshown === 1 ? 'One earlier message is' : `${input.unshown} earlier messages are`} only in the thread._`;
-  return `:speech_balloon: ${escapeText(input.name)} wrote in the thread${files}:${quoted}${skipped}`;
+  return `:speech_balloon: ${escapeText(input.name)} ${input.edited === true ? 'edited a message in the thread' : 'wrote in the thread'}${files}:${quoted}${skipped}`;
 }
 
 const RELAY_LIMIT = 3_000;

@@ -3,7 +3,9 @@ import { SlidingWindowLimiter } from '../core/sliding-window.ts';
 import { deliverFinalText } from '../bridge/delivery.ts';
 import { HANDED_BACK_NOTICE, HELD_REPLY_HEADER } from '../bridge/copy.ts';
 import { errorCode } from '../slack/errors.ts';
+import type { MessageRevision } from '../slack/incoming.ts';
 import { slackToPlainText } from '../slack/plain-text.ts';
+import { cutIntoParts } from '../slack/poster.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { Escalation } from '../store/escalations.ts';
 import { agentPost, customerMessageRelay, type EscalationView } from './agent-post.ts';
@@ -107,6 +109,25 @@ export class HandOff {
       },
       { landed: () => {} },
     );
+  }
+
+  /**
+   * The customer edited or deleted a message the agents were shown: their copy is edited or deleted too, so a detail
+   * someone took back (a card number, say) does not stay in the agents' channel.
+   */
+  async customerRevised(conv: Conversation, revision: MessageRevision): Promise<void> {
+    const shown = this.#ctx.store.deliveries.get(`customer:${conv.id}:${revision.ts}`);
+    if (shown === undefined || shown.tss.length === 0) return;
+    const [first, ...rest] = shown.tss;
+    if (revision.kind === 'edited' && first !== undefined) {
+      const author = await this.#ctx.directory.user(revision.userId);
+      const words = slackToPlainText(revision.text, { botUserId: this.#ctx.botUserId });
+      const text = customerMessageRelay({ name: author.name ?? revision.userId, words, fileCount: 0, unshown: 0, edited: true });
+      await this.#ctx.poster.update(shown.channelId, first, cutIntoParts(text)[0]?.text ?? text);
+    } else if (first !== undefined) {
+      await this.#ctx.poster.remove(shown.channelId, first);
+    }
+    for (const ts of rest) await this.#ctx.poster.remove(shown.channelId, ts);
   }
 
   /** Fin reported the conversation resolved or complete: a mark in the thread, and the agents' post updated. */

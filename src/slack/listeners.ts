@@ -3,7 +3,7 @@ import type { Bridge } from '../bridge/bridge.ts';
 import type { SlackMessageOutcome } from '../bridge/turns.ts';
 import type { Logger } from '../core/log.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { classifyMessage } from './incoming.ts';
+import { classifyMessage, classifyRevision } from './incoming.ts';
 import { slackMessageEventSchema } from './schemas.ts';
 
 const METRIC_OUTCOME: Record<SlackMessageOutcome, string> = {
@@ -30,6 +30,13 @@ export function registerMessageListeners(
     if (!parsed.success) {
       log.warn({ eventId: body.event_id, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'unexpected Slack event shape');
       deps.metrics.slackEvents.inc({ outcome: 'invalid' });
+      return;
+    }
+    // A person editing or deleting a message: only what the app showed of it elsewhere (the agents' copy) follows.
+    const revision = classifyRevision(parsed.data, { teamId: body.team_id ?? deps.teamId, botUserId: deps.botUserId });
+    if (revision !== undefined) {
+      deps.bridge.messageRevised(revision);
+      deps.metrics.slackEvents.inc({ outcome: 'ignored' });
       return;
     }
     const classified = classifyMessage(parsed.data, {

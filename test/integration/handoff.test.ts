@@ -148,6 +148,21 @@ describe('escalations and the hand-off to people', () => {
     expect(under().some((m) => m.text.includes('Bob'))).toBe(false);
   });
 
+  it('follows the customer’s edits and deletions in the agents’ copy, so a detail taken back does not stay there', async () => {
+    h = await Harness.start({ webhooks: true });
+    const harness = h;
+    const { root, post } = await escalated(harness);
+    const under = () => harness.slack.messages.filter((m) => m.channel === agents && m.threadTs === post.ts && !m.deleted);
+    const card = await harness.say({ user: alice, channel: support, text: 'my card is 4111 1111 1111 1111', threadTs: root });
+    const typo = await harness.say({ user: alice, channel: support, text: 'teh order', threadTs: root });
+    await harness.slack.waitFor(() => under().length === 2);
+    await harness.deliver(harness.slack.userDelete(support, card));
+    await harness.deliver(harness.slack.userEdit(support, typo, 'the order'));
+    await harness.slack.waitFor(() => under().length === 1 && under()[0]?.text.includes('> the order'));
+    expect(under()[0]?.text).toBe(':speech_balloon: alice edited a message in the thread:\n> the order');
+    expect(harness.slack.messages.filter((m) => m.channel === agents && m.text.includes('4111') && !m.deleted)).toEqual([]);
+  });
+
   it('names the Intercom conversation when no workspace id is configured, and says a DM is private', async () => {
     h = await Harness.start({ webhooks: true });
     await h.say({ user: alice, channel: dm, text: 'get me a human' });

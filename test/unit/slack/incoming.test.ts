@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyMessage } from '../../../src/slack/incoming.ts';
+import { classifyMessage, classifyRevision } from '../../../src/slack/incoming.ts';
 import type { SlackMessageEvent } from '../../../src/slack/schemas.ts';
 
 const ctx = { teamId: 'T1', botUserId: 'UFIN' };
@@ -49,5 +49,30 @@ describe('classifyMessage', () => {
       return c.kind === 'candidate' ? c.message.channelType : undefined;
     });
     expect(types).toEqual(['im', 'group', 'channel']);
+  });
+});
+
+describe('classifyRevision', () => {
+  const ctx = { teamId: 'T1', botUserId: 'UBOT' };
+  const base = { type: 'message' as const, channel: 'C1', ts: '9.9' };
+  it('reads a person’s edit or deletion of a thread reply', () => {
+    expect(
+      classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'U1', text: 'new', ts: '2.2', thread_ts: '1.1' } }, ctx),
+    ).toEqual({ kind: 'edited', teamId: 'T1', channelId: 'C1', ts: '2.2', threadTs: '1.1', userId: 'U1', text: 'new' });
+    expect(classifyRevision({ ...base, subtype: 'message_deleted', deleted_ts: '2.2', previous_message: { user: 'U1', ts: '2.2', thread_ts: '1.1' } }, ctx)).toEqual({
+      kind: 'deleted',
+      teamId: 'T1',
+      channelId: 'C1',
+      ts: '2.2',
+      threadTs: '1.1',
+    });
+  });
+
+  it('ignores the app’s own edits, bots, messages outside threads and new messages', () => {
+    expect(classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'UBOT', text: 'x', ts: '2.2', thread_ts: '1.1' } }, ctx)).toBeUndefined();
+    expect(classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'U1', bot_id: 'B1', text: 'x', ts: '2.2', thread_ts: '1.1' } }, ctx)).toBeUndefined();
+    expect(classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'U1', text: 'x', ts: '1.1', thread_ts: '1.1' } }, ctx)).toBeUndefined();
+    expect(classifyRevision({ ...base, subtype: 'message_deleted', deleted_ts: '2.2', previous_message: { bot_id: 'B1', ts: '2.2', thread_ts: '1.1' } }, ctx)).toBeUndefined();
+    expect(classifyRevision({ ...base, user: 'U1', text: 'hello' }, ctx)).toBeUndefined();
   });
 });
