@@ -74,6 +74,8 @@ export function classifyRevision(event: SlackMessageEvent, ctx: { teamId: string
   if (event.subtype === 'message_changed' && event.message !== undefined && person(event.message.user) && event.message.bot_id === undefined) {
     const { ts, thread_ts: threadTs } = event.message;
     if (threadTs === undefined || threadTs === ts) return undefined;
+    // Slack also reports a message "changed" when it adds a link preview: the words are the same.
+    if (event.previous_message?.text === event.message.text) return undefined;
     return { kind: 'edited', teamId, channelId: event.channel, ts, threadTs, userId: event.message.user ?? '', text: event.message.text ?? '' };
   }
   if (event.subtype === 'message_deleted' && event.deleted_ts !== undefined && person(event.previous_message?.user)) {

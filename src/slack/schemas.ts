@@ -36,7 +36,9 @@ export const slackMessageEventSchema = z.looseObject({
   /** `message_changed`: the message as it is now. */
   message: z.looseObject({ user: z.string().optional(), text: z.string().optional(), ts: z.string(), thread_ts: z.string().optional() }).optional(),
   /** `message_changed` and `message_deleted`: the message as it was. */
-  previous_message: z.looseObject({ user: z.string().optional(), ts: z.string().optional(), thread_ts: z.string().optional() }).optional(),
+  previous_message: z
+    .looseObject({ user: z.string().optional(), text: z.string().optional(), ts: z.string().optional(), thread_ts: z.string().optional() })
+    .optional(),
   /** `message_deleted`: the message that is gone. */
   deleted_ts: z.string().optional(),
 });

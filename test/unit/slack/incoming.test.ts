@@ -74,5 +74,12 @@ describe('classifyRevision', () => {
     expect(classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'U1', text: 'x', ts: '1.1', thread_ts: '1.1' } }, ctx)).toBeUndefined();
     expect(classifyRevision({ ...base, subtype: 'message_deleted', deleted_ts: '2.2', previous_message: { bot_id: 'B1', ts: '2.2', thread_ts: '1.1' } }, ctx)).toBeUndefined();
     expect(classifyRevision({ ...base, user: 'U1', text: 'hello' }, ctx)).toBeUndefined();
+    // A link preview added by Slack changes the message, not its words.
+    expect(
+      classifyRevision(
+        { ...base, subtype: 'message_changed', message: { user: 'U1', text: 'see x.com', ts: '2.2', thread_ts: '1.1' }, previous_message: { user: 'U1', text: 'see x.com', ts: '2.2' } },
+        ctx,
+      ),
+    ).toBeUndefined();
   });
 });
