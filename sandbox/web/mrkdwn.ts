@@ -63,6 +63,11 @@ function renderLines(lines: readonly string[], directory: Directory): string {
 
 /** Inline code or a Slack token (`<…>`), whichever starts first: neither is looked into by the other. */
 const SET_ASIDE = /`([^`\n]+)`|<([^<>]+)>/g;
+/**
+ * What Slack links by itself in plain text: web addresses (with or without a scheme) and email addresses. Slack links
+ * them before it reads formatting, so a marker inside one is part of the address.
+ */
+const AUTOLINK = /(?<![\w@.\/-])(?:https?:\/\/[^\s<>\u0000]+|www\.[^\s<>\u0000]+|[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/[^\s<>\u0000]*)/gi;
 const SLOT = /\u0000(\d+)\u0000/g;
 
 /** One line: Slack's `<…>` tokens and inline code set aside, the rest escaped and formatted, then put back. */
@@ -73,6 +78,13 @@ export function renderInline(line: string, directory: Directory): string {
   let text = line.replace(/\u0000/g, '').replace(SET_ASIDE, (_, code: string | undefined, token: string | undefined) =>
     keep(code !== undefined ? `<code>${escapeHtml(decodeSlack(code))}</code>` : renderToken(token ?? '', directory)),
   );
+  text = text.replace(AUTOLINK, (address: string) => {
+    // Closing punctuation is the sentence's, not the address's.
+    const [, core = address, trail = ''] = /^(.*?)([).,;:!?'"]*)$/s.exec(address) ?? [];
+    const shown = decodeSlack(core);
+    const href = shown.includes('@') && !/^[a-z]+:\/\//i.test(shown) ? `mailto:${shown}` : /^[a-z]+:\/\//i.test(shown) ? shown : `http://${shown}`;
+    return `${keep(`<a href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${escapeHtml(shown)}</a>`)}${trail}`;
+  });
   // Shortcodes first, so the underscores in their names are never taken for emphasis.
   text = replaceShortcodes(escapeHtml(decodeSlack(text)));
   text = emphasis(text, '\\*', 'b');

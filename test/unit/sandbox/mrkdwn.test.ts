@@ -25,6 +25,14 @@ describe('the sandbox’s mrkdwn renderer (what the Slack client shows)', () => 
     );
   });
 
+  it('links addresses Slack links by itself, markers and all, and leaves the sentence’s punctuation outside', () => {
+    const a = (href: string, shown: string) => `<a href="${href}" target="_blank" rel="noopener noreferrer">${shown}</a>`;
+    expect(render('see https://x.example/_a_ or example.com/_next/x_, mail _ops_@example.com.')).toBe(
+      `<div class="line">see ${a('https://x.example/_a_', 'https://x.example/_a_')} or ${a('http://example.com/_next/x_', 'example.com/_next/x_')}, mail ${a('mailto:_ops_@example.com', '_ops_@example.com')}.</div>`,
+    );
+    expect(render('*bold* then https://x.example/*not*')).toBe(`<div class="line"><b>bold</b> then ${a('https://x.example/*not*', 'https://x.example/*not*')}</div>`);
+  });
+
   it('keeps code verbatim: fences and inline code are never formatted', () => {
     expect(render('run `a *b* c` then\n```\nx = *y*\n&lt;tag&gt;\n```\ndone')).toBe(
       '<div class="line">run <code>a *b* c</code> then</div><pre class="fence">x = *y*\n&lt;tag&gt;</pre><div class="line">done</div>',
