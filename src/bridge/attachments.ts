@@ -1,5 +1,6 @@
 import type { FinAttachment } from '../fin/schemas.ts';
-import type { FileDownload, SharedFile } from '../slack/files.ts';
+import type { SharedFile } from '../core/shared-types.ts';
+import type { FileDownload } from '../slack/files.ts';
 
 /** Fin takes at most this many attachments with one message. */
 export const MAX_ATTACHMENTS = 10;

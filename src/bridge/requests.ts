@@ -1,6 +1,7 @@
 import type { FinMessage, FinTurnRequest } from '../fin/schemas.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
-import type { FileDownload, SharedFile } from '../slack/files.ts';
+import type { SharedFile } from '../core/shared-types.ts';
+import type { FileDownload } from '../slack/files.ts';
 import { mentionedUserIds, slackToPlainText } from '../slack/plain-text.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { InboundMessage } from '../store/inbound.ts';

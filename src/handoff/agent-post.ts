@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { codeSpan, escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
 import { channel, labelled, moment, quote, richText, section, text, user } from '../format/rich-text.ts';
-import type { ChannelType } from '../store/conversations.ts';
+import type { ChannelType } from '../core/shared-types.ts';
 import type { EscalationState } from '../store/escalations.ts';
 
 export const HAND_BACK_ACTION = 'fin_hand_back';

@@ -1,7 +1,7 @@
 import type { KnownBlock, RichTextBlock } from '@slack/types';
 import { codeSpan, escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
 import { bold, bullets, channel, emoji, type Inline, italic, labelled, link, moment, richText, section, text, user } from '../format/rich-text.ts';
-import type { ChannelType } from '../store/conversations.ts';
+import type { ChannelType } from '../core/shared-types.ts';
 import type { HitlState } from '../store/hitl.ts';
 import type { HitlAttribute } from './notification.ts';
 import type { ShownValue } from './values.ts';

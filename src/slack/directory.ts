@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
-import type { ChannelType } from '../store/conversations.ts';
+import type { ChannelType } from '../core/shared-types.ts';
 import { errorCode, rateLimitedRetryAfter } from './errors.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { conversationsInfoSchema, usersInfoSchema } from './schemas.ts';

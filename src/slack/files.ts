@@ -1,15 +1,6 @@
 import type { Logger } from '../core/log.ts';
+import type { SharedFile } from '../core/shared-types.ts';
 import type { SlackFile } from './schemas.ts';
-
-/** What the app keeps of a shared file until its turn goes to Fin. */
-export interface SharedFile {
-  readonly id: string;
-  readonly name: string;
-  readonly mimetype: string | undefined;
-  readonly size: number | undefined;
-  /** Where Slack serves its bytes to a token with `files:read`; absent when the file cannot be fetched. */
-  readonly url: string | undefined;
-}
 
 export type FileDownload =
   | { readonly kind: 'ok'; readonly name: string; readonly contentType: string; readonly data: Buffer }

@@ -1,5 +1,6 @@
-import type { ChannelType } from '../store/conversations.ts';
-import { type SharedFile, sharedFiles } from './files.ts';
+import type { ChannelType } from '../core/shared-types.ts';
+import type { SharedFile } from '../core/shared-types.ts';
+import { sharedFiles } from './files.ts';
 import type { SlackMessageEvent } from './schemas.ts';
 
 /** A message from a person that may be meant for Fin. */

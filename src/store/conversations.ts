@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 
-export type ChannelType = 'im' | 'mpim' | 'channel' | 'group';
+import type { ChannelType } from '../core/shared-types.ts';
 
 export interface Conversation {
   readonly id: string;

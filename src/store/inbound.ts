@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { z } from 'zod';
-import type { SharedFile } from '../slack/files.ts';
+import type { SharedFile } from '../core/shared-types.ts';
 
 /** A user message the app accepted for Fin: the durable inbox from which turns are built. */
 export interface InboundMessage {

@@ -11,7 +11,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { classifyMessage } from '../../src/slack/incoming.ts';
-import type { ChannelType } from '../../src/store/conversations.ts';
+import type { ChannelType } from '../../src/core/shared-types.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 

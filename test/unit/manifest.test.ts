@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PROCEDURE_COMMAND } from '../../src/slack/commands.ts';
+import { PROCEDURE_COMMAND } from '../../src/inbound/commands.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const manifest = parse(readFileSync(resolve(root, 'manifest.yml'), 'utf8')) as {

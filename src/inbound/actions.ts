@@ -8,9 +8,9 @@ import type { HumanInTheLoop } from '../hitl/hitl.ts';
 import { HITL_SUBMIT_CALLBACK, messageModal } from '../hitl/modal.ts';
 import { HITL_OPEN_ACTION } from '../hitl/post.ts';
 import { afterAck, within } from './after-ack.ts';
-import { errorCode } from './errors.ts';
-import { membershipRefusal } from './membership.ts';
-import type { SlackPoster } from './poster.ts';
+import { errorCode } from '../slack/errors.ts';
+import { membershipRefusal } from '../slack/membership.ts';
+import type { SlackPoster } from '../slack/poster.ts';
 
 /** The parts of a `block_actions` payload for the hand-back button that the app relies on. */
 /** The message the button is on: its ts must be the post the request or escalation names (an old post never acts on a new one). */

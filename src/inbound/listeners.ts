@@ -3,8 +3,8 @@ import type { Bridge } from '../bridge/bridge.ts';
 import type { SlackMessageOutcome } from '../bridge/turns.ts';
 import type { Logger } from '../core/log.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { classifyMessage, classifyRevision } from './incoming.ts';
-import { slackMessageEventSchema } from './schemas.ts';
+import { classifyMessage, classifyRevision } from '../slack/incoming.ts';
+import { slackMessageEventSchema } from '../slack/schemas.ts';
 
 const METRIC_OUTCOME: Record<SlackMessageOutcome, string> = {
   accepted: 'accepted',
