@@ -6,7 +6,7 @@ import type { SlackDirectory } from '../slack/directory.ts';
 import type { ChannelMembership } from '../slack/membership.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import type { Store } from '../store/index.ts';
-import type { DeliveryDeps } from './delivery.ts';
+import type { DeliveryDeps } from '../slack/delivery.ts';
 import type { RequestDeps } from './requests.ts';
 import { KeyedSerial } from '../core/keyed-serial.ts';
 

@@ -13,12 +13,6 @@ export const EMPTY_MESSAGE_PROMPT =
 export const ESCALATED_REACTION = 'raising_hand';
 export const ESCALATED_NOTICE = ':raising_hand: I’ve passed this conversation to our support team. A person will follow up with you.';
 
-export const HANDED_BACK_NOTICE = ':robot_face: Fin is answering in this thread again.';
-
-/** Above a reply Fin sent while people owned the conversation, in the escalation post's thread in the agents' channel. */
-export const HELD_REPLY_HEADER =
-  ':robot_face: *Fin replied in this conversation while your team has it.* The customer did not see this in Slack:';
-
 export const TIMED_OUT_NOTICE =
   ':hourglass: Fin is taking longer than usual. Its answer will appear here when it arrives; if you would rather not wait, send your message again.';
 

@@ -5,7 +5,7 @@ import type { Conversation } from '../store/conversations.ts';
 import type { PostedMessage } from '../store/posted.ts';
 import type { Turn } from '../store/turns.ts';
 import type { BridgeContext } from './context.ts';
-import { deliverFinalText } from './delivery.ts';
+import { deliverFinalText } from '../slack/delivery.ts';
 import { streamedText, streamingText } from './copy.ts';
 import { LiveMessage } from './live-message.ts';
 import { NativeMessage, wholeWords } from './native-message.ts';

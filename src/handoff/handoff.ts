@@ -1,7 +1,9 @@
-import type { BridgeContext } from '../bridge/context.ts';
 import { SlidingWindowLimiter } from '../core/sliding-window.ts';
-import { deliverFinalText } from '../bridge/delivery.ts';
-import { HANDED_BACK_NOTICE, HELD_REPLY_HEADER } from '../bridge/copy.ts';
+import type { Logger } from '../core/log.ts';
+import { deliverFinalText, type DeliveryDeps } from '../slack/delivery.ts';
+import type { SlackDirectory } from '../slack/directory.ts';
+import type { ChannelMembership } from '../slack/membership.ts';
+import { HANDED_BACK_NOTICE, HELD_REPLY_HEADER } from './copy.ts';
 import { errorCode } from '../slack/errors.ts';
 import type { MessageRevision } from '../slack/incoming.ts';
 import { slackToPlainText } from '../slack/plain-text.ts';
@@ -23,13 +25,26 @@ const STATUS_REACTION = { resolved: 'white_check_mark', complete: 'checkered_fla
  * The hand-off to people. An escalation gives the conversation to them: a post in the agents' channel, the app
  * quiet in the thread (nothing more goes to Fin), until an agent hands it back with the post's button.
  */
+/** What the hand-off needs, and nothing more. */
+export interface HandOffDeps extends DeliveryDeps {
+  readonly directory: SlackDirectory;
+  /** Who is in the agents' channel: their own answers in a customer's thread are not copied back to them. */
+  readonly membership: ChannelMembership;
+  readonly botUserId: string;
+  /** Where escalations are posted for human agents. */
+  readonly agentChannel: string;
+  /** Base of a link to a conversation in the Intercom inbox (the conversation id is appended), if known. */
+  readonly intercomInboxUrl?: string | undefined;
+  readonly log: Logger;
+}
+
 export class HandOff {
-  readonly #ctx: BridgeContext;
+  readonly #ctx: HandOffDeps;
   readonly #relays = new SlidingWindowLimiter({ limit: RELAYS_PER_MINUTE, windowMs: 60_000 });
   /** Messages not shown to the agents because of that limit, per conversation, until the next one shown says so. */
   readonly #unshown = new Map<string, number>();
 
-  constructor(ctx: BridgeContext) {
+  constructor(ctx: HandOffDeps) {
     this.#ctx = ctx;
   }
 

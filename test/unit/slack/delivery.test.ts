@@ -1,7 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../../../fakes/slack-api.ts';
-import { deliverFinalText, type DeliveryDeps } from '../../../src/bridge/delivery.ts';
+import { deliverFinalText, type DeliveryDeps } from '../../../src/slack/delivery.ts';
 import { createLogger } from '../../../src/core/log.ts';
 import { SlackPoster } from '../../../src/slack/poster.ts';
 import { openDatabase } from '../../../src/store/db.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/log.ts';
-import { compareTs } from '../slack/timestamps.ts';
-import { cutIntoParts, type SlackPoster } from '../slack/poster.ts';
+import { compareTs } from './timestamps.ts';
+import { cutIntoParts, type SlackPoster } from './poster.ts';
 import type { Store } from '../store/index.ts';
 
 export interface DeliveryDeps {
