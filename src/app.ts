@@ -22,14 +22,14 @@ import { registerCommands } from './inbound/commands.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { SlackFiles } from './slack/files.ts';
 import { ownMessagesInThread, threadHistory } from './slack/history.ts';
-import { ChannelPacer } from './slack/channel-pacer.ts';
+import { ChannelPacer } from './stream/channel-pacer.ts';
 import { errorCode } from './slack/errors.ts';
 import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './inbound/listeners.ts';
 import { meteredFetch } from './slack/metered-fetch.ts';
 import { ChannelMembership } from './slack/membership.ts';
 import { NativeStreaming, SlackPoster } from './slack/poster.ts';
-import { UpdateScheduler } from './slack/update-scheduler.ts';
+import { UpdateScheduler } from './stream/update-scheduler.ts';
 import { openDatabase } from './store/db.ts';
 import { createStore } from './store/index.ts';
 

@@ -7,9 +7,9 @@ import type { Turn } from '../store/turns.ts';
 import type { BridgeContext } from './context.ts';
 import { deliverFinalText } from '../slack/delivery.ts';
 import { streamedText, streamingText } from './copy.ts';
-import { LiveMessage } from './live-message.ts';
-import { NativeMessage, wholeWords } from './native-message.ts';
-import { streamedTableText } from './streamed-text.ts';
+import { LiveMessage } from '../stream/live-message.ts';
+import { NativeMessage, wholeWords } from '../stream/native-message.ts';
+import { streamedTableText } from '../stream/streamed-text.ts';
 
 export interface ShowMeta {
   readonly kind: 'reply' | 'notice';

@@ -2,8 +2,9 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import type { ChannelType } from '../core/shared-types.ts';
-import { errorCode, rateLimitedRetryAfter } from './errors.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { rateLimitedRetryAfter } from '../stream/rate-limited.ts';
+import { errorCode } from './errors.ts';
+import { TokenBucket } from '../stream/token-bucket.ts';
 import { conversationsInfoSchema, usersInfoSchema } from './schemas.ts';
 
 /**

@@ -9,12 +9,6 @@ export function errorCode(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown';
 }
 
-/** Seconds Slack asked us to wait, when the call was refused for rate limiting. */
-export function rateLimitedRetryAfter(error: unknown): number | undefined {
-  const e = error as { code?: unknown; retryAfter?: unknown } | null;
-  return e?.code === ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? e.retryAfter : undefined;
-}
-
 /** The message is gone (deleted by someone) or can no longer be edited. */
 export const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
 /** The app cannot write in this channel at all. */

@@ -3,10 +3,12 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import { splitMrkdwn } from '../format/split.ts';
 import type { DeliveryPart } from '../store/deliveries.ts';
-import type { ChannelPacer } from './channel-pacer.ts';
-import { errorCode, MESSAGE_GONE, rateLimitedRetryAfter } from './errors.ts';
-import { TokenBucket } from './token-bucket.ts';
-import { type EditLane, UpdateScheduler } from './update-scheduler.ts';
+import type { ChannelPacer } from '../stream/channel-pacer.ts';
+import { errorCode, MESSAGE_GONE } from './errors.ts';
+import { rateLimitedRetryAfter } from '../stream/rate-limited.ts';
+import type { InterimResult } from '../stream/writer.ts';
+import { TokenBucket } from '../stream/token-bucket.ts';
+import { type EditLane, UpdateScheduler } from '../stream/update-scheduler.ts';
 
 /**
  * Longest text the app puts in one message. `chat.update` starts failing with `msg_too_long` near 4,000
@@ -50,11 +52,6 @@ const STOP_ATTEMPTS = 4;
 /** Below this a part is not cut further: a `msg_too_long` then is not about length. */
 const MIN_PART = 400;
 
-export type InterimResult =
-  | { readonly kind: 'ok' }
-  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number }
-  | { readonly kind: 'gone' }
-  | { readonly kind: 'failed'; readonly code: string };
 
 export interface DeliveryTarget {
   readonly channelId: string;

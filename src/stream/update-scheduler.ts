@@ -1,4 +1,4 @@
-import { rateLimitedRetryAfter } from './errors.ts';
+import { rateLimitedRetryAfter } from './rate-limited.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** One streaming message's claim on the edit budget. */

@@ -1,6 +1,6 @@
 import { escapeMarkdown } from '../format/markdown-escape.ts';
-import type { InterimResult } from '../slack/poster.ts';
-import type { EditLane } from '../slack/update-scheduler.ts';
+import type { InterimResult } from './writer.ts';
+import type { EditLane } from './update-scheduler.ts';
 import { Cadence } from './cadence.ts';
 import type { LiveMessage } from './live-message.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LiveMessage } from '../../../src/bridge/live-message.ts';
-import type { InterimResult } from '../../../src/slack/poster.ts';
+import { LiveMessage } from '../../../src/stream/live-message.ts';
+import type { InterimResult } from '../../../src/stream/writer.ts';
 
 describe('LiveMessage', () => {
   beforeEach(() => {

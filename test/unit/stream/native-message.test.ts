@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LiveMessage } from '../../../src/bridge/live-message.ts';
-import { NativeMessage, wholeWords } from '../../../src/bridge/native-message.ts';
+import { LiveMessage } from '../../../src/stream/live-message.ts';
+import { NativeMessage, wholeWords } from '../../../src/stream/native-message.ts';
 import { escapeMarkdown } from '../../../src/format/markdown-escape.ts';
-import type { InterimResult } from '../../../src/slack/poster.ts';
-import type { EditLane } from '../../../src/slack/update-scheduler.ts';
+import type { InterimResult } from '../../../src/stream/writer.ts';
+import type { EditLane } from '../../../src/stream/update-scheduler.ts';
 import { expectStill, waitFor } from '../../helpers/wait.ts';
 
 /** With no interval, every step of a message runs in microtasks: one macrotask turn drains them all. */

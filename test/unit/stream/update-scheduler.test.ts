@@ -1,7 +1,7 @@
 import { WebAPIRateLimitedError } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TokenBucket } from '../../../src/slack/token-bucket.ts';
-import { UpdateScheduler } from '../../../src/slack/update-scheduler.ts';
+import { TokenBucket } from '../../../src/stream/token-bucket.ts';
+import { UpdateScheduler } from '../../../src/stream/update-scheduler.ts';
 
 describe('TokenBucket', () => {
   it('starts full, refills at its rate up to the burst, and lends below zero', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cumulativeChunks, plainTextOf } from '../../../fakes/fin-simulator.ts';
 import { streamedText, streamingText, TYPING_SUFFIX } from '../../../src/bridge/copy.ts';
-import { wholeWords } from '../../../src/bridge/native-message.ts';
-import { streamedTableText } from '../../../src/bridge/streamed-text.ts';
+import { wholeWords } from '../../../src/stream/native-message.ts';
+import { streamedTableText } from '../../../src/stream/streamed-text.ts';
 import { escapeMarkdown } from '../../../src/format/markdown-escape.ts';
 
 const PLANS =

@@ -1,4 +1,4 @@
-import type { EditLane } from '../slack/update-scheduler.ts';
+import type { EditLane } from './update-scheduler.ts';
 
 export interface CadenceOptions {
   /** Least time between two writes of the message. */

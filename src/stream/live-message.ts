@@ -1,5 +1,5 @@
-import type { InterimResult } from '../slack/poster.ts';
-import type { EditLane } from '../slack/update-scheduler.ts';
+import type { InterimResult } from './writer.ts';
+import type { EditLane } from './update-scheduler.ts';
 import { Cadence } from './cadence.ts';
 
 export interface LiveMessageOptions {
