@@ -100,4 +100,3 @@ export function crossVariableProblems(env: Readonly<Record<string, string>>): { 
   return problems;
 }
 
-export type Env = z.infer<typeof envSchema>;

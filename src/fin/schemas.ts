@@ -3,16 +3,6 @@ import { z } from 'zod';
 /** Ids are documented as strings; accepting numbers too costs nothing and survives a serializer change at Fin. */
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 
-export const FIN_STATUSES = [
-  'thinking',
-  'replying',
-  'awaiting_user_reply',
-  'escalated',
-  'resolved',
-  'complete',
-] as const;
-export type FinStatus = (typeof FIN_STATUSES)[number];
-
 /** Response of /fin/start, /fin/reply and /fin/procedures/{id}/run. Unknown fields are kept, not rejected. */
 export const finTurnResponseSchema = z.looseObject({
   conversation_id: id.optional(),

@@ -79,6 +79,12 @@ export function safeLinkTarget(href: string | undefined): string | undefined {
   return trimmed.replace(/[\s|<>"\p{Cf}\p{Cc}]/gu, (c) => encodeURIComponent(c)).replace(/&/g, '&amp;');
 }
 
+/** A link token to `url` when it is a safe http(s) address, or null. `label` must already be escaped. */
+export function safeLink(url: string | undefined, label: string): string | null {
+  const target = safeLinkTarget(url);
+  return target === undefined ? null : mrkdwnLink(target, label);
+}
+
 /** `<url|label>`, or `<url>` when the label would only repeat the address. `label` must already be escaped. */
 export function mrkdwnLink(target: string, label: string): string {
   const flat = label.replace(/\s+/g, ' ').trim();

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { codeSpan, escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
+import { codeSpan, escapeText, safeLink } from '../format/escape.ts';
+import { truncate } from '../format/truncate.ts';
 import { channel, labelled, moment, quote, richText, section, text, user } from '../format/rich-text.ts';
 import type { ChannelType } from '../core/shared-types.ts';
 import type { EscalationState } from '../store/escalations.ts';
@@ -43,8 +44,8 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
     details,
   ];
   const links = [
-    linkOrNull(view.threadUrl, 'Open the Slack thread'),
-    linkOrNull(view.intercom.url, 'Open in Intercom') ??
+    safeLink(view.threadUrl, 'Open the Slack thread'),
+    safeLink(view.intercom.url, 'Open in Intercom') ??
       (view.intercom.id !== null ? `Intercom conversation ${codeSpan(view.intercom.id)}` : null),
   ].filter((l): l is string => l !== null);
   if (view.channel.type === 'im') links.push('_(a direct message: only the customer can open it)_');
@@ -104,11 +105,3 @@ function statusLine(view: EscalationView): string | undefined {
   }
 }
 
-function linkOrNull(url: string | undefined, label: string): string | null {
-  const target = safeLinkTarget(url);
-  return target === undefined ? null : mrkdwnLink(target, label);
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max).trimEnd()}…`;
-}

@@ -1,5 +1,6 @@
 import type { InputBlockElement, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { escapeText, plainText } from '../format/escape.ts';
+import { truncate } from '../format/truncate.ts';
 import type { HitlAttribute } from './notification.ts';
 
 export const HITL_SUBMIT_CALLBACK = 'fin_hitl_submit';
@@ -81,8 +82,4 @@ export function messageModal(title: string, text: string): ModalView {
     close: { type: 'plain_text', text: 'Close' },
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeText(text), verbatim: true } }],
   };
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

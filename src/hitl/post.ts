@@ -1,5 +1,5 @@
 import type { KnownBlock, RichTextBlock } from '@slack/types';
-import { codeSpan, escapeText, mrkdwnLink, safeLinkTarget } from '../format/escape.ts';
+import { codeSpan, escapeText, safeLink } from '../format/escape.ts';
 import { bold, bullets, channel, emoji, type Inline, italic, labelled, link, moment, richText, section, text, user } from '../format/rich-text.ts';
 import type { ChannelType } from '../core/shared-types.ts';
 import type { HitlState } from '../store/hitl.ts';
@@ -97,8 +97,8 @@ function conversationOf(view: Pick<HitlView, 'thread'>): Inline[] {
 
 function linksOf(view: HitlView): string[] {
   return [
-    view.thread?.url !== undefined ? linkOrNull(view.thread.url, 'Open the Slack thread') : null,
-    linkOrNull(view.intercom.url, 'Open in Intercom') ??
+    view.thread?.url !== undefined ? safeLink(view.thread.url, 'Open the Slack thread') : null,
+    safeLink(view.intercom.url, 'Open in Intercom') ??
       (view.intercom.id !== undefined ? `Intercom conversation ${codeSpan(view.intercom.id)}` : null),
   ].filter((l): l is string => l !== null);
 }
@@ -155,7 +155,3 @@ function statusBlock(view: HitlView): RichTextBlock | undefined {
   }
 }
 
-function linkOrNull(url: string | undefined, label: string): string | null {
-  const target = safeLinkTarget(url);
-  return target === undefined ? null : mrkdwnLink(target, label);
-}
