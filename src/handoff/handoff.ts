@@ -1,5 +1,6 @@
 import { SlidingWindowLimiter } from '../core/sliding-window.ts';
 import type { Logger } from '../core/log.ts';
+import { showAgentsPost } from '../slack/agents-post.ts';
 import { deliverFinalText, type DeliveryDeps } from '../slack/delivery.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
 import type { ChannelMembership } from '../slack/membership.ts';
@@ -180,21 +181,12 @@ export class HandOff {
 
   /** Posts the escalation in the agents' channel, or brings the existing post up to date. */
   async #showPost(conv: Conversation, escalation: Escalation): Promise<void> {
-    const { store, poster } = this.#ctx;
-    try {
-      const content = agentPost(await this.#view(conv, escalation));
-      if (escalation.agentTs === null) {
-        const ts = await poster.postBlocks(escalation.agentChannelId, content);
-        store.escalations.setAgentPost(escalation.id, ts, this.#ctx.now());
-      } else {
-        await poster.updateBlocks(escalation.agentChannelId, escalation.agentTs, content);
-      }
-    } catch (error) {
-      this.#ctx.log.error(
-        { conversationId: conv.id, channelId: escalation.agentChannelId, error: errorCode(error) },
-        "could not post in the agents' channel (is the app a member of SLACK_AGENT_CHANNEL?)",
-      );
-    }
+    await showAgentsPost(
+      { poster: this.#ctx.poster, log: this.#ctx.log },
+      { channelId: escalation.agentChannelId, ts: escalation.agentTs, context: { conversationId: conv.id } },
+      async () => agentPost(await this.#view(conv, escalation)),
+      (ts) => this.#ctx.store.escalations.setAgentPost(escalation.id, ts, this.#ctx.now()),
+    );
   }
 
   async #view(conv: Conversation, escalation: Escalation): Promise<EscalationView> {

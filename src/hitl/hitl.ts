@@ -3,6 +3,7 @@ import type { Logger } from '../core/log.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
 import { errorCode } from '../slack/errors.ts';
 import { type ChannelMembership, membershipRefusal } from '../slack/membership.ts';
+import { showAgentsPost } from '../slack/agents-post.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import type { Store } from '../store/index.ts';
 import type { HitlRequest } from '../store/hitl.ts';
@@ -273,21 +274,12 @@ export class HumanInTheLoop {
   }
 
   async #renderPost(request: HitlRequest): Promise<void> {
-    const { store, poster } = this.#o;
-    try {
-      const content = hitlPost(await this.#view(request));
-      if (request.agentTs === null) {
-        const ts = await poster.postBlocks(request.agentChannelId, content);
-        store.hitl.setAgentPost(request.id, ts, this.#now());
-      } else {
-        await poster.updateBlocks(request.agentChannelId, request.agentTs, content);
-      }
-    } catch (error) {
-      this.#log.error(
-        { requestId: request.id, channelId: request.agentChannelId, error: errorCode(error) },
-        "could not post in the agents' channel (is the app a member of SLACK_AGENT_CHANNEL?)",
-      );
-    }
+    await showAgentsPost(
+      { poster: this.#o.poster, log: this.#log },
+      { channelId: request.agentChannelId, ts: request.agentTs, context: { requestId: request.id } },
+      async () => hitlPost(await this.#view(request)),
+      (ts) => this.#o.store.hitl.setAgentPost(request.id, ts, this.#now()),
+    );
   }
 
   async #view(request: HitlRequest): Promise<HitlView> {

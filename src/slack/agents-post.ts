@@ -1,0 +1,29 @@
+import type { KnownBlock } from '@slack/types';
+import type { Logger } from '../core/log.ts';
+import { errorCode } from './errors.ts';
+import type { SlackPoster } from './poster.ts';
+
+/**
+ * Posts a message in the agents' channel, or brings the one already there up to date. Such a post shows state the
+ * store keeps, so a failure is logged (most often the app is not in the channel) and not thrown: the next change
+ * shows the post again. `posted` records a new post's ts. Resolves to whether Slack took it.
+ */
+export async function showAgentsPost(
+  deps: { readonly poster: SlackPoster; readonly log: Logger },
+  post: { readonly channelId: string; readonly ts: string | null; readonly context: Record<string, unknown> },
+  content: () => Promise<{ text: string; blocks: KnownBlock[] }>,
+  posted: (ts: string) => void,
+): Promise<boolean> {
+  try {
+    const shown = await content();
+    if (post.ts === null) posted(await deps.poster.postBlocks(post.channelId, shown));
+    else await deps.poster.updateBlocks(post.channelId, post.ts, shown);
+    return true;
+  } catch (error) {
+    deps.log.error(
+      { ...post.context, channelId: post.channelId, error: errorCode(error) },
+      "could not post in the agents' channel (is the app a member of SLACK_AGENT_CHANNEL?)",
+    );
+    return false;
+  }
+}
