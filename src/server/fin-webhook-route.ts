@@ -2,12 +2,9 @@ import type { FinEventAcceptance } from '../bridge/bridge.ts';
 import type { Logger } from '../core/log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { RouteHandler } from './http.ts';
-import { PayloadTooLargeError, readRawBody, refuseOversized } from './raw-body.ts';
-import { webhookAnswerer } from './webhook-answer.ts';
 import { isValidFinSignature, isValidHubSignature } from './signatures.ts';
-
-/** Fin's events are small JSON objects; anything this large is not one. */
-export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+import { readSignedWebhook } from './signed-webhook.ts';
+import { webhookAnswerer } from './webhook-answer.ts';
 
 /**
  * `POST /fin/webhooks`: Fin's durable event channel. The signature is checked over the raw body before anything is
@@ -25,55 +22,30 @@ export function finWebhookRoute(deps: {
   const log = deps.logger.child({ component: 'fin-webhook' });
   const answer = webhookAnswerer(deps.metrics, 'fin');
   return async (req, res) => {
-    if (deps.secret === undefined) {
-      req.resume();
-      log.warn('refused a Fin webhook: FIN_WEBHOOK_SECRET is not set');
-      answer(res, 401, { error: 'webhooks_not_configured' });
-      return;
-    }
-    let raw: Buffer;
-    try {
-      raw = await readRawBody(req, WEBHOOK_BODY_LIMIT);
-    } catch (error) {
-      if (error instanceof PayloadTooLargeError) {
-        log.warn({ limit: error.limit }, 'refused an oversized Fin webhook');
-        deps.metrics.webhookEvents.inc({ source: 'fin', outcome: 'payload_too_large' });
-        refuseOversized(req, res);
-        return;
-      }
-      throw error;
-    }
-    const header = (name: string) => {
-      const value = req.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    const finSigned = isValidFinSignature(deps.secret, raw, header('x-fin-agent-api-webhook-signature'));
-    const hubSigned =
-      !finSigned && deps.clientSecret !== undefined && isValidHubSignature(deps.clientSecret, raw, header('x-hub-signature'));
-    if (!finSigned && !hubSigned) {
-      log.warn(
-        { signed: header('x-fin-agent-api-webhook-signature') !== undefined, bytes: raw.length },
-        'refused a Fin webhook with a missing or wrong signature',
-      );
-      answer(res, 401, { error: 'invalid_signature' });
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      log.warn({ bytes: raw.length }, 'refused a signed Fin webhook that is not JSON');
-      answer(res, 400, { error: 'invalid_json' });
-      return;
-    }
+    const secret = deps.secret;
+    const clientSecret = deps.clientSecret;
+    const read = await readSignedWebhook(req, res, {
+      source: 'fin',
+      what: 'Fin webhook',
+      secretVariable: 'FIN_WEBHOOK_SECRET',
+      configured: secret !== undefined,
+      verify: (raw, header) => {
+        if (secret !== undefined && isValidFinSignature(secret, raw, header('x-fin-agent-api-webhook-signature'))) return 'fin';
+        if (clientSecret !== undefined && isValidHubSignature(clientSecret, raw, header('x-hub-signature'))) return 'client';
+        return undefined;
+      },
+      signatureHeader: 'x-fin-agent-api-webhook-signature',
+      notAnObject: 'not_an_event',
+      log,
+      metrics: deps.metrics,
+      answer,
+    });
+    if (read === undefined) return;
+    const { body, signedBy } = read;
     // Only the settings page's test ping comes signed with the client secret; never an event.
-    if (hubSigned && typeof body === 'object' && body !== null && 'event_name' in body) {
+    if (signedBy === 'client' && 'event_name' in body) {
       log.warn('refused a Fin event signed with the app client secret instead of the webhook signing secret');
       answer(res, 401, { error: 'invalid_signature' });
-      return;
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      answer(res, 400, { error: 'not_an_event' });
       return;
     }
     if (!('event_name' in body)) {

@@ -2,10 +2,9 @@ import type { IntercomEventOutcome } from '../hitl/hitl.ts';
 import type { Logger } from '../core/log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { RouteHandler } from './http.ts';
-import { PayloadTooLargeError, readRawBody, refuseOversized } from './raw-body.ts';
-import { webhookAnswerer } from './webhook-answer.ts';
 import { isValidHubSignature } from './signatures.ts';
-import { WEBHOOK_BODY_LIMIT } from './fin-webhook-route.ts';
+import { readSignedWebhook } from './signed-webhook.ts';
+import { webhookAnswerer } from './webhook-answer.ts';
 
 /**
  * `POST /intercom/webhooks`: Intercom app (Developer Hub) webhooks, for human-in-the-loop steps of Fin Procedures.
@@ -21,40 +20,21 @@ export function intercomWebhookRoute(deps: {
   const log = deps.logger.child({ component: 'intercom-webhook' });
   const answer = webhookAnswerer(deps.metrics, 'intercom');
   return async (req, res) => {
-    if (deps.clientSecret === undefined) {
-      req.resume();
-      log.warn('refused an Intercom webhook: INTERCOM_CLIENT_SECRET is not set');
-      answer(res, 401, { error: 'webhooks_not_configured' });
-      return;
-    }
-    let raw: Buffer;
-    try {
-      raw = await readRawBody(req, WEBHOOK_BODY_LIMIT);
-    } catch (error) {
-      if (error instanceof PayloadTooLargeError) {
-        deps.metrics.webhookEvents.inc({ source: 'intercom', outcome: 'payload_too_large' });
-        refuseOversized(req, res);
-        return;
-      }
-      throw error;
-    }
-    const signature = req.headers['x-hub-signature'];
-    if (!isValidHubSignature(deps.clientSecret, raw, Array.isArray(signature) ? signature[0] : signature)) {
-      log.warn({ signed: signature !== undefined, bytes: raw.length }, 'refused an Intercom webhook with a missing or wrong signature');
-      answer(res, 401, { error: 'invalid_signature' });
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      answer(res, 400, { error: 'invalid_json' });
-      return;
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      answer(res, 400, { error: 'not_a_notification' });
-      return;
-    }
+    const secret = deps.clientSecret;
+    const read = await readSignedWebhook(req, res, {
+      source: 'intercom',
+      what: 'Intercom webhook',
+      secretVariable: 'INTERCOM_CLIENT_SECRET',
+      configured: secret !== undefined,
+      verify: (raw, header) => (secret !== undefined && isValidHubSignature(secret, raw, header('x-hub-signature')) ? 'hub' : undefined),
+      signatureHeader: 'x-hub-signature',
+      notAnObject: 'not_a_notification',
+      log,
+      metrics: deps.metrics,
+      answer,
+    });
+    if (read === undefined) return;
+    const { body } = read;
     const { outcome } = deps.accept(body);
     if (outcome === 'invalid') answer(res, 400, { error: 'invalid_notification' });
     else answer(res, 200, { ok: true, outcome });
