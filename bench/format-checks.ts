@@ -105,7 +105,32 @@ function touchesWord(c: string | undefined): boolean {
 }
 
 /** The elements Fin's API reference says an answer may contain. */
-const FIN_DOCUMENTED = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'b', 'strong', 'i', 'em', 'a', 'ol', 'ul', 'li', 'pre', 'code', 'img', 'table', 'tbody', 'tr', 'td', 'th', 'div', 'br', 'hr']);
+const FIN_DOCUMENTED = new Set([
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'b',
+  'strong',
+  'i',
+  'em',
+  'a',
+  'ol',
+  'ul',
+  'li',
+  'pre',
+  'code',
+  'img',
+  'table',
+  'tbody',
+  'tr',
+  'td',
+  'th',
+  'div',
+  'br',
+  'hr',
+]);
 
 /** Whether the answer uses only elements Fin documents (the others test how a converter copes with the unexpected). */
 export function usesOnlyDocumentedElements(html: string): boolean {

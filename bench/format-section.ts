@@ -27,7 +27,7 @@ export function formatSection(): string {
     'HTML asked for (bold, italic, strike, headings, table headers) kept, in a form Slack renders. *Exact* counts outputs identical',
     'to the expected file. Speed is the median of 3 interleaved rounds of 1.5 s over the whole corpus, in one process.',
     '',
-    '*Documented only* repeats *correct* on the answers that use nothing but the elements Fin\'s API reference lists (p, h1–h4,',
+    "*Documented only* repeats *correct* on the answers that use nothing but the elements Fin's API reference lists (p, h1–h4,",
     'b/strong/i/em, a, ol/ul/li, pre/code, img, table/tbody/tr/td/th, div, br, hr); the other answers (thead, details, dl,',
     'iframe, kbd, del…) test how a converter copes with markup Fin may add without notice. List numbering and the indent of a',
     'fence are layout, so a peer is not marked down for them. Answers 49–55 came from an independent review of our converter',

@@ -69,7 +69,7 @@ export function runFormatBenchmark(options: { roundMs?: number; rounds?: number 
       let output: string;
       try {
         output = c.convert(a.html);
-      } catch (error) {
+      } catch {
         counts.set('threw an error', (counts.get('threw an error') ?? 0) + 1);
         continue;
       }

@@ -49,6 +49,7 @@ export interface SimHttpAnswer {
  * Answers a call. Returning an HTTP answer replaces the default 200; anything else (including a promise, which is
  * not awaited) lets the 200 go out at once while the handler drives the turn's events.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers written as statements (`turn => { … }`) return void
 export type TurnHandler = (turn: SimTurn) => SimHttpAnswer | undefined | void | Promise<unknown>;
 
 export interface FinSimulatorOptions {
@@ -397,7 +398,14 @@ export class FinSimulator {
       await this.#collect(collect[1] ?? '', req, res);
       return;
     }
-    const kind = url.pathname === '/fin/start' ? 'start' : url.pathname === '/fin/reply' ? 'reply' : /^\/fin\/procedures\/[^/]+\/run$/.test(url.pathname) ? 'procedure' : undefined;
+    const kind =
+      url.pathname === '/fin/start'
+        ? 'start'
+        : url.pathname === '/fin/reply'
+          ? 'reply'
+          : /^\/fin\/procedures\/[^/]+\/run$/.test(url.pathname)
+            ? 'procedure'
+            : undefined;
     if (req.method !== 'POST' || kind === undefined) {
       json(res, 404, errorList('not_found', 'Resource Not Found'));
       return;
@@ -436,7 +444,11 @@ export class FinSimulator {
     const call: SimCall = { kind, path: url.pathname, headers: req.headers, body, conversationId, at: Date.now() };
     this.calls.push(call);
     if (kind !== 'reply' && this.#started.has(conversationId)) {
-      json(res, 400, errorList('parameter_invalid', 'Fin session already exists for this conversation. Please use /reply to continue the conversation.'));
+      json(
+        res,
+        400,
+        errorList('parameter_invalid', 'Fin session already exists for this conversation. Please use /reply to continue the conversation.'),
+      );
       return;
     }
     const rewind = kind !== 'reply';
@@ -536,20 +548,22 @@ function readBody(req: IncomingMessage): Promise<string> {
  * row is a line of its own, so cells never run together.
  */
 export function plainTextOf(html: string): string {
-  return html
-    // Layout whitespace between a table's tags is not text.
-    .replace(/>\s+(?=<\/?(?:table|thead|tbody|tfoot|tr|td|th)[\s>])/gi, '>')
-    .replace(/<\/t[dh]>(?=<t[dh][\s>])/gi, '\t')
-    .replace(/<(br|\/p|\/li|\/h\d|\/tr)\s*\/?>/gi, '\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\n{2,}/g, '\n')
-    .trim();
+  return (
+    html
+      // Layout whitespace between a table's tags is not text.
+      .replace(/>\s+(?=<\/?(?:table|thead|tbody|tfoot|tr|td|th)[\s>])/gi, '>')
+      .replace(/<\/t[dh]>(?=<t[dh][\s>])/gi, '\t')
+      .replace(/<(br|\/p|\/li|\/h\d|\/tr)\s*\/?>/gi, '\n')
+      .replace(/<[^>]+>/g, '')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&')
+      .replace(/\n{2,}/g, '\n')
+      .trim()
+  );
 }
 
 /** Cumulative chunks of a text, a few words at a time, as Fin streams them. */

@@ -218,9 +218,7 @@ export class FakeSlack extends EventEmitter {
 
   /** The thread's messages (root first), as a person in Slack would see them. */
   thread(channel: string, threadTs: string): FakeMessage[] {
-    return this.messages.filter(
-      (m) => m.channel === channel && !m.deleted && (m.ts === threadTs || m.threadTs === threadTs),
-    );
+    return this.messages.filter((m) => m.channel === channel && !m.deleted && (m.ts === threadTs || m.threadTs === threadTs));
   }
 
   /** Messages the app posted in a thread, in order. */
@@ -274,11 +272,21 @@ export class FakeSlack extends EventEmitter {
   userEdit(channel: string, ts: string, text: string): EventEnvelope {
     const message = this.message(channel, ts);
     if (message === undefined) throw new Error(`no message ${ts} in ${channel}`);
-    const previous = { type: 'message', user: message.user, text: message.text, ts, ...(message.threadTs !== undefined ? { thread_ts: message.threadTs } : {}) };
+    const previous = {
+      type: 'message',
+      user: message.user,
+      text: message.text,
+      ts,
+      ...(message.threadTs !== undefined ? { thread_ts: message.threadTs } : {}),
+    };
     message.text = text;
     message.edits += 1;
     return this.envelope({
-      type: 'message', subtype: 'message_changed', hidden: true, channel, ts: this.#nextTs(),
+      type: 'message',
+      subtype: 'message_changed',
+      hidden: true,
+      channel,
+      ts: this.#nextTs(),
       channel_type: this.#channels.get(channel)?.kind ?? 'channel',
       message: { ...previous, text, edited: { user: message.user, ts: this.#nextTs() } },
       previous_message: previous,
@@ -291,9 +299,20 @@ export class FakeSlack extends EventEmitter {
     if (message === undefined) throw new Error(`no message ${ts} in ${channel}`);
     message.deleted = true;
     return this.envelope({
-      type: 'message', subtype: 'message_deleted', hidden: true, channel, ts: this.#nextTs(), deleted_ts: ts,
+      type: 'message',
+      subtype: 'message_deleted',
+      hidden: true,
+      channel,
+      ts: this.#nextTs(),
+      deleted_ts: ts,
       channel_type: this.#channels.get(channel)?.kind ?? 'channel',
-      previous_message: { type: 'message', user: message.user, text: message.text, ts, ...(message.threadTs !== undefined ? { thread_ts: message.threadTs } : {}) },
+      previous_message: {
+        type: 'message',
+        user: message.user,
+        text: message.text,
+        ts,
+        ...(message.threadTs !== undefined ? { thread_ts: message.threadTs } : {}),
+      },
     });
   }
 
@@ -350,9 +369,7 @@ export class FakeSlack extends EventEmitter {
       channel: { id: input.message.channel, name: this.#channels.get(input.message.channel)?.name ?? '' },
       message: { type: 'message', ts: input.message.ts, text: input.message.text, blocks: input.message.blocks },
       response_url: `${this.#url}/respond/${input.message.ts}`,
-      actions: [
-        { type: 'button', action_id: input.actionId, block_id: 'b', value: input.value, action_ts: `${Date.now() / 1000}` },
-      ],
+      actions: [{ type: 'button', action_id: input.actionId, block_id: 'b', value: input.value, action_ts: `${Date.now() / 1000}` }],
     };
     return { payload: JSON.stringify(payload) };
   }
@@ -533,7 +550,8 @@ export class FakeSlack extends EventEmitter {
       const authorized = req.headers.authorization === `Bearer ${this.token}`;
       this.downloads.push({ id, authorized });
       const stored = this.#files.get(id);
-      if (!authorized || this.#filesNeedScope) res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<html><body>Sign in to Slack</body></html>');
+      if (!authorized || this.#filesNeedScope)
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<html><body>Sign in to Slack</body></html>');
       else if (stored === undefined) res.writeHead(404).end();
       else res.writeHead(200, { 'content-type': stored.mimetype, 'content-length': stored.content.length }).end(stored.content);
       return;
@@ -647,7 +665,18 @@ export class FakeSlack extends EventEmitter {
     const str = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
     switch (method) {
       case 'auth.test':
-        return [200, { ok: true, url: 'https://fake.slack.com/', team: 'Fake', user: 'fin', team_id: this.teamId, user_id: this.botUserId, bot_id: this.botId }];
+        return [
+          200,
+          {
+            ok: true,
+            url: 'https://fake.slack.com/',
+            team: 'Fake',
+            user: 'fin',
+            team_id: this.teamId,
+            user_id: this.botUserId,
+            bot_id: this.botId,
+          },
+        ];
       case 'chat.postMessage': {
         const channel = str('channel') ?? '';
         if (!channel.startsWith('D') && this.#channels.size > 0 && !this.#channels.has(channel)) {
@@ -668,11 +697,19 @@ export class FakeSlack extends EventEmitter {
           deleted: false,
         };
         this.messages.push(message);
-        this.emit('app-event', this.envelope({
-          type: 'message', channel, user: this.botUserId, bot_id: this.botId, text, ts,
-          ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
-          channel_type: this.#channels.get(channel)?.kind ?? 'channel',
-        }));
+        this.emit(
+          'app-event',
+          this.envelope({
+            type: 'message',
+            channel,
+            user: this.botUserId,
+            bot_id: this.botId,
+            text,
+            ts,
+            ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+            channel_type: this.#channels.get(channel)?.kind ?? 'channel',
+          }),
+        );
         return [200, { ok: true, channel, ts, message: { text, ts, user: this.botUserId, bot_id: this.botId } }];
       }
       case 'chat.startStream': {
@@ -690,13 +727,31 @@ export class FakeSlack extends EventEmitter {
         }
         const ts = this.#nextTs();
         this.messages.push({
-          channel, ts, threadTs, text: markdown, user: this.botUserId, botId: this.botId, edits: 0, deleted: false,
-          streaming: true, streamActiveAt: Date.now(), streamParts: [markdown],
+          channel,
+          ts,
+          threadTs,
+          text: markdown,
+          user: this.botUserId,
+          botId: this.botId,
+          edits: 0,
+          deleted: false,
+          streaming: true,
+          streamActiveAt: Date.now(),
+          streamParts: [markdown],
         });
-        this.emit('app-event', this.envelope({
-          type: 'message', channel, user: this.botUserId, bot_id: this.botId, text: markdown, ts, thread_ts: threadTs,
-          channel_type: this.#channels.get(channel)?.kind ?? 'channel',
-        }));
+        this.emit(
+          'app-event',
+          this.envelope({
+            type: 'message',
+            channel,
+            user: this.botUserId,
+            bot_id: this.botId,
+            text: markdown,
+            ts,
+            thread_ts: threadTs,
+            channel_type: this.#channels.get(channel)?.kind ?? 'channel',
+          }),
+        );
         return [200, { ok: true, channel, ts }];
       }
       case 'chat.appendStream':
@@ -706,7 +761,8 @@ export class FakeSlack extends EventEmitter {
         if (message.streaming === true && Date.now() - (message.streamActiveAt ?? 0) > this.#streamExpiryMs) message.streaming = false;
         if (message.streaming !== true) return [200, { ok: false, error: 'message_not_in_streaming_state' }];
         const markdown = str('markdown_text');
-        if (method === 'chat.appendStream' && (markdown === undefined || markdown === '')) return [200, { ok: false, error: 'invalid_arguments' }];
+        if (method === 'chat.appendStream' && (markdown === undefined || markdown === ''))
+          return [200, { ok: false, error: 'invalid_arguments' }];
         if (markdown !== undefined) {
           message.text += markdown;
           message.streamParts?.push(markdown);
@@ -725,11 +781,18 @@ export class FakeSlack extends EventEmitter {
         message.text = text;
         if (args.blocks !== undefined) message.blocks = args.blocks;
         message.edits += 1;
-        this.emit('app-event', this.envelope({
-          type: 'message', subtype: 'message_changed', channel: message.channel, hidden: true, ts: this.#nextTs(),
-          message: { type: 'message', user: this.botUserId, bot_id: this.botId, text, ts: message.ts },
-          channel_type: this.#channels.get(message.channel)?.kind ?? 'channel',
-        }));
+        this.emit(
+          'app-event',
+          this.envelope({
+            type: 'message',
+            subtype: 'message_changed',
+            channel: message.channel,
+            hidden: true,
+            ts: this.#nextTs(),
+            message: { type: 'message', user: this.botUserId, bot_id: this.botId, text, ts: message.ts },
+            channel_type: this.#channels.get(message.channel)?.kind ?? 'channel',
+          }),
+        );
         return [200, { ok: true, channel: message.channel, ts: message.ts, text }];
       }
       case 'chat.delete': {
@@ -764,7 +827,8 @@ export class FakeSlack extends EventEmitter {
         const triggerId = str('trigger_id');
         const view = args.view;
         if (triggerId === undefined || typeof view !== 'object' || view === null) return [200, { ok: false, error: 'invalid_arguments' }];
-        const id = `V${String(this.#views += 1).padStart(6, '0')}`;
+        this.#views += 1;
+        const id = `V${String(this.#views).padStart(6, '0')}`;
         this.views.set(id, { view: view as Record<string, unknown>, triggerId });
         return [200, { ok: true, view: { id, hash: `h${id}`, ...(view as Record<string, unknown>) } }];
       }
@@ -792,33 +856,50 @@ export class FakeSlack extends EventEmitter {
       case 'users.info': {
         const user = this.#users.get(str('user') ?? '');
         if (user === undefined) return [200, { ok: false, error: 'user_not_found' }];
-        return [200, {
-          ok: true,
-          user: {
-            id: user.id, name: user.name, real_name: user.realName ?? user.name, is_bot: user.isBot ?? false,
-            profile: { display_name: user.name, real_name: user.realName ?? user.name, ...(user.email ? { email: user.email } : {}) },
+        return [
+          200,
+          {
+            ok: true,
+            user: {
+              id: user.id,
+              name: user.name,
+              real_name: user.realName ?? user.name,
+              is_bot: user.isBot ?? false,
+              profile: { display_name: user.name, real_name: user.realName ?? user.name, ...(user.email ? { email: user.email } : {}) },
+            },
           },
-        }];
+        ];
       }
       case 'conversations.info': {
         const channel = this.#channels.get(str('channel') ?? '');
         if (channel === undefined) return [200, { ok: false, error: 'channel_not_found' }];
-        return [200, {
-          ok: true,
-          channel: {
-            id: channel.id, name: channel.name, is_im: channel.kind === 'im', is_mpim: channel.kind === 'mpim',
-            is_private: channel.kind === 'group', is_channel: channel.kind === 'channel',
+        return [
+          200,
+          {
+            ok: true,
+            channel: {
+              id: channel.id,
+              name: channel.name,
+              is_im: channel.kind === 'im',
+              is_mpim: channel.kind === 'mpim',
+              is_private: channel.kind === 'group',
+              is_channel: channel.kind === 'channel',
+            },
           },
-        }];
+        ];
       }
       case 'conversations.replies': {
         const oldest = Number(str('oldest') ?? '0');
-        const messages = this.thread(str('channel') ?? '', str('ts') ?? '').filter((m) => Number(m.ts) > oldest).map((m) => ({
-          type: 'message', ts: m.ts, text: m.text,
-          ...(m.user !== undefined ? { user: m.user } : {}),
-          ...(m.botId !== undefined ? { bot_id: m.botId } : {}),
-          ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
-        }));
+        const messages = this.thread(str('channel') ?? '', str('ts') ?? '')
+          .filter((m) => Number(m.ts) > oldest)
+          .map((m) => ({
+            type: 'message',
+            ts: m.ts,
+            text: m.text,
+            ...(m.user !== undefined ? { user: m.user } : {}),
+            ...(m.botId !== undefined ? { bot_id: m.botId } : {}),
+            ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
+          }));
         return [200, { ok: true, messages, has_more: false }];
       }
       default:

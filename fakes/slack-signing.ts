@@ -17,16 +17,9 @@ export interface DeliveryOptions {
 }
 
 /** POSTs a payload to the app exactly as Slack would: signed, timestamped, JSON or form encoded. */
-export async function deliverToApp(
-  url: string,
-  secret: string,
-  payload: unknown,
-  options: DeliveryOptions = {},
-): Promise<Response> {
+export async function deliverToApp(url: string, secret: string, payload: unknown, options: DeliveryOptions = {}): Promise<Response> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const body = options.form
-    ? new URLSearchParams(payload as Record<string, string>).toString()
-    : JSON.stringify(payload);
+  const body = options.form ? new URLSearchParams(payload as Record<string, string>).toString() : JSON.stringify(payload);
   const headers: Record<string, string> = {
     'content-type': options.form ? 'application/x-www-form-urlencoded' : 'application/json',
     'x-slack-request-timestamp': String(timestamp),

@@ -54,17 +54,28 @@ export class SandboxFin {
 
   #turn(turn: SimTurn): SimHttpAnswer | Promise<unknown> {
     if (this.mode === 'failing') {
-      return { status: 503, body: { type: 'error.list', errors: [{ code: 'service_unavailable', message: 'Fin is temporarily unavailable' }] } };
+      return {
+        status: 503,
+        body: { type: 'error.list', errors: [{ code: 'service_unavailable', message: 'Fin is temporarily unavailable' }] },
+      };
     }
     if (turn.call.kind === 'procedure') {
       const id = decodeURIComponent(/^\/fin\/procedures\/([^/]+)\/run$/.exec(turn.call.path)?.[1] ?? '');
       // Intercom's documented answer for an id it has no procedure for (run-procedure, 400 "Procedure not found").
       if (!DEMO_PROCEDURES.includes(id)) {
-        return { status: 400, body: { type: 'error.list', request_id: randomUUID(), errors: [{ code: 'parameter_invalid', message: 'Procedure not found' }] } };
+        return {
+          status: 400,
+          body: { type: 'error.list', request_id: randomUUID(), errors: [{ code: 'parameter_invalid', message: 'Procedure not found' }] },
+        };
       }
     }
     const question = String(turn.call.body.message?.body ?? '');
-    const run = turn.call.kind === 'procedure' || REFUND.test(question) ? this.#refund(turn) : HUMAN.test(question) ? this.#escalate(turn) : this.#answer(turn, question);
+    const run =
+      turn.call.kind === 'procedure' || REFUND.test(question)
+        ? this.#refund(turn)
+        : HUMAN.test(question)
+          ? this.#escalate(turn)
+          : this.#answer(turn, question);
     return run.catch(() => undefined);
   }
 
@@ -84,7 +95,10 @@ export class SandboxFin {
     await sleep(this.#pace.thinkMs);
     const streamId = randomUUID();
     await turn.chunk(streamId, 0, 'Of course. ');
-    await turn.reply('<p>Of course. I’m passing you to our support team; someone will reply in this thread.</p>', { streamId, status: 'replying' });
+    await turn.reply('<p>Of course. I’m passing you to our support team; someone will reply in this thread.</p>', {
+      streamId,
+      status: 'replying',
+    });
     await turn.status('escalated', 'The customer asked to talk to a person');
   }
 
@@ -103,13 +117,16 @@ export class SandboxFin {
   /** An agent answered the step: the procedure goes on and Fin tells the customer (by webhook: the turn is over). */
   #collected(call: CollectCall): SimHttpAnswer | undefined {
     const turn = this.#waiting.get(call.conversationId);
-    if (turn === undefined) return { status: 404, body: { type: 'error.list', errors: [{ code: 'not_found', message: 'No step waiting' }] } };
+    if (turn === undefined)
+      return { status: 404, body: { type: 'error.list', errors: [{ code: 'not_found', message: 'No step waiting' }] } };
     this.#waiting.delete(call.conversationId);
-    const values = new Map((call.body.attribute_values ?? []).map((v) => [v.identifier.replace(/^workflow_local_variables\./, ''), v.value]));
+    const values = new Map(
+      (call.body.attribute_values ?? []).map((v) => [v.identifier.replace(/^workflow_local_variables\./, ''), v.value]),
+    );
     const approved = values.get('approve') === true;
     const rows = REFUND_ATTRIBUTES.map((a) => {
       const shown = shownValue(a, values.get(a.identifier.replace(/^workflow_local_variables\./, '')));
-      return `<tr><td>${a.name}</td><td>${escape(shown)}</td></tr>`;
+      return `<tr><td>${a.name}</td><td>${escapeHtml(shown)}</td></tr>`;
     }).join('');
     const html = approved
       ? `<p>Good news: <b>your refund was approved</b>. Here is what the team recorded:</p><table><tbody>${rows}</tbody></table><p>The money is back on your card within 5 business days.</p>`
@@ -128,6 +145,6 @@ function shownValue(attribute: (typeof REFUND_ATTRIBUTES)[number], value: unknow
   return String(value);
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

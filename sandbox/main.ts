@@ -21,7 +21,9 @@ try {
   );
   process.exit(1);
 }
-process.stdout.write(`fin-slack sandbox: ${sandbox.url}\n(the real app against a local Slack emulator and Fin simulator; Ctrl-C stops it)\n`);
+process.stdout.write(
+  `fin-slack sandbox: ${sandbox.url}\n(the real app against a local Slack emulator and Fin simulator; Ctrl-C stops it)\n`,
+);
 
 let stopping = false;
 const stop = () => {

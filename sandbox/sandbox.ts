@@ -44,8 +44,21 @@ export interface SandboxOptions {
 }
 
 const say = z.object({ user: z.string(), channel: z.string(), text: z.string().min(1).max(40_000), threadTs: z.string().optional() });
-const press = z.object({ user: z.string(), channel: z.string(), ts: z.string(), actionId: z.string(), value: z.string().default(''), blockId: z.string().optional() });
-const slash = z.object({ user: z.string(), channel: z.string(), command: z.string(), text: z.string().default(''), threadTs: z.string().optional() });
+const press = z.object({
+  user: z.string(),
+  channel: z.string(),
+  ts: z.string(),
+  actionId: z.string(),
+  value: z.string().default(''),
+  blockId: z.string().optional(),
+});
+const slash = z.object({
+  user: z.string(),
+  channel: z.string(),
+  command: z.string(),
+  text: z.string().default(''),
+  threadTs: z.string().optional(),
+});
 const submit = z.object({ user: z.string(), viewId: z.string(), values: z.record(z.string(), z.record(z.string(), z.unknown())) });
 const closeView = z.object({ viewId: z.string() });
 const finMode = z.object({ mode: z.enum(FIN_MODES as [FinMode, ...FinMode[]]) });
@@ -59,9 +72,30 @@ const APP_COMMANDS: ReadonlySet<string> = new Set(
 );
 
 /** Commands built into Slack itself: real in a workspace, not emulated here. */
-const SLACK_COMMANDS: ReadonlySet<string> = new Set(
-  ['/active', '/away', '/dm', '/dnd', '/feedback', '/invite', '/join', '/leave', '/me', '/msg', '/mute', '/remind', '/remove', '/search', '/shrug', '/status', '/topic', '/who', '/collapse', '/expand', '/open', '/apps'],
-);
+const SLACK_COMMANDS: ReadonlySet<string> = new Set([
+  '/active',
+  '/away',
+  '/dm',
+  '/dnd',
+  '/feedback',
+  '/invite',
+  '/join',
+  '/leave',
+  '/me',
+  '/msg',
+  '/mute',
+  '/remind',
+  '/remove',
+  '/search',
+  '/shrug',
+  '/status',
+  '/topic',
+  '/who',
+  '/collapse',
+  '/expand',
+  '/open',
+  '/apps',
+]);
 
 /** What Slack answers, privately, to a command it cannot run; undefined when it goes to the app. */
 function slashRefusal(command: string, inThread: boolean): string | undefined {
@@ -129,7 +163,12 @@ export class Sandbox {
       if (call.method === 'chat.postEphemeral' && call.ok === true) {
         const { channel, user, text, thread_ts: threadTs } = call.args;
         if (typeof channel === 'string' && typeof user === 'string') {
-          this.#ephemeral({ channel, user, text: typeof text === 'string' ? text : '', ...(typeof threadTs === 'string' ? { threadTs } : {}) });
+          this.#ephemeral({
+            channel,
+            user,
+            text: typeof text === 'string' ? text : '',
+            ...(typeof threadTs === 'string' ? { threadTs } : {}),
+          });
         }
       }
       this.#notify();
@@ -143,8 +182,12 @@ export class Sandbox {
       if (sandbox === undefined) return sendJson(res, 503, { error: 'the sandbox is starting' });
       sandbox.#route(req, res).catch((error: unknown) => {
         // A malformed request from the page is the page's mistake; anything else is the sandbox's.
-        const status = error instanceof PayloadTooLargeError ? 413 : error instanceof z.ZodError || error instanceof SyntaxError ? 400 : 500;
-        if (!res.headersSent) sendJson(res, status, { error: error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : 'failed' });
+        const status =
+          error instanceof PayloadTooLargeError ? 413 : error instanceof z.ZodError || error instanceof SyntaxError ? 400 : 500;
+        if (!res.headersSent)
+          sendJson(res, status, {
+            error: error instanceof z.ZodError ? z.prettifyError(error) : error instanceof Error ? error.message : 'failed',
+          });
       });
     });
     await listen(server, options.port ?? 0, '127.0.0.1');
@@ -171,7 +214,11 @@ export class Sandbox {
       LOG_LEVEL: options.logLevel ?? 'warn',
     };
     const config = loadConfig(env);
-    const logger = createLogger({ level: config.log.level, secrets: SECRET_VARIABLES.map((name) => env[name]), destination: process.stderr });
+    const logger = createLogger({
+      level: config.log.level,
+      secrets: SECRET_VARIABLES.map((name) => env[name]),
+      destination: process.stderr,
+    });
     const app = await startApp(config, { logger, host: '127.0.0.1' });
     const appUrl = `http://127.0.0.1:${app.port}`;
     fin.setWebhook({ url: `${appUrl}/fin/webhooks`, secret: webhookSecret });
@@ -179,7 +226,10 @@ export class Sandbox {
       const text = JSON.stringify(body);
       await fetch(`${appUrl}/intercom/webhooks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature': `sha1=${createHmac('sha1', clientSecret).update(text).digest('hex')}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature': `sha1=${createHmac('sha1', clientSecret).update(text).digest('hex')}`,
+        },
         body: text,
       });
     });
@@ -241,7 +291,10 @@ export class Sandbox {
     // forces a CORS preflight, which this server never answers; Host and Origin rule out DNS rebinding).
     const self = new URL(this.url);
     const origin = req.headers.origin;
-    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '') || (origin !== undefined && !sameHost(URL.canParse(origin) ? new URL(origin).host : undefined, self))) {
+    if (
+      !/^application\/json\b/.test(req.headers['content-type'] ?? '') ||
+      (origin !== undefined && !sameHost(URL.canParse(origin) ? new URL(origin).host : undefined, self))
+    ) {
       return sendJson(res, 403, { error: 'requests come from the sandbox page only' });
     }
     const raw = (await readRawBody(req, 1_000_000)).toString('utf8');
@@ -276,7 +329,12 @@ export class Sandbox {
         // Slack answers a command it cannot run itself; only the app's commands (outside threads) reach the app.
         const refusal = slashRefusal(input.command, input.threadTs !== undefined);
         if (refusal !== undefined) {
-          this.#ephemeral({ channel: input.channel, user: input.user, text: refusal, ...(input.threadTs !== undefined ? { threadTs: input.threadTs } : {}) });
+          this.#ephemeral({
+            channel: input.channel,
+            user: input.user,
+            text: refusal,
+            ...(input.threadTs !== undefined ? { threadTs: input.threadTs } : {}),
+          });
           return { status: 200, body: {} };
         }
         const form = { ...this.slack.slashCommand(input), trigger_id: this.#trigger(input.user) };
@@ -290,7 +348,8 @@ export class Sandbox {
       }
       case '/api/submit': {
         const input = submit.parse(body);
-        if (!this.slack.views.has(input.viewId) || this.#closedViews.has(input.viewId)) return { status: 404, body: { error: 'this form is closed' } };
+        if (!this.slack.views.has(input.viewId) || this.#closedViews.has(input.viewId))
+          return { status: 404, body: { error: 'this form is closed' } };
         const res = await deliverToApp(events, this.#signingSecret, this.slack.viewSubmission(input), { form: true });
         const answer = parseMaybe(await res.text()) ?? {};
         if (answer.response_action === 'errors') return { status: 200, body: { errors: answer.errors ?? {} } };

@@ -87,9 +87,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     botId: identity.botId,
     botUserId: identity.botUserId,
     tokenVerificationEnabled: false,
-    ...(receiver !== undefined
-      ? { receiver }
-      : { socketMode: true, appToken: config.slack.appToken, installerOptions: { port: 0 } }),
+    ...(receiver !== undefined ? { receiver } : { socketMode: true, appToken: config.slack.appToken, installerOptions: { port: 0 } }),
     logger: boltLog,
     clientOptions,
     convoStore: false,
@@ -159,12 +157,12 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     poster,
     directory,
     history: (thread) =>
-      threadHistory(
-        { client: readClient, directory, logger },
-        { ...thread, botUserId: identity.botUserId, botId: identity.botId },
-      ),
+      threadHistory({ client: readClient, directory, logger }, { ...thread, botUserId: identity.botUserId, botId: identity.botId }),
     ownMessages: (channelId, threadTs, oldest) =>
-      ownMessagesInThread({ client: readClient, logger }, { channelId, threadTs, oldest, botUserId: identity.botUserId, botId: identity.botId }),
+      ownMessagesInThread(
+        { client: readClient, logger },
+        { channelId, threadTs, oldest, botUserId: identity.botUserId, botId: identity.botId },
+      ),
     downloadFile: (file) => files.download(file),
     maxFileBytes: files.maxBytes,
     subscribe: (url, onData) => {
@@ -281,7 +279,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   if (config.slack.mode === 'socket') await app.start();
   // An uninstalled app gets no events and makes no calls: the token is checked now and then so /healthz notices.
   const tokenCheck = setInterval(() => {
-    readClient.auth.test().catch((error: unknown) => logger.warn({ component: 'slack', error: errorCode(error) }, 'the bot token check failed'));
+    readClient.auth
+      .test()
+      .catch((error: unknown) => logger.warn({ component: 'slack', error: errorCode(error) }, 'the bot token check failed'));
   }, options.tokenCheckMs ?? 60_000);
   tokenCheck.unref();
   let stopping = false;

@@ -32,7 +32,12 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'fin-slack could not start');
     // The log line is for machines (and keeps the stack); whoever started the app reads what to fix, plainly.
     const failure = describeStartupFailure(error, config);
-    process.stderr.write(`${scrubSecrets(failure.text, secrets.filter((s): s is string => s !== undefined && s.length >= 6))}\n`);
+    process.stderr.write(
+      `${scrubSecrets(
+        failure.text,
+        secrets.filter((s): s is string => s !== undefined && s.length >= 6),
+      )}\n`,
+    );
     process.exit(1);
   });
 

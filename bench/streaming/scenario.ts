@@ -75,7 +75,8 @@ export interface Percentiles {
 
 export function percentiles(values: readonly number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN));
+  const at = (q: number) =>
+    sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN);
   return { p50: at(0.5), p99: at(0.99), n: sorted.length };
 }
 
@@ -112,7 +113,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const channelCount = Math.max(1, Math.ceil(options.conversations / 2));
   const channels = Array.from({ length: channelCount }, (_, i) => `CBENCH${String(i).padStart(4, '0')}`);
   const slack = await FakeSlack.start({
-    channels: [...[...channels, ...WARM_UP_CHANNELS].map((id) => ({ id, name: id.toLowerCase(), kind: 'channel' as const })), { id: 'CAGENTS', name: 'agents', kind: 'channel' as const }],
+    channels: [
+      ...[...channels, ...WARM_UP_CHANNELS].map((id) => ({ id, name: id.toLowerCase(), kind: 'channel' as const })),
+      { id: 'CAGENTS', name: 'agents', kind: 'channel' as const },
+    ],
     users: [{ id: 'UASKER', name: 'asker', realName: 'Asker', email: 'asker@example.com' }],
     limits: { update: options.slackUpdate, postPerChannel: { perMinute: 60, burst: 5 } },
   });
@@ -120,7 +124,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const dir = mkdtempSync(join(tmpdir(), 'fin-slack-bench-'));
   const finalText = htmlToMrkdwn(REPLY_HTML);
   const chunks = chunksOf(finalText.replace(/[*_`]/g, ''), options.chunks);
-  const tracks: Track[] = Array.from({ length: options.conversations }, (_, i) => ({ channel: channels[i % channelCount] ?? '', edits: 0, limited: 0 }));
+  const tracks: Track[] = Array.from({ length: options.conversations }, (_, i) => ({
+    channel: channels[i % channelCount] ?? '',
+    edits: 0,
+    limited: 0,
+  }));
   const byRoot = new Map<string, Track>();
   const byPlaceholder = new Map<string, Track>();
 
@@ -152,7 +160,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   });
 
   fin.onTurn((turn) => {
-    const track = byRoot.get(String(turn.call.body.conversation_id ?? '').replace(/^slack-[^-]+-/, '').replace(/-(?=[^-]*$)/, ':'));
+    const track = byRoot.get(
+      String(turn.call.body.conversation_id ?? '')
+        .replace(/^slack-[^-]+-/, '')
+        .replace(/-(?=[^-]*$)/, ':'),
+    );
     const streamId = `s-${turn.conversationId}`;
     void (async () => {
       await turn.connected(10_000);
@@ -202,7 +214,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const ask = async (track: Track) => {
       askers += 1;
       const user = `UASKER${askers}`;
-      const { ts, envelopes } = slack.userMessage({ user, channel: track.channel, text: `<@${slack.botUserId}> how do I change my email?` });
+      const { ts, envelopes } = slack.userMessage({
+        user,
+        channel: track.channel,
+        text: `<@${slack.botUserId}> how do I change my email?`,
+      });
       track.root = ts;
       track.sentAt = Date.now();
       byRoot.set(`${track.channel}:${ts}`, track);
@@ -232,7 +248,15 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const stats = (await request(child, 'stats')) as { stats: AppStats };
     if (process.env.BENCH_DEBUG) {
       for (const t of tracks.filter((x) => x.finalShownAt === undefined).slice(0, 3)) {
-        console.error('LOST', JSON.stringify(t), JSON.stringify(slack.calls.filter((c) => c.args.channel === t.channel).map((c) => [c.method, c.args.ts ?? c.args.thread_ts, c.error, String(c.args.text).slice(0, 30), c.at - (t.sentAt ?? 0)])));
+        console.error(
+          'LOST',
+          JSON.stringify(t),
+          JSON.stringify(
+            slack.calls
+              .filter((c) => c.args.channel === t.channel)
+              .map((c) => [c.method, c.args.ts ?? c.args.thread_ts, c.error, String(c.args.text).slice(0, 30), c.at - (t.sentAt ?? 0)]),
+          ),
+        );
       }
     }
     const shown = tracks.filter((t) => t.finalShownAt !== undefined);
@@ -240,11 +264,19 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const updates = measured.filter((c) => c.method === 'chat.update');
     return {
       options,
-      placeholderMs: percentiles(tracks.flatMap((t) => (t.placeholderAt !== undefined && t.sentAt !== undefined ? [t.placeholderAt - t.sentAt] : []))),
-      firstTextMs: percentiles(tracks.flatMap((t) => (t.firstTextAt !== undefined && t.sentAt !== undefined ? [t.firstTextAt - t.sentAt] : []))),
-      finalLagMs: percentiles(shown.flatMap((t) => (t.finalSentAt !== undefined && t.finalShownAt !== undefined ? [t.finalShownAt - t.finalSentAt] : []))),
+      placeholderMs: percentiles(
+        tracks.flatMap((t) => (t.placeholderAt !== undefined && t.sentAt !== undefined ? [t.placeholderAt - t.sentAt] : [])),
+      ),
+      firstTextMs: percentiles(
+        tracks.flatMap((t) => (t.firstTextAt !== undefined && t.sentAt !== undefined ? [t.firstTextAt - t.sentAt] : [])),
+      ),
+      finalLagMs: percentiles(
+        shown.flatMap((t) => (t.finalSentAt !== undefined && t.finalShownAt !== undefined ? [t.finalShownAt - t.finalSentAt] : [])),
+      ),
       editsPerReply: tracks.reduce((n, t) => n + t.edits, 0) / tracks.length,
-      rateLimited: updates.filter((c) => c.error === 'ratelimited').length + measured.filter((c) => c.method === 'chat.postMessage' && c.error === 'ratelimited').length,
+      rateLimited:
+        updates.filter((c) => c.error === 'ratelimited').length +
+        measured.filter((c) => c.method === 'chat.postMessage' && c.error === 'ratelimited').length,
       repeatedRateLimited: tracks.filter((t) => t.limited > 1).length,
       repliesShown: shown.length,
       repliesLost: tracks.length - shown.length,

@@ -22,7 +22,12 @@ const POLICIES: readonly { readonly policy: EditPolicy; readonly label: string }
 
 function levels(): number[] {
   const chosen = process.env.BENCH_LEVELS;
-  return chosen ? chosen.split(',').map(Number).filter((n) => n > 0) : [1, 10, 100, 1000];
+  return chosen
+    ? chosen
+        .split(',')
+        .map(Number)
+        .filter((n) => n > 0)
+    : [1, 10, 100, 1000];
 }
 
 function policies(): typeof POLICIES {
@@ -84,23 +89,23 @@ export async function streamingSection(): Promise<string> {
     `The fake Slack answers 429 with \`Retry-After\` beyond its limits: \`chat.update\` ${SLACK_UPDATE.perMinute}/min for the workspace`,
     `(burst ${SLACK_UPDATE.burst}) and \`chat.postMessage\` 60/min per channel (burst 5). That is Slack's Tier 3 (about 50/min)`,
     'compressed 60 times so that 1,000 conversations drain in seconds (on real Slack their final answers alone would take 20',
-    'minutes: that is the budget, whatever the app). Fin\'s streaming is not compressed: each stream brings 5 chunks a second,',
-    'so editing on every chunk meets Slack\'s limit from about 10 concurrent streams, while the app, which edits a message at',
-    'most once a second (`STREAM_UPDATE_INTERVAL_MS=1000`), reaches its own budget from about 45. The app\'s budget is set',
+    "minutes: that is the budget, whatever the app). Fin's streaming is not compressed: each stream brings 5 chunks a second,",
+    "so editing on every chunk meets Slack's limit from about 10 concurrent streams, while the app, which edits a message at",
+    "most once a second (`STREAM_UPDATE_INTERVAL_MS=1000`), reaches its own budget from about 45. The app's budget is set",
     `a little below Slack's (\`SLACK_UPDATE_RATE_PER_MIN=${APP_UPDATE.perMinute}\`, \`SLACK_UPDATE_BURST=${APP_UPDATE.burst}\`); in production its default`,
-    'of 50/min is Tier 3\'s documented floor.',
+    "of 50/min is Tier 3's documented floor.",
     '',
     'The two naive policies are the same app with the scheduler switched off (`editPolicy` in `startApp`): one edits the',
-    'message on every chunk, the other at most every 500 ms per message; both send the final answer through Slack\'s',
-    'client with its usual retries on 429. Times are taken on the fake Slack\'s side: *placeholder* and *first text* from',
+    "message on every chunk, the other at most every 500 ms per message; both send the final answer through Slack's",
+    "client with its usual retries on 429. Times are taken on the fake Slack's side: *placeholder* and *first text* from",
     'the moment the benchmark starts delivering the question (so they include its own queue of 1,000 deliveries), *final',
-    'lag* from Fin\'s final reply to the `chat.update` that showed it. *First text* counts only the replies that showed',
+    "lag* from Fin's final reply to the `chat.update` that showed it. *First text* counts only the replies that showed",
     'streamed text before their final answer (how many, in brackets): when the budget is shared by many streams, most',
     'replies go from the placeholder straight to the answer.',
     `A reply is *lost* when Slack never showed its final answer within ${ms(settleMs(1000))} (for 1,000; at least ${ms(settleMs(1))}) after`,
     "Fin's last final reply, or at the latest that long plus the answer's streaming time and 10 s after the questions.",
     '*Repeated 429s* counts messages that met a 429 more than once. CPU, peak RSS and',
-    'event-loop delay are the app process\'s own (CPU from the first measured event to the last answer, divided by the conversations; in brackets the part spent in the kernel).',
+    "event-loop delay are the app process's own (CPU from the first measured event to the last answer, divided by the conversations; in brackets the part spent in the kernel).",
     '',
     '| policy | N | placeholder p50 / p99 | first text p50 / p99 (replies) | final lag p50 / p99 | edits per reply | 429s | repeated 429s | lost | CPU ms per reply (kernel) | peak RSS MB | loop delay p99 (max) ms | wall s |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -117,42 +122,42 @@ export async function streamingSection(): Promise<string> {
     '',
     '- **Fair shares.** A message that has shown nothing yet goes first (so every new stream gets its first words',
     '  promptly); then the message whose last edit is oldest. Each message has at most one edit in flight, and a slot',
-    '  that comes late carries the newest text (Fin\'s chunks are cumulative, so nothing is lost by skipping). With more',
+    "  that comes late carries the newest text (Fin's chunks are cumulative, so nothing is lost by skipping). With more",
     '  streams each one is simply edited less often: see *edits per reply* fall as N grows while nothing is lost.',
     '- **Finals first.** Half the burst is never given to interim edits. A final answer does not wait for a token at all:',
     '  it goes at once, ahead of every waiting edit, borrowing from the bucket if it must; the debt only delays interim',
     '  edits. Only Slack itself can hold a final back: after a 429 every update waits `Retry-After`, then the finals',
-    '  waiting go first, paced at the budget\'s rate so their retries do not meet a second 429, and interim edits resume',
+    "  waiting go first, paced at the budget's rate so their retries do not meet a second 429, and interim edits resume",
     '  after them. That is why a burst of 1,000 finals meets one 429 each at most (*repeated 429s* stays 0), and why',
-    '  final lag at 100 and 1,000 is the time Slack\'s limit needs to take that many finals, not the interim edits.',
+    "  final lag at 100 and 1,000 is the time Slack's limit needs to take that many finals, not the interim edits.",
     '- **Interim 429s** pause interim edits only, for `Retry-After`.',
-    '- **New messages** (placeholders, further parts) wait for their channel\'s pace (about one a second, bursts of 4).',
+    "- **New messages** (placeholders, further parts) wait for their channel's pace (about one a second, bursts of 4).",
     '',
     'The naive policies show what the same app does without the budget: editing on every chunk floods the Web API',
-    'client\'s queue, which pauses on every 429 with final answers stuck behind thousands of interim edits; editing',
+    "client's queue, which pauses on every 429 with final answers stuck behind thousands of interim edits; editing",
     'every 500 ms per message is fine for a few streams and collapses the same way as they multiply.',
     '',
     '### CPU per reply',
     '',
-    'Where the app\'s CPU goes was profiled with `BENCH_PROFILE=<dir> BENCH_ONLY=streaming BENCH_LEVELS=100',
+    "Where the app's CPU goes was profiled with `BENCH_PROFILE=<dir> BENCH_ONLY=streaming BENCH_LEVELS=100",
     'BENCH_POLICIES=budget npm run bench` (a V8 CPU profile of the app process; 2026-12-03, 100 conversations). A reply',
     'here costs one signed event request, five to seven Web API calls, a Fin call, an SSE connection carrying 26 events,',
-    'and a handful of SQLite writes. No single function dominates: the HTTP clients (undici\'s fetch under',
+    "and a handful of SQLite writes. No single function dominates: the HTTP clients (undici's fetch under",
     '`@slack/web-api` with its queue and retry wrappers) and socket writes take about a third of the main thread, SSE',
     'parsing and zod validation of each event about a tenth, SQLite (one write per shown edit, so a restart can show',
-    'the text again) about a seventh, garbage collection a twentieth; the rest is Bolt\'s request handling and the app\'s',
+    "the text again) about a seventh, garbage collection a twentieth; the rest is Bolt's request handling and the app's",
     'own bookkeeping. What was worth fixing was fixed: chunks for a message already streaming skip the store and the',
-    'conversation\'s queue (a seventh of the CPU at the time), and `npm start` runs a compiled bundle instead of a',
-    'TypeScript loader (about 30 MB less memory). Reaching 2 ms would mean dropping validation of Fin\'s events, the',
-    'durable record of what a message shows, or Slack\'s own Web API client; none of these is a trade this app makes.',
+    "conversation's queue (a seventh of the CPU at the time), and `npm start` runs a compiled bundle instead of a",
+    "TypeScript loader (about 30 MB less memory). Reaching 2 ms would mean dropping validation of Fin's events, the",
+    "durable record of what a message shows, or Slack's own Web API client; none of these is a trade this app makes.",
     'The fixed cost of a quiet process (timers, the event-loop monitor) is spread over the replies, which is why the',
     'figure is highest at N = 1.',
     '',
-    'Since 2026-12-04 each of the *N* conversations is a different person\'s (one person may start only',
+    "Since 2026-12-04 each of the *N* conversations is a different person's (one person may start only",
     '`FIN_USER_TURNS_PER_MIN` turns a minute), so each reply also costs a `users.info` lookup of its asker; runs before',
     'that date had one asker for all. On the same machine and day, at 1,000 conversations with this workload, the app as',
     'it was before the hardening of that date took 13.5 and 15.0 ms per reply in two runs, and after it 13.8 and 15.3:',
-    'what the hardening added (reading Slack\'s answers for error codes, recording each part of a final answer as it',
+    "what the hardening added (reading Slack's answers for error codes, recording each part of a final answer as it",
     'lands, forgetting what a finished turn carried) is within the run-to-run spread.',
   ].join('\n');
 }
@@ -170,7 +175,8 @@ function targets(results: readonly ScenarioResult[]): string[] {
   );
   const at = (n: number) => results.find((r) => r.options.conversations === n);
   const ten = at(10);
-  if (ten !== undefined) lines.push(`- Final lag p99 at 10 streams ≤ 1 s: ${ms(ten.finalLagMs.p99)}, ${verdict(ten.finalLagMs.p99 <= 1_000)}.`);
+  if (ten !== undefined)
+    lines.push(`- Final lag p99 at 10 streams ≤ 1 s: ${ms(ten.finalLagMs.p99)}, ${verdict(ten.finalLagMs.p99 <= 1_000)}.`);
   const hundred = at(100);
   if (hundred !== undefined) {
     const drain = (100 * 60_000) / SLACK_UPDATE.perMinute;

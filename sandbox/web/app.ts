@@ -76,7 +76,10 @@ const directory: Directory = {
 };
 
 async function api(path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    path,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   const text = await res.text();
   const json = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   if (!res.ok) throw new Error(String(json.error ?? res.status));
@@ -120,7 +123,9 @@ function tsBefore(a: string, b: string): boolean {
 
 /** Messages with the reader's ephemeral ones among them, each where it came (ts order), as Slack shows them. */
 function withEphemerals(messages: readonly Message[], inThread: boolean): string {
-  const mine = (state?.ephemerals ?? []).filter((e) => e.channel === channelId && e.user === me && e.threadTs === (inThread ? threadTs : undefined));
+  const mine = (state?.ephemerals ?? []).filter(
+    (e) => e.channel === channelId && e.user === me && e.threadTs === (inThread ? threadTs : undefined),
+  );
   const ephemeral = (e: Ephemeral) =>
     `<article class="message ephemeral"><div class="content"><header><span class="author">Only visible to you</span></header><div class="body">${renderMrkdwn(e.text, directory)}</div></div></article>`;
   let next = 0;
@@ -149,7 +154,8 @@ function render(): void {
     )
     .join('');
   const channel = channels.find((c) => c.id === channelId);
-  $('#channel-title').textContent = channel === undefined ? '' : channel.kind === 'im' ? `Direct message with ${state.bot.name}` : `#${channel.name}`;
+  $('#channel-title').textContent =
+    channel === undefined ? '' : channel.kind === 'im' ? `Direct message with ${state.bot.name}` : `#${channel.name}`;
   const roots = state.messages.filter((m) => m.channel === channelId && (m.threadTs === undefined || m.threadTs === m.ts));
   const list = $('#messages');
   list.innerHTML = withEphemerals(roots, false);
@@ -234,7 +240,10 @@ function collapseLong(container: HTMLElement): void {
     const open = expanded.has(key);
     body.classList.toggle('collapsed', !open);
     body.style.setProperty('--collapsed-height', `${COLLAPSE_ABOVE_PX - 80}px`);
-    body.insertAdjacentHTML('afterend', `<button type="button" class="show-more" data-show-more="${escapeHtml(key)}">${open ? 'Show less' : 'Show more'}</button>`);
+    body.insertAdjacentHTML(
+      'afterend',
+      `<button type="button" class="show-more" data-show-more="${escapeHtml(key)}">${open ? 'Show less' : 'Show more'}</button>`,
+    );
   }
 }
 
@@ -294,18 +303,28 @@ function modalValues(): Record<string, Record<string, unknown>> {
       case 'static_select': {
         const select = el as HTMLSelectElement;
         const chosen = select.selectedOptions[0];
-        value = { type, selected_option: select.value === '' || chosen === undefined ? null : { text: { type: 'plain_text', text: chosen.text }, value: select.value } };
+        value = {
+          type,
+          selected_option:
+            select.value === '' || chosen === undefined ? null : { text: { type: 'plain_text', text: chosen.text }, value: select.value },
+        };
         break;
       }
       case 'radio_buttons': {
         const chosen = el.querySelector<HTMLInputElement>('input:checked');
-        value = { type, selected_option: chosen === null ? null : { text: { type: 'plain_text', text: chosen.dataset.text ?? '' }, value: chosen.value } };
+        value = {
+          type,
+          selected_option: chosen === null ? null : { text: { type: 'plain_text', text: chosen.dataset.text ?? '' }, value: chosen.value },
+        };
         break;
       }
       case 'checkboxes':
         value = {
           type,
-          selected_options: [...el.querySelectorAll<HTMLInputElement>('input:checked')].map((c) => ({ text: { type: 'plain_text', text: c.dataset.text ?? '' }, value: c.value })),
+          selected_options: [...el.querySelectorAll<HTMLInputElement>('input:checked')].map((c) => ({
+            text: { type: 'plain_text', text: c.dataset.text ?? '' },
+            value: c.value,
+          })),
         };
         break;
       case 'datepicker':
@@ -330,13 +349,24 @@ async function send(text: string, thread: string | undefined): Promise<void> {
   // As in Slack, a message that starts with "/" is a command (in a thread too); one that starts with a space is not.
   const slash = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trimEnd());
   if (slash !== null) {
-    await api('/api/slash', { user: me, channel: channelId, command: `/${slash[1]}`, text: slash[2], ...(thread !== undefined ? { threadTs: thread } : {}) });
+    await api('/api/slash', {
+      user: me,
+      channel: channelId,
+      command: `/${slash[1]}`,
+      text: slash[2],
+      ...(thread !== undefined ? { threadTs: thread } : {}),
+    });
     return;
   }
   // "@Fin" (the app's name) becomes a real mention, as Slack's autocomplete would make it.
   const name = state?.bot.name ?? 'Fin';
   const withMention = text.replace(new RegExp(`@${name}\\b`, 'gi'), `<@${state?.bot.id ?? ''}>`);
-  const posted = await api('/api/say', { user: me, channel: channelId, text: withMention, ...(thread !== undefined ? { threadTs: thread } : {}) });
+  const posted = await api('/api/say', {
+    user: me,
+    channel: channelId,
+    text: withMention,
+    ...(thread !== undefined ? { threadTs: thread } : {}),
+  });
   // A new question opens its thread: that is where the app answers.
   if (thread === undefined && typeof posted.ts === 'string') threadTs = posted.ts;
   // Whoever sends a message sees it: Slack goes to the bottom.

@@ -24,14 +24,18 @@ export function textObject(value: unknown, directory: Directory): string {
 function button(element: Json, blockId: string, directory: Directory): string {
   const style = str(element.style);
   // A confirmation dialog goes with the button as it is: the page shows it before anything is sent.
-  const confirm = typeof element.confirm === 'object' && element.confirm !== null ? ` data-confirm="${escapeHtml(JSON.stringify(element.confirm))}"` : '';
+  const confirm =
+    typeof element.confirm === 'object' && element.confirm !== null ? ` data-confirm="${escapeHtml(JSON.stringify(element.confirm))}"` : '';
   return `<button class="bk-button${style ? ` bk-${escapeHtml(style)}` : ''}" data-action-id="${escapeHtml(str(element.action_id))}" data-value="${escapeHtml(str(element.value))}" data-block-id="${escapeHtml(blockId)}"${
     str(element.url) ? ` data-url="${escapeHtml(str(element.url))}"` : ''
   }${confirm}>${textObject(element.text, directory)}</button>`;
 }
 
 /** A confirmation dialog (Block Kit's `confirm` object) as the page shows it; Slack's own words where a part is left out. */
-export function confirmDialog(value: unknown, directory: Directory): { title: string; text: string; confirm: string; deny: string; danger: boolean } {
+export function confirmDialog(
+  value: unknown,
+  directory: Directory,
+): { title: string; text: string; confirm: string; deny: string; danger: boolean } {
   const c = obj(value);
   const plain = (t: unknown, otherwise: string) => (str(obj(t).text) === '' ? escapeHtml(otherwise) : escapeHtml(str(obj(t).text)));
   return {
@@ -71,9 +75,13 @@ export function renderBlocks(blocks: unknown, directory: Directory): string {
           }</div>${accessory.type === undefined ? '' : `<div class="bk-accessory">${element(accessory, blockId, directory)}</div>`}</div>`;
         }
         case 'context':
-          return `<div class="bk-context">${arr(block.elements).map((e) => element(e, blockId, directory)).join('')}</div>`;
+          return `<div class="bk-context">${arr(block.elements)
+            .map((e) => element(e, blockId, directory))
+            .join('')}</div>`;
         case 'actions':
-          return `<div class="bk-actions">${arr(block.elements).map((e) => element(e, blockId, directory)).join('')}</div>`;
+          return `<div class="bk-actions">${arr(block.elements)
+            .map((e) => element(e, blockId, directory))
+            .join('')}</div>`;
         case 'divider':
           return '<hr class="bk-divider">';
         case 'header':
@@ -81,7 +89,9 @@ export function renderBlocks(blocks: unknown, directory: Directory): string {
         case 'image':
           return `<figure class="bk-image"><img src="${escapeHtml(str(block.image_url))}" alt="${escapeHtml(str(block.alt_text))}"><figcaption>${escapeHtml(str(obj(block.title).text))}</figcaption></figure>`;
         case 'rich_text':
-          return `<div class="bk-rich-text">${arr(block.elements).map((e) => richBlock(e, directory)).join('')}</div>`;
+          return `<div class="bk-rich-text">${arr(block.elements)
+            .map((e) => richBlock(e, directory))
+            .join('')}</div>`;
         case 'markdown':
           return `<div class="bk-markdown">${escapeHtml(str(block.text))}</div>`;
         default:
@@ -92,7 +102,8 @@ export function renderBlocks(blocks: unknown, directory: Directory): string {
 }
 
 const SAFE_URL = /^(https?|mailto):/i;
-const link = (url: string, html: string) => (SAFE_URL.test(url) ? `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${html}</a>` : html);
+const link = (url: string, html: string) =>
+  SAFE_URL.test(url) ? `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${html}</a>` : html;
 
 /** Rich text's bold, italic, strike, code (and underline) on one element. */
 function styled(html: string, style: Json): string {
@@ -152,7 +163,9 @@ function richElement(e: Json, directory: Directory): string {
     }
     case 'color': {
       const value = str(e.value);
-      const swatch = /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(value) ? `<span class="rt-swatch" style="background:${value}"></span>` : '';
+      const swatch = /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(value)
+        ? `<span class="rt-swatch" style="background:${value}"></span>`
+        : '';
       return styled(`<span class="rt-color">${swatch}${escapeHtml(value)}</span>`, style);
     }
     default:
@@ -165,7 +178,10 @@ const NUMBERS = ['decimal', 'lower-alpha', 'lower-roman'];
 
 /** One element of a `rich_text` block: a section, a list (its indent and style), a quote or preformatted text. */
 function richBlock(e: Json, directory: Directory): string {
-  const inline = (elements: unknown) => arr(elements).map((x) => richElement(x, directory)).join('');
+  const inline = (elements: unknown) =>
+    arr(elements)
+      .map((x) => richElement(x, directory))
+      .join('');
   const border = e.border === 1 ? ' rt-border' : '';
   switch (e.type) {
     case 'rich_text_section':

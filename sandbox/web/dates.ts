@@ -42,7 +42,14 @@ function partsOf(date: Date, timeZone: string | undefined): Parts {
   const parts = formatter(timeZone, { year: 'numeric', month: 'numeric', day: 'numeric', weekday: 'long' }).formatToParts(date);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const name = (month: 'long' | 'short') => formatter(timeZone, { month }).format(date);
-  return { year: Number(get('year')), month: Number(get('month')), day: Number(get('day')), weekday: get('weekday'), monthLong: name('long'), monthShort: name('short') };
+  return {
+    year: Number(get('year')),
+    month: Number(get('month')),
+    day: Number(get('day')),
+    weekday: get('weekday'),
+    monthLong: name('long'),
+    monthShort: name('short'),
+  };
 }
 
 function ordinal(n: number): string {
@@ -63,7 +70,17 @@ function ago(seconds: number): string {
   const format = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
   const abs = Math.abs(seconds);
   const [unit, size]: [Intl.RelativeTimeFormatUnit, number] =
-    abs < 60 ? ['second', 1] : abs < 3_600 ? ['minute', 60] : abs < 86_400 ? ['hour', 3_600] : abs < 30 * 86_400 ? ['day', 86_400] : abs < 365 * 86_400 ? ['month', 30 * 86_400] : ['year', 365 * 86_400];
+    abs < 60
+      ? ['second', 1]
+      : abs < 3_600
+        ? ['minute', 60]
+        : abs < 86_400
+          ? ['hour', 3_600]
+          : abs < 30 * 86_400
+            ? ['day', 86_400]
+            : abs < 365 * 86_400
+              ? ['month', 30 * 86_400]
+              : ['year', 365 * 86_400];
   return format.format(Math.trunc(seconds / size), unit);
 }
 

@@ -19,7 +19,13 @@ export function useEmojiTable(table: EmojiTable): void {
   toneable = new Set(table.toneable);
 }
 
-const MODIFIERS: Readonly<Record<string, string>> = { '2': '\u{1F3FB}', '3': '\u{1F3FC}', '4': '\u{1F3FD}', '5': '\u{1F3FE}', '6': '\u{1F3FF}' };
+const MODIFIERS: Readonly<Record<string, string>> = {
+  '2': '\u{1F3FB}',
+  '3': '\u{1F3FC}',
+  '4': '\u{1F3FD}',
+  '5': '\u{1F3FE}',
+  '6': '\u{1F3FF}',
+};
 
 /** The character for a short name (with a skin tone 2–6 if it takes one), or undefined for a name Slack would not know. */
 export function emojiChar(name: string, tone?: number | string): string | undefined {

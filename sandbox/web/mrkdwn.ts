@@ -67,7 +67,10 @@ const SET_ASIDE = /`([^`\n]+)`|<([^<>]+)>/g;
  * What Slack links by itself in plain text: web addresses (with or without a scheme) and email addresses. Slack links
  * them before it reads formatting, so a marker inside one is part of the address.
  */
-const AUTOLINK = /(?<![\w@.\/-])(?:https?:\/\/[^\s<>\u0000]+|www\.[^\s<>\u0000]+|[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/[^\s<>\u0000]*)/gi;
+const AUTOLINK =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 marks the slots of set-aside HTML, which an address must not swallow
+  /(?<![\w@./-])(?:https?:\/\/[^\s<>\u0000]+|www\.[^\s<>\u0000]+|[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/[^\s<>\u0000]*)/gi;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 marks the slots of set-aside HTML
 const SLOT = /\u0000(\d+)\u0000/g;
 
 /** One line: Slack's `<…>` tokens and inline code set aside, the rest escaped and formatted, then put back. */
@@ -75,14 +78,18 @@ export function renderInline(line: string, directory: Directory): string {
   const slots: string[] = [];
   const keep = (html: string) => `\u0000${slots.push(html) - 1}\u0000`;
   // A NUL in the text itself could pose as a slot: Slack shows none, so none survives.
-  let text = line.replace(/\u0000/g, '').replace(SET_ASIDE, (_, code: string | undefined, token: string | undefined) =>
-    keep(code !== undefined ? `<code>${escapeHtml(decodeSlack(code))}</code>` : renderToken(token ?? '', directory)),
-  );
+  let text = line
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing U+0000 is the point
+    .replace(/\u0000/g, '')
+    .replace(SET_ASIDE, (_, code: string | undefined, token: string | undefined) =>
+      keep(code !== undefined ? `<code>${escapeHtml(decodeSlack(code))}</code>` : renderToken(token ?? '', directory)),
+    );
   text = text.replace(AUTOLINK, (address: string) => {
     // Closing punctuation is the sentence's, not the address's.
     const [, core = address, trail = ''] = /^(.*?)([).,;:!?'"]*)$/s.exec(address) ?? [];
     const shown = decodeSlack(core);
-    const href = shown.includes('@') && !/^[a-z]+:\/\//i.test(shown) ? `mailto:${shown}` : /^[a-z]+:\/\//i.test(shown) ? shown : `http://${shown}`;
+    const href =
+      shown.includes('@') && !/^[a-z]+:\/\//i.test(shown) ? `mailto:${shown}` : /^[a-z]+:\/\//i.test(shown) ? shown : `http://${shown}`;
     return `${keep(`<a href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${escapeHtml(shown)}</a>`)}${trail}`;
   });
   // Shortcodes first, so the underscores in their names are never taken for emphasis.
@@ -103,7 +110,10 @@ export function renderInline(line: string, directory: Directory): string {
  * markers literal shows up here as formatted.
  */
 function emphasis(html: string, marker: string, tag: string): string {
-  const pattern = new RegExp(`(^|[\\s\\u200b(\\[{"'\\u0000.,;:!?*_~-])${marker}(?=\\S)([^\\n]*?\\S)${marker}(?=$|[\\s\\u200b)\\]}"'\\u0000.,;:!?*_~-])`, 'g');
+  const pattern = new RegExp(
+    `(^|[\\s\\u200b(\\[{"'\\u0000.,;:!?*_~-])${marker}(?=\\S)([^\\n]*?\\S)${marker}(?=$|[\\s\\u200b)\\]}"'\\u0000.,;:!?*_~-])`,
+    'g',
+  );
   return html.replace(pattern, (_, before: string, inner: string) => `${before}<${tag}>${inner}</${tag}>`);
 }
 

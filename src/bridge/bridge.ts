@@ -30,9 +30,7 @@ export class Bridge {
     this.#view = new ThreadView(this.#ctx);
     this.#handOff = new HandOff(this.#ctx);
     this.#events = new FinEvents(this.#ctx, this.#view, this.#handOff, () => this.#turns);
-    this.#turns = new Turns(this.#ctx, this.#view, (conversationId, turnId, url) =>
-      this.#events.openStream(conversationId, turnId, url),
-    );
+    this.#turns = new Turns(this.#ctx, this.#view, (conversationId, turnId, url) => this.#events.openStream(conversationId, turnId, url));
   }
 
   /** A person's message; recorded durably before this returns. `eventId` is the Slack event that carried it. */
@@ -48,7 +46,9 @@ export class Bridge {
     if (conv === undefined) return;
     void this.#ctx
       .inOrder(conv.id, () => this.#handOff.customerRevised(conv, revision))
-      .catch((error: unknown) => this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, "could not follow an edit in the agents' copy"));
+      .catch((error: unknown) =>
+        this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, "could not follow an edit in the agents' copy"),
+      );
   }
 
   /** A message in a thread people own: Fin is not asked, and the agents see it under their post. */
@@ -58,7 +58,9 @@ export class Bridge {
     const relayed = { userId: message.userId, ts: message.ts, text: message.text, fileCount: message.files.length };
     void this.#ctx
       .inOrder(conv.id, () => this.#handOff.customerWrote(conv, relayed))
-      .catch((error: unknown) => this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, "could not show the customer's message to the agents"));
+      .catch((error: unknown) =>
+        this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, "could not show the customer's message to the agents"),
+      );
   }
 
   acceptFinEvent(raw: unknown, source: FinEventSource): FinEventAcceptance {

@@ -16,8 +16,7 @@ export const ESCALATED_NOTICE = ':raising_hand: I’ve passed this conversation 
 export const TIMED_OUT_NOTICE =
   ':hourglass: Fin is taking longer than usual. Its answer will appear here when it arrives; if you would rather not wait, send your message again.';
 
-export const STREAM_LOST_TEXT =
-  ':warning: The connection to Fin dropped before its answer arrived. Please send your message again.';
+export const STREAM_LOST_TEXT = ':warning: The connection to Fin dropped before its answer arrived. Please send your message again.';
 
 /** Shown under streamed text while Fin is still writing. */
 export const TYPING_SUFFIX = ' :writing_hand:';
@@ -88,17 +87,27 @@ export function procedureErrorText(error: FinApiError, procedureId: string): str
   if (error.failure !== 'rejected' && error.failure !== 'not_found') return undefined;
   const id = codeSpan(procedureId);
   const reason = error.finMessage ?? '';
-  if (/procedure not found/i.test(reason) || error.failure === 'not_found') return `:warning: Fin has no procedure ${id}. Please check the procedure id.`;
+  if (/procedure not found/i.test(reason) || error.failure === 'not_found')
+    return `:warning: Fin has no procedure ${id}. Please check the procedure id.`;
   if (/not live/i.test(reason)) return `:warning: The procedure ${id} is not live yet: publish it in Intercom first.`;
-  if (/api trigger/i.test(reason)) return `:warning: The procedure ${id} cannot be started from Slack: it needs an API trigger in Intercom.`;
-  if (/fin profile/i.test(reason)) return ':warning: No Fin profile is set up to handle this conversation. Please ask your Intercom admin to configure one.';
-  if (/session already exists/i.test(reason)) return ':warning: This thread already has a conversation with Fin, so a procedure cannot start in it. Start it in a new thread.';
+  if (/api trigger/i.test(reason))
+    return `:warning: The procedure ${id} cannot be started from Slack: it needs an API trigger in Intercom.`;
+  if (/fin profile/i.test(reason))
+    return ':warning: No Fin profile is set up to handle this conversation. Please ask your Intercom admin to configure one.';
+  if (/session already exists/i.test(reason))
+    return ':warning: This thread already has a conversation with Fin, so a procedure cannot start in it. Start it in a new thread.';
   return undefined;
 }
 
 export function procedureStartedText(userId: string, procedureId: string, message: string): string {
   const id = codeSpan(procedureId);
-  const quoted = message.trim() === '' ? '' : `\n${escapeText(message.trim()).split('\n').map((l) => `> ${l}`).join('\n')}`;
+  const quoted =
+    message.trim() === ''
+      ? ''
+      : `\n${escapeText(message.trim())
+          .split('\n')
+          .map((l) => `> ${l}`)
+          .join('\n')}`;
   return `:gear: <@${userId}> asked Fin to run the procedure ${id}.${quoted}`;
 }
 

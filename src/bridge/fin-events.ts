@@ -80,13 +80,19 @@ export class FinEvents {
     }
     // Most events are chunks of a message already streaming: they go straight to it, without the store or the queue
     // (the message ignores stale chunks itself, and is closed before anything final is written to it).
-    if (event.event_name === 'fin_reply_chunk' && this.#view.offerLive(event.conversation_id, event.stream_id, event.chunk_index, event.chunk_text)) {
+    if (
+      event.event_name === 'fin_reply_chunk' &&
+      this.#view.offerLive(event.conversation_id, event.stream_id, event.chunk_index, event.chunk_text)
+    ) {
       return { outcome: 'accepted', processed: DONE };
     }
     const at = eventTime(event);
     if (at !== undefined && at < this.#ctx.now() - this.#ctx.retentionMs) {
       // The app may have forgotten the conversation's answered replies by now: acting on it could repeat one.
-      log.info({ source, eventName: event.event_name, conversationId: event.conversation_id, at }, 'ignoring a Fin event older than the retention window');
+      log.info(
+        { source, eventName: event.event_name, conversationId: event.conversation_id, at },
+        'ignoring a Fin event older than the retention window',
+      );
       return { outcome: 'stale', processed: DONE };
     }
     const conv = this.#ctx.store.conversations.get(event.conversation_id);
@@ -159,7 +165,10 @@ export class FinEvents {
         this.#ctx.store.finEvents.markDone(dedupeKey, this.#ctx.now());
       } catch (error) {
         const retry = attempt < PROCESS_ATTEMPTS && !this.#stopped;
-        this.#ctx.log.error({ conversationId: event.conversation_id, dedupeKey, attempt, retry, err: error }, 'could not act on a Fin event');
+        this.#ctx.log.error(
+          { conversationId: event.conversation_id, dedupeKey, attempt, retry, err: error },
+          'could not act on a Fin event',
+        );
         if (retry) {
           const timer = setTimeout(() => void this.#process(dedupeKey, event, attempt + 1), RETRY_DELAY_MS * 4 ** (attempt - 1));
           timer.unref();
@@ -268,7 +277,8 @@ export class FinEvents {
       // second notice. Anything else (an answer followed by an escalation rule, a customer who wrote since, a mark
       // Slack would not add) leaves the customer to be told by the notice.
       const handOffReply = alreadyHuman ? undefined : this.#handOffReply(conv.id);
-      const marked = handOffReply !== undefined && (await this.#ctx.poster.react(handOffReply.channelId, handOffReply.ts, ESCALATED_REACTION));
+      const marked =
+        handOffReply !== undefined && (await this.#ctx.poster.react(handOffReply.channelId, handOffReply.ts, ESCALATED_REACTION));
       if (!alreadyHuman && !marked) await this.#view.show(conv, target, ESCALATED_NOTICE, { kind: 'notice', turnId: active?.id ?? null });
     } catch (error) {
       this.#ctx.log.error({ conversationId: conv.id, error: errorCode(error) }, 'could not post the escalation notice');

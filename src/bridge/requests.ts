@@ -11,12 +11,7 @@ import { skippedFilesNotice } from './copy.ts';
 
 export interface RequestDeps {
   readonly directory: SlackDirectory;
-  readonly history: (thread: {
-    channelId: string;
-    threadTs: string;
-    beforeTs: string;
-    askerId: string;
-  }) => Promise<FinMessage[]>;
+  readonly history: (thread: { channelId: string; threadTs: string; beforeTs: string; askerId: string }) => Promise<FinMessage[]>;
   readonly botUserId: string;
   readonly downloadFile: (file: SharedFile) => Promise<FileDownload>;
   /** Largest file sent to Fin, in bytes (for the notice about the ones left out). */
@@ -63,10 +58,7 @@ export async function buildTurnRequest(
 ): Promise<BuiltTurn> {
   const first = messages[0];
   if (first === undefined) throw new Error(`turn ${turn.id} has no messages`);
-  const [{ text: body, cut }, profile] = await Promise.all([
-    known ?? turnBody(deps, turn, messages),
-    deps.directory.user(turn.userId),
-  ]);
+  const [{ text: body, cut }, profile] = await Promise.all([known ?? turnBody(deps, turn, messages), deps.directory.user(turn.userId)]);
   const { attachments, fileIds, skipped } = await gatherAttachments(
     messages.flatMap((m) => m.files),
     deps.downloadFile,

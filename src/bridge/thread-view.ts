@@ -86,7 +86,15 @@ export class ThreadView {
           const ts = await poster.post(conv.channelId, conv.threadTs, streamingText(event.chunk_text));
           store.transaction(() => {
             store.posted.add(
-              { channelId: conv.channelId, ts, conversationId: conv.id, turnId: turn.id, kind: 'reply', state: 'streaming', streamId: event.stream_id },
+              {
+                channelId: conv.channelId,
+                ts,
+                conversationId: conv.id,
+                turnId: turn.id,
+                kind: 'reply',
+                state: 'streaming',
+                streamId: event.stream_id,
+              },
               this.#ctx.now(),
             );
             store.posted.setStreamedText(conv.channelId, ts, event.chunk_text);
@@ -140,7 +148,13 @@ export class ThreadView {
     const { store, poster } = this.#ctx;
     if (this.#ctx.streaming !== 'native' || event.chunk_text.trim() === '') return false;
     const markdown = escapeMarkdown(wholeWords(event.chunk_text));
-    const ts = await poster.startStream({ channelId: conv.channelId, threadTs: conv.threadTs, teamId: conv.teamId, userId: turn.userId, markdown });
+    const ts = await poster.startStream({
+      channelId: conv.channelId,
+      threadTs: conv.threadTs,
+      teamId: conv.teamId,
+      userId: turn.userId,
+      markdown,
+    });
     if (ts === undefined) return false;
     const channelId = conv.channelId;
     store.transaction(() => {
@@ -218,7 +232,11 @@ export class ThreadView {
     const streamId =
       first && meta.streamId !== undefined && store.posted.byStream(conv.id, meta.streamId) === undefined ? meta.streamId : undefined;
     if (first && part.ts === part.targetTs) {
-      store.posted.finalize(conv.channelId, part.ts, { kind: meta.kind, finMessageId: meta.finMessageId ?? null, streamId: streamId ?? null });
+      store.posted.finalize(conv.channelId, part.ts, {
+        kind: meta.kind,
+        finMessageId: meta.finMessageId ?? null,
+        streamId: streamId ?? null,
+      });
       return;
     }
     if (first && part.targetTs !== undefined) {

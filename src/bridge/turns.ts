@@ -61,11 +61,7 @@ export class Turns {
   readonly #toldAboutLimit = new TtlCache<string, true>({ ttlMs: USER_LIMIT_WINDOW_MS, maxEntries: 10_000 });
   #stopped = false;
 
-  constructor(
-    ctx: BridgeContext,
-    view: ThreadView,
-    openStream: (conversationId: string, turnId: number, url: string) => void,
-  ) {
+  constructor(ctx: BridgeContext, view: ThreadView, openStream: (conversationId: string, turnId: number, url: string) => void) {
     this.#ctx = ctx;
     this.#view = view;
     this.#openStream = openStream;
@@ -133,12 +129,17 @@ export class Turns {
 
   /** Once per window, the person hears (privately, in the thread) why Fin did not take their question. */
   #tellAboutLimit(m: IncomingUserMessage): void {
-    this.#ctx.log.warn({ userId: m.userId, channelId: m.channelId, limit: this.#ctx.userTurnsPerMinute }, 'a person is over the limit of questions a minute');
+    this.#ctx.log.warn(
+      { userId: m.userId, channelId: m.channelId, limit: this.#ctx.userTurnsPerMinute },
+      'a person is over the limit of questions a minute',
+    );
     if (this.#toldAboutLimit.get(m.userId) !== undefined) return;
     this.#toldAboutLimit.set(m.userId, true);
     void this.#ctx.poster
       .ephemeral(m.channelId, m.userId, userLimitText(this.#ctx.userTurnsPerMinute), m.threadTs)
-      .catch((error: unknown) => this.#ctx.log.info({ channelId: m.channelId, error: errorCode(error) }, 'could not tell a person about the limit'));
+      .catch((error: unknown) =>
+        this.#ctx.log.info({ channelId: m.channelId, error: errorCode(error) }, 'could not tell a person about the limit'),
+      );
   }
 
   /**
@@ -146,14 +147,7 @@ export class Turns {
    * person who asked, is that person's message, and the thread's first turn runs the procedure (counted already, by
    * `reserveTurn`).
    */
-  startProcedure(input: {
-    teamId: string;
-    channelId: string;
-    rootTs: string;
-    userId: string;
-    procedureId: string;
-    text: string;
-  }): void {
+  startProcedure(input: { teamId: string; channelId: string; rootTs: string; userId: string; procedureId: string; text: string }): void {
     const { store } = this.#ctx;
     const now = this.#ctx.now();
     const conv = store.transaction(() => {
@@ -163,7 +157,14 @@ export class Turns {
       );
       store.conversations.setProcedure(created.id, input.procedureId, now);
       store.inbound.claim(
-        { teamId: input.teamId, channelId: input.channelId, ts: input.rootTs, conversationId: created.id, userId: input.userId, text: input.text },
+        {
+          teamId: input.teamId,
+          channelId: input.channelId,
+          ts: input.rootTs,
+          conversationId: created.id,
+          userId: input.userId,
+          text: input.text,
+        },
         now,
       );
       return created;
@@ -217,7 +218,10 @@ export class Turns {
         void this.#ctx.inOrder(turn.conversationId, () => this.#run(turn.conversationId, turn, { recovering: true }));
       } else if (turn.state === 'open') {
         if (this.#ctx.webhooksEnabled) this.#armTimeout(turn);
-        else void this.#ctx.inOrder(turn.conversationId, () => this.streamEnded(turn.conversationId, turn.id, { reason: 'ended', detail: 'restart' }));
+        else
+          void this.#ctx.inOrder(turn.conversationId, () =>
+            this.streamEnded(turn.conversationId, turn.id, { reason: 'ended', detail: 'restart' }),
+          );
       }
     }
     for (const conversationId of store.inbound.conversationsWithQueue()) this.pump(conversationId);
@@ -277,7 +281,7 @@ export class Turns {
   #waitForSlot(conversationId: string, userId: string): void {
     if (this.#waitingForSlot.has(conversationId)) return;
     const wait = Math.max(1, this.#userTurns.waitMs(userId, this.#ctx.now()));
-    this.#ctx.log.info({ conversationId, userId, waitMs: wait }, "the next turn waits: its author is at the limit of turns a minute");
+    this.#ctx.log.info({ conversationId, userId, waitMs: wait }, 'the next turn waits: its author is at the limit of turns a minute');
     const timer = setTimeout(() => {
       this.#waitingForSlot.delete(conversationId);
       this.pump(conversationId);
@@ -339,7 +343,10 @@ export class Turns {
         if (response.status !== undefined) store.conversations.setStatus(conversationId, response.status, this.#ctx.now());
       });
       const url = streamUrl(response.sse_subscription_url);
-      log.info({ kind: turn.kind, status: response.status, ms: this.#ctx.now() - started, stream: url !== undefined }, 'fin accepted the turn');
+      log.info(
+        { kind: turn.kind, status: response.status, ms: this.#ctx.now() - started, stream: url !== undefined },
+        'fin accepted the turn',
+      );
       if (response.errors !== undefined) log.info({ attributeErrors: response.errors }, 'Fin rejected some attributes');
       this.#armTimeout(turn);
       if (url !== undefined) this.#openStream(conversationId, turn.id, url);
@@ -404,7 +411,11 @@ export class Turns {
         log.error({ channelId: conv.channelId, error: code }, 'cannot post in this channel; not asking Fin');
         this.#finish(conv.id, turn, 'failed', `slack_${code}`);
         // Silence would look like Fin ignoring them: the person hears why, where they are or in a direct message.
-        const told = await poster.tellPrivately(turn.userId, { channelId: conv.channelId, threadTs: conv.threadTs }, cannotPostText(conv.channelId, conv.channelType));
+        const told = await poster.tellPrivately(
+          turn.userId,
+          { channelId: conv.channelId, threadTs: conv.threadTs },
+          cannotPostText(conv.channelId, conv.channelType),
+        );
         log.info({ told: told ?? 'nowhere' }, 'told the person the app cannot post there');
         return false;
       }

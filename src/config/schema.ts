@@ -7,8 +7,7 @@ import { z } from 'zod';
  * repeats the name; where only some values are allowed, it says which.
  */
 
-const httpUrl = (what: string) =>
-  z.url({ protocol: /^https?$/, error: `must be an http(s) URL (${what})` });
+const httpUrl = (what: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL (${what})` });
 
 /** Whatever is wrong with it (not a number, a fraction, out of range), the operator reads the one allowed range. */
 const integer = (what: string, min: number, max: number) => {
@@ -23,62 +22,56 @@ const slackChannelId = z
   .string({ error: 'is required: the channel id for escalations, e.g. C0123456789' })
   .regex(/^[CG][A-Z0-9]{2,}$/, { error: 'must be a Slack channel id such as C0123456789 (not a #name)' });
 
-export const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: z
-      .string({ error: 'is required: the bot token (xoxb-…) from OAuth & Permissions' })
-      .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
-    SLACK_SIGNING_SECRET: secret(8, 'the signing secret from Basic Information').optional(),
-    SLACK_APP_TOKEN: z
-      .string()
-      .startsWith('xapp-', { error: 'must be an app-level token starting with xapp- (Socket Mode)' })
-      .optional(),
-    SLACK_API_URL: httpUrl('the Slack Web API base').default('https://slack.com/api/'),
-    SLACK_AGENT_CHANNEL: slackChannelId,
-    FIN_API_TOKEN: z
-      .string({ error: 'is required: the Fin Agent API key' })
-      .min(8, { error: 'looks too short to be a Fin Agent API key (8 characters or more)' }),
-    FIN_API_URL: httpUrl('the Intercom API host, e.g. https://api.intercom.io').default('https://api.intercom.io'),
-    FIN_API_VERSION: z
-      .string()
-      .regex(/^(\d+\.\d+|Preview)$/, { error: 'must be an Intercom API version such as 2.15 or Preview' })
-      .default('2.15'),
-    FIN_WEBHOOK_SECRET: secret(8, 'the webhook signing secret').optional(),
-    INTERCOM_WORKSPACE_ID: z
-      .string()
-      .regex(/^[a-z0-9]+$/, { error: 'must be the workspace id from your Intercom URLs, e.g. abc12def' })
-      .optional(),
-    INTERCOM_CLIENT_SECRET: secret(8, 'the app client secret').optional(),
-    INTERCOM_ACCESS_TOKEN: secret(8, 'an access token').optional(),
-    FIN_CHANNEL_PROCEDURES: z
-      .string()
-      .regex(/^\s*[CGD][A-Z0-9]+\s*:\s*[^\s,:]+\s*(,\s*[CGD][A-Z0-9]+\s*:\s*[^\s,:]+\s*)*$/, {
-        error: 'must be a comma-separated list of CHANNEL_ID:PROCEDURE_ID pairs, e.g. C0123:4567,C0456:8910',
-      })
-      .optional(),
-    FIN_REPLY_TIMEOUT_MS: integer('how long a turn may wait for Fin, in ms', 1_000, 3_600_000).default(180_000),
-    FIN_ATTACHMENT_MAX_MB: integer('the largest file sent to Fin, in MB', 1, 25).default(5),
-    FIN_USER_TURNS_PER_MIN: integer('questions one person may start a minute', 1, 1_000).default(10),
-    PORT: integer('the HTTP port', 0, 65_535).default(3000),
-    HTTP_MAX_CONNECTIONS: integer('connections the HTTP server keeps open at once', 16, 100_000).default(1024),
-    DATABASE_PATH: z.string().min(1, { error: 'must be the path of the SQLite file' }).default('./data/fin-slack.sqlite'),
-    DATA_RETENTION_DAYS: integer('days a finished conversation is kept after its last activity', 1, 3_650).default(30),
-    STREAM_UPDATE_INTERVAL_MS: integer('least time between two edits of one message, in ms', 100, 60_000).default(
-      1000,
-    ),
-    SLACK_UPDATE_RATE_PER_MIN: integer('message edits a minute the app allows itself, for the whole workspace', 1, 10_000).default(50),
-    SLACK_UPDATE_BURST: integer('message edits that may go at once', 2, 1_000).default(10),
-    SLACK_STREAMING: z
-      .enum(['edit', 'native'], { error: 'must be "edit" (edit the placeholder) or "native" (Slack\'s streaming methods)' })
-      .default('edit'),
-    METRICS_TOKEN: z.string().min(16, { error: 'must be 16 characters or more (a random bearer token for /metrics)' }).optional(),
-    METRICS_PORT: integer('a port for /metrics of its own', 0, 65_535).optional(),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-        error: 'must be one of fatal, error, warn, info, debug, trace or silent',
-      })
-      .default('info'),
-  });
+export const envSchema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required: the bot token (xoxb-…) from OAuth & Permissions' })
+    .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
+  SLACK_SIGNING_SECRET: secret(8, 'the signing secret from Basic Information').optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'must be an app-level token starting with xapp- (Socket Mode)' }).optional(),
+  SLACK_API_URL: httpUrl('the Slack Web API base').default('https://slack.com/api/'),
+  SLACK_AGENT_CHANNEL: slackChannelId,
+  FIN_API_TOKEN: z
+    .string({ error: 'is required: the Fin Agent API key' })
+    .min(8, { error: 'looks too short to be a Fin Agent API key (8 characters or more)' }),
+  FIN_API_URL: httpUrl('the Intercom API host, e.g. https://api.intercom.io').default('https://api.intercom.io'),
+  FIN_API_VERSION: z
+    .string()
+    .regex(/^(\d+\.\d+|Preview)$/, { error: 'must be an Intercom API version such as 2.15 or Preview' })
+    .default('2.15'),
+  FIN_WEBHOOK_SECRET: secret(8, 'the webhook signing secret').optional(),
+  INTERCOM_WORKSPACE_ID: z
+    .string()
+    .regex(/^[a-z0-9]+$/, { error: 'must be the workspace id from your Intercom URLs, e.g. abc12def' })
+    .optional(),
+  INTERCOM_CLIENT_SECRET: secret(8, 'the app client secret').optional(),
+  INTERCOM_ACCESS_TOKEN: secret(8, 'an access token').optional(),
+  FIN_CHANNEL_PROCEDURES: z
+    .string()
+    .regex(/^\s*[CGD][A-Z0-9]+\s*:\s*[^\s,:]+\s*(,\s*[CGD][A-Z0-9]+\s*:\s*[^\s,:]+\s*)*$/, {
+      error: 'must be a comma-separated list of CHANNEL_ID:PROCEDURE_ID pairs, e.g. C0123:4567,C0456:8910',
+    })
+    .optional(),
+  FIN_REPLY_TIMEOUT_MS: integer('how long a turn may wait for Fin, in ms', 1_000, 3_600_000).default(180_000),
+  FIN_ATTACHMENT_MAX_MB: integer('the largest file sent to Fin, in MB', 1, 25).default(5),
+  FIN_USER_TURNS_PER_MIN: integer('questions one person may start a minute', 1, 1_000).default(10),
+  PORT: integer('the HTTP port', 0, 65_535).default(3000),
+  HTTP_MAX_CONNECTIONS: integer('connections the HTTP server keeps open at once', 16, 100_000).default(1024),
+  DATABASE_PATH: z.string().min(1, { error: 'must be the path of the SQLite file' }).default('./data/fin-slack.sqlite'),
+  DATA_RETENTION_DAYS: integer('days a finished conversation is kept after its last activity', 1, 3_650).default(30),
+  STREAM_UPDATE_INTERVAL_MS: integer('least time between two edits of one message, in ms', 100, 60_000).default(1000),
+  SLACK_UPDATE_RATE_PER_MIN: integer('message edits a minute the app allows itself, for the whole workspace', 1, 10_000).default(50),
+  SLACK_UPDATE_BURST: integer('message edits that may go at once', 2, 1_000).default(10),
+  SLACK_STREAMING: z
+    .enum(['edit', 'native'], { error: 'must be "edit" (edit the placeholder) or "native" (Slack\'s streaming methods)' })
+    .default('edit'),
+  METRICS_TOKEN: z.string().min(16, { error: 'must be 16 characters or more (a random bearer token for /metrics)' }).optional(),
+  METRICS_PORT: integer('a port for /metrics of its own', 0, 65_535).optional(),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace or silent',
+    })
+    .default('info'),
+});
 
 /**
  * Rules that span variables. Checked apart from the schema so they are reported together with every other
@@ -99,4 +92,3 @@ export function crossVariableProblems(env: Readonly<Record<string, string>>): { 
   }
   return problems;
 }
-

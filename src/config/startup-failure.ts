@@ -47,7 +47,7 @@ function sentence(text: string): string {
 export function describeStartupFailure(error: unknown, config: Config): StartupFailure {
   const { code, syscall, port, message } = fields(error);
   const text = typeof message === 'string' && message !== '' ? message : String(error);
-  const lines = (...body: string[]) => ['fin-slack could not start: ' + body[0], ...body.slice(1)].join('\n');
+  const lines = (...body: string[]) => [`fin-slack could not start: ${body[0]}`, ...body.slice(1)].join('\n');
 
   if (code === 'slack_auth_failed') {
     const cause = text.startsWith('Slack could not be reached') ? rootCause(error) : undefined;
@@ -65,7 +65,8 @@ export function describeStartupFailure(error: unknown, config: Config): StartupF
     };
   }
   if (syscall === 'listen' && typeof port === 'number') {
-    const variable = config.metrics.port !== undefined && port === config.metrics.port && port !== config.http.port ? 'METRICS_PORT' : 'PORT';
+    const variable =
+      config.metrics.port !== undefined && port === config.metrics.port && port !== config.http.port ? 'METRICS_PORT' : 'PORT';
     const why =
       code === 'EADDRINUSE'
         ? `port ${port} (${variable}) is already in use; stop what listens there, or set ${variable} to a free port.`

@@ -27,10 +27,7 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
  * How long a server asked us to wait, from `Retry-After` (seconds or an HTTP date) or Intercom's
  * `X-RateLimit-Reset` (Unix seconds). Undefined when it did not say.
  */
-export function serverRequestedDelay(
-  header: (name: string) => string | undefined,
-  now: number = Date.now(),
-): number | undefined {
+export function serverRequestedDelay(header: (name: string) => string | undefined, now: number = Date.now()): number | undefined {
   const retryAfter = header('retry-after');
   if (retryAfter !== undefined) {
     const seconds = Number(retryAfter);

@@ -11,11 +11,7 @@ export interface LogDestination {
  * Structured JSON logs. Secrets are scrubbed from every line as a last line of defence: code never logs them on
  * purpose, but a third-party error message or a URL with a token must not leak either.
  */
-export function createLogger(options: {
-  level: string;
-  secrets: readonly (string | undefined)[];
-  destination?: LogDestination;
-}): Logger {
+export function createLogger(options: { level: string; secrets: readonly (string | undefined)[]; destination?: LogDestination }): Logger {
   // A secret can reach a line JSON-escaped (inside a logged string), so both forms are scrubbed.
   const secrets = [
     ...new Set(

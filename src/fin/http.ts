@@ -107,7 +107,11 @@ export class IntercomHttp {
         wait = serverRequestedDelay(header);
       } catch (cause) {
         const code = (cause as { code?: unknown } | null)?.code;
-        failure = new IntercomUnreachableError(path, typeof code === 'string' ? code : cause instanceof Error ? cause.name : 'unknown error', { cause });
+        failure = new IntercomUnreachableError(
+          path,
+          typeof code === 'string' ? code : cause instanceof Error ? cause.name : 'unknown error',
+          { cause },
+        );
       }
       const delay = Math.max(wait ?? 0, backoffDelay(attempt - 1, this.#retry));
       const giveUp =
@@ -118,10 +122,7 @@ export class IntercomHttp {
         if (answer !== undefined) return answer;
         throw failure;
       }
-      log.warn(
-        { path, attempt, status: answer?.status, error: failure?.detail, retryInMs: delay },
-        'Intercom call failed; retrying',
-      );
+      log.warn({ path, attempt, status: answer?.status, error: failure?.detail, retryInMs: delay }, 'Intercom call failed; retrying');
       this.#metrics?.finRetries.inc({ operation });
       await sleep(delay);
     }

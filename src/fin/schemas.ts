@@ -64,11 +64,7 @@ export const finStatusUpdatedSchema = z.looseObject({
   created_at_ms: z.string().optional(),
 });
 
-export const finEventSchema = z.discriminatedUnion('event_name', [
-  finRepliedSchema,
-  finReplyChunkSchema,
-  finStatusUpdatedSchema,
-]);
+export const finEventSchema = z.discriminatedUnion('event_name', [finRepliedSchema, finReplyChunkSchema, finStatusUpdatedSchema]);
 
 export type FinReplied = z.infer<typeof finRepliedSchema>;
 export type FinReplyChunk = z.infer<typeof finReplyChunkSchema>;

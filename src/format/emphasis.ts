@@ -144,7 +144,8 @@ function inWebAddress(text: string, offset: number): boolean {
   return ADDRESS.test(word);
 }
 
-const ADDRESS = /^(?:https?:\/\/\S|www\.\S|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[:/?#]|$|[)\]}"'”’.,;!?]+$)|[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})/i;
+const ADDRESS =
+  /^(?:https?:\/\/\S|www\.\S|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[:/?#]|$|[)\]}"'”’.,;!?]+$)|[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})/i;
 
 function lastSpace(text: string, offset: number): number {
   for (let i = offset - 1; i >= 0; i -= 1) if (/\s/.test(text[i] ?? '')) return i;

@@ -80,14 +80,73 @@ const BR = '\u0000';
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000E-\u001F\u007F]/g;
 
 const DROPPED = new Set([
-  'script', 'style', 'template', 'noscript', 'head', 'title', 'meta', 'link', 'base', 'object', 'svg', 'math',
-  'canvas', 'input', 'select', 'textarea', 'option', 'datalist', 'param', 'track',
+  'script',
+  'style',
+  'template',
+  'noscript',
+  'head',
+  'title',
+  'meta',
+  'link',
+  'base',
+  'object',
+  'svg',
+  'math',
+  'canvas',
+  'input',
+  'select',
+  'textarea',
+  'option',
+  'datalist',
+  'param',
+  'track',
 ]);
 const BLOCKS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog', 'div', 'dl',
-  'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup',
-  'hr', 'html', 'li', 'main', 'menu', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot',
-  'th', 'thead', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'caption',
+  'center',
+  'dd',
+  'details',
+  'dialog',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'li',
+  'main',
+  'menu',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
 ]);
 const CODE_LIKE = new Set(['code', 'kbd', 'samp', 'tt']);
 const MEDIA = new Set(['iframe', 'video', 'audio', 'embed']);
@@ -295,7 +354,21 @@ function ordinal(n: number, style: string): string {
     return style === 'A' ? s.toUpperCase() : s;
   }
   if ((style === 'i' || style === 'I') && n > 0 && n < 4000) {
-    const numerals: [number, string][] = [[1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'], [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i']];
+    const numerals: [number, string][] = [
+      [1000, 'm'],
+      [900, 'cm'],
+      [500, 'd'],
+      [400, 'cd'],
+      [100, 'c'],
+      [90, 'xc'],
+      [50, 'l'],
+      [40, 'xl'],
+      [10, 'x'],
+      [9, 'ix'],
+      [5, 'v'],
+      [4, 'iv'],
+      [1, 'i'],
+    ];
     let rest = n;
     let s = '';
     for (const [value, numeral] of numerals) {
@@ -465,7 +538,12 @@ function renderMedia(el: Element, ctx: Ctx): string {
 // ── text ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
 function fence(code: string): string {
-  const body = escapeMrkdwn(code.replace(/\u00a0/g, ' ').replace(/^\n/, '').replace(/\s+$/, ''))
+  const body = escapeMrkdwn(
+    code
+      .replace(/\u00a0/g, ' ')
+      .replace(/^\n/, '')
+      .replace(/\s+$/, ''),
+  )
     // A run of three backticks inside would close the fence early.
     .replace(/`{3,}/g, (run) => [...run].join('\u200B'));
   return body === '' ? '' : `\`\`\`\n${body}\n\`\`\``;
@@ -504,12 +582,15 @@ function indentLines(block: string, pad: string): string {
 
 /** Whitespace as a browser shows it: runs collapse to one space, none at the start or end of a line. */
 function collapse(inline: string): string {
-  return inline
-    .replace(/[ \t\n\r\f\u00a0]+/g, ' ')
-    .replace(/ ?\u0000 ?/g, '\n')
-    .replace(/^\n+|\n+$/g, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    inline
+      .replace(/[ \t\n\r\f\u00a0]+/g, ' ')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 stands for a line break until spaces are collapsed
+      .replace(/ ?\u0000 ?/g, '\n')
+      .replace(/^\n+|\n+$/g, '')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+  );
 }
 
 /** Final whitespace pass outside code fences: no trailing spaces, at most one blank line in a row. */

@@ -4,6 +4,7 @@ import { parse } from 'tldts';
  * Invisible characters that change nothing a reader sees but split or disguise a word: format characters (zero-width
  * spaces and joiners, the word joiner, soft hyphens, bidirectional controls, tags) and variation selectors.
  */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: variation selectors are meant to be matched on their own, to be removed
 const INVISIBLE = /[\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
 /** Characters URL parsers read as a dot in a host name (ideographic and fullwidth full stops). */
 const DOT_LIKE = /[\u3002\uFF0E\uFF61]/g;

@@ -75,7 +75,10 @@ export function bullets(items: readonly RichTextSection[]): RichTextList {
 }
 
 export function richText(...parts: readonly (RichTextSection | RichTextQuote | RichTextList | null | undefined | false)[]): RichTextBlock {
-  return { type: 'rich_text', elements: parts.filter((p): p is RichTextSection | RichTextQuote | RichTextList => p !== null && p !== undefined && p !== false) };
+  return {
+    type: 'rich_text',
+    elements: parts.filter((p): p is RichTextSection | RichTextQuote | RichTextList => p !== null && p !== undefined && p !== false),
+  };
 }
 
 /**
@@ -110,7 +113,13 @@ export function richTextPlain(block: RichTextBlock): string {
   return block.elements
     .map((part) => {
       if (part.type === 'rich_text_list') return part.elements.map((item) => `• ${item.elements.map(inline).join('')}`).join('\n');
-      if (part.type === 'rich_text_quote') return part.elements.map(inline).join('').split('\n').map((l) => `> ${l}`).join('\n');
+      if (part.type === 'rich_text_quote')
+        return part.elements
+          .map(inline)
+          .join('')
+          .split('\n')
+          .map((l) => `> ${l}`)
+          .join('\n');
       if (part.type === 'rich_text_section') return part.elements.map(inline).join('');
       return '';
     })

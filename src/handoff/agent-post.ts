@@ -32,9 +32,20 @@ const LAST_MESSAGE_LIMIT = 1_500;
  */
 export function agentPost(view: EscalationView): { text: string; blocks: KnownBlock[] } {
   const where =
-    view.channel.type === 'im' ? text('a direct message with Fin') : view.channel.type === 'mpim' ? text('a group message') : channel(view.channel.id);
+    view.channel.type === 'im'
+      ? text('a direct message with Fin')
+      : view.channel.type === 'mpim'
+        ? text('a group message')
+        : channel(view.channel.id);
   const details = richText(
-    section(labelled('From'), view.asker.id === '' ? text('someone') : user(view.asker.id), text(' in '), where, text(', '), moment(view.escalatedAt / 1000)),
+    section(
+      labelled('From'),
+      view.asker.id === '' ? text('someone') : user(view.asker.id),
+      text(' in '),
+      where,
+      text(', '),
+      moment(view.escalatedAt / 1000),
+    ),
     section(labelled('Reason'), text(view.reason ?? 'No reason given')),
     view.lastMessage !== undefined && view.lastMessage.trim() !== '' && section(labelled('Last message')),
     view.lastMessage !== undefined && view.lastMessage.trim() !== '' && quote(truncate(view.lastMessage.trim(), LAST_MESSAGE_LIMIT)),
@@ -85,8 +96,17 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
 export function customerMessageRelay(input: { name: string; words: string; fileCount: number; unshown: number; edited?: boolean }): string {
   const files = input.fileCount === 0 ? '' : ` (with ${input.fileCount === 1 ? 'a file' : `${input.fileCount} files`}, in the thread)`;
   const words = input.words.trim();
-  const quoted = words === '' ? '' : `\n${escapeText(truncate(words, RELAY_LIMIT)).split('\n').map((l) => `> ${l}`).join('\n')}`;
-  const skipped = input.unshown === 0 ? '' : `\n_${input.unshown === 1 ? 'One earlier message is' : `${input.unshown} earlier messages are`} only in the thread._`;
+  const quoted =
+    words === ''
+      ? ''
+      : `\n${escapeText(truncate(words, RELAY_LIMIT))
+          .split('\n')
+          .map((l) => `> ${l}`)
+          .join('\n')}`;
+  const skipped =
+    input.unshown === 0
+      ? ''
+      : `\n_${input.unshown === 1 ? 'One earlier message is' : `${input.unshown} earlier messages are`} only in the thread._`;
   return `:speech_balloon: ${escapeText(input.name)} ${input.edited === true ? 'edited a message in the thread' : 'wrote in the thread'}${files}:${quoted}${skipped}`;
 }
 
@@ -104,4 +124,3 @@ function statusLine(view: EscalationView): string | undefined {
       return undefined;
   }
 }
-

@@ -4,7 +4,7 @@
  * say it a second time; an ordinary answer followed by an escalation rule does not, and then the notice is needed.
  * English phrasings only: a reply this does not recognise leaves the notice in place, which at worst says it twice.
  */
-const WHO = String.raw`(?:team|teammate|colleague|agent|person|human|someone|somebody|specialist|support|staff|expert|representative)`;
+const WHO = '(?:team|teammate|colleague|agent|person|human|someone|somebody|specialist|support|staff|expert|representative)';
 const HANDING = new RegExp(String.raw`\b(?:pass|transfer|connect|hand|escalat|forward|rout|refer)\w*\b[^.!?\n]{0,60}\b${WHO}`, 'i');
 const FOLLOWING = new RegExp(
   String.raw`\b${WHO}s?\b[^.!?\n]{0,60}\b(?:will|'ll|’ll|is going to|are going to|shall)\b[^.!?\n]{0,40}\b(?:follow|get back|reply|respond|answer|contact|reach|help|be in touch|be with you|join|take over|look)`,

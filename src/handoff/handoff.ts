@@ -57,7 +57,10 @@ export class HandOff {
       store.conversations.setOwner(conv.id, 'human', now);
       // Messages waiting for Fin's turn to end were meant for Fin, who is no longer answering.
       store.inbound.skipQueued(conv.id);
-      return store.escalations.active(conv.id) ?? store.escalations.open({ conversationId: conv.id, reason, agentChannelId: this.#ctx.agentChannel }, now);
+      return (
+        store.escalations.active(conv.id) ??
+        store.escalations.open({ conversationId: conv.id, reason, agentChannelId: this.#ctx.agentChannel }, now)
+      );
     });
     await this.#showPost(conv, escalation);
   }
@@ -87,7 +90,7 @@ export class HandOff {
       },
       { landed: () => {} },
     );
-    if (outcome === 'delivered') log.info("Fin replied in a conversation people own; shown to the agents instead of the customer");
+    if (outcome === 'delivered') log.info('Fin replied in a conversation people own; shown to the agents instead of the customer');
   }
 
   /**

@@ -78,13 +78,19 @@ export class HumanInTheLoop {
       }
       // The payload's shape is not published: an unexpected one is logged by its shape (field names and types, never
       // values, which may be a customer's), for the operator to see.
-      this.#log.warn({ detail: parsed.detail, shape: JSON.stringify(shapeOf(body)).slice(0, 4_000) }, 'unexpected human-in-the-loop webhook');
+      this.#log.warn(
+        { detail: parsed.detail, shape: JSON.stringify(shapeOf(body)).slice(0, 4_000) },
+        'unexpected human-in-the-loop webhook',
+      );
       return { outcome: 'invalid', processed: DONE };
     }
     const n = parsed.notification;
     if (n.createdAtMs !== undefined && n.createdAtMs < this.#now() - this.#o.retentionMs) {
       // Its record may be long pruned: acting on it could post a request for a step that ended long ago.
-      this.#log.info({ stepId: n.stepId, createdAtMs: n.createdAtMs }, 'ignoring a human-in-the-loop notification older than the retention window');
+      this.#log.info(
+        { stepId: n.stepId, createdAtMs: n.createdAtMs },
+        'ignoring a human-in-the-loop notification older than the retention window',
+      );
       return { outcome: 'stale', processed: DONE };
     }
     const dedupeKey = n.notificationId ?? `step:${n.stepId}`;
@@ -115,11 +121,17 @@ export class HumanInTheLoop {
    * The "Provide the values" button: opens the form for a member of the agents' channel. Membership may come from a
    * list read in the last minute here; the submission checks it afresh.
    */
-  async openForm(input: { requestId: number; userId: string; triggerId: string; messageTs?: string | undefined }): Promise<{ outcome: OpenOutcome; by?: string }> {
+  async openForm(input: {
+    requestId: number;
+    userId: string;
+    triggerId: string;
+    messageTs?: string | undefined;
+  }): Promise<{ outcome: OpenOutcome; by?: string }> {
     const request = this.#o.store.hitl.get(input.requestId);
     // The button must be on this request's own post: one whose request is gone never opens a newer request's form.
     if (request === undefined || (input.messageTs !== undefined && request.agentTs !== input.messageTs)) return { outcome: 'unknown' };
-    if (request.state !== 'open') return { outcome: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
+    if (request.state !== 'open')
+      return { outcome: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
     // The thread's link is asked for while membership is checked: both must fit in the trigger id's few seconds.
     const context = this.#formContext(request);
     const membership = await this.#o.membership.check(input.userId, { fresh: false });
@@ -198,10 +210,17 @@ export class HumanInTheLoop {
         break;
       case 'answered_elsewhere':
         store.hitl.settle(request.id, 'answered_elsewhere', null, outcome.detail ?? null, now);
-        result = { title: 'Already answered', text: 'Someone already answered this request, in Intercom or in Slack. Nothing more was sent.' };
+        result = {
+          title: 'Already answered',
+          text: 'Someone already answered this request, in Intercom or in Slack. Nothing more was sent.',
+        };
         break;
       case 'unauthorized':
-        store.hitl.reopen(request.id, `Intercom refused the app's access token (HTTP ${outcome.status}): an admin needs to check INTERCOM_ACCESS_TOKEN.`, now);
+        store.hitl.reopen(
+          request.id,
+          `Intercom refused the app's access token (HTTP ${outcome.status}): an admin needs to check INTERCOM_ACCESS_TOKEN.`,
+          now,
+        );
         result = {
           title: 'Not sent',
           text: "Intercom refused this app's access token, so nothing was sent. Please ask your Slack admin to check the app's Intercom token; the request stays open.",
@@ -209,11 +228,17 @@ export class HumanInTheLoop {
         break;
       case 'rejected':
         store.hitl.reopen(request.id, `Intercom did not accept the values${outcome.detail ? `: ${outcome.detail}` : ''}.`, now);
-        result = { title: 'Not accepted', text: `Intercom did not accept these values${outcome.detail ? ` (${outcome.detail})` : ''}. Please check them and try again.` };
+        result = {
+          title: 'Not accepted',
+          text: `Intercom did not accept these values${outcome.detail ? ` (${outcome.detail})` : ''}. Please check them and try again.`,
+        };
         break;
       case 'unreachable':
         store.hitl.reopen(request.id, 'Intercom could not be reached; the values were not sent.', now);
-        result = { title: 'Not sent', text: 'Intercom could not be reached, so nothing was sent. Please try again in a moment; the request stays open.' };
+        result = {
+          title: 'Not sent',
+          text: 'Intercom could not be reached, so nothing was sent. Please try again in a moment; the request stays open.',
+        };
         break;
     }
     this.#log.info({ requestId: request.id, outcome: outcome.kind }, 'human-in-the-loop values sent');
@@ -234,7 +259,8 @@ export class HumanInTheLoop {
     try {
       const conv = n.intercomConversationId === undefined ? undefined : store.conversations.findByIntercomId(n.intercomConversationId);
       const unanswerable = unanswerableReason(n, this.#o.callbacks);
-      if (unanswerable !== undefined) this.#log.warn({ stepId: n.stepId, reason: unanswerable }, 'a human-in-the-loop request cannot be answered from Slack');
+      if (unanswerable !== undefined)
+        this.#log.warn({ stepId: n.stepId, reason: unanswerable }, 'a human-in-the-loop request cannot be answered from Slack');
       const { request, created } = store.hitl.open(
         {
           stepId: n.stepId,
@@ -258,7 +284,10 @@ export class HumanInTheLoop {
       }
       store.intercomEvents.markDone(dedupeKey, this.#now());
     } catch (error) {
-      this.#log.error({ stepId: n.stepId, err: error }, 'could not act on a human-in-the-loop request; it will be retried at the next start');
+      this.#log.error(
+        { stepId: n.stepId, err: error },
+        'could not act on a human-in-the-loop request; it will be retried at the next start',
+      );
     }
   }
 
@@ -295,7 +324,10 @@ export class HumanInTheLoop {
       requestId: request.id,
       state: request.state,
       attributes: attributesOf(request),
-      thread: conv === undefined ? undefined : { askerId: asker, askerName, channelId: conv.channelId, channelType: conv.channelType, url: threadUrl },
+      thread:
+        conv === undefined
+          ? undefined
+          : { askerId: asker, askerName, channelId: conv.channelId, channelType: conv.channelType, url: threadUrl },
       intercom: this.#intercomOf(request),
       submittedBy: request.submittedBy === null || submittedBy === undefined ? undefined : { id: request.submittedBy, name: submittedBy },
       shownValues: request.valuesJson === null ? undefined : (JSON.parse(request.valuesJson) as HitlView['shownValues']),
@@ -357,10 +389,15 @@ function unanswerableOf(request: HitlRequest): string | undefined {
 
 /** A value's shape for the log: field names and types, array lengths, string lengths; never a value itself. */
 function shapeOf(value: unknown, depth = 0): unknown {
-  if (Array.isArray(value)) return depth > 4 ? `array(${value.length})` : [`array(${value.length})`, ...value.slice(0, 1).map((v) => shapeOf(v, depth + 1))];
+  if (Array.isArray(value))
+    return depth > 4 ? `array(${value.length})` : [`array(${value.length})`, ...value.slice(0, 1).map((v) => shapeOf(v, depth + 1))];
   if (value !== null && typeof value === 'object') {
     if (depth > 4) return 'object';
-    return Object.fromEntries(Object.entries(value).slice(0, 50).map(([k, v]) => [k, shapeOf(v, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .slice(0, 50)
+        .map(([k, v]) => [k, shapeOf(v, depth + 1)]),
+    );
   }
   return typeof value === 'string' ? `string(${value.length})` : value === null ? 'null' : typeof value;
 }

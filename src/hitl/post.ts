@@ -1,6 +1,20 @@
 import type { KnownBlock, RichTextBlock } from '@slack/types';
 import { codeSpan, escapeText, safeLink } from '../format/escape.ts';
-import { bold, bullets, channel, emoji, type Inline, italic, labelled, link, moment, richText, section, text, user } from '../format/rich-text.ts';
+import {
+  bold,
+  bullets,
+  channel,
+  emoji,
+  type Inline,
+  italic,
+  labelled,
+  link,
+  moment,
+  richText,
+  section,
+  text,
+  user,
+} from '../format/rich-text.ts';
 import type { ChannelType } from '../core/shared-types.ts';
 import type { HitlState } from '../store/hitl.ts';
 import type { HitlAttribute } from './notification.ts';
@@ -125,7 +139,7 @@ function describe(attribute: HitlAttribute): string {
 }
 
 /** A submitted value as agents read it: a moment in their own time zone, anything else as written. */
-function valueOf(value: ShownValue): Inline {
+function shownAs(value: ShownValue): Inline {
   return value.at !== undefined ? moment(value.at) : text(value.value);
 }
 
@@ -134,24 +148,39 @@ function statusBlock(view: HitlView): RichTextBlock | undefined {
   const note = view.note === undefined ? undefined : section(italic(view.note));
   switch (view.state) {
     case 'open':
-      if (view.unanswerable !== undefined) return richText(section(emoji('warning'), text(` ${view.unanswerable} Please answer it in Intercom.`)));
+      if (view.unanswerable !== undefined)
+        return richText(section(emoji('warning'), text(` ${view.unanswerable} Please answer it in Intercom.`)));
       return view.note === undefined ? undefined : richText(section(emoji('warning'), text(` ${view.note}`)));
     case 'submitting':
       return richText(section(emoji('hourglass_flowing_sand'), text(' Being submitted by '), by('an agent'), text('…')));
     case 'submitted':
       return richText(
         section(emoji('white_check_mark'), text(' Submitted by '), by('an agent'), text(':')),
-        bullets((view.shownValues ?? []).map((v) => section(labelled(v.label), valueOf(v)))),
+        bullets((view.shownValues ?? []).map((v) => section(labelled(v.label), shownAs(v)))),
       );
     case 'expired':
-      return richText(section(emoji('hourglass'), text(" This request expired before it was answered; Fin's procedure has moved on.")), note);
+      return richText(
+        section(emoji('hourglass'), text(" This request expired before it was answered; Fin's procedure has moved on.")),
+        note,
+      );
     case 'answered_elsewhere':
       return richText(
-        section(emoji('information_source'), text(' This request was already answered'), view.submittedBy !== undefined && text(' ('), view.submittedBy !== undefined && by(''), view.submittedBy !== undefined && text(' tried to submit too)'), text('.')),
+        section(
+          emoji('information_source'),
+          text(' This request was already answered'),
+          view.submittedBy !== undefined && text(' ('),
+          view.submittedBy !== undefined && by(''),
+          view.submittedBy !== undefined && text(' tried to submit too)'),
+          text('.'),
+        ),
         note,
       );
     case 'unanswerable':
-      return richText(section(emoji('warning'), text(` ${view.unanswerable ?? 'This request cannot be answered from Slack.'} Please answer it in Intercom.`)));
+      return richText(
+        section(
+          emoji('warning'),
+          text(` ${view.unanswerable ?? 'This request cannot be answered from Slack.'} Please answer it in Intercom.`),
+        ),
+      );
   }
 }
-

@@ -95,7 +95,9 @@ function readOne(attribute: HitlAttribute, input: z.infer<typeof stateValueSchem
     case 'date': {
       const parsed = date.safeParse(input?.selected_date ?? '');
       // A calendar day, the same in every time zone: shown as a day ("Tue, 1 Dec 2026"), never as a moment.
-      return parsed.success ? { ok: true, value: parsed.data, shown: DAY.format(new Date(`${parsed.data}T00:00:00Z`)) } : { ok: false, error: 'Pick a date.' };
+      return parsed.success
+        ? { ok: true, value: parsed.data, shown: DAY.format(new Date(`${parsed.data}T00:00:00Z`)) }
+        : { ok: false, error: 'Pick a date.' };
     }
     case 'datetime': {
       const seconds = input?.selected_date_time;

@@ -129,7 +129,10 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
     const metadata = parsed.success ? metadataSchema.safeParse(safeJson(parsed.data.view.private_metadata)) : undefined;
     if (!parsed.success || metadata === undefined || !metadata.success) {
       log.warn('unexpected human-in-the-loop form submission');
-      await ack({ response_action: 'update', view: messageModal('Not sent', 'This form could not be read. Please open it again from the post.') });
+      await ack({
+        response_action: 'update',
+        view: messageModal('Not sent', 'This form could not be read. Please open it again from the post.'),
+      });
       return;
     }
     const { user, view } = parsed.data;
@@ -141,11 +144,15 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
       // Nothing will send values claimed after the window closed: such a claim is given up at once.
       preparing.then(
         (late) => {
-          if (late.kind === 'ready') deps.hitl.release(late.request.id, 'Slack was too slow to confirm the last answer; please send it again.');
+          if (late.kind === 'ready')
+            deps.hitl.release(late.request.id, 'Slack was too slow to confirm the last answer; please send it again.');
         },
         (error: unknown) => log.error({ err: error }, 'checking a human-in-the-loop form failed'),
       );
-      await ack({ response_action: 'update', view: messageModal('Not sent', 'Slack was too slow to confirm this answer. Please open the form again from the post.') });
+      await ack({
+        response_action: 'update',
+        view: messageModal('Not sent', 'Slack was too slow to confirm this answer. Please open the form again from the post.'),
+      });
       return;
     }
     if (submission.kind === 'errors') {

@@ -12,12 +12,7 @@ const CHECK_BUSY_TIMEOUT_MS = 250;
  * Slack has not kept refusing the bot token (`slackProblem`: the error it keeps answering). A failure names the
  * reason (SQLite's code, Slack's error code; never a path or a secret) so the operator knows where to look.
  */
-export function checkHealth(
-  db: Database,
-  mode: string,
-  slackProblem: string | undefined,
-  now: () => number = Date.now,
-): HealthReport {
+export function checkHealth(db: Database, mode: string, slackProblem: string | undefined, now: () => number = Date.now): HealthReport {
   const database = databaseWritable(db, now);
   if (database === 'writable' && slackProblem === undefined) return { status: 'ok', mode, database, slack: 'ok' };
   return { status: 'unavailable', mode, database, slack: slackProblem ?? 'ok' };
@@ -27,7 +22,9 @@ function databaseWritable(db: Database, now: () => number): string {
   const usual = db.pragma('busy_timeout', { simple: true });
   db.pragma(`busy_timeout = ${CHECK_BUSY_TIMEOUT_MS}`);
   try {
-    db.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at').run(now());
+    db.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at').run(
+      now(),
+    );
     return 'writable';
   } catch (error) {
     const code = (error as { code?: unknown }).code;

@@ -26,7 +26,10 @@ export function isValidHubSignature(secret: string, rawBody: Buffer, header: str
 /** `prefix=<hex>` or `<hex>` of the expected length, as bytes; undefined when it is neither. */
 function parseHexSignature(header: string | undefined, prefix: string, hexLength: number): Buffer | undefined {
   if (header === undefined) return undefined;
-  const value = header.trim().replace(new RegExp(`^${prefix}=`, 'i'), '').toLowerCase();
+  const value = header
+    .trim()
+    .replace(new RegExp(`^${prefix}=`, 'i'), '')
+    .toLowerCase();
   if (value.length !== hexLength || !/^[0-9a-f]+$/.test(value)) return undefined;
   return Buffer.from(value, 'hex');
 }

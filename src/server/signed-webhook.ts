@@ -58,7 +58,10 @@ export async function readSignedWebhook<S extends string>(
   };
   const signedBy = o.verify(raw, header);
   if (signedBy === undefined) {
-    o.log.warn({ signed: header(o.signatureHeader) !== undefined, bytes: raw.length }, `refused a ${o.what} with a missing or wrong signature`);
+    o.log.warn(
+      { signed: header(o.signatureHeader) !== undefined, bytes: raw.length },
+      `refused a ${o.what} with a missing or wrong signature`,
+    );
     o.answer(res, 401, { error: 'invalid_signature' });
     return undefined;
   }

@@ -7,7 +7,11 @@ export interface DeliveryDeps {
   readonly store: Store;
   readonly poster: SlackPoster;
   /** The app's own messages in a thread after `oldest`; undefined when Slack will not show them. */
-  readonly ownMessages: (channelId: string, threadTs: string, oldest: string) => Promise<readonly { ts: string; text: string }[] | undefined>;
+  readonly ownMessages: (
+    channelId: string,
+    threadTs: string,
+    oldest: string,
+  ) => Promise<readonly { ts: string; text: string }[] | undefined>;
   readonly now: () => number;
   readonly log: Logger;
 }

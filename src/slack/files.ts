@@ -90,7 +90,12 @@ export class SlackFiles {
         if (size > this.#maxBytes) return failed('too_large');
         parts.push(chunk);
       }
-      return { kind: 'ok', name: file.name, contentType: file.mimetype ?? contentType.split(';')[0] ?? contentType, data: Buffer.concat(parts) };
+      return {
+        kind: 'ok',
+        name: file.name,
+        contentType: file.mimetype ?? contentType.split(';')[0] ?? contentType,
+        data: Buffer.concat(parts),
+      };
     } catch (error) {
       log.warn({ error: error instanceof Error ? error.name : 'unknown' }, 'could not download a shared file');
       return failed('error');

@@ -23,7 +23,8 @@ export async function threadHistory(
   try {
     for await (const m of threadReplies(deps.client, thread)) {
       if (compareTs(m.ts, thread.beforeTs) >= 0) continue;
-      if (m.subtype !== undefined && m.subtype !== 'thread_broadcast' && m.subtype !== 'file_share' && m.subtype !== 'bot_message') continue;
+      if (m.subtype !== undefined && m.subtype !== 'thread_broadcast' && m.subtype !== 'file_share' && m.subtype !== 'bot_message')
+        continue;
       const text = m.text ?? '';
       if (text.trim() === '') continue;
       earlier.push({
@@ -55,7 +56,6 @@ export async function threadHistory(
     return { author: 'user', body: speaker ? `${speaker}: ${body}` : body, timestamp: slackTsToIso(m.ts) };
   });
 }
-
 
 /**
  * The app's own messages in a thread after `oldest` (newest last), or undefined when Slack will not show the thread.

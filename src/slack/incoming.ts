@@ -65,19 +65,40 @@ export function classifyMessage(event: SlackMessageEvent, ctx: { teamId: string;
 
 /** A person edited or deleted one of their messages. */
 export type MessageRevision =
-  | { readonly kind: 'edited'; readonly teamId: string; readonly channelId: string; readonly ts: string; readonly threadTs: string; readonly userId: string; readonly text: string }
+  | {
+      readonly kind: 'edited';
+      readonly teamId: string;
+      readonly channelId: string;
+      readonly ts: string;
+      readonly threadTs: string;
+      readonly userId: string;
+      readonly text: string;
+    }
   | { readonly kind: 'deleted'; readonly teamId: string; readonly channelId: string; readonly ts: string; readonly threadTs: string };
 
 /** Reads a `message_changed` or `message_deleted` event about a person's message in a thread; undefined otherwise. */
 export function classifyRevision(event: SlackMessageEvent, ctx: { teamId: string; botUserId: string }): MessageRevision | undefined {
   const teamId = event.team ?? ctx.teamId;
   const person = (user: string | undefined) => user !== undefined && user !== ctx.botUserId;
-  if (event.subtype === 'message_changed' && event.message !== undefined && person(event.message.user) && event.message.bot_id === undefined) {
+  if (
+    event.subtype === 'message_changed' &&
+    event.message !== undefined &&
+    person(event.message.user) &&
+    event.message.bot_id === undefined
+  ) {
     const { ts, thread_ts: threadTs } = event.message;
     if (threadTs === undefined || threadTs === ts) return undefined;
     // Slack also reports a message "changed" when it adds a link preview: the words are the same.
     if (event.previous_message?.text === event.message.text) return undefined;
-    return { kind: 'edited', teamId, channelId: event.channel, ts, threadTs, userId: event.message.user ?? '', text: event.message.text ?? '' };
+    return {
+      kind: 'edited',
+      teamId,
+      channelId: event.channel,
+      ts,
+      threadTs,
+      userId: event.message.user ?? '',
+      text: event.message.text ?? '',
+    };
   }
   if (event.subtype === 'message_deleted' && event.deleted_ts !== undefined && person(event.previous_message?.user)) {
     const threadTs = event.previous_message?.thread_ts;

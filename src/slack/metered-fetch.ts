@@ -19,11 +19,7 @@ function errorLabel(error: string): string {
  * reports most failures as HTTP 200 with `{"ok": false, "error": …}`: a JSON answer is read here (and handed on
  * unchanged) so those are counted by error code too, and so that a dead token shows on `/healthz`.
  */
-export function meteredFetch(
-  metrics: Metrics,
-  auth: SlackAuthHealth | undefined,
-  base: FetchFunction = globalThis.fetch,
-): FetchFunction {
+export function meteredFetch(metrics: Metrics, auth: SlackAuthHealth | undefined, base: FetchFunction = globalThis.fetch): FetchFunction {
   return async (url, init) => {
     const method = methodOf(url);
     try {

@@ -3,10 +3,7 @@
  * `@name`, channel links `#name`, links `label (url)`, and the three escaped characters are decoded.
  * The app's own mention is removed: it addresses the app, it is not part of the question.
  */
-export function slackToPlainText(
-  text: string,
-  options: { botUserId: string; userNames?: ReadonlyMap<string, string> },
-): string {
+export function slackToPlainText(text: string, options: { botUserId: string; userNames?: ReadonlyMap<string, string> }): string {
   const replaced = text.replace(/<([^<>]*)>/g, (_whole, inner: string) => {
     const [target = '', label] = splitLabel(inner);
     if (target.startsWith('@')) {

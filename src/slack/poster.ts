@@ -17,7 +17,13 @@ import { type EditLane, UpdateScheduler } from '../stream/update-scheduler.ts';
 export const MESSAGE_LIMIT = 3_500;
 
 /** Errors that mean this workspace or token cannot stream natively at all (plan, GovSlack, an old token type). */
-const NATIVE_UNAVAILABLE = new Set(['feature_not_enabled', 'unknown_method', 'method_deprecated', 'not_allowed_token_type', 'missing_scope']);
+const NATIVE_UNAVAILABLE = new Set([
+  'feature_not_enabled',
+  'unknown_method',
+  'method_deprecated',
+  'not_allowed_token_type',
+  'missing_scope',
+]);
 
 /**
  * Native streaming's own limits: `chat.startStream` is Tier 2 (about 20 a minute) and `chat.appendStream` Tier 4
@@ -51,7 +57,6 @@ const STOP_ATTEMPTS = 4;
 
 /** Below this a part is not cut further: a `msg_too_long` then is not about length. */
 const MIN_PART = 400;
-
 
 export interface DeliveryTarget {
   readonly channelId: string;
@@ -188,19 +193,31 @@ export class SlackPoster {
 
   /** Visible to one person only, e.g. an agent whose click had no effect; in the thread `threadTs` when given. */
   async ephemeral(channelId: string, userId: string, text: string, threadTs?: string): Promise<void> {
-    await this.#client.chat.postEphemeral({ channel: channelId, user: userId, text, ...(threadTs !== undefined ? { thread_ts: threadTs } : {}) });
+    await this.#client.chat.postEphemeral({
+      channel: channelId,
+      user: userId,
+      text,
+      ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+    });
   }
 
   /**
    * Tells one person something privately: an ephemeral message where they are (in the thread), or, when the app
    * cannot write there at all, a direct message. Returns where it went, or undefined when neither worked (logged).
    */
-  async tellPrivately(userId: string, where: { channelId: string; threadTs?: string }, text: string): Promise<'ephemeral' | 'dm' | undefined> {
+  async tellPrivately(
+    userId: string,
+    where: { channelId: string; threadTs?: string },
+    text: string,
+  ): Promise<'ephemeral' | 'dm' | undefined> {
     try {
       await this.ephemeral(where.channelId, userId, text, where.threadTs);
       return 'ephemeral';
     } catch (error) {
-      this.#logger.info({ channelId: where.channelId, error: errorCode(error) }, 'could not tell someone privately in the channel; trying a direct message');
+      this.#logger.info(
+        { channelId: where.channelId, error: errorCode(error) },
+        'could not tell someone privately in the channel; trying a direct message',
+      );
     }
     try {
       const opened = await this.#client.conversations.open({ users: userId });
@@ -254,7 +271,13 @@ export class SlackPoster {
    * for this message: its own budget is spent (Tier 2), or Slack refused (logged; errors saying the workspace or
    * token cannot stream at all turn native streaming off for the rest of the process).
    */
-  async startStream(args: { channelId: string; threadTs: string; teamId: string; userId: string; markdown: string }): Promise<string | undefined> {
+  async startStream(args: {
+    channelId: string;
+    threadTs: string;
+    teamId: string;
+    userId: string;
+    markdown: string;
+  }): Promise<string | undefined> {
     const native = this.#native;
     if (native === undefined || !native.available || !native.starts.tryTake(Date.now())) return undefined;
     try {
@@ -271,7 +294,10 @@ export class SlackPoster {
       const code = errorCode(error);
       const off = NATIVE_UNAVAILABLE.has(code);
       if (off) native.available = false;
-      this.#logger.warn({ channelId: args.channelId, error: code, nativeStreamingOff: off }, 'native streaming refused; editing the placeholder instead');
+      this.#logger.warn(
+        { channelId: args.channelId, error: code, nativeStreamingOff: off },
+        'native streaming refused; editing the placeholder instead',
+      );
       return undefined;
     }
   }
@@ -343,7 +369,10 @@ export class SlackPoster {
       } catch (error) {
         const smaller = Math.floor(part.limit / 2);
         if (errorCode(error) !== 'msg_too_long' || smaller < MIN_PART) throw error;
-        this.#logger.warn({ channelId: delivery.channelId, length: part.text.length, retryLimit: smaller }, 'Slack found a message too long; cutting it smaller');
+        this.#logger.warn(
+          { channelId: delivery.channelId, length: part.text.length, retryLimit: smaller },
+          'Slack found a message too long; cutting it smaller',
+        );
         const pieces = cutIntoParts(part.text, smaller);
         parts.splice(index, 1, ...pieces);
         progress.resplit(index, pieces);

@@ -30,11 +30,16 @@ export const slackMessageEventSchema = z.looseObject({
   subtype: z.string().optional(),
   text: z.string().optional(),
   ts: z.string().regex(/^\d+\.\d+$/),
-  thread_ts: z.string().regex(/^\d+\.\d+$/).optional(),
+  thread_ts: z
+    .string()
+    .regex(/^\d+\.\d+$/)
+    .optional(),
   team: z.string().optional(),
   files: z.array(slackFileSchema).optional(),
   /** `message_changed`: the message as it is now. */
-  message: z.looseObject({ user: z.string().optional(), text: z.string().optional(), ts: z.string(), thread_ts: z.string().optional() }).optional(),
+  message: z
+    .looseObject({ user: z.string().optional(), text: z.string().optional(), ts: z.string(), thread_ts: z.string().optional() })
+    .optional(),
   /** `message_changed` and `message_deleted`: the message as it was. */
   previous_message: z
     .looseObject({ user: z.string().optional(), text: z.string().optional(), ts: z.string().optional(), thread_ts: z.string().optional() })

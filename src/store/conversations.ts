@@ -65,9 +65,7 @@ export class ConversationStore {
   constructor(db: Database) {
     this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
     this.#byId = db.prepare('SELECT * FROM conversations WHERE id = ?');
-    this.#byIntercomId = db.prepare(
-      'SELECT * FROM conversations WHERE intercom_conversation_id = ? ORDER BY updated_at DESC LIMIT 1',
-    );
+    this.#byIntercomId = db.prepare('SELECT * FROM conversations WHERE intercom_conversation_id = ? ORDER BY updated_at DESC LIMIT 1');
     this.#insert = db.prepare(
       `INSERT INTO conversations (id, team_id, channel_id, thread_ts, channel_type, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,

@@ -95,7 +95,8 @@ export class DeliveryStore {
    * (or it is done: then it has no parts left).
    */
   begin(d: Omit<Delivery, 'delivered' | 'tss' | 'createdAt'>, now: number): { delivery: Delivery; resumed: boolean } {
-    const created = this.#insert.run(d.key, d.conversationId, d.channelId, d.threadTs, d.targetTs, JSON.stringify(d.parts), now).changes === 1;
+    const created =
+      this.#insert.run(d.key, d.conversationId, d.channelId, d.threadTs, d.targetTs, JSON.stringify(d.parts), now).changes === 1;
     const row = this.#get.get(d.key);
     if (!row) throw new Error(`delivery ${d.key} vanished right after insert`);
     return { delivery: toDelivery(row), resumed: !created };

@@ -26,9 +26,7 @@ export class FinEventStore {
     );
     // Once acted on, only the key matters (it recognises a redelivery): Fin's text is not kept.
     this.#done = db.prepare("UPDATE fin_events SET state = 'done', processed_at = ?, payload = '' WHERE dedupe_key = ?");
-    this.#pending = db.prepare(
-      "SELECT dedupe_key, payload FROM fin_events WHERE state = 'pending' ORDER BY received_at, rowid",
-    );
+    this.#pending = db.prepare("SELECT dedupe_key, payload FROM fin_events WHERE state = 'pending' ORDER BY received_at, rowid");
     this.#isPending = db.prepare("SELECT count(*) AS n FROM fin_events WHERE dedupe_key = ? AND state = 'pending'");
   }
 

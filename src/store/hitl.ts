@@ -99,8 +99,17 @@ export class HitlStore {
     now: number,
   ): { request: HitlRequest; created: boolean } {
     const created =
-      this.#insert.run(r.stepId, r.intercomConversationId, r.conversationId, r.callbackUrl, r.attributesJson, r.state, r.agentChannelId, now, now)
-        .changes === 1;
+      this.#insert.run(
+        r.stepId,
+        r.intercomConversationId,
+        r.conversationId,
+        r.callbackUrl,
+        r.attributesJson,
+        r.state,
+        r.agentChannelId,
+        now,
+        now,
+      ).changes === 1;
     const row = this.#byStep.get(r.stepId);
     if (!row) throw new Error(`HITL request for step ${r.stepId} vanished right after insert`);
     return { request: toRequest(row), created };
@@ -121,7 +130,13 @@ export class HitlStore {
   }
 
   /** The submission's outcome, final. */
-  settle(id: number, state: 'submitted' | 'expired' | 'answered_elsewhere', valuesJson: string | null, note: string | null, now: number): void {
+  settle(
+    id: number,
+    state: 'submitted' | 'expired' | 'answered_elsewhere',
+    valuesJson: string | null,
+    note: string | null,
+    now: number,
+  ): void {
     this.#settle.run(state, valuesJson, note, now, id);
   }
 

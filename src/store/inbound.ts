@@ -73,9 +73,7 @@ export class InboundStore {
       `INSERT INTO inbound_messages (team_id, channel_id, ts, conversation_id, user_id, text, files_json, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
-    this.#queued = db.prepare(
-      'SELECT * FROM inbound_messages WHERE conversation_id = ? AND turn_id IS NULL AND skipped = 0 ORDER BY ts',
-    );
+    this.#queued = db.prepare('SELECT * FROM inbound_messages WHERE conversation_id = ? AND turn_id IS NULL AND skipped = 0 ORDER BY ts');
     this.#ofTurn = db.prepare('SELECT * FROM inbound_messages WHERE turn_id = ? ORDER BY ts');
     this.#assign = db.prepare(
       'UPDATE inbound_messages SET turn_id = ? WHERE team_id = ? AND channel_id = ? AND ts = ? AND turn_id IS NULL',

@@ -47,9 +47,7 @@ const toPosted = (r: Row): PostedMessage => ({
 
 /** The messages the app posted in bridged threads, and which Fin stream or reply each one shows. */
 export class PostedStore {
-  readonly #insert: Statement<
-    [string, string, string, number | null, PostedKind, PostedState, string | null, string | null, number]
-  >;
+  readonly #insert: Statement<[string, string, string, number | null, PostedKind, PostedState, string | null, string | null, number]>;
   readonly #byStream: Statement<[string, string], Row>;
   readonly #get: Statement<[string, string], Row>;
   readonly #waitingPlaceholder: Statement<[string], Row>;
@@ -71,17 +69,13 @@ export class PostedStore {
       `SELECT * FROM posted_messages WHERE conversation_id = ? AND kind = 'placeholder' AND state = 'waiting'
        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
     );
-    this.#unfinished = db.prepare(
-      "SELECT * FROM posted_messages WHERE turn_id = ? AND state != 'final' ORDER BY created_at, rowid",
-    );
+    this.#unfinished = db.prepare("SELECT * FROM posted_messages WHERE turn_id = ? AND state != 'final' ORDER BY created_at, rowid");
     this.#latestFinal = db.prepare(
       // A placeholder still of that kind once final is one that was removed (no answer came): it does not count.
       `SELECT * FROM posted_messages WHERE conversation_id = ? AND state = 'final' AND kind != 'placeholder'
        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
     );
-    this.#bindStream = db.prepare(
-      "UPDATE posted_messages SET stream_id = ?, state = 'streaming' WHERE channel_id = ? AND ts = ?",
-    );
+    this.#bindStream = db.prepare("UPDATE posted_messages SET stream_id = ?, state = 'streaming' WHERE channel_id = ? AND ts = ?");
     this.#streamedText = db.prepare('UPDATE posted_messages SET streamed_text = ? WHERE channel_id = ? AND ts = ?');
     this.#finalize = db.prepare(
       `UPDATE posted_messages SET state = 'final', kind = COALESCE(?, kind), fin_message_id = COALESCE(?, fin_message_id),
@@ -102,17 +96,7 @@ export class PostedStore {
     },
     now: number,
   ): void {
-    this.#insert.run(
-      m.channelId,
-      m.ts,
-      m.conversationId,
-      m.turnId,
-      m.kind,
-      m.state,
-      m.streamId ?? null,
-      m.finMessageId ?? null,
-      now,
-    );
+    this.#insert.run(m.channelId, m.ts, m.conversationId, m.turnId, m.kind, m.state, m.streamId ?? null, m.finMessageId ?? null, now);
   }
 
   get(channelId: string, ts: string): PostedMessage | undefined {

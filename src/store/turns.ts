@@ -147,9 +147,7 @@ export class TurnStore {
     t: { conversationId: string; kind: TurnKind; userId: string; messageTimestamp: string; procedureId?: string | null },
     now: number,
   ): Turn {
-    const id = Number(
-      this.#insert.run(t.conversationId, t.kind, t.userId, t.messageTimestamp, t.procedureId ?? null, now).lastInsertRowid,
-    );
+    const id = Number(this.#insert.run(t.conversationId, t.kind, t.userId, t.messageTimestamp, t.procedureId ?? null, now).lastInsertRowid);
     const turn = this.get(id);
     if (turn === undefined) throw new Error(`turn ${id} vanished right after insert`);
     return turn;

@@ -12,7 +12,9 @@ import { Sandbox } from '../../sandbox/sandbox.ts';
  */
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results', 'sandbox');
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p !== undefined && p !== '' && existsSync(p));
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (p) => p !== undefined && p !== '' && existsSync(p),
+);
 if (CHROMIUM === undefined && process.env.CI) throw new Error('Chromium is required in CI: install Debian’s chromium (`.ci/run` does)');
 if (CHROMIUM === undefined) console.warn('browser tests skipped: no Chromium (apt-get install chromium, or set CHROMIUM_PATH)');
 
@@ -24,7 +26,12 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     // Its own process group, so stopping it stops npm and the node process under it.
-    sandbox = spawn('npm', ['run', 'sandbox'], { cwd: ROOT, env: { ...process.env, SANDBOX_PORT: '0' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    sandbox = spawn('npm', ['run', 'sandbox'], {
+      cwd: ROOT,
+      env: { ...process.env, SANDBOX_PORT: '0' },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     url = await new Promise<string>((resolveUrl, reject) => {
       const timer = setTimeout(() => reject(new Error(`the sandbox did not start: ${output}`)), 30_000);
@@ -104,7 +111,10 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     const customer = await open('UCARLOS');
     await ask(customer, 'CSUPPORT', '@Fin I need a human, please');
     // Fin's own hand-off reply gets the app's mark (a reaction), not a second notice.
-    await customer.locator('#thread-messages .message.from-app', { hasText: 'passing you to our support team' }).locator('.reaction[title=":raising_hand:"]', { hasText: '🙋' }).waitFor({ timeout: 20_000 });
+    await customer
+      .locator('#thread-messages .message.from-app', { hasText: 'passing you to our support team' })
+      .locator('.reaction[title=":raising_hand:"]', { hasText: '🙋' })
+      .waitFor({ timeout: 20_000 });
     await customer.screenshot({ path: join(SHOTS, '2-escalated-customer.png') });
 
     const agent = await open('UDANA');
@@ -154,7 +164,14 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
 
     await modal.locator('[data-block-id="attr_2"] input').fill('12.50');
     await modal.locator('#modal-submit').click();
-    await expect.poll(async () => (await agent.locator('#modal').getAttribute('hidden')) !== null || (await agent.locator('#modal-title').innerText()) !== 'Fin needs input', { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        async () =>
+          (await agent.locator('#modal').getAttribute('hidden')) !== null ||
+          (await agent.locator('#modal-title').innerText()) !== 'Fin needs input',
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     await agent.screenshot({ path: join(SHOTS, '5-form-sent.png') });
     // The agents' post lists the values as written: no formatting from the note, no doubled "?:", a moment as a date.
     const submitted = post.locator('.bk-rich-text', { hasText: 'Submitted by' });
@@ -298,7 +315,9 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     await message.waitFor();
     const toggle = message.locator('.show-more');
     await expect(toggle.innerText()).resolves.toBe('Show more');
-    const collapsed = await message.locator('.body').evaluate((b) => ({ cls: b.className, h: b.getBoundingClientRect().height, full: b.scrollHeight }));
+    const collapsed = await message
+      .locator('.body')
+      .evaluate((b) => ({ cls: b.className, h: b.getBoundingClientRect().height, full: b.scrollHeight }));
     expect(collapsed.cls).toContain('collapsed');
     expect(collapsed.h).toBeLessThan(collapsed.full / 2);
     await page.screenshot({ path: join(SHOTS, '13-long-collapsed.png') });
@@ -308,7 +327,9 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     await expect.poll(() => message.locator('.show-more').innerText()).toBe('Show less');
     // Opening it moves nothing: the reader goes on reading from where they were.
     expect(await scrolled()).toBe(before);
-    const opened = await message.locator('.body').evaluate((b) => ({ cls: b.className, h: b.getBoundingClientRect().height, full: b.scrollHeight }));
+    const opened = await message
+      .locator('.body')
+      .evaluate((b) => ({ cls: b.className, h: b.getBoundingClientRect().height, full: b.scrollHeight }));
     expect(opened.cls).not.toContain('collapsed');
     expect(opened.h).toBe(opened.full);
     await page.screenshot({ path: join(SHOTS, '14-long-expanded.png') });
@@ -403,10 +424,30 @@ describe.skipIf(CHROMIUM === undefined)('rich text in the sandbox page', () => {
               { type: 'color', value: '#2eb67d' },
             ],
           },
-          { type: 'rich_text_section', elements: [text('Due '), { type: 'date', timestamp: now + 86_400, format: '{date_short_pretty} at {time}', fallback: 'tomorrow' }] },
-          { type: 'rich_text_list', style: 'bullet', elements: [{ type: 'rich_text_section', elements: [text('first')] }, { type: 'rich_text_section', elements: [text('second')] }] },
+          {
+            type: 'rich_text_section',
+            elements: [
+              text('Due '),
+              { type: 'date', timestamp: now + 86_400, format: '{date_short_pretty} at {time}', fallback: 'tomorrow' },
+            ],
+          },
+          {
+            type: 'rich_text_list',
+            style: 'bullet',
+            elements: [
+              { type: 'rich_text_section', elements: [text('first')] },
+              { type: 'rich_text_section', elements: [text('second')] },
+            ],
+          },
           { type: 'rich_text_list', style: 'bullet', indent: 1, elements: [{ type: 'rich_text_section', elements: [text('nested')] }] },
-          { type: 'rich_text_list', style: 'ordered', elements: [{ type: 'rich_text_section', elements: [text('one')] }, { type: 'rich_text_section', elements: [text('two')] }] },
+          {
+            type: 'rich_text_list',
+            style: 'ordered',
+            elements: [
+              { type: 'rich_text_section', elements: [text('one')] },
+              { type: 'rich_text_section', elements: [text('two')] },
+            ],
+          },
           { type: 'rich_text_quote', elements: [text('A quote')] },
           { type: 'rich_text_preformatted', elements: [text('const x = *y*; // :tada:')] },
         ],
@@ -419,7 +460,9 @@ describe.skipIf(CHROMIUM === undefined)('rich text in the sandbox page', () => {
     await body.locator('.bk-rich-text').waitFor();
     const html = await body.innerHTML();
     expect(html).toContain('<span class="mention">@Alice Martin</span>');
-    expect(html).toContain('<b>bold</b>, <i>italic</i>, <s>struck</s>, <code>code</code> and *literal* _text_ :tada: &lt;!here&gt;\nin <span class="mention">#support</span>');
+    expect(html).toContain(
+      '<b>bold</b>, <i>italic</i>, <s>struck</s>, <code>code</code> and *literal* _text_ :tada: &lt;!here&gt;\nin <span class="mention">#support</span>',
+    );
     expect(html).toContain('>🎉</span>');
     expect(await body.locator('time.date').innerText()).toMatch(/^tomorrow at \d{1,2}:\d{2} [AP]M$/);
     expect(await body.locator('ul.rt-list').count()).toBe(2);

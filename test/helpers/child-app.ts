@@ -46,10 +46,10 @@ export function runApp(env: Record<string, string>, cwd: string): ChildApp {
     output: () => output,
     stderr: () => stderr,
     healthy: async (port, timeoutMs = 15_000) => {
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
-        { timeoutMs, what: `/healthz on port ${port} (output so far: ${output})` },
-      );
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, {
+        timeoutMs,
+        what: `/healthz on port ${port} (output so far: ${output})`,
+      });
     },
   };
 }

@@ -196,7 +196,11 @@ export class Harness {
   }
 
   /** Someone submits the modal `viewId` with these input values; resolves with what the app answered Slack. */
-  async submitView(input: { user: string; viewId: string; values: Record<string, Record<string, unknown>> }): Promise<Record<string, unknown>> {
+  async submitView(input: {
+    user: string;
+    viewId: string;
+    values: Record<string, Record<string, unknown>>;
+  }): Promise<Record<string, unknown>> {
     const res = await this.post(this.slack.viewSubmission(input), { form: true });
     const text = await res.text();
     return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);

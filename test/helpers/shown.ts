@@ -28,7 +28,10 @@ function block(b: Json): string {
     }
   };
   walk(b);
-  return texts.join('\n').replace(/<@(\w+)>/g, (_, id: string) => `@${name(id)}`).replace(/<#(\w+)(?:\|[^>]*)?>/g, (_, id: string) => `#${name(id)}`);
+  return texts
+    .join('\n')
+    .replace(/<@(\w+)>/g, (_, id: string) => `@${name(id)}`)
+    .replace(/<#(\w+)(?:\|[^>]*)?>/g, (_, id: string) => `#${name(id)}`);
 }
 
 function richPart(part: Json): string {

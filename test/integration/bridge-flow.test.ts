@@ -161,7 +161,13 @@ describe('the bridge, turn by turn', () => {
     await turn.reply('<p>Part one.</p>', { status: 'replying', streamId: 'p1', messageId: 'a' });
     await turn.chunk('p2', 0, 'Part two so');
     await turn.reply('<p>Part two.</p>', { status: 'replying', streamId: 'p2', messageId: 'b' });
-    await h.slack.waitFor(() => h.slack.botReplies(support, root).map((m) => m.text).join('|') === 'Part one.|Part two.');
+    await h.slack.waitFor(
+      () =>
+        h.slack
+          .botReplies(support, root)
+          .map((m) => m.text)
+          .join('|') === 'Part one.|Part two.',
+    );
     expect(h.fin.calls).toHaveLength(1);
 
     await turn.status('awaiting_user_reply');

@@ -24,7 +24,11 @@ describe('a crash (kill -9) of the app process', () => {
     const slack = await FakeSlack.start();
     const fin = await FinSimulator.start();
     const dir = mkdtempSync(join(tmpdir(), 'fin-slack-crash-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => slack.close(), () => fin.close());
+    cleanups.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => slack.close(),
+      () => fin.close(),
+    );
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const env = {

@@ -45,12 +45,24 @@ describe('what users share beyond text: files and very long messages', () => {
   it('sends at most ten files, none over the size cap, and tells the user which were left out and why', async () => {
     h = await Harness.start({ env: { FIN_ATTACHMENT_MAX_MB: '1' } });
     const harness = h;
-    const small = Array.from({ length: 11 }, (_, i) => harness.slack.sharedFile({ name: `shot-${i + 1}.png`, mimetype: 'image/png', content: png }));
+    const small = Array.from({ length: 11 }, (_, i) =>
+      harness.slack.sharedFile({ name: `shot-${i + 1}.png`, mimetype: 'image/png', content: png }),
+    );
     const big = harness.slack.sharedFile({ name: 'movie.mov', mimetype: 'video/quicktime', content: 'x', size: 3 * 1024 * 1024 });
     // Slack's metadata says small; the bytes say otherwise: the download stops at the cap.
-    const liar = harness.slack.sharedFile({ name: 'dump.bin', mimetype: 'application/octet-stream', content: Buffer.alloc(1024 * 1024 + 1), size: 10 });
+    const liar = harness.slack.sharedFile({
+      name: 'dump.bin',
+      mimetype: 'application/octet-stream',
+      content: Buffer.alloc(1024 * 1024 + 1),
+      size: 10,
+    });
     const deleted = harness.slack.sharedFile({ name: 'gone.txt', mimetype: 'text/plain', content: 'x', mode: 'tombstone' });
-    const root = await harness.say({ user: alice, channel: support, text: `<@${harness.slack.botUserId}> files`, files: [big, liar, deleted, ...small] });
+    const root = await harness.say({
+      user: alice,
+      channel: support,
+      text: `<@${harness.slack.botUserId}> files`,
+      files: [big, liar, deleted, ...small],
+    });
     const turn = await harness.fin.nextTurn();
     expect(turn.call.body.attachments?.map((a) => a.name)).toEqual(small.slice(0, 10).map((f) => f.name));
     const notice = await harness.slack.waitFor(() => harness.slack.botReplies(support, root).find((m) => /did not receive/.test(m.text)));
@@ -74,11 +86,19 @@ describe('what users share beyond text: files and very long messages', () => {
     try {
       h = await Harness.start();
       const port = (elsewhere.address() as AddressInfo).port;
-      const forged = { id: 'F999', name: 'trap.png', mimetype: 'image/png', size: 12, url_private_download: `http://127.0.0.1:${port}/trap.png` };
+      const forged = {
+        id: 'F999',
+        name: 'trap.png',
+        mimetype: 'image/png',
+        size: 12,
+        url_private_download: `http://127.0.0.1:${port}/trap.png`,
+      };
       const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> look`, files: [forged] });
       const turn = await h.fin.nextTurn();
       expect(turn.call.body.attachments).toBeUndefined();
-      await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => /trap\.png \(Slack would not let the app read it\)/.test(m.text)));
+      await h.slack.waitFor(() =>
+        h?.slack.botReplies(support, root).find((m) => /trap\.png \(Slack would not let the app read it\)/.test(m.text)),
+      );
       expect(seen).toEqual([]);
     } finally {
       await new Promise((resolve) => elsewhere.close(resolve));
@@ -93,7 +113,9 @@ describe('what users share beyond text: files and very long messages', () => {
     const root = await harness.say({ user: alice, channel: support, text: `<@${harness.slack.botUserId}> see`, files: [file] });
     const turn = await harness.fin.nextTurn();
     expect(turn.call.body.attachments).toBeUndefined();
-    await harness.slack.waitFor(() => harness.slack.botReplies(support, root).find((m) => /a\.png \(Slack would not let the app read it\)/.test(m.text)));
+    await harness.slack.waitFor(() =>
+      harness.slack.botReplies(support, root).find((m) => /a\.png \(Slack would not let the app read it\)/.test(m.text)),
+    );
     expect(harness.logged(/sign-in page instead of a shared file/)).toHaveLength(1);
   });
 
@@ -104,7 +126,9 @@ describe('what users share beyond text: files and very long messages', () => {
     const run = await h.fin.nextTurn();
     expect(run.call.kind).toBe('procedure');
     expect(run.call.body.attachments).toBeUndefined();
-    await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => /form\.pdf \(files cannot be sent with a procedure\)/.test(m.text)));
+    await h.slack.waitFor(() =>
+      h?.slack.botReplies(support, root).find((m) => /form\.pdf \(files cannot be sent with a procedure\)/.test(m.text)),
+    );
   });
 
   it('caps a very long message at 10,000 characters and says so', async () => {

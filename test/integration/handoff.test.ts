@@ -37,12 +37,18 @@ describe('escalations and the hand-off to people', () => {
 
   /** A conversation Fin escalates in the middle of a turn. */
   async function escalated(harness: Harness, reason = 'Escalation requested by user') {
-    const root = await harness.say({ user: alice, channel: support, text: `<@${harness.slack.botUserId}> I was charged twice for order #1234` });
+    const root = await harness.say({
+      user: alice,
+      channel: support,
+      text: `<@${harness.slack.botUserId}> I was charged twice for order #1234`,
+    });
     const turn = await harness.fin.nextTurn();
     await turn.connected();
     await turn.status('escalated', reason);
     await turn.status('complete');
-    const post = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === agents && handBackButton(m) !== undefined));
+    const post = await harness.slack.waitFor(() =>
+      harness.slack.messages.find((m) => m.channel === agents && handBackButton(m) !== undefined),
+    );
     return { root, turn, post };
   }
 
@@ -58,7 +64,9 @@ describe('escalations and the hand-off to people', () => {
     expect(text).toContain('Escalation requested by user');
     expect(details).toContain('{"type":"rich_text_quote","elements":[{"type":"text","text":"I was charged twice for order #1234"}]}');
     expect(text).toContain(`<${h.slack.permalinkOf(support, root)}|Open the Slack thread>`);
-    expect(text).toContain(`<https://app.intercom.com/a/inbox/abc123/inbox/conversation/${intercomIdFor(turn.conversationId)}|Open in Intercom>`);
+    expect(text).toContain(
+      `<https://app.intercom.com/a/inbox/abc123/inbox/conversation/${intercomIdFor(turn.conversationId)}|Open in Intercom>`,
+    );
     expect(handBackButton(post)?.value).toMatch(/^\d+$/);
     expect(post.text).toContain('Escalation from');
     // The user's thread is told, once; Fin's "complete" that followed shows on the post and as a quiet mark.
@@ -77,7 +85,11 @@ describe('escalations and the hand-off to people', () => {
     await turn.status('escalated', 'The customer asked to talk to a person');
     await turn.status('complete');
     await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === agents && handBackButton(m) !== undefined));
-    const answer = await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => /passing you to our support team/.test(m.text) && m.reactions?.includes('raising_hand')));
+    const answer = await h.slack.waitFor(() =>
+      h?.slack
+        .botReplies(support, root)
+        .find((m) => /passing you to our support team/.test(m.text) && m.reactions?.includes('raising_hand')),
+    );
     expect(h.slack.botReplies(support, root).filter((m) => /support team/.test(m.text))).toEqual([answer]);
   });
 
@@ -102,7 +114,11 @@ describe('escalations and the hand-off to people', () => {
       const turn = await harness.fin.nextTurn();
       await turn.connected();
       await turn.reply(reply, { status: 'replying' });
-      await harness.slack.waitFor(() => harness.slack.botReplies(support, root).length > 0 && !/thinking/.test(harness.slack.botReplies(support, root).at(-1)?.text ?? 'thinking'));
+      await harness.slack.waitFor(
+        () =>
+          harness.slack.botReplies(support, root).length > 0 &&
+          !/thinking/.test(harness.slack.botReplies(support, root).at(-1)?.text ?? 'thinking'),
+      );
       await turn.status('escalated', 'Conversation finished without resolution');
       return root;
     };
@@ -113,7 +129,9 @@ describe('escalations and the hand-off to people', () => {
     // A hand-off reply Slack will not mark (deleted meanwhile, say): the notice instead.
     harness.slack.fail('reactions.add', { error: 'message_not_found' });
     const unmarked = await ask('a person please', '<p>I’m passing you to our support team.</p>');
-    await harness.slack.waitFor(() => harness.slack.botReplies(support, unmarked).some((m) => /I’ve passed this conversation/.test(m.text)));
+    await harness.slack.waitFor(() =>
+      harness.slack.botReplies(support, unmarked).some((m) => /I’ve passed this conversation/.test(m.text)),
+    );
   });
 
   it('shows the customer’s later messages under the agents’ post, once each, even when Slack delivers one twice', async () => {
@@ -144,7 +162,14 @@ describe('escalations and the hand-off to people', () => {
     for (let i = 1; i <= 8; i += 1) await harness.say({ user: alice, channel: support, text: `message ${i}`, threadTs: root });
     await harness.slack.waitFor(() => harness.logged(/faster than the agents/).length === 2);
     await harness.slack.waitFor(() => under().length === 6);
-    expect(under().map((m) => m.text.split('\n')[1])).toEqual(['> message 1', '> message 2', '> message 3', '> message 4', '> message 5', '> message 6']);
+    expect(under().map((m) => m.text.split('\n')[1])).toEqual([
+      '> message 1',
+      '> message 2',
+      '> message 3',
+      '> message 4',
+      '> message 5',
+      '> message 6',
+    ]);
     expect(under().some((m) => m.text.includes('Bob'))).toBe(false);
   });
 
@@ -186,7 +211,12 @@ describe('escalations and the hand-off to people', () => {
     await h.say({ user: bob, channel: support, text: `<@${h.slack.botUserId}> unrelated question` });
     await h.fin.nextTurn();
     expect(h.fin.calls.slice(before.fin).map((c) => c.body.message?.body)).toEqual(['unrelated question']);
-    expect(h.slack.callsTo('chat.postMessage').slice(before.posts).every((c) => c.args.thread_ts !== root)).toBe(true);
+    expect(
+      h.slack
+        .callsTo('chat.postMessage')
+        .slice(before.posts)
+        .every((c) => c.args.thread_ts !== root),
+    ).toBe(true);
   });
 
   it('does not send Fin the messages that were waiting for its turn when it escalated, even after hand-back', async () => {
@@ -289,7 +319,9 @@ describe('escalations and the hand-off to people', () => {
 
     // Alice (the customer, not in the agents' channel) cannot give her own thread back to Fin.
     await harness.press({ user: alice, message: first.post, actionId: firstButton.action_id, value: firstButton.value });
-    await harness.slack.waitFor(() => harness.slack.ephemerals.find((e) => e.user === alice && /Only members of the agents' channel/.test(e.text)));
+    await harness.slack.waitFor(() =>
+      harness.slack.ephemerals.find((e) => e.user === alice && /Only members of the agents' channel/.test(e.text)),
+    );
     expect(readable(first.post)).not.toContain('Handed back');
     expect(handBackButton(first.post)).toBeDefined();
 
@@ -323,7 +355,9 @@ describe('escalations and the hand-off to people', () => {
     const { root, post } = await escalated(harness);
     await harness.stopApp();
     // Nothing happened in the thread for eight days; the app restarts and prunes.
-    withStore(harness.env.DATABASE_PATH ?? '', (store) => store.db.prepare('UPDATE conversations SET updated_at = ?').run(Date.now() - 8 * 86_400_000));
+    withStore(harness.env.DATABASE_PATH ?? '', (store) =>
+      store.db.prepare('UPDATE conversations SET updated_at = ?').run(Date.now() - 8 * 86_400_000),
+    );
     await harness.startApp();
     const before = harness.fin.calls.length;
     await harness.say({ user: alice, channel: support, text: `<@${harness.slack.botUserId}> any news on my refund?`, threadTs: root });
@@ -354,7 +388,8 @@ describe('escalations and the hand-off to people', () => {
     const harness = h;
     const { post } = await escalated(harness);
     const button = handBackButton(post);
-    for (let i = 0; i < 25; i += 1) await harness.press({ user: alice, message: post, actionId: button?.action_id ?? '', value: button?.value ?? '' });
+    for (let i = 0; i < 25; i += 1)
+      await harness.press({ user: alice, message: post, actionId: button?.action_id ?? '', value: button?.value ?? '' });
     await harness.slack.waitFor(() => harness.logged('ignoring a press: this person is pressing faster than the app answers').length === 5);
     await harness.slack.waitFor(() => harness.slack.ephemerals.filter((e) => e.user === alice).length === 20);
     expect(harness.slack.callsTo('conversations.members').length).toBeLessThanOrEqual(20);

@@ -71,7 +71,9 @@ describe('human-in-the-loop steps', () => {
     const thread = await bridgedThread(harness);
     const notification = harness.fin.hitlNotification({ intercomConversationId: thread.intercomId, attributes, ...extra });
     expect((await harness.intercomWebhook(notification)).status).toBe(200);
-    const post = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === agents && /procedure needs/.test(m.text)));
+    const post = await harness.slack.waitFor(() =>
+      harness.slack.messages.find((m) => m.channel === agents && /procedure needs/.test(m.text)),
+    );
     return { ...thread, notification, post };
   }
 
@@ -129,7 +131,8 @@ describe('human-in-the-loop steps', () => {
     h = await Harness.start({ hitl: true, env: { INTERCOM_WORKSPACE_ID: 'ws1' } });
     const { root, intercomId, post } = await requestPosted(h);
     const text = readable(post);
-    for (const label of ['Approve the refund?', 'Reason', 'Amount refunded', 'Items returned', 'Note to the customer']) expect(text).toContain(label);
+    for (const label of ['Approve the refund?', 'Reason', 'Amount refunded', 'Items returned', 'Note to the customer'])
+      expect(text).toContain(label);
     expect(text).toContain('Conversation: with @alice in #support');
     expect(text).toContain(h.slack.permalinkOf(support, root));
     expect(text).toContain(`https://app.intercom.com/a/inbox/ws1/inbox/conversation/${intercomId}|Open in Intercom`);
@@ -152,7 +155,9 @@ describe('human-in-the-loop steps', () => {
     h = await Harness.start({ hitl: true });
     const { post } = await requestPosted(h);
     const { view } = await openForm(h, post);
-    const inputs = (view.blocks as { type: string; optional?: boolean; element: Record<string, unknown> }[]).filter((b) => b.type === 'input');
+    const inputs = (view.blocks as { type: string; optional?: boolean; element: Record<string, unknown> }[]).filter(
+      (b) => b.type === 'input',
+    );
     expect(inputs.map((b) => b.element.type)).toEqual([
       'radio_buttons',
       'static_select',
@@ -166,7 +171,7 @@ describe('human-in-the-loop steps', () => {
     expect(inputs[2]?.element.is_decimal_allowed).toBe(true);
     expect(inputs[3]?.element.is_decimal_allowed).toBe(false);
     // Option ids go back to Intercom; archived options are not offered.
-    expect((inputs[1]?.element.options as { value: string }[]).map((o) => o.value)).toEqual(['opt-damaged', 'opt-late']);
+    expect(((inputs[1]?.element.options ?? []) as { value: string }[]).map((o) => o.value)).toEqual(['opt-damaged', 'opt-late']);
     expect(JSON.parse(String(view.private_metadata))).toEqual({ requestId: expect.any(Number) });
   });
 
@@ -177,7 +182,9 @@ describe('human-in-the-loop steps', () => {
     const shown = shownText(view as { blocks?: unknown });
     expect(shown).toContain('Conversation: with @alice in #support');
     expect(shown).toContain('Open the Slack thread');
-    expect(JSON.stringify(view.blocks)).toContain(`{"type":"link","url":"${h.slack.permalinkOf(support, root)}","text":"Open the Slack thread"}`);
+    expect(JSON.stringify(view.blocks)).toContain(
+      `{"type":"link","url":"${h.slack.permalinkOf(support, root)}","text":"Open the Slack thread"}`,
+    );
   });
 
   it('shows submitted values as written, dates in each reader’s time zone, and no doubled punctuation', async () => {
@@ -266,7 +273,11 @@ describe('human-in-the-loop steps', () => {
   });
 
   it('uses INTERCOM_ACCESS_TOKEN for the callback when it is set', async () => {
-    h = await Harness.start({ hitl: true, env: { INTERCOM_ACCESS_TOKEN: 'intercom-app-token' }, fin: { accessToken: 'intercom-app-token' } });
+    h = await Harness.start({
+      hitl: true,
+      env: { INTERCOM_ACCESS_TOKEN: 'intercom-app-token' },
+      fin: { accessToken: 'intercom-app-token' },
+    });
     const { post } = await requestPosted(h);
     const { id } = await openForm(h, post);
     await h.submitView({ user: bob, viewId: id, values: GOOD_VALUES });
@@ -338,7 +349,10 @@ describe('human-in-the-loop steps', () => {
     // Bob leaves the agents' channel while the form is open.
     h.slack.addChannel({ id: agents, name: 'agents', kind: 'channel', members: [] });
     const answer = await h.submitView({ user: bob, viewId: id, values: GOOD_VALUES });
-    expect(answer).toEqual({ response_action: 'errors', errors: { attr_0: "Only members of the agents' channel can answer Fin's questions." } });
+    expect(answer).toEqual({
+      response_action: 'errors',
+      errors: { attr_0: "Only members of the agents' channel can answer Fin's questions." },
+    });
     expect(h.fin.collectCalls).toHaveLength(0);
     expect(button(post)).toBeDefined();
   });
@@ -397,7 +411,10 @@ describe('human-in-the-loop steps', () => {
   it('ignores a notification older than the retention window', async () => {
     h = await Harness.start({ hitl: true, env: { DATA_RETENTION_DAYS: '7' } });
     const { intercomId } = await bridgedThread(h);
-    const old = { ...h.fin.hitlNotification({ intercomConversationId: intercomId, attributes: ATTRIBUTES }), created_at: Math.floor(Date.now() / 1000) - 8 * 86_400 };
+    const old = {
+      ...h.fin.hitlNotification({ intercomConversationId: intercomId, attributes: ATTRIBUTES }),
+      created_at: Math.floor(Date.now() / 1000) - 8 * 86_400,
+    };
     const res = await h.intercomWebhook(old);
     expect(await res.json()).toMatchObject({ ok: true, outcome: 'stale' });
     expect(h.slack.messages.filter((m) => m.channel === agents)).toHaveLength(0);

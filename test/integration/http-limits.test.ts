@@ -51,7 +51,9 @@ describe('the HTTP server cuts idle, slow and surplus connections', () => {
     const slowHeaders = rawClient(port);
     slowHeaders.socket.write('POST /fin/webhooks HTTP/1.1\r\nHost: x\r\n');
     const slowBody = rawClient(port);
-    slowBody.socket.write('POST /fin/webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"event');
+    slowBody.socket.write(
+      'POST /fin/webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"event',
+    );
     await waitFor(() => slowHeaders.closed() && slowBody.closed(), { what: 'both slow connections to be cut', timeoutMs: 5_000 });
     expect(slowHeaders.received()).toMatch(/^HTTP\/1\.1 408/);
     expect(slowBody.received()).toMatch(/^HTTP\/1\.1 408/);
@@ -64,6 +66,8 @@ describe('the HTTP server cuts idle, slow and surplus connections', () => {
     await waitFor(() => clients.filter((c) => c.closed()).length >= 10, { what: 'the surplus connections to be refused' });
     expect(clients.filter((c) => !c.closed()).length).toBeLessThanOrEqual(SHORT.maxConnections);
     for (const c of clients) c.socket.destroy();
-    await waitFor(async () => (await fetch(`${h?.url}/healthz`).catch(() => undefined))?.status === 200, { what: 'the server to serve again' });
+    await waitFor(async () => (await fetch(`${h?.url}/healthz`).catch(() => undefined))?.status === 200, {
+      what: 'the server to serve again',
+    });
   });
 });

@@ -31,7 +31,12 @@ describe('native streaming (SLACK_STREAMING=native)', () => {
     });
 
     const start = harness.slack.callsTo('chat.startStream')[0];
-    expect(start?.args).toMatchObject({ channel: support, thread_ts: root, recipient_team_id: harness.slack.teamId, recipient_user_id: alice });
+    expect(start?.args).toMatchObject({
+      channel: support,
+      thread_ts: root,
+      recipient_team_id: harness.slack.teamId,
+      recipient_user_id: alice,
+    });
     // What the stream carried, part by part, adds up to the streamed text: every append only what was new.
     expect(answer?.streamParts?.join('')).toBe(CHUNKS.at(-1));
     expect(answer?.streamParts?.length).toBeGreaterThan(2);
@@ -73,7 +78,10 @@ describe('native streaming (SLACK_STREAMING=native)', () => {
         return replies[0]?.text === FINAL_TEXT && replies;
       });
       // The placeholder itself streamed by edits and became the answer.
-      expect(harness.slack.callsTo('chat.update').filter((c) => c.args.ts === reply?.ts && String(c.args.text).endsWith(':writing_hand:')).length).toBeGreaterThan(0);
+      expect(
+        harness.slack.callsTo('chat.update').filter((c) => c.args.ts === reply?.ts && String(c.args.text).endsWith(':writing_hand:'))
+          .length,
+      ).toBeGreaterThan(0);
     }
     expect(harness.slack.callsTo('chat.startStream')).toHaveLength(1);
     expect(harness.logs.some((l) => l.includes('feature_not_enabled') && l.includes('"nativeStreamingOff":true'))).toBe(true);
@@ -112,7 +120,10 @@ describe('native streaming (SLACK_STREAMING=native)', () => {
     const root = await harness.say({ user: alice, channel: dm, text: 'hi' });
     const message = await harness.slack.waitFor(() => harness.slack.botReplies(dm, root).find((m) => m.text === 'all of it'));
     expect(harness.slack.callsTo('chat.appendStream').map((c) => c.error)).toEqual(['message_not_in_streaming_state']);
-    const edits = harness.slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).map((c) => c.args.text);
+    const edits = harness.slack
+      .callsTo('chat.update')
+      .filter((c) => c.args.ts === message.ts)
+      .map((c) => c.args.text);
     expect(edits).toEqual(['first words and then more :writing_hand:', 'all of it']);
   });
 

@@ -64,7 +64,8 @@ describe('one person cannot hold up everyone else', () => {
     h = await Harness.start({ env: { FIN_USER_TURNS_PER_MIN: '2' } });
     const harness = h;
     const roots: string[] = [];
-    for (const text of ['one', 'two', 'three', 'four']) roots.push(await harness.say({ user: alice, channel: support, text: mention(harness, text) }));
+    for (const text of ['one', 'two', 'three', 'four'])
+      roots.push(await harness.say({ user: alice, channel: support, text: mention(harness, text) }));
     await harness.fin.nextTurn();
     await harness.fin.nextTurn();
     await waitFor(() => harness.slack.ephemerals.length > 0, { what: 'the notice about the limit' });
@@ -93,7 +94,8 @@ describe('one person cannot hold up everyone else', () => {
     await harness.say({ user: alice, channel: support, text: 'more detail', threadTs: first });
     await one.answer('<p>Done.</p>');
     await expectStill(
-      () => waitFor(() => harness.logged("the next turn waits: its author is at the limit of turns a minute").length > 0, { what: 'the wait' }),
+      () =>
+        waitFor(() => harness.logged('the next turn waits: its author is at the limit of turns a minute').length > 0, { what: 'the wait' }),
       () => expect(harness.fin.calls.map((c) => c.body.message?.body)).toEqual(['one', 'two']),
     );
   });
@@ -116,7 +118,10 @@ describe('one person cannot hold up everyone else', () => {
     for (let i = 0; i < 6; i += 1) await harness.say({ user: alice, channel: support, text: mention(harness, '') });
     await waitFor(() => harness.slack.callsTo('chat.postMessage').length >= 3, { what: 'the prompts' });
     await expectStill(
-      () => waitFor(async () => (await metric(harness.url, 'fin_slack_slack_events_total', { outcome: 'rate_limited' })) === 3, { what: 'the rest to be refused' }),
+      () =>
+        waitFor(async () => (await metric(harness.url, 'fin_slack_slack_events_total', { outcome: 'rate_limited' })) === 3, {
+          what: 'the rest to be refused',
+        }),
       () => expect(harness.slack.callsTo('chat.postMessage')).toHaveLength(3),
     );
   });

@@ -93,7 +93,12 @@ describe('operations: /metrics and /healthz', () => {
 
   it('counts webhook deliveries by outcome, refused ones included', async () => {
     h = await Harness.start({ webhooks: true });
-    await h.webhook({ event_name: 'fin_status_updated', conversation_id: 'unknown', status: 'complete', created_at_ms: new Date().toISOString() });
+    await h.webhook({
+      event_name: 'fin_status_updated',
+      conversation_id: 'unknown',
+      status: 'complete',
+      created_at_ms: new Date().toISOString(),
+    });
     await h.webhook({ event_name: 'fin_status_updated' }, { signature: 'sha256=00' });
     await h.webhook(undefined, { raw: 'not json' });
     expect(await metric(h.url, 'fin_slack_webhook_events_total', { source: 'fin', outcome: 'unknown_conversation' })).toBe(1);
@@ -145,7 +150,9 @@ describe('operations: /metrics and /healthz', () => {
       database: 'writable',
       slack: 'token_revoked',
     });
-    expect(await metric(harness.url, 'fin_slack_slack_api_errors_total', { method: 'chat.postMessage', error: 'token_revoked' })).toBeGreaterThanOrEqual(3);
+    expect(
+      await metric(harness.url, 'fin_slack_slack_api_errors_total', { method: 'chat.postMessage', error: 'token_revoked' }),
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('notices a dead token while nothing happens, by checking it now and then', async () => {

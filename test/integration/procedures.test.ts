@@ -80,9 +80,14 @@ describe('running Fin Procedures from Slack', () => {
     ['No Fin profile is configured to handle this conversation. Configure a Fin profile and retry.', 'No Fin profile is set up'],
   ])('tells the user clearly when Fin answers "%s"', async (reason, shown) => {
     h = await Harness.start();
-    h.fin.onTurn(() => ({ status: 400, body: { type: 'error.list', request_id: 'r1', errors: [{ code: 'parameter_invalid', message: reason }] } }));
+    h.fin.onTurn(() => ({
+      status: 400,
+      body: { type: 'error.list', request_id: 'r1', errors: [{ code: 'parameter_invalid', message: reason }] },
+    }));
     await h.slash({ user: alice, channel: support, text: 'proc-x please' });
-    const root = await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === support && m.threadTs === undefined && m.botId === h?.slack.botId));
+    const root = await h.slack.waitFor(() =>
+      h?.slack.messages.find((m) => m.channel === support && m.threadTs === undefined && m.botId === h?.slack.botId),
+    );
     const notice = await h.slack.waitFor(() => h?.slack.botReplies(support, root.ts).find((m) => /:warning:/.test(m.text)));
     expect(notice.text).toContain(shown);
     expect(h.logged(/fin call failed/)[0]).toMatchObject({ finMessage: reason, requestId: 'r1' });

@@ -32,7 +32,10 @@ describe('the app as a process', () => {
   it('stops with a clear message when Slack refuses the bot token', async () => {
     const slack = await FakeSlack.start();
     const dir = mkdtempSync(join(tmpdir(), 'fin-slack-proc-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => slack.close());
+    cleanups.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => slack.close(),
+    );
     const run = runApp(
       {
         SLACK_BOT_TOKEN: 'xoxb-revoked-token',
@@ -77,7 +80,11 @@ describe('the app as a process', () => {
     const slack = await FakeSlack.start();
     const fin = await FinSimulator.start();
     const dir = mkdtempSync(join(tmpdir(), 'fin-slack-proc-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => slack.close(), () => fin.close());
+    cleanups.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => slack.close(),
+      () => fin.close(),
+    );
     const port = await freePort();
     const run = runApp(
       {
@@ -110,7 +117,11 @@ describe('the app as a process', () => {
       const slack = await FakeSlack.start();
       const fin = await FinSimulator.start();
       const dir = mkdtempSync(join(tmpdir(), 'fin-slack-proc-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => slack.close(), () => fin.close());
+      cleanups.push(
+        () => rmSync(dir, { recursive: true, force: true }),
+        () => slack.close(),
+        () => fin.close(),
+      );
       const port = await freePort();
       const secret = 'process-test-webhook-secret';
       const env = {

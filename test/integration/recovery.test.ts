@@ -20,12 +20,24 @@ describe('after a restart', () => {
     const now = Date.now();
     const conversationId = withStore(harness.env.DATABASE_PATH ?? '', (store) =>
       store.transaction(() => {
-        const conv = store.conversations.ensure({ teamId: harness.slack.teamId, channelId: support, threadTs: root, channelType: 'channel' }, now);
-        store.inbound.claim({ teamId: harness.slack.teamId, channelId: support, ts: root, conversationId: conv.id, userId: alice, text }, now);
-        const turn = store.turns.create({ conversationId: conv.id, kind: 'start', userId: alice, messageTimestamp: slackTsToIso(root) }, now);
+        const conv = store.conversations.ensure(
+          { teamId: harness.slack.teamId, channelId: support, threadTs: root, channelType: 'channel' },
+          now,
+        );
+        store.inbound.claim(
+          { teamId: harness.slack.teamId, channelId: support, ts: root, conversationId: conv.id, userId: alice, text },
+          now,
+        );
+        const turn = store.turns.create(
+          { conversationId: conv.id, kind: 'start', userId: alice, messageTimestamp: slackTsToIso(root) },
+          now,
+        );
         store.inbound.assign(turn.id, store.inbound.queued(conv.id));
         store.turns.setPlaceholder(turn.id, placeholder.ts);
-        store.posted.add({ channelId: support, ts: placeholder.ts, conversationId: conv.id, turnId: turn.id, kind: 'placeholder', state: 'waiting' }, now);
+        store.posted.add(
+          { channelId: support, ts: placeholder.ts, conversationId: conv.id, turnId: turn.id, kind: 'placeholder', state: 'waiting' },
+          now,
+        );
         return conv.id;
       }),
     );
@@ -76,7 +88,10 @@ describe('after a restart', () => {
       status: 'awaiting_user_reply',
     };
     withStore(h.env.DATABASE_PATH ?? '', (store) =>
-      store.finEvents.record({ dedupeKey: 'reply:m-recorded', conversationId: turn.conversationId, source: 'sse', payload: JSON.stringify(reply) }, Date.now()),
+      store.finEvents.record(
+        { dedupeKey: 'reply:m-recorded', conversationId: turn.conversationId, source: 'sse', payload: JSON.stringify(reply) },
+        Date.now(),
+      ),
     );
     await h.startApp();
     await h.slack.waitFor(() => placeholder.text === 'Recorded before the crash.');

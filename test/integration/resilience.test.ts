@@ -14,7 +14,10 @@ describe('when things go wrong', () => {
 
   it('turns the placeholder into a clear error when Fin refuses the API key (401), without retrying', async () => {
     h = await Harness.start();
-    h.fin.onTurn(() => ({ status: 401, body: { type: 'error.list', request_id: 'req-401', errors: [{ code: 'unauthorized', message: 'Access Token Invalid' }] } }));
+    h.fin.onTurn(() => ({
+      status: 401,
+      body: { type: 'error.list', request_id: 'req-401', errors: [{ code: 'unauthorized', message: 'Access Token Invalid' }] },
+    }));
     const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
     const reply = await h.slack.waitFor(() => {
       const m = h?.slack.botReplies(support, root)[0];
@@ -29,7 +32,10 @@ describe('when things go wrong', () => {
 
   it('retries a 500 a few times, then tells the user Fin had a problem', async () => {
     h = await Harness.start();
-    h.fin.onTurn(() => ({ status: 500, body: { type: 'error.list', request_id: 'req-500', errors: [{ code: 'server_error', message: 'boom' }] } }));
+    h.fin.onTurn(() => ({
+      status: 500,
+      body: { type: 'error.list', request_id: 'req-500', errors: [{ code: 'server_error', message: 'boom' }] },
+    }));
     const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
     const reply = await h.slack.waitFor(() => {
       const m = h?.slack.botReplies(support, root)[0];
@@ -131,7 +137,11 @@ describe('when things go wrong', () => {
     await h.slack.waitFor(() => placeholder.text.startsWith('Half an'));
     await h.say({ user: alice, channel: support, text: 'queued', threadTs: root });
     turn.breakStream();
-    await h.slack.waitFor(() => placeholder.text === 'Half an\n\n:warning: The connection to Fin dropped before its answer arrived. Please send your message again.');
+    await h.slack.waitFor(
+      () =>
+        placeholder.text ===
+        'Half an\n\n:warning: The connection to Fin dropped before its answer arrived. Please send your message again.',
+    );
     expect(h.logged(/stream ended before the answer/)[0]).toMatchObject({ reason: 'error_event' });
     // The turn is over, so the queued message goes to Fin.
     expect((await h.fin.nextTurn()).call.body.message?.body).toBe('queued');
@@ -236,9 +246,7 @@ describe('when things go wrong', () => {
     await turn.chunk('s', 1, 'Partial text');
     await turn.reply('<p>Final text.</p>', { streamId: 's' });
     await h.slack.waitFor(() => placeholder.text === 'Final text.');
-    const interimAfter429 = h.slack
-      .callsTo('chat.update')
-      .filter((c) => String(c.args.text).includes('Partial') && c.error === undefined);
+    const interimAfter429 = h.slack.callsTo('chat.update').filter((c) => String(c.args.text).includes('Partial') && c.error === undefined);
     expect(interimAfter429).toHaveLength(0);
   });
 
@@ -260,11 +268,13 @@ describe('when things go wrong', () => {
     expect(harness.logged('Slack found a message too long; cutting it smaller').length).toBeGreaterThan(0);
   });
 
-
   it('tells the user at once when the stream never connects and no webhooks are configured', async () => {
     const closed = await freePort();
     h = await Harness.start();
-    h.fin.onTurn(() => ({ status: 200, body: { status: 'thinking', sse_subscription_url: `http://127.0.0.1:${closed}/sse?accessToken=t` } }));
+    h.fin.onTurn(() => ({
+      status: 200,
+      body: { status: 'thinking', sse_subscription_url: `http://127.0.0.1:${closed}/sse?accessToken=t` },
+    }));
     const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
     await h.slack.waitFor(() => /connection to Fin dropped/.test(h?.slack.botReplies(support, root)[0]?.text ?? ''));
     expect(h.logged('fin stream ended before the answer, and no webhooks are configured')[0]).toMatchObject({ reason: 'network_error' });
@@ -296,7 +306,9 @@ describe('when things go wrong', () => {
     h.slack.fail('chat.postMessage', { error: 'not_in_channel' });
     await h.say({ user: alice, channel: support, text: mention(h, 'hello from a channel I am not in') });
     await h.slack.waitFor(() => h?.logged('cannot post in this channel; not asking Fin').length === 1);
-    await h.slack.waitFor(() => h?.slack.ephemerals.find((e) => e.user === alice && e.channel === support && /can't post in <#CSUPPORT>/.test(e.text)));
+    await h.slack.waitFor(() =>
+      h?.slack.ephemerals.find((e) => e.user === alice && e.channel === support && /can't post in <#CSUPPORT>/.test(e.text)),
+    );
     const root = await h.say({ user: alice, channel: support, text: mention(h, 'and now?') });
     const turn = await h.fin.nextTurn();
     expect(turn.call.body.message?.body).toBe('and now?');
@@ -307,12 +319,14 @@ describe('when things go wrong', () => {
 
   it('tells the user plainly when Fin no longer has the conversation (404)', async () => {
     h = await Harness.start();
-    h.fin.onTurn(() => ({ status: 404, body: { type: 'error.list', request_id: 'r-404', errors: [{ code: 'not_found', message: 'Conversation not found' }] } }));
+    h.fin.onTurn(() => ({
+      status: 404,
+      body: { type: 'error.list', request_id: 'r-404', errors: [{ code: 'not_found', message: 'Conversation not found' }] },
+    }));
     const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
     await h.slack.waitFor(() => /no longer has this conversation/.test(h?.slack.botReplies(support, root)[0]?.text ?? ''));
     expect(h.logged(/fin call failed/)[0]).toMatchObject({ failure: 'not_found', requestId: 'r-404' });
   });
-
 
   it('replaces the streamed text with the final reply even when the final event names no stream', async () => {
     h = await Harness.start();
@@ -331,7 +345,6 @@ describe('when things go wrong', () => {
     expect(h.slack.botReplies(support, root)).toHaveLength(1);
   });
 
-
   it('retries a final answer Slack rate-limits until it is delivered', async () => {
     h = await Harness.start();
     h.slack.fail('chat.update', { error: 'ratelimited', retryAfterSeconds: 1, when: (args) => args.text === 'The *final* answer.' });
@@ -342,7 +355,6 @@ describe('when things go wrong', () => {
     const attempts = h.slack.callsTo('chat.update').filter((c) => c.args.text === 'The *final* answer.');
     expect(attempts.map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
   });
-
 
   it('resumes a long answer with its next part after a Slack error, never posting a part twice', async () => {
     h = await Harness.start();

@@ -59,6 +59,8 @@ describe('npm run sandbox', () => {
     });
     const code = await new Promise<number | null>((done) => child.once('close', done));
     expect(code).toBe(1);
-    expect(stderr).toBe('fin-slack sandbox could not start:\n  - LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent\n');
+    expect(stderr).toBe(
+      'fin-slack sandbox could not start:\n  - LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent\n',
+    );
   });
 });

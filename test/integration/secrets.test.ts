@@ -35,7 +35,11 @@ describe('secrets never reach the logs', () => {
     // Fin refuses the next call and, carelessly, echoes the key back in its error message.
     harness.fin.onTurn(() => ({
       status: 401,
-      body: { type: 'error.list', request_id: 'r-1', errors: [{ code: 'unauthorized', message: `Access Token Invalid: ${harness.fin.token}` }] },
+      body: {
+        type: 'error.list',
+        request_id: 'r-1',
+        errors: [{ code: 'unauthorized', message: `Access Token Invalid: ${harness.fin.token}` }],
+      },
     }));
     await harness.say({ user: alice, channel: support, text: 'and another thing', threadTs: root });
     await harness.slack.waitFor(() => /warning/.test(harness.slack.botReplies(support, root).at(-1)?.text ?? ''));
@@ -47,7 +51,16 @@ describe('secrets never reach the logs', () => {
     // Someone guesses at /metrics with a token close to the real one.
     await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } });
     const logs = harness.logs.join('\n');
-    for (const secret of [harness.slack.token, SIGNING_SECRET, harness.fin.token, WEBHOOK_SECRET, CLIENT_SECRET, ACCESS_TOKEN, turn.token, METRICS_TOKEN]) {
+    for (const secret of [
+      harness.slack.token,
+      SIGNING_SECRET,
+      harness.fin.token,
+      WEBHOOK_SECRET,
+      CLIENT_SECRET,
+      ACCESS_TOKEN,
+      turn.token,
+      METRICS_TOKEN,
+    ]) {
       expect(logs).not.toContain(secret); // …without any secret in it
     }
     expect(logs).toContain('[redacted]');

@@ -54,14 +54,45 @@ describe('requests from Slack', () => {
     const base = { channel: support, channel_type: 'channel', team: h.slack.teamId };
     const ignored = [
       { ...base, type: 'message', subtype: 'bot_message', bot_id: 'BOTHER', text: 'alert!', ts: '1700000001.000100', thread_ts: thread },
-      { ...base, type: 'message', user: 'UOTHERBOT', bot_id: 'BOTHER', text: 'from a bot user', ts: '1700000001.000200', thread_ts: thread },
-      { ...base, type: 'message', user: h.slack.botUserId, bot_id: h.slack.botId, text: 'my own', ts: '1700000001.000300', thread_ts: thread },
-      { ...base, type: 'message', subtype: 'message_changed', hidden: true, ts: '1700000001.000400', message: { user: alice, text: 'edited', ts: thread } },
+      {
+        ...base,
+        type: 'message',
+        user: 'UOTHERBOT',
+        bot_id: 'BOTHER',
+        text: 'from a bot user',
+        ts: '1700000001.000200',
+        thread_ts: thread,
+      },
+      {
+        ...base,
+        type: 'message',
+        user: h.slack.botUserId,
+        bot_id: h.slack.botId,
+        text: 'my own',
+        ts: '1700000001.000300',
+        thread_ts: thread,
+      },
+      {
+        ...base,
+        type: 'message',
+        subtype: 'message_changed',
+        hidden: true,
+        ts: '1700000001.000400',
+        message: { user: alice, text: 'edited', ts: thread },
+      },
       { ...base, type: 'message', subtype: 'message_deleted', hidden: true, ts: '1700000001.000500', deleted_ts: thread },
       { ...base, type: 'message', subtype: 'channel_join', user: bob, text: '<@UBOB> has joined', ts: '1700000001.000600' },
       { ...base, type: 'message', user: bob, text: 'top-level chatter', ts: '1700000001.000700' },
       { ...base, type: 'message', user: bob, text: 'a reply in another thread', ts: '1700000001.000800', thread_ts: '1700000000.999999' },
-      { ...base, type: 'message', user: bob, text: 'edit of a reply', subtype: 'message_replied', ts: '1700000001.000900', thread_ts: thread },
+      {
+        ...base,
+        type: 'message',
+        user: bob,
+        text: 'edit of a reply',
+        subtype: 'message_replied',
+        ts: '1700000001.000900',
+        thread_ts: thread,
+      },
     ];
     for (const event of ignored) expect((await h.deliver(h.slack.envelope(event))).status).toBe(200);
 

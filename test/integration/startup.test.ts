@@ -101,7 +101,10 @@ describe('a start that cannot succeed', () => {
     const slack = await FakeSlack.start();
     const blocker: Server = createServer();
     const port = await new Promise<number>((res) => blocker.listen(0, () => res((blocker.address() as { port: number }).port)));
-    cleanups.push(() => slack.close(), () => new Promise<void>((res) => blocker.close(() => res())));
+    cleanups.push(
+      () => slack.close(),
+      () => new Promise<void>((res) => blocker.close(() => res())),
+    );
     const dir = folder();
     const run = runApp(
       {

@@ -53,7 +53,10 @@ describe('what the app keeps', () => {
     expect(databaseBytes(path) - before).toBeLessThan(512 * 1024);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
-    const [turnRow] = rows<{ request_json: string | null; attached_file_ids: string | null }>(path, 'SELECT request_json, attached_file_ids FROM turns');
+    const [turnRow] = rows<{ request_json: string | null; attached_file_ids: string | null }>(
+      path,
+      'SELECT request_json, attached_file_ids FROM turns',
+    );
     // Fin has it: the request (with the email) and the list of its files are gone.
     expect(turnRow).toEqual({ request_json: null, attached_file_ids: null });
   });
@@ -72,23 +75,35 @@ describe('what the app keeps', () => {
     withStore(path, (store) => {
       const row = store.db.prepare('SELECT id FROM turns').get() as { id: number };
       store.db.prepare("UPDATE turns SET state = 'pending', ended_at = NULL, request_json = ? WHERE id = ?").run(
-        JSON.stringify({ conversation_id: 'x', message: { author: 'user', body: 'see attached', timestamp: '2026-12-04T00:00:00.000Z' }, user: { id: alice } }),
+        JSON.stringify({
+          conversation_id: 'x',
+          message: { author: 'user', body: 'see attached', timestamp: '2026-12-04T00:00:00.000Z' },
+          user: { id: alice },
+        }),
         row.id,
       );
-      store.db.prepare('UPDATE inbound_messages SET text = ?, files_json = ?').run('see attached', JSON.stringify([{ ...file, url: file.url_private_download }]));
+      store.db
+        .prepare('UPDATE inbound_messages SET text = ?, files_json = ?')
+        .run('see attached', JSON.stringify([{ ...file, url: file.url_private_download }]));
     });
     harness.fin.onTurn(undefined);
     await harness.startApp();
     const resent = await harness.fin.nextTurn();
     expect(resent.call.body.message?.timestamp).toBe('2026-12-04T00:00:00.000Z');
-    expect(resent.call.body.attachments).toEqual([{ type: 'file', name: 'photo.png', content_type: 'image/png', data: Buffer.from('PNGDATA').toString('base64') }]);
+    expect(resent.call.body.attachments).toEqual([
+      { type: 'file', name: 'photo.png', content_type: 'image/png', data: Buffer.from('PNGDATA').toString('base64') },
+    ]);
     expect(root).toBeDefined();
   });
 
   it('forgets message texts once their turn is over, but for the latest one, which the agents’ post may quote', async () => {
     h = await Harness.start();
     const harness = h;
-    const root = await harness.say({ user: alice, channel: support, text: `<@${harness.slack.botUserId}> first question, my email is alice@example.com` });
+    const root = await harness.say({
+      user: alice,
+      channel: support,
+      text: `<@${harness.slack.botUserId}> first question, my email is alice@example.com`,
+    });
     const first = await harness.fin.nextTurn();
     await first.answer('<p>One.</p>');
     await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[0]?.text === 'One.');
@@ -97,7 +112,9 @@ describe('what the app keeps', () => {
     await second.answer('<p>Two.</p>');
     await harness.slack.waitFor(() => harness.slack.botReplies(support, root)[1]?.text === 'Two.');
     const path = harness.env.DATABASE_PATH ?? '';
-    await waitFor(() => rows<{ state: string }>(path, 'SELECT state FROM turns').every((t) => t.state === 'done'), { what: 'both turns to end' });
+    await waitFor(() => rows<{ state: string }>(path, 'SELECT state FROM turns').every((t) => t.state === 'done'), {
+      what: 'both turns to end',
+    });
     const texts = rows<{ text: string }>(path, 'SELECT text FROM inbound_messages ORDER BY ts').map((r) => r.text);
     expect(texts).toEqual(['', 'second question']);
     const everything = JSON.stringify([

@@ -44,7 +44,9 @@ describe('a table while Fin’s answer streams', () => {
     const root = await harness.say({ user: alice, channel: dm, text: 'what are your plans?' });
     const turn = await harness.fin.nextTurn();
     await turn.answer(PLANS, { chunkDelayMs: 120 });
-    const answer = await harness.slack.waitFor(() => harness.slack.botReplies(dm, root).find((m) => m.streamParts !== undefined && m.streaming === false));
+    const answer = await harness.slack.waitFor(() =>
+      harness.slack.botReplies(dm, root).find((m) => m.streamParts !== undefined && m.streaming === false),
+    );
     const streamed = answer.streamParts?.join('') ?? '';
     expect(streamed).toContain('Plan \\| Seats \\| Price / month\nStarter \\| 1 \\| $0\n');
     expect(harness.logged(/native stream handed over to edits/)).toEqual([]);

@@ -30,7 +30,8 @@ describe('streaming within the workspace’s edit budget', () => {
 
     const updates = harness.slack.callsTo('chat.update');
     expect(updates.filter((c) => c.error === 'ratelimited')).toEqual([]);
-    const editsOf = (ts: string | undefined): SlackCall[] => updates.filter((c) => c.args.ts === ts && c.ok && c.args.text !== words.join(' '));
+    const editsOf = (ts: string | undefined): SlackCall[] =>
+      updates.filter((c) => c.args.ts === ts && c.ok && c.args.text !== words.join(' '));
     const perStream = placeholders.map((p) => editsOf(p?.ts));
     // Every stream showed text before any stream got its second edit.
     const firsts = perStream.map((edits) => edits[0]?.at ?? Number.POSITIVE_INFINITY);
@@ -43,14 +44,21 @@ describe('streaming within the workspace’s edit budget', () => {
     // A tiny budget: one interim edit at a time, one a minute.
     h = await Harness.start({ env: { SLACK_UPDATE_RATE_PER_MIN: '1', SLACK_UPDATE_BURST: '2' } });
     const harness = h;
-    const [rootA, rootB] = [await harness.say({ user: alice, channel: 'D0A', text: 'a' }), await harness.say({ user: alice, channel: 'D0B', text: 'b' })];
+    const [rootA, rootB] = [
+      await harness.say({ user: alice, channel: 'D0A', text: 'a' }),
+      await harness.say({ user: alice, channel: 'D0B', text: 'b' }),
+    ];
     const [turnA, turnB] = [await harness.fin.nextTurn(), await harness.fin.nextTurn()];
     await Promise.all([turnA.connected(), turnB.connected()]);
     await turnA.chunk('sa', 0, 'A streaming');
-    const a = await harness.slack.waitFor(() => harness.slack.botReplies('D0A', rootA)[0]?.text.startsWith('A streaming') && harness.slack.botReplies('D0A', rootA)[0]);
+    const a = await harness.slack.waitFor(
+      () => harness.slack.botReplies('D0A', rootA)[0]?.text.startsWith('A streaming') && harness.slack.botReplies('D0A', rootA)[0],
+    );
     await turnB.chunk('sb', 0, 'B streaming'); // waits: the budget is spent for a minute
     await turnB.reply('<p>B <b>done</b>.</p>', { streamId: 'sb' });
-    const b = await harness.slack.waitFor(() => harness.slack.botReplies('D0B', rootB)[0]?.text === 'B *done*.' && harness.slack.botReplies('D0B', rootB)[0]);
+    const b = await harness.slack.waitFor(
+      () => harness.slack.botReplies('D0B', rootB)[0]?.text === 'B *done*.' && harness.slack.botReplies('D0B', rootB)[0],
+    );
     expect(b.edits).toBe(1); // the final replaced the placeholder directly; B's interim edit never went
     expect(a.text).toMatch(/^A streaming/);
     expect(harness.slack.callsTo('chat.update').filter((c) => c.args.text === 'B streaming :writing_hand:')).toEqual([]);
@@ -62,7 +70,9 @@ describe('streaming within the workspace’s edit budget', () => {
     const harness = h;
     harness.fin.onTurn(() => undefined);
     const askers = Array.from({ length: 8 }, (_, i) => `question ${i}`);
-    const roots = await Promise.all(askers.map((text) => harness.say({ user: alice, channel: WORKSPACE.support, text: `<@${harness.slack.botUserId}> ${text}` })));
+    const roots = await Promise.all(
+      askers.map((text) => harness.say({ user: alice, channel: WORKSPACE.support, text: `<@${harness.slack.botUserId}> ${text}` })),
+    );
     await harness.slack.waitFor(() => roots.every((root) => harness.slack.botReplies(WORKSPACE.support, root).length === 1), 20_000);
     const posts = harness.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === WORKSPACE.support);
     expect(posts.filter((c) => c.error === 'ratelimited')).toEqual([]);

@@ -15,7 +15,10 @@ function endlessChunkedPost(url: URL): Promise<{ status: number; sent: number }>
     let status = 0;
     let sent = 0;
     const pump = (): void => {
-      while (!req.destroyed && (sent += chunk.length) && req.write(chunk));
+      while (!req.destroyed) {
+        sent += chunk.length;
+        if (!req.write(chunk)) break;
+      }
       if (!req.destroyed) req.once('drain', pump);
     };
     req.on('response', (res) => {
@@ -101,10 +104,18 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
     h = await Harness.start({ webhooks: true, hitl: true });
     const sign = (body: string) => `sha1=${createHmac('sha1', CLIENT_SECRET).update(body).digest('hex')}`;
     const ping = JSON.stringify({ type: 'notification_event', topic: 'ping', data: { item: { message: 'hello' } } });
-    const res = await fetch(`${h.url}/fin/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature': sign(ping) }, body: ping });
+    const res = await fetch(`${h.url}/fin/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature': sign(ping) },
+      body: ping,
+    });
     expect(res.status).toBe(200);
     const event = JSON.stringify({ event_name: 'fin_status_updated', conversation_id: 'c', status: 'complete' });
-    const forged = await fetch(`${h.url}/fin/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature': sign(event) }, body: event });
+    const forged = await fetch(`${h.url}/fin/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature': sign(event) },
+      body: event,
+    });
     expect(forged.status).toBe(401);
   });
 
@@ -130,7 +141,12 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
   it('logs and ignores a status it does not know, and carries on with the turn', async () => {
     h = await Harness.start({ webhooks: true });
     const { turn, placeholder } = await waitingThread(h);
-    const res = await h.webhook({ event_name: 'fin_status_updated', conversation_id: turn.conversationId, status: 'pondering', created_at_ms: new Date().toISOString() });
+    const res = await h.webhook({
+      event_name: 'fin_status_updated',
+      conversation_id: turn.conversationId,
+      status: 'pondering',
+      created_at_ms: new Date().toISOString(),
+    });
     expect(res.status).toBe(200);
     await h.slack.waitFor(() => h?.logged('ignoring an unknown Fin status').length === 1);
     expect(h.logged('ignoring an unknown Fin status')[0]).toMatchObject({ status: 'pondering', conversationId: turn.conversationId });
@@ -256,7 +272,12 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
       const root = await harness.say({ user: alice, channel: support, text: mention(harness, 'I want a person') });
       const turn = await harness.fin.nextTurn();
       await turn.connected();
-      const escalation = { event_name: 'fin_status_updated', conversation_id: turn.conversationId, status: 'escalated', reason: 'Routed to team' };
+      const escalation = {
+        event_name: 'fin_status_updated',
+        conversation_id: turn.conversationId,
+        status: 'escalated',
+        reason: 'Routed to team',
+      };
       expect((await harness.webhook(escalation)).status).toBe(200);
       const post = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === agents));
       const button = (post.blocks as { elements?: { action_id?: string; value?: string }[] }[])
@@ -286,7 +307,11 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
       await turn.status('escalated', 'Escalation requested by user');
       const post = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === agents && m.threadTs === undefined));
       const before = harness.slack.botReplies(support, root).length;
-      await turn.webhookOnly({ event_name: 'fin_replied', message: { id: 'm-nudge', author: 'fin', body: '<p>Are you <b>still</b> there?</p>' }, status: 'awaiting_user_reply' });
+      await turn.webhookOnly({
+        event_name: 'fin_replied',
+        message: { id: 'm-nudge', author: 'fin', body: '<p>Are you <b>still</b> there?</p>' },
+        status: 'awaiting_user_reply',
+      });
       const held = await harness.slack.waitFor(() => harness.slack.messages.find((m) => m.channel === agents && m.threadTs === post.ts));
       expect(held.text).toContain('Fin replied in this conversation while your team has it');
       expect(held.text).toContain('Are you *still* there?');
@@ -294,7 +319,7 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
     });
   });
 
-  it("drops an event that names another conversation than the stream it came on", async () => {
+  it('drops an event that names another conversation than the stream it came on', async () => {
     h = await Harness.start();
     const harness = h;
     const first = await harness.say({ user: alice, channel: support, text: mention(harness, 'mine') });

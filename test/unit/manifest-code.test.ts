@@ -57,15 +57,30 @@ const METHOD_SCOPES: Readonly<Record<string, { readonly scopes: Scopes; readonly
   'chat.postMessage': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/scopes/chat.write: compatible methods' },
   'chat.update': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/scopes/chat.write: compatible methods' },
   'chat.delete': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/scopes/chat.write: compatible methods' },
-  'chat.startStream': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/methods/chat.startStream: required scope chat:write' },
-  'chat.appendStream': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/methods/chat.appendStream: required scope chat:write' },
-  'chat.stopStream': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/methods/chat.stopStream: required scope chat:write' },
+  'chat.startStream': {
+    scopes: { all: ['chat:write'] },
+    source: 'docs.slack.dev/reference/methods/chat.startStream: required scope chat:write',
+  },
+  'chat.appendStream': {
+    scopes: { all: ['chat:write'] },
+    source: 'docs.slack.dev/reference/methods/chat.appendStream: required scope chat:write',
+  },
+  'chat.stopStream': {
+    scopes: { all: ['chat:write'] },
+    source: 'docs.slack.dev/reference/methods/chat.stopStream: required scope chat:write',
+  },
   'chat.postEphemeral': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/scopes/chat.write: compatible methods' },
   'chat.getPermalink': { scopes: NONE, source: 'api.slack.com/methods/chat.getPermalink: "Bot tokens: No scope required"' },
   'views.open': { scopes: NONE, source: 'docs.slack.dev/reference/methods/views.open: "No scopes required"' },
   'views.update': { scopes: NONE, source: 'docs.slack.dev/reference/methods/views.update: "No scopes required"' },
-  'reactions.add': { scopes: { all: ['reactions:write'] }, source: 'api.slack.com/methods/reactions.add (Slack OpenAPI spec: reactions:write)' },
-  'reactions.remove': { scopes: { all: ['reactions:write'] }, source: 'api.slack.com/methods/reactions.remove (Slack OpenAPI spec: reactions:write)' },
+  'reactions.add': {
+    scopes: { all: ['reactions:write'] },
+    source: 'api.slack.com/methods/reactions.add (Slack OpenAPI spec: reactions:write)',
+  },
+  'reactions.remove': {
+    scopes: { all: ['reactions:write'] },
+    source: 'api.slack.com/methods/reactions.remove (Slack OpenAPI spec: reactions:write)',
+  },
   // The email field additionally needs users:read.email; see EXTRA_NEEDS.
   'users.info': { scopes: { all: ['users:read'] }, source: "Slack's method spec for users.info: bot scope users:read" },
   // Only channels' names are looked up (bridge/requests.ts: "the app has no scope to look up DMs").
@@ -87,8 +102,14 @@ const METHOD_SCOPES: Readonly<Record<string, { readonly scopes: Scopes; readonly
     scopes: { perConversation: HISTORY_SCOPES, on: 'supported' },
     source: 'docs.slack.dev/reference/scopes/channels.history: compatible methods (and the groups/im/mpim equivalents)',
   },
-  'conversations.open': { scopes: { all: ['im:write'] }, source: 'api.slack.com/methods/conversations.open: im:write to open a 1:1 direct message' },
-  'files.info': { scopes: { all: ['files:read'] }, source: 'api.slack.com/scopes/files:read: "retrieve … information about files … as well as download those files"' },
+  'conversations.open': {
+    scopes: { all: ['im:write'] },
+    source: 'api.slack.com/methods/conversations.open: im:write to open a 1:1 direct message',
+  },
+  'files.info': {
+    scopes: { all: ['files:read'] },
+    source: 'api.slack.com/scopes/files:read: "retrieve … information about files … as well as download those files"',
+  },
 };
 
 /** Bot scope per event subscription. */
@@ -142,7 +163,8 @@ function webApiMethods(): Set<string> {
   const walk = (node: object, path: string[]): void => {
     for (const [key, value] of Object.entries(node)) {
       if (typeof value === 'function' && path.length > 0) found.add([...path, key].join('.'));
-      else if (value !== null && typeof value === 'object' && !Array.isArray(value) && path.length < 4) walk(value as object, [...path, key]);
+      else if (value !== null && typeof value === 'object' && !Array.isArray(value) && path.length < 4)
+        walk(value as object, [...path, key]);
     }
   };
   walk(new WebClient(), []);
@@ -178,14 +200,15 @@ function scanSources(files: readonly { path: string; text: string }[], known: Re
     };
     visit(sf);
   }
-  const valueOf = (arg: ts.Expression | undefined, sf: ts.SourceFile): string => {
+  const argumentText = (arg: ts.Expression | undefined, sf: ts.SourceFile): string => {
     if (arg === undefined) return '<none>';
     if (ts.isStringLiteralLike(arg)) return arg.text;
     if (ts.isIdentifier(arg) && constants.has(arg.text)) return constants.get(arg.text) ?? '';
     if (ts.isRegularExpressionLiteral(arg)) return arg.text;
     if (ts.isObjectLiteralExpression(arg)) {
       for (const p of arg.properties) {
-        if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && ['callback_id', 'action_id'].includes(p.name.text)) return valueOf(p.initializer, sf);
+        if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && ['callback_id', 'action_id'].includes(p.name.text))
+          return argumentText(p.initializer, sf);
       }
     }
     return `<${arg.getText(sf)}>`;
@@ -219,13 +242,13 @@ function scanSources(files: readonly { path: string; text: string }[], known: Re
         const callee = chainOf(node.expression);
         const last = callee?.at(-1);
         // client.apiCall('auth.test') and client.paginate('conversations.history', …) name the method in a string.
-        if ((last === 'apiCall' || last === 'paginate') && node.arguments[0]) addMethod(valueOf(node.arguments[0], sf), path);
+        if ((last === 'apiCall' || last === 'paginate') && node.arguments[0]) addMethod(argumentText(node.arguments[0], sf), path);
         // Bolt's say() posts with chat.postMessage; respond() uses the response_url, which needs no scope.
         if (callee?.length === 1 && last === 'say') addMethod('chat.postMessage', path);
         // app.event('app_mention', …), app.command(PROCEDURE_COMMAND, …), this.#app.action(…), deps.app.view(…).
         const receiver = callee?.at(-2);
         if (last !== undefined && LISTENER_KINDS.has(last) && receiver !== undefined && /^#?app$/i.test(receiver)) {
-          listeners.push({ kind: last, id: last === 'message' ? 'message' : valueOf(node.arguments[0], sf), file: path });
+          listeners.push({ kind: last, id: last === 'message' ? 'message' : argumentText(node.arguments[0], sf), file: path });
         }
       }
       if ((ts.isIdentifier(node) || ts.isStringLiteralLike(node)) && /^url_private(_download)?$/.test(node.text)) downloadsFiles = true;
@@ -284,13 +307,15 @@ function needsOf(scan: Scan, events: readonly string[], types: readonly ChannelT
     const s = entry.scopes;
     if ('all' in s) for (const scope of s.all) needs.push({ anyOf: [scope], why: method });
     else if ('oneOf' in s) needs.push({ anyOf: s.oneOf, why: method });
-    else for (const type of s.on === 'supported' ? types : s.on) needs.push({ anyOf: [s.perConversation[type]], why: `${method} (${type})` });
+    else
+      for (const type of s.on === 'supported' ? types : s.on) needs.push({ anyOf: [s.perConversation[type]], why: `${method} (${type})` });
   }
   for (const event of events) {
     const entry = EVENT_SCOPES[event];
     if (entry !== undefined) needs.push({ anyOf: [entry.scope], why: `event ${event}` });
   }
-  if (scan.listeners.some((l) => l.kind === 'command' || l.kind === 'shortcut')) needs.push({ anyOf: [COMMANDS_SCOPE], why: 'slash commands/shortcuts' });
+  if (scan.listeners.some((l) => l.kind === 'command' || l.kind === 'shortcut'))
+    needs.push({ anyOf: [COMMANDS_SCOPE], why: 'slash commands/shortcuts' });
   // users.info returns profile.email only with users:read.email (api.slack.com/scopes/users:read.email).
   if (scan.readsEmail) needs.push({ anyOf: ['users:read.email'], why: 'users.info profile.email' });
   // Downloading url_private(_download) needs files:read (api.slack.com/scopes/files:read).
@@ -317,7 +342,8 @@ function slackEventsPath(): { receiver: string[]; routes: string[] } {
   const strings = (e: ts.Expression): string[] =>
     ts.isStringLiteralLike(e) ? [e.text] : ts.isArrayLiteralExpression(e) ? e.elements.flatMap((x) => strings(x)) : [];
   const prop = (o: ts.ObjectLiteralExpression, name: string) =>
-    o.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === name)?.initializer;
+    o.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === name)
+      ?.initializer;
   const visit = (node: ts.Node): void => {
     if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'HTTPReceiver') {
       const options = node.arguments?.[0];
@@ -327,7 +353,13 @@ function slackEventsPath(): { receiver: string[]; routes: string[] } {
     if (ts.isObjectLiteralExpression(node)) {
       const path = prop(node, 'path');
       const handler = prop(node, 'handler');
-      if (path && handler && ts.isCallExpression(handler) && ts.isIdentifier(handler.expression) && handler.expression.text === 'slackEventsRoute') {
+      if (
+        path &&
+        handler &&
+        ts.isCallExpression(handler) &&
+        ts.isIdentifier(handler.expression) &&
+        handler.expression.text === 'slackEventsRoute'
+      ) {
         routes.push(...strings(path));
       }
     }
@@ -368,13 +400,23 @@ describe('the manifest-vs-code scanner', () => {
     expect(s.listeners.map((l) => `${l.kind}:${l.id}`)).toEqual(['event:app_mention', 'command:/probe', 'action:/^open_/']);
     expect(s.readsEmail).toBe(true);
     expect(s.downloadsFiles).toBe(false);
-    expect(scanSources([{ path: 'probe.ts', text: 'await fetch(file.url_private_download, { headers });' }], known).downloadsFiles).toBe(true);
+    expect(scanSources([{ path: 'probe.ts', text: 'await fetch(file.url_private_download, { headers });' }], known).downloadsFiles).toBe(
+      true,
+    );
   });
 
   it('sees the calls and listeners the app is known to make (so the checks below cannot pass vacuously)', () => {
     expect(known.has('chat.postMessage')).toBe(true);
     const methods = [...scan.methods.keys()];
-    for (const m of ['chat.postMessage', 'chat.update', 'reactions.add', 'users.info', 'conversations.replies', 'views.open', 'auth.test']) {
+    for (const m of [
+      'chat.postMessage',
+      'chat.update',
+      'reactions.add',
+      'users.info',
+      'conversations.replies',
+      'views.open',
+      'auth.test',
+    ]) {
       expect(methods).toContain(m);
     }
     expect(scan.listeners.map((l) => `${l.kind}:${l.id}`)).toEqual(expect.arrayContaining(['event:app_mention', 'event:message']));
@@ -388,7 +430,9 @@ describe('the manifest-vs-code scanner', () => {
 
 describe('manifest.yml against the code', () => {
   it('(a) knows the scopes of every Web API method the code calls', () => {
-    const unknown = [...scan.methods].filter(([m]) => METHOD_SCOPES[m] === undefined).map(([m, files]) => `${m} (${[...files].join(', ')})`);
+    const unknown = [...scan.methods]
+      .filter(([m]) => METHOD_SCOPES[m] === undefined)
+      .map(([m, files]) => `${m} (${[...files].join(', ')})`);
     expect(
       unknown,
       'add these methods to METHOD_SCOPES in test/unit/manifest-code.test.ts with their bot scopes from Slack docs, and the scopes to manifest.yml',
@@ -417,9 +461,17 @@ describe('manifest.yml against the code', () => {
 
   it('(e) declares exactly the slash commands (and shortcuts) the app listens for', () => {
     const declared = (manifest.features.slash_commands ?? []).map((c) => c.command).sort();
-    expect(declared).toEqual(listenersOf('command').map((l) => l.id).sort());
+    expect(declared).toEqual(
+      listenersOf('command')
+        .map((l) => l.id)
+        .sort(),
+    );
     const shortcuts = (manifest.features.shortcuts ?? []).map((s) => s.callback_id).sort();
-    expect(shortcuts).toEqual(listenersOf('shortcut').map((l) => l.id).sort());
+    expect(shortcuts).toEqual(
+      listenersOf('shortcut')
+        .map((l) => l.id)
+        .sort(),
+    );
   });
 
   it('(f) enables interactivity exactly when the app registers actions, views, shortcuts or options', () => {

@@ -14,9 +14,7 @@ const manifest = parse(readFileSync(resolve(root, 'manifest.yml'), 'utf8')) as {
     interactivity?: { is_enabled: boolean; request_url?: string };
   };
 };
-const schema = JSON.parse(
-  readFileSync(resolve(root, 'test/fixtures/slack-manifest-schema/manifest.schema.1.0.0.json'), 'utf8'),
-) as object;
+const schema = JSON.parse(readFileSync(resolve(root, 'test/fixtures/slack-manifest-schema/manifest.schema.1.0.0.json'), 'utf8')) as object;
 
 describe('manifest.yml', () => {
   it('is a valid Slack app manifest', () => {

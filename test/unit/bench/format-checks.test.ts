@@ -20,14 +20,22 @@ describe('the benchmark’s correctness checks', () => {
     ['a lost link', 'Go to *Settings* and read the guide. Tom &amp; Jerry.', 'lost link'],
     ['Markdown bold', 'Go to **Settings** and read <https://example.com/a?b=1&amp;c=2|the guide>. Tom &amp; Jerry.', 'double-asterisk'],
     ['a Markdown link', 'Go to *Settings* and read [the guide](https://example.com/a?b=1&amp;c=2). Tom &amp; Jerry.', 'Markdown link'],
-    ['emphasis inside a word', 'Go to x*Settings* and read <https://example.com/a?b=1&amp;c=2|the guide>. Tom &amp; Jerry.', 'will not render'],
+    [
+      'emphasis inside a word',
+      'Go to x*Settings* and read <https://example.com/a?b=1&amp;c=2|the guide>. Tom &amp; Jerry.',
+      'will not render',
+    ],
   ])('flag %s', (_name, output, failure) => {
     expect(checkConversion(expected, output, html).join('; ')).toContain(failure);
   });
 
   it('accept what Slack reads the same: a bare address for a link, a bare & inside an address', () => {
-    expect(checkConversion(expected, 'Go to *Settings* and read the guide https://example.com/a?b=1&amp;c=2. Tom &amp; Jerry.', html)).toEqual([]);
-    expect(checkConversion(expected, 'Go to *Settings* and read <https://example.com/a?b=1&c=2|the guide>. Tom &amp; Jerry.', html)).toEqual([]);
+    expect(
+      checkConversion(expected, 'Go to *Settings* and read the guide https://example.com/a?b=1&amp;c=2. Tom &amp; Jerry.', html),
+    ).toEqual([]);
+    expect(
+      checkConversion(expected, 'Go to *Settings* and read <https://example.com/a?b=1&c=2|the guide>. Tom &amp; Jerry.', html),
+    ).toEqual([]);
   });
 
   it('do not hold a converter to our list numbering or fence placement', () => {

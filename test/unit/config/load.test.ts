@@ -37,9 +37,7 @@ describe('loadConfig', () => {
   });
 
   it('reports every missing required variable at once', () => {
-    expect(problems({}).sort()).toEqual(
-      ['FIN_API_TOKEN', 'SLACK_AGENT_CHANNEL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'].sort(),
-    );
+    expect(problems({}).sort()).toEqual(['FIN_API_TOKEN', 'SLACK_AGENT_CHANNEL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'].sort());
   });
 
   it('treats empty values as unset', () => {
@@ -125,9 +123,13 @@ describe('loadConfig', () => {
     expect(lines).toContain('  - LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent');
     expect(lines).toContain('  - PORT must be a whole number from 0 to 65535 (the HTTP port)');
     expect(lines).toContain('  - METRICS_PORT must be a whole number from 0 to 65535 (a port for /metrics of its own)');
-    expect(lines).toContain('  - FIN_REPLY_TIMEOUT_MS must be a whole number from 1000 to 3600000 (how long a turn may wait for Fin, in ms)');
+    expect(lines).toContain(
+      '  - FIN_REPLY_TIMEOUT_MS must be a whole number from 1000 to 3600000 (how long a turn may wait for Fin, in ms)',
+    );
     expect(lines).toContain('  - FIN_ATTACHMENT_MAX_MB must be a whole number from 1 to 25 (the largest file sent to Fin, in MB)');
-    expect(lines).toContain('  - SLACK_SIGNING_SECRET looks too short to be the signing secret from Basic Information (8 characters or more)');
+    expect(lines).toContain(
+      '  - SLACK_SIGNING_SECRET looks too short to be the signing secret from Basic Information (8 characters or more)',
+    );
   });
 
   it('names an invalid SLACK_STREAMING once, as `npm start` prints it', () => {

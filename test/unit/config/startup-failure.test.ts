@@ -20,7 +20,10 @@ function listenError(code: string, port: number): Error {
 
 describe('describeStartupFailure', () => {
   it('passes on what Slack said about the bot token, with the sandbox as the way to try the app', () => {
-    const error = new AppError('slack_auth_failed', 'Slack refused SLACK_BOT_TOKEN (invalid_auth); check the bot token and that the app is installed');
+    const error = new AppError(
+      'slack_auth_failed',
+      'Slack refused SLACK_BOT_TOKEN (invalid_auth); check the bot token and that the app is installed',
+    );
     expect(describeStartupFailure(error, config)).toEqual({
       expected: true,
       text: [
@@ -64,7 +67,12 @@ describe('describeStartupFailure', () => {
   });
 
   it('names a refused app-level token in Socket Mode', () => {
-    const socket = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SLACK_AGENT_CHANNEL: 'C0AGENTS', FIN_API_TOKEN: 'fin-token' });
+    const socket = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      SLACK_AGENT_CHANNEL: 'C0AGENTS',
+      FIN_API_TOKEN: 'fin-token',
+    });
     const refused = Object.assign(new Error('An API error occurred: invalid_auth'), {
       code: 'slack_webapi_platform_error',
       data: { ok: false, error: 'invalid_auth' },

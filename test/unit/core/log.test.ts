@@ -4,7 +4,11 @@ import { createLogger, redactUrlTokens } from '../../../src/core/log.ts';
 describe('logging', () => {
   it('scrubs configured secrets from every line, wherever they appear', () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'info', secrets: ['xoxb-very-secret', undefined, 'fin-token-123'], destination: { write: (l) => void lines.push(l) } });
+    const logger = createLogger({
+      level: 'info',
+      secrets: ['xoxb-very-secret', undefined, 'fin-token-123'],
+      destination: { write: (l) => void lines.push(l) },
+    });
     logger.info({ header: 'Bearer fin-token-123', nested: { t: 'xoxb-very-secret' } }, 'call with xoxb-very-secret');
     logger.error({ err: new Error('token fin-token-123 refused') }, 'failed');
     const out = lines.join('');

@@ -120,7 +120,10 @@ describe('FinClient', () => {
 
   it('does not retry 400/401/403/404, and keeps Fin’s request id and message', async () => {
     for (const status of [400, 401, 403, 404]) {
-      sim.onTurn(() => ({ status, body: { type: 'error.list', request_id: `r-${status}`, errors: [{ code: 'x', message: `m-${status}` }] } }));
+      sim.onTurn(() => ({
+        status,
+        body: { type: 'error.list', request_id: `r-${status}`, errors: [{ code: 'x', message: `m-${status}` }] },
+      }));
       const before = sim.calls.length;
       const error = await client.reply(request(`c-${status}`)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FinApiError);
@@ -165,5 +168,4 @@ describe('FinClient', () => {
     expect(sim.calls.length - before).toBe(2);
     await slow.close();
   });
-
 });

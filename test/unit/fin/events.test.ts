@@ -30,8 +30,15 @@ describe('parseFinEvent', () => {
   });
 
   it('sets unknown events apart from malformed ones', () => {
-    expect(parseFinEvent({ event_name: 'csat_requested', conversation_id: 'c1' })).toEqual({ ok: false, reason: 'unknown_event', eventName: 'csat_requested' });
-    expect(parseFinEvent({ event_name: 'fin_reply_chunk', conversation_id: 'c1', chunk_index: -1 })).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(parseFinEvent({ event_name: 'csat_requested', conversation_id: 'c1' })).toEqual({
+      ok: false,
+      reason: 'unknown_event',
+      eventName: 'csat_requested',
+    });
+    expect(parseFinEvent({ event_name: 'fin_reply_chunk', conversation_id: 'c1', chunk_index: -1 })).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
     expect(parseFinEvent('nope')).toMatchObject({ ok: false, reason: 'invalid' });
     expect(parseFinEvent({ data: 'not json' })).toMatchObject({ ok: false, reason: 'invalid' });
   });
@@ -73,9 +80,11 @@ describe('eventTime', () => {
 
   it("reads Fin's creation time, or the reply's message time, or nothing", () => {
     expect(eventTime(parse({ ...replied, created_at_ms: '2026-12-01T10:00:00.123Z' }))).toBe(Date.parse('2026-12-01T10:00:00.123Z'));
-    expect(eventTime(parse({ ...replied, created_at_ms: undefined, message: { ...replied.message, timestamp_ms: '2026-11-01T00:00:00Z' } }))).toBe(
-      Date.parse('2026-11-01T00:00:00Z'),
-    );
-    expect(eventTime(parse({ event_name: 'fin_status_updated', conversation_id: 'c', status: 'complete', created_at_ms: 'soon' }))).toBeUndefined();
+    expect(
+      eventTime(parse({ ...replied, created_at_ms: undefined, message: { ...replied.message, timestamp_ms: '2026-11-01T00:00:00Z' } })),
+    ).toBe(Date.parse('2026-11-01T00:00:00Z'));
+    expect(
+      eventTime(parse({ event_name: 'fin_status_updated', conversation_id: 'c', status: 'complete', created_at_ms: 'soon' })),
+    ).toBeUndefined();
   });
 });

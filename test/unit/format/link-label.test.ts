@@ -62,16 +62,20 @@ describe('bidirectional controls', () => {
     String.fromCodePoint(Number.parseInt(hex, 16)),
   ]);
   it.each(controls)('are removed from untrusted text (U+%s)', (_hex, control) => {
-      expect(escapeText(`invoice${control}fdp.exe`)).toBe('invoicefdp.exe');
-      expect(escapeMrkdwn(`a${control}b`)).toBe('ab');
-      expect(escapeMarkdown(`a${control}b`)).toBe('ab');
+    expect(escapeText(`invoice${control}fdp.exe`)).toBe('invoicefdp.exe');
+    expect(escapeMrkdwn(`a${control}b`)).toBe('ab');
+    expect(escapeMarkdown(`a${control}b`)).toBe('ab');
   });
 
   it('are encoded in link addresses, and removed from form labels and options', () => {
     expect(safeLinkTarget(`https://example.com/report${RLO}fdp.exe`)).toBe('https://example.com/report%E2%80%AEfdp.exe');
     expect(plainText(`Approve${RLO} refund`)).toBe('Approve refund');
     const modal = JSON.stringify(
-      hitlModal(1, [{ identifier: 'x', label: `Reason${RLO}`, kind: 'list', dataType: 'list', options: [{ id: 'a', label: `Da${RLO}maged` }] }], undefined),
+      hitlModal(
+        1,
+        [{ identifier: 'x', label: `Reason${RLO}`, kind: 'list', dataType: 'list', options: [{ id: 'a', label: `Da${RLO}maged` }] }],
+        undefined,
+      ),
     );
     expect(modal).not.toContain(RLO);
   });

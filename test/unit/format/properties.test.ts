@@ -10,11 +10,55 @@ const nastyText = fc
   .array(
     fc.oneof(
       fc.constantFrom(
-        '<!channel>', '<!here>', '&lt;!everyone&gt;', '<@U123ABC>', '&lt;@W1&gt;', '<#C1|general>', '&lt;#C9&gt;',
-        '<https://evil.example|bank>', '&lt;https://evil.example|bank&gt;', '@channel', '@here', '@Everyone',
-        '&amp;', '&amp;amp;', '&', '&#60;', '&#x3e;', '&nbsp;', '&bogus;', '&#0;', '*', '_', '~', '`', '```', '|', '>',
-        '> quote', '\n', '\t', '  ', 'word', 'Ünïcödé', '日本語', '：', '😀', '\u200B', '\u2060', '\uE000', '\uE001',
-        '\u0000', '\u0007', 'https://bare.example.com', 'a*b*c', '_x_', '~/path', '1.', '#', ':tada:',
+        '<!channel>',
+        '<!here>',
+        '&lt;!everyone&gt;',
+        '<@U123ABC>',
+        '&lt;@W1&gt;',
+        '<#C1|general>',
+        '&lt;#C9&gt;',
+        '<https://evil.example|bank>',
+        '&lt;https://evil.example|bank&gt;',
+        '@channel',
+        '@here',
+        '@Everyone',
+        '&amp;',
+        '&amp;amp;',
+        '&',
+        '&#60;',
+        '&#x3e;',
+        '&nbsp;',
+        '&bogus;',
+        '&#0;',
+        '*',
+        '_',
+        '~',
+        '`',
+        '```',
+        '|',
+        '>',
+        '> quote',
+        '\n',
+        '\t',
+        '  ',
+        'word',
+        'Ünïcödé',
+        '日本語',
+        '：',
+        '😀',
+        '\u200B',
+        '\u2060',
+        '\uE000',
+        '\uE001',
+        '\u0000',
+        '\u0007',
+        'https://bare.example.com',
+        'a*b*c',
+        '_x_',
+        '~/path',
+        '1.',
+        '#',
+        ':tada:',
       ),
       fc.string({ maxLength: 6 }),
     ),
@@ -24,17 +68,74 @@ const nastyText = fc
 
 const attrValue = fc.oneof(
   fc.constantFrom(
-    'https://example.com/a?b=1&c=2', 'https://example.com/x>y|z w', 'http://e.com', 'mailto:a@b.c', 'javascript:alert(1)',
-    'JaVaScRiPt:alert(1)', 'data:text/html,x', '/relative', '#anchor', '', ' https://spaced.example ', 'tel:+1',
-    'https://example.com/"quoted"', 'https://a/<!channel>', 'vbscript:x', '//protocol-relative.example',
+    'https://example.com/a?b=1&c=2',
+    'https://example.com/x>y|z w',
+    'http://e.com',
+    'mailto:a@b.c',
+    'javascript:alert(1)',
+    'JaVaScRiPt:alert(1)',
+    'data:text/html,x',
+    '/relative',
+    '#anchor',
+    '',
+    ' https://spaced.example ',
+    'tel:+1',
+    'https://example.com/"quoted"',
+    'https://a/<!channel>',
+    'vbscript:x',
+    '//protocol-relative.example',
   ),
   fc.string({ maxLength: 10 }),
 );
 
 const TAGS = [
-  'p', 'div', 'span', 'b', 'strong', 'i', 'em', 's', 'del', 'strike', 'u', 'a', 'code', 'pre', 'kbd', 'ul', 'ol', 'li',
-  'table', 'thead', 'tbody', 'tr', 'td', 'th', 'caption', 'h1', 'h2', 'h3', 'h4', 'h6', 'blockquote', 'br', 'hr', 'img',
-  'script', 'style', 'iframe', 'video', 'fin-future', 'details', 'summary', 'dl', 'dt', 'dd', 'q', 'sup', 'mark',
+  'p',
+  'div',
+  'span',
+  'b',
+  'strong',
+  'i',
+  'em',
+  's',
+  'del',
+  'strike',
+  'u',
+  'a',
+  'code',
+  'pre',
+  'kbd',
+  'ul',
+  'ol',
+  'li',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'td',
+  'th',
+  'caption',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h6',
+  'blockquote',
+  'br',
+  'hr',
+  'img',
+  'script',
+  'style',
+  'iframe',
+  'video',
+  'fin-future',
+  'details',
+  'summary',
+  'dl',
+  'dt',
+  'dd',
+  'q',
+  'sup',
+  'mark',
 ];
 
 const escapeAttr = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -43,16 +144,32 @@ const html: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     nastyText,
-    fc.record({
-      tag: fc.constantFrom(...TAGS),
-      attrs: fc.array(fc.tuple(fc.constantFrom('href', 'src', 'alt', 'class', 'start', 'value', 'type', 'rowspan', 'colspan', 'title'), attrValue), { maxLength: 3 }),
-      children: fc.array(tie('node'), { maxLength: 4 }),
-      close: fc.boolean(),
-    }).map(({ tag, attrs, children, close }) => {
-      const attributes = attrs.map(([k, v]) => ` ${k}="${escapeAttr(v)}"`).join('');
-      return `<${tag}${attributes}>${children.join('')}${close ? `</${tag}>` : ''}`;
-    }),
-    fc.constantFrom('</b>', '</p>', '<!-- comment -->', '<![CDATA[x]]>', '<?xml version="1.0"?>', '<!doctype html>', '<', '>', '<p', '<b><i>x</b></i>'),
+    fc
+      .record({
+        tag: fc.constantFrom(...TAGS),
+        attrs: fc.array(
+          fc.tuple(fc.constantFrom('href', 'src', 'alt', 'class', 'start', 'value', 'type', 'rowspan', 'colspan', 'title'), attrValue),
+          { maxLength: 3 },
+        ),
+        children: fc.array(tie('node'), { maxLength: 4 }),
+        close: fc.boolean(),
+      })
+      .map(({ tag, attrs, children, close }) => {
+        const attributes = attrs.map(([k, v]) => ` ${k}="${escapeAttr(v)}"`).join('');
+        return `<${tag}${attributes}>${children.join('')}${close ? `</${tag}>` : ''}`;
+      }),
+    fc.constantFrom(
+      '</b>',
+      '</p>',
+      '<!-- comment -->',
+      '<![CDATA[x]]>',
+      '<?xml version="1.0"?>',
+      '<!doctype html>',
+      '<',
+      '>',
+      '<p',
+      '<b><i>x</b></i>',
+    ),
   ),
 })).node;
 
@@ -124,10 +241,12 @@ describe('htmlToMrkdwn, for any HTML', () => {
       node: fc.oneof(
         { depthSize: 'small' },
         plainText,
-        fc.record({
-          tag: fc.constantFrom('p', 'b', 'i', 's', 'strong', 'em', 'span', 'br', 'li', 'ul', 'h2', 'td', 'tr', 'table', 'a', 'code'),
-          children: fc.array(tie('node'), { maxLength: 4 }),
-        }).map(({ tag, children }) => `<${tag}${tag === 'a' ? ' href="https://e.com"' : ''}>${children.join('')}</${tag}>`),
+        fc
+          .record({
+            tag: fc.constantFrom('p', 'b', 'i', 's', 'strong', 'em', 'span', 'br', 'li', 'ul', 'h2', 'td', 'tr', 'table', 'a', 'code'),
+            children: fc.array(tie('node'), { maxLength: 4 }),
+          })
+          .map(({ tag, children }) => `<${tag}${tag === 'a' ? ' href="https://e.com"' : ''}>${children.join('')}</${tag}>`),
       ),
     })).node;
     fc.assert(
@@ -151,10 +270,12 @@ describe('htmlToMrkdwn, with literal marker characters around emphasis', () => {
       node: fc.oneof(
         { depthSize: 'small' },
         text,
-        fc.record({
-          tag: fc.constantFrom('p', 'b', 'i', 's', 'strong', 'em', 'span', 'h2', 'li', 'td'),
-          children: fc.array(tie('node'), { maxLength: 3 }),
-        }).map(({ tag, children }) => `<${tag}>${children.join('')}</${tag}>`),
+        fc
+          .record({
+            tag: fc.constantFrom('p', 'b', 'i', 's', 'strong', 'em', 'span', 'h2', 'li', 'td'),
+            children: fc.array(tie('node'), { maxLength: 3 }),
+          })
+          .map(({ tag, children }) => `<${tag}>${children.join('')}</${tag}>`),
       ),
     })).node;
     fc.assert(

@@ -22,7 +22,10 @@ describe('splitMrkdwn', () => {
       expect(part.length).toBeLessThanOrEqual(200);
       expect((part.match(/^```$/gm) ?? []).length % 2).toBe(0);
     }
-    const lines = parts.join('\n').split('\n').filter((l) => l.startsWith('line '));
+    const lines = parts
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.startsWith('line '));
     expect(lines).toHaveLength(40);
   });
 

@@ -47,7 +47,9 @@ describe('agentPost', () => {
 
   it('quotes a customer’s later message for the agents by name, its markers kept literal', () => {
     const relay = customerMessageRelay({ name: 'Ann <@U2>', words: 'I need this *now*\n_please_', fileCount: 2, unshown: 0 });
-    expect(relay).toBe(':speech_balloon: Ann &lt;@U2&gt; wrote in the thread (with 2 files, in the thread):\n> I need this \u2217now\u2217\n> \u02CDplease\u02CD');
+    expect(relay).toBe(
+      ':speech_balloon: Ann &lt;@U2&gt; wrote in the thread (with 2 files, in the thread):\n> I need this \u2217now\u2217\n> \u02CDplease\u02CD',
+    );
     expect(customerMessageRelay({ name: 'Ann', words: 'hello', fileCount: 0, unshown: 3 })).toBe(
       ':speech_balloon: Ann wrote in the thread:\n> hello\n_3 earlier messages are only in the thread._',
     );

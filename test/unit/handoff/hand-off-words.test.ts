@@ -6,7 +6,7 @@ describe('saysHandOff', () => {
     for (const text of [
       'Of course. I’m passing you to our support team; someone will reply in this thread.',
       'I have transferred this conversation to a human agent.',
-      "Let me connect you with a specialist.",
+      'Let me connect you with a specialist.',
       'A teammate will follow up with you shortly.',
       'Someone from our team will get back to you within a day.',
       "I'll hand this over to the *billing team*.",

@@ -41,7 +41,9 @@ describe('the sandbox’s rich text blocks (what the Slack client shows)', () =>
         { type: 'date', timestamp: 1392734382, format: '{date_num}', url: 'https://cal.example' },
       ),
     );
-    expect(html).toContain('<span class="mention">@Alice</span><span class="mention">#support</span><span class="mention">@S1</span><span class="mention broadcast">@here</span>');
+    expect(html).toContain(
+      '<span class="mention">@Alice</span><span class="mention">#support</span><span class="mention">@S1</span><span class="mention broadcast">@here</span>',
+    );
     expect(html).toContain('<a href="https://x.example/?a=1&amp;b=2" target="_blank" rel="noopener noreferrer"><b>the docs</b></a>');
     expect(html).toContain('not a link');
     expect(html).not.toContain('javascript:');
@@ -59,14 +61,30 @@ describe('the sandbox’s rich text blocks (what the Slack client shows)', () =>
       { type: 'rich_text_list', style: 'bullet', elements: [section({ type: 'text', text: 'a' }), section({ type: 'text', text: 'b' })] },
       { type: 'rich_text_list', style: 'bullet', indent: 1, elements: [section({ type: 'text', text: 'a.1' })] },
       { type: 'rich_text_list', style: 'ordered', offset: 2, indent: 1, border: 1, elements: [section({ type: 'text', text: 'three' })] },
-      { type: 'rich_text_quote', elements: [{ type: 'text', text: 'quoted ' }, { type: 'text', text: 'bold', style: { bold: true } }] },
-      { type: 'rich_text_preformatted', elements: [{ type: 'text', text: 'x = *y* :tada:' }, { type: 'link', url: 'https://x.example' }] },
+      {
+        type: 'rich_text_quote',
+        elements: [
+          { type: 'text', text: 'quoted ' },
+          { type: 'text', text: 'bold', style: { bold: true } },
+        ],
+      },
+      {
+        type: 'rich_text_preformatted',
+        elements: [
+          { type: 'text', text: 'x = *y* :tada:' },
+          { type: 'link', url: 'https://x.example' },
+        ],
+      },
     );
     expect(html).toContain('<ul class="rt-list" style="list-style-type:disc;margin-left:0em"><li>a</li><li>b</li></ul>');
     expect(html).toContain('<ul class="rt-list" style="list-style-type:circle;margin-left:1.5em"><li>a.1</li></ul>');
-    expect(html).toContain('<ol class="rt-list rt-border" start="3" style="list-style-type:lower-alpha;margin-left:1.5em"><li>three</li></ol>');
+    expect(html).toContain(
+      '<ol class="rt-list rt-border" start="3" style="list-style-type:lower-alpha;margin-left:1.5em"><li>three</li></ol>',
+    );
     expect(html).toContain('<blockquote class="rt-quote">quoted <b>bold</b></blockquote>');
-    expect(html).toContain('<pre class="fence">x = *y* :tada:<a href="https://x.example" target="_blank" rel="noopener noreferrer">https://x.example</a></pre>');
+    expect(html).toContain(
+      '<pre class="fence">x = *y* :tada:<a href="https://x.example" target="_blank" rel="noopener noreferrer">https://x.example</a></pre>',
+    );
   });
 
   it('cannot be made to emit markup of its own', () => {
@@ -82,16 +100,39 @@ describe('the sandbox’s rich text blocks (what the Slack client shows)', () =>
     const elements: { name: string; attribs: Record<string, string> }[] = [];
     new Parser({ onopentag: (name, attribs) => elements.push({ name, attribs }) }).end(html);
     expect(new Set(elements.map((e) => e.name))).toEqual(new Set(['div', 'a', 'span', 'time']));
-    expect(elements.flatMap((e) => Object.keys(e.attribs)).filter((a) => !['class', 'href', 'target', 'rel', 'title'].includes(a))).toEqual([]);
+    expect(elements.flatMap((e) => Object.keys(e.attribs)).filter((a) => !['class', 'href', 'target', 'rel', 'title'].includes(a))).toEqual(
+      [],
+    );
   });
 
   it('carries a button’s confirmation dialog, shown with Slack’s defaults for what is left out', () => {
-    const confirm = { title: { type: 'plain_text', text: 'Hand back to Fin?' }, text: { type: 'mrkdwn', text: 'Fin will *answer*.' }, confirm: { type: 'plain_text', text: 'Hand back' }, deny: { type: 'plain_text', text: 'Cancel' }, style: 'danger' };
-    const html = renderBlocks([{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'Go' }, confirm }] }], directory);
+    const confirm = {
+      title: { type: 'plain_text', text: 'Hand back to Fin?' },
+      text: { type: 'mrkdwn', text: 'Fin will *answer*.' },
+      confirm: { type: 'plain_text', text: 'Hand back' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+      style: 'danger',
+    };
+    const html = renderBlocks(
+      [{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'Go' }, confirm }] }],
+      directory,
+    );
     const attribs: Record<string, string>[] = [];
     new Parser({ onopentag: (name, a) => name === 'button' && attribs.push(a) }).end(html);
     expect(JSON.parse(attribs[0]?.['data-confirm'] ?? '{}')).toEqual(confirm);
-    expect(confirmDialog(confirm, directory)).toEqual({ title: 'Hand back to Fin?', text: '<div class="line">Fin will <b>answer</b>.</div>', confirm: 'Hand back', deny: 'Cancel', danger: true });
-    expect(confirmDialog({ text: { type: 'plain_text', text: 'Sure *really*?' } }, directory)).toEqual({ title: 'Are you sure?', text: 'Sure *really*?', confirm: 'Yes', deny: 'Cancel', danger: false });
+    expect(confirmDialog(confirm, directory)).toEqual({
+      title: 'Hand back to Fin?',
+      text: '<div class="line">Fin will <b>answer</b>.</div>',
+      confirm: 'Hand back',
+      deny: 'Cancel',
+      danger: true,
+    });
+    expect(confirmDialog({ text: { type: 'plain_text', text: 'Sure *really*?' } }, directory)).toEqual({
+      title: 'Are you sure?',
+      text: 'Sure *really*?',
+      confirm: 'Yes',
+      deny: 'Cancel',
+      danger: false,
+    });
   });
 });

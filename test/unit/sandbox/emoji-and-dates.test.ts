@@ -13,7 +13,15 @@ describe('the sandbox’s emoji shortcodes (emoji-datasource, as Slack names the
     const table = buildEmojiTable();
     expect(Object.keys(table.chars).length).toBeGreaterThan(1_800);
     expect(JSON.stringify(table).length).toBeLessThan(80_000);
-    for (const [name, char] of Object.entries({ tada: '🎉', leftwards_arrow_with_hook: '↩️', scissors: '✂️', checkered_flag: '🏁', '+1': '👍', thumbsup: '👍', warning: '⚠️' })) {
+    for (const [name, char] of Object.entries({
+      tada: '🎉',
+      leftwards_arrow_with_hook: '↩️',
+      scissors: '✂️',
+      checkered_flag: '🏁',
+      '+1': '👍',
+      thumbsup: '👍',
+      warning: '⚠️',
+    })) {
       expect(emojiChar(name)).toBe(char);
     }
   });
@@ -26,7 +34,9 @@ describe('the sandbox’s emoji shortcodes (emoji-datasource, as Slack names the
 
   it('leaves unknown names as typed, and renders none inside code', () => {
     expect(replaceShortcodes('at 10:30:45 :not_an_emoji: :tada:')).toBe('at 10:30:45 :not_an_emoji: 🎉');
-    expect(renderMrkdwn('`:tada:` :tada:\n```\n:tada:\n```', directory)).toBe('<div class="line"><code>:tada:</code> 🎉</div><pre class="fence">:tada:</pre>');
+    expect(renderMrkdwn('`:tada:` :tada:\n```\n:tada:\n```', directory)).toBe(
+      '<div class="line"><code>:tada:</code> 🎉</div><pre class="fence">:tada:</pre>',
+    );
     // A shortcode's underscores are never emphasis.
     expect(renderMrkdwn('_done_ :white_check_mark: :heavy_check_mark:', directory)).toBe('<div class="line"><i>done</i> ✅ ✔️</div>');
   });
@@ -51,7 +61,9 @@ describe('Slack’s date tokens, in the reader’s time zone', () => {
     expect(formatSlackDate(at - 86_400, '{date_short_pretty}', context)).toBe('yesterday');
     expect(formatSlackDate(at + 86_400, '{date_pretty}', context)).toBe('tomorrow');
     expect(formatSlackDate(at - 2 * 86_400, '{date_pretty} · {date_short_pretty}', context)).toBe('February 16th · Feb 16, 2014');
-    expect(formatSlackDate(at - 400 * 86_400, '{date} · {day_divider_pretty}', context)).toBe('January 14th, 2013 · Monday, January 14th, 2013');
+    expect(formatSlackDate(at - 400 * 86_400, '{date} · {day_divider_pretty}', context)).toBe(
+      'January 14th, 2013 · Monday, January 14th, 2013',
+    );
     expect(formatSlackDate(at + 3 * 86_400, '{ago}', context)).toBe('in 2 days');
     // 20:00 UTC is already the 19th in Tokyo.
     expect(formatSlackDate(at, '{date_pretty} at {time}', { ...context, timeZone: 'Asia/Tokyo' })).toBe('yesterday at 11:39 PM');
@@ -64,8 +76,13 @@ describe('Slack’s date tokens, in the reader’s time zone', () => {
   });
 
   it('renders mrkdwn’s <!date> tokens, with their link, and the fallback when the date is no date', () => {
-    const html = renderMrkdwn('Due <!date^1392734382^{date_num}|Feb 18> or <!date^1392734382^{date_num}^https://x.example/a?b=1&amp;c=2|link> or <!date^soon^{date}|some *day*>', directory);
-    expect(html).toMatch(/^<div class="line">Due <time class="date" datetime="2014-02-18T14:39:42.000Z">2014-02-1[89]<\/time> or <a href="https:\/\/x.example\/a\?b=1&amp;c=2"/);
+    const html = renderMrkdwn(
+      'Due <!date^1392734382^{date_num}|Feb 18> or <!date^1392734382^{date_num}^https://x.example/a?b=1&amp;c=2|link> or <!date^soon^{date}|some *day*>',
+      directory,
+    );
+    expect(html).toMatch(
+      /^<div class="line">Due <time class="date" datetime="2014-02-18T14:39:42.000Z">2014-02-1[89]<\/time> or <a href="https:\/\/x.example\/a\?b=1&amp;c=2"/,
+    );
     expect(html).toContain('or some *day*</div>');
     expect(html).not.toContain('broadcast');
   });

@@ -30,7 +30,9 @@ describe('the sandbox’s mrkdwn renderer (what the Slack client shows)', () => 
     expect(render('see https://x.example/_a_ or example.com/_next/x_, mail _ops_@example.com.')).toBe(
       `<div class="line">see ${a('https://x.example/_a_', 'https://x.example/_a_')} or ${a('http://example.com/_next/x_', 'example.com/_next/x_')}, mail ${a('mailto:_ops_@example.com', '_ops_@example.com')}.</div>`,
     );
-    expect(render('*bold* then https://x.example/*not*')).toBe(`<div class="line"><b>bold</b> then ${a('https://x.example/*not*', 'https://x.example/*not*')}</div>`);
+    expect(render('*bold* then https://x.example/*not*')).toBe(
+      `<div class="line"><b>bold</b> then ${a('https://x.example/*not*', 'https://x.example/*not*')}</div>`,
+    );
   });
 
   it('keeps code verbatim: fences and inline code are never formatted', () => {
@@ -59,7 +61,11 @@ describe('the sandbox’s mrkdwn renderer (what the Slack client shows)', () => 
     new Parser({ onopentag: (name, attribs) => elements.push({ name, attribs }) }).end(html);
     expect(new Set(elements.map((e) => e.name))).toEqual(new Set(['div', 'a', 'code']));
     expect(elements.flatMap((e) => Object.keys(e.attribs)).filter((a) => !['class', 'href', 'target', 'rel'].includes(a))).toEqual([]);
-    expect(elements.filter((e) => e.name === 'a').map((e) => e.attribs.href)).toEqual(['https://a onmouseover=alert(1) x', 'https://b/0', 'https://c/`x`']);
+    expect(elements.filter((e) => e.name === 'a').map((e) => e.attribs.href)).toEqual([
+      'https://a onmouseover=alert(1) x',
+      'https://b/0',
+      'https://c/`x`',
+    ]);
     expect(html).toContain('<code>&lt;https://d|w&gt;</code>');
   });
 });

@@ -21,7 +21,7 @@ describe('isValidFinSignature', () => {
 
   it('refuses a missing, malformed, truncated or wrong signature, and any change to the body', () => {
     const hex = sign('secret-text');
-    for (const header of [undefined, '', 'sha256=', 'sha1=' + hex, hex.slice(0, 40), `${hex}00`, 'z'.repeat(64), sign('other')]) {
+    for (const header of [undefined, '', 'sha256=', `sha1=${hex}`, hex.slice(0, 40), `${hex}00`, 'z'.repeat(64), sign('other')]) {
       expect(isValidFinSignature('secret-text', body, header)).toBe(false);
     }
     expect(isValidFinSignature('secret-text', Buffer.from(`${body.toString()} `), hex)).toBe(false);

@@ -24,7 +24,10 @@ describe('deliverFinalText', () => {
       store,
       poster: new SlackPoster({ client, interimClient: client, logger }),
       ownMessages: async (channelId, threadTs, oldest) =>
-        slack.thread(channelId, threadTs).filter((m) => m.botId !== undefined && Number(m.ts) > Number(oldest)).map((m) => ({ ts: m.ts, text: m.text })),
+        slack
+          .thread(channelId, threadTs)
+          .filter((m) => m.botId !== undefined && Number(m.ts) > Number(oldest))
+          .map((m) => ({ ts: m.ts, text: m.text })),
       now: () => 0,
       log: logger,
     };

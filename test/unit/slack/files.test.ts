@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { SlackFiles, sharedFiles } from '../../../src/slack/files.ts';
 
 describe('SlackFiles.trusts: where the bot token may go', () => {
-  const files = new SlackFiles({ token: 'xoxb-t', apiUrl: 'http://127.0.0.1:4000/api/', logger: pino({ level: 'silent' }), maxBytes: 1024 });
+  const files = new SlackFiles({
+    token: 'xoxb-t',
+    apiUrl: 'http://127.0.0.1:4000/api/',
+    logger: pino({ level: 'silent' }),
+    maxBytes: 1024,
+  });
 
   it.each([
     ['https://files.slack.com/files-pri/T1-F1/download/a.png', true],

@@ -8,7 +8,10 @@ const base: SlackMessageEvent = { type: 'message', channel: 'C1', channel_type: 
 describe('classifyMessage', () => {
   it('takes a mention in a channel, rooted at its own ts', () => {
     const c = classifyMessage({ ...base, type: 'app_mention', channel_type: undefined, text: '<@UFIN> hi' }, ctx);
-    expect(c).toMatchObject({ kind: 'candidate', message: { threadTs: '100.000001', mentionsApp: true, needsBridgedThread: false, channelType: 'channel' } });
+    expect(c).toMatchObject({
+      kind: 'candidate',
+      message: { threadTs: '100.000001', mentionsApp: true, needsBridgedThread: false, channelType: 'channel' },
+    });
   });
 
   it('treats a message event that mentions the app like the app_mention for it', () => {
@@ -17,8 +20,13 @@ describe('classifyMessage', () => {
   });
 
   it('takes any DM, and a DM thread reply continues that thread', () => {
-    expect(classifyMessage({ ...base, channel: 'D1', channel_type: 'im' }, ctx)).toMatchObject({ kind: 'candidate', message: { channelType: 'im', needsBridgedThread: false } });
-    expect(classifyMessage({ ...base, channel: 'D1', channel_type: 'im', thread_ts: '99.1' }, ctx)).toMatchObject({ message: { threadTs: '99.1' } });
+    expect(classifyMessage({ ...base, channel: 'D1', channel_type: 'im' }, ctx)).toMatchObject({
+      kind: 'candidate',
+      message: { channelType: 'im', needsBridgedThread: false },
+    });
+    expect(classifyMessage({ ...base, channel: 'D1', channel_type: 'im', thread_ts: '99.1' }, ctx)).toMatchObject({
+      message: { threadTs: '99.1' },
+    });
   });
 
   it('takes a plain thread reply only if its thread turns out to be bridged', () => {
@@ -39,7 +47,9 @@ describe('classifyMessage', () => {
   });
 
   it('keeps people writing with files or broadcasting a reply', () => {
-    expect(classifyMessage({ ...base, subtype: 'file_share', text: '<@UFIN>', files: [{ id: 'F1' }] }, ctx)).toMatchObject({ message: { hasFiles: true } });
+    expect(classifyMessage({ ...base, subtype: 'file_share', text: '<@UFIN>', files: [{ id: 'F1' }] }, ctx)).toMatchObject({
+      message: { hasFiles: true },
+    });
     expect(classifyMessage({ ...base, subtype: 'thread_broadcast', thread_ts: '99.1' }, ctx)).toMatchObject({ kind: 'candidate' });
   });
 
@@ -59,7 +69,12 @@ describe('classifyRevision', () => {
     expect(
       classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'U1', text: 'new', ts: '2.2', thread_ts: '1.1' } }, ctx),
     ).toEqual({ kind: 'edited', teamId: 'T1', channelId: 'C1', ts: '2.2', threadTs: '1.1', userId: 'U1', text: 'new' });
-    expect(classifyRevision({ ...base, subtype: 'message_deleted', deleted_ts: '2.2', previous_message: { user: 'U1', ts: '2.2', thread_ts: '1.1' } }, ctx)).toEqual({
+    expect(
+      classifyRevision(
+        { ...base, subtype: 'message_deleted', deleted_ts: '2.2', previous_message: { user: 'U1', ts: '2.2', thread_ts: '1.1' } },
+        ctx,
+      ),
+    ).toEqual({
       kind: 'deleted',
       teamId: 'T1',
       channelId: 'C1',
@@ -69,15 +84,34 @@ describe('classifyRevision', () => {
   });
 
   it('ignores the app’s own edits, bots, messages outside threads and new messages', () => {
-    expect(classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'UBOT', text: 'x', ts: '2.2', thread_ts: '1.1' } }, ctx)).toBeUndefined();
-    expect(classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'U1', bot_id: 'B1', text: 'x', ts: '2.2', thread_ts: '1.1' } }, ctx)).toBeUndefined();
-    expect(classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'U1', text: 'x', ts: '1.1', thread_ts: '1.1' } }, ctx)).toBeUndefined();
-    expect(classifyRevision({ ...base, subtype: 'message_deleted', deleted_ts: '2.2', previous_message: { bot_id: 'B1', ts: '2.2', thread_ts: '1.1' } }, ctx)).toBeUndefined();
+    expect(
+      classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'UBOT', text: 'x', ts: '2.2', thread_ts: '1.1' } }, ctx),
+    ).toBeUndefined();
+    expect(
+      classifyRevision(
+        { ...base, subtype: 'message_changed', message: { user: 'U1', bot_id: 'B1', text: 'x', ts: '2.2', thread_ts: '1.1' } },
+        ctx,
+      ),
+    ).toBeUndefined();
+    expect(
+      classifyRevision({ ...base, subtype: 'message_changed', message: { user: 'U1', text: 'x', ts: '1.1', thread_ts: '1.1' } }, ctx),
+    ).toBeUndefined();
+    expect(
+      classifyRevision(
+        { ...base, subtype: 'message_deleted', deleted_ts: '2.2', previous_message: { bot_id: 'B1', ts: '2.2', thread_ts: '1.1' } },
+        ctx,
+      ),
+    ).toBeUndefined();
     expect(classifyRevision({ ...base, user: 'U1', text: 'hello' }, ctx)).toBeUndefined();
     // A link preview added by Slack changes the message, not its words.
     expect(
       classifyRevision(
-        { ...base, subtype: 'message_changed', message: { user: 'U1', text: 'see x.com', ts: '2.2', thread_ts: '1.1' }, previous_message: { user: 'U1', text: 'see x.com', ts: '2.2' } },
+        {
+          ...base,
+          subtype: 'message_changed',
+          message: { user: 'U1', text: 'see x.com', ts: '2.2', thread_ts: '1.1' },
+          previous_message: { user: 'U1', text: 'see x.com', ts: '2.2' },
+        },
         ctx,
       ),
     ).toBeUndefined();

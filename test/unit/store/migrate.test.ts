@@ -23,11 +23,17 @@ describe('the store', () => {
     const old = new BetterSqlite3(path);
     old.pragma('journal_mode = WAL');
     migrate(old, MIGRATIONS.slice(0, 6));
-    old.prepare("INSERT INTO conversations (id, team_id, channel_id, thread_ts, channel_type, created_at, updated_at) VALUES ('c', 'T', 'C', '1.1', 'channel', 0, 0)").run();
+    old
+      .prepare(
+        "INSERT INTO conversations (id, team_id, channel_id, thread_ts, channel_type, created_at, updated_at) VALUES ('c', 'T', 'C', '1.1', 'channel', 0, 0)",
+      )
+      .run();
     // A finished turn whose request carried a shared file, base64, as requests used to.
-    old.prepare("INSERT INTO turns (conversation_id, kind, state, user_id, message_timestamp, request_json, created_at) VALUES ('c', 'start', 'done', 'U', 't', ?, 0)").run(
-      JSON.stringify({ attachments: [{ data: 'A'.repeat(8 * 1024 * 1024) }] }),
-    );
+    old
+      .prepare(
+        "INSERT INTO turns (conversation_id, kind, state, user_id, message_timestamp, request_json, created_at) VALUES ('c', 'start', 'done', 'U', 't', ?, 0)",
+      )
+      .run(JSON.stringify({ attachments: [{ data: 'A'.repeat(8 * 1024 * 1024) }] }));
     old.close();
     expect(statSync(path).size).toBeGreaterThan(8 * 1024 * 1024);
     const db = openDatabase(path);

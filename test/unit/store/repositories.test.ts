@@ -59,9 +59,7 @@ describe('turns', () => {
   it('allows one unfinished turn per conversation', async () => {
     const conv = store.conversations.ensure(thread, 1);
     store.turns.create({ conversationId: conv.id, kind: 'start', userId: 'UA', messageTimestamp: 't' }, 1);
-    expect(() => store.turns.create({ conversationId: conv.id, kind: 'reply', userId: 'UA', messageTimestamp: 't2' }, 2)).toThrow(
-      /UNIQUE/,
-    );
+    expect(() => store.turns.create({ conversationId: conv.id, kind: 'reply', userId: 'UA', messageTimestamp: 't2' }, 2)).toThrow(/UNIQUE/);
   });
 
   it('moves pending → open → overdue and ends once', async () => {
