@@ -308,8 +308,8 @@ export class Sandbox {
     const events = `${this.#appUrl}/slack/events`;
     switch (path) {
       case '/api/say': {
-        const input = say.parse(body);
-        const { ts, envelopes } = this.slack.userMessage(input);
+        const { threadTs, ...input } = say.parse(body);
+        const { ts, envelopes } = this.slack.userMessage({ ...input, ...(threadTs !== undefined ? { threadTs } : {}) });
         for (const envelope of envelopes) await deliverToApp(events, this.#signingSecret, envelope);
         return { status: 200, body: { ts } };
       }

@@ -87,7 +87,13 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     botId: identity.botId,
     botUserId: identity.botUserId,
     tokenVerificationEnabled: false,
-    ...(receiver !== undefined ? { receiver } : { socketMode: true, appToken: config.slack.appToken, installerOptions: { port: 0 } }),
+    ...(receiver !== undefined
+      ? { receiver }
+      : {
+          socketMode: true,
+          ...(config.slack.appToken !== undefined ? { appToken: config.slack.appToken } : {}),
+          installerOptions: { port: 0 },
+        }),
     logger: boltLog,
     clientOptions,
     convoStore: false,

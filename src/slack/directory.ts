@@ -117,10 +117,11 @@ export class SlackDirectory {
       const parsed = usersInfoSchema.safeParse(await this.#client.users.info({ user: userId }));
       if (!parsed.success) return {};
       const { user } = parsed.data;
-      const name = nonEmpty(user.profile?.display_name) ?? nonEmpty(user.profile?.real_name) ?? nonEmpty(user.real_name);
+      const name = nonEmpty(user.profile?.display_name) ?? nonEmpty(user.profile?.real_name) ?? nonEmpty(user.real_name) ?? user.name;
+      const email = nonEmpty(user.profile?.email);
       return {
-        ...(name !== undefined || user.name !== undefined ? { name: name ?? user.name } : {}),
-        ...(nonEmpty(user.profile?.email) ? { email: user.profile?.email } : {}),
+        ...(name !== undefined ? { name } : {}),
+        ...(email !== undefined ? { email } : {}),
         ...(user.is_bot !== undefined ? { isBot: user.is_bot } : {}),
       };
     } catch (error) {

@@ -47,7 +47,7 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
       sandbox.stderr?.on('data', onData);
       sandbox.once('exit', (code) => reject(new Error(`the sandbox exited (${code}): ${output}`)));
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ ...(CHROMIUM !== undefined ? { executablePath: CHROMIUM } : {}), args: ['--no-sandbox'] });
   }, 60_000);
 
   afterAll(async () => {
@@ -386,7 +386,7 @@ describe.skipIf(CHROMIUM === undefined)('rich text in the sandbox page', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     sandbox = await Sandbox.start({ port: 0, logLevel: 'silent' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await chromium.launch({ ...(CHROMIUM !== undefined ? { executablePath: CHROMIUM } : {}), args: ['--no-sandbox'] });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
