@@ -44,11 +44,7 @@ export class Bridge {
   messageRevised(revision: MessageRevision): void {
     const conv = this.#ctx.store.conversations.findByThread(revision.teamId, revision.channelId, revision.threadTs);
     if (conv === undefined) return;
-    void this.#ctx
-      .inOrder(conv.id, () => this.#handOff.customerRevised(conv, revision))
-      .catch((error: unknown) =>
-        this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, "could not follow an edit in the agents' copy"),
-      );
+    this.#ctx.inOrderDetached(conv.id, "following an edit in the agents' copy", () => this.#handOff.customerRevised(conv, revision));
   }
 
   /** A message in a thread people own: Fin is not asked, and the agents see it under their post. */
@@ -56,11 +52,7 @@ export class Bridge {
     const conv = this.#ctx.store.conversations.findByThread(message.teamId, message.channelId, message.threadTs);
     if (conv === undefined) return;
     const relayed = { userId: message.userId, ts: message.ts, text: message.text, fileCount: message.files.length };
-    void this.#ctx
-      .inOrder(conv.id, () => this.#handOff.customerWrote(conv, relayed))
-      .catch((error: unknown) =>
-        this.#ctx.log.warn({ conversationId: conv.id, error: errorCode(error) }, "could not show the customer's message to the agents"),
-      );
+    this.#ctx.inOrderDetached(conv.id, "showing the customer's message to the agents", () => this.#handOff.customerWrote(conv, relayed));
   }
 
   acceptFinEvent(raw: unknown, source: FinEventSource): FinEventAcceptance {
@@ -108,11 +100,7 @@ export class Bridge {
       this.#ctx.log.warn({ escalationId, userId: agentUserId, membership }, "hand-back refused: not a member of the agents' channel");
       return membership;
     }
-    let outcome: HandBackOutcome = 'unknown';
-    await this.#ctx.inOrder(conversationId, async () => {
-      outcome = await this.#handOff.handBack(escalationId, agentUserId);
-    });
-    return outcome;
+    return this.#ctx.inOrder(conversationId, () => this.#handOff.handBack(escalationId, agentUserId));
   }
 
   /** Resumes what a previous process left unfinished: turns in flight, recorded events, queued messages. */

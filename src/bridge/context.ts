@@ -59,8 +59,13 @@ export interface BridgeOptions {
 export interface BridgeContext extends BridgeOptions {
   readonly now: () => number;
   readonly log: Logger;
-  /** Runs `task` after every task queued before it for the same conversation; failures are logged here. */
-  inOrder(conversationId: string, task: () => Promise<void>): Promise<void>;
+  /**
+   * Runs `task` after every task queued before it for the same conversation, and settles as it does: with its result,
+   * or rejected with its error, for the caller to handle.
+   */
+  inOrder<T>(conversationId: string, task: () => Promise<T>): Promise<T>;
+  /** The same, for work no caller waits on: a failure is logged (as "`what` failed") and goes no further. */
+  inOrderDetached(conversationId: string, what: string, task: () => Promise<void>): void;
   idle(): Promise<void>;
 }
 
@@ -71,10 +76,12 @@ export function createContext(options: BridgeOptions): BridgeContext {
     ...options,
     now: options.now ?? Date.now,
     log,
-    inOrder: (conversationId, task) =>
+    inOrder: (conversationId, task) => serial.run(conversationId, task),
+    inOrderDetached: (conversationId, what, task) => {
       serial.run(conversationId, task).catch((error: unknown) => {
-        log.error({ conversationId, err: error }, 'conversation task failed');
-      }),
+        log.error({ conversationId, err: error }, `${what} failed`);
+      });
+    },
     idle: () => serial.idle(),
   };
 }

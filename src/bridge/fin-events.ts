@@ -104,7 +104,12 @@ export class FinEvents {
       return { outcome: 'unknown_conversation', processed: DONE };
     }
     if (event.event_name === 'fin_reply_chunk') {
-      return { outcome: 'accepted', processed: this.#ctx.inOrder(conv.id, () => this.#onChunk(conv.id, event)) };
+      const processed = this.#ctx
+        .inOrder(conv.id, () => this.#onChunk(conv.id, event))
+        .catch((error: unknown) => {
+          this.#ctx.log.warn({ conversationId: conv.id, err: error }, 'could not show a streamed chunk');
+        });
+      return { outcome: 'accepted', processed };
     }
     const dedupeKey = dedupeKeyOf(event);
     const { store } = this.#ctx;
@@ -132,7 +137,9 @@ export class FinEvents {
     void subscription.done.then((end) => {
       if (this.#streams.get(conversationId) === subscription) this.#streams.delete(conversationId);
       this.#ctx.log.debug({ conversationId, turnId, reason: end.reason, detail: end.detail }, 'fin stream ended');
-      return this.#ctx.inOrder(conversationId, () => this.#turns().streamEnded(conversationId, turnId, end));
+      this.#ctx.inOrderDetached(conversationId, 'ending a turn whose stream ended', () =>
+        this.#turns().streamEnded(conversationId, turnId, end),
+      );
     });
   }
 
@@ -157,7 +164,7 @@ export class FinEvents {
    * times here, and otherwise at the next start.
    */
   #process(dedupeKey: string, event: Exclude<FinEvent, FinReplyChunk>, attempt = 1): Promise<void> {
-    return this.#ctx.inOrder(event.conversation_id, async () => {
+    const task = this.#ctx.inOrder(event.conversation_id, async () => {
       if (this.#stopped || !this.#ctx.store.finEvents.isPending(dedupeKey)) return;
       try {
         if (event.event_name === 'fin_replied') await this.#onReplied(event);
@@ -174,6 +181,10 @@ export class FinEvents {
           timer.unref();
         }
       }
+    });
+    // Acting on the event failed even to record its failure (the store itself): it stays pending for the next start.
+    return task.catch((error: unknown) => {
+      this.#ctx.log.error({ conversationId: event.conversation_id, dedupeKey, err: error }, 'could not act on a Fin event');
     });
   }
 

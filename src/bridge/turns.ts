@@ -175,7 +175,7 @@ export class Turns {
 
   /** Sends the conversation's queued messages as its next turn, once Fin is free. */
   pump(conversationId: string): void {
-    void this.#ctx.inOrder(conversationId, () => this.#dispatchNext(conversationId));
+    this.#ctx.inOrderDetached(conversationId, 'starting the next turn', () => this.#dispatchNext(conversationId));
   }
 
   /** Fin is done with the conversation's turn: its messages are settled and queued messages may go. */
@@ -215,11 +215,11 @@ export class Turns {
     const { store } = this.#ctx;
     for (const turn of store.turns.allActive()) {
       if (turn.state === 'pending') {
-        void this.#ctx.inOrder(turn.conversationId, () => this.#run(turn.conversationId, turn, { recovering: true }));
+        this.#ctx.inOrderDetached(turn.conversationId, 'resuming a turn', () => this.#run(turn.conversationId, turn, { recovering: true }));
       } else if (turn.state === 'open') {
         if (this.#ctx.webhooksEnabled) this.#armTimeout(turn);
         else
-          void this.#ctx.inOrder(turn.conversationId, () =>
+          this.#ctx.inOrderDetached(turn.conversationId, 'ending a turn left open by a restart', () =>
             this.streamEnded(turn.conversationId, turn.id, { reason: 'ended', detail: 'restart' }),
           );
       }
@@ -485,7 +485,7 @@ export class Turns {
     const delay = Math.max(0, turn.createdAt + this.#ctx.replyTimeoutMs - this.#ctx.now());
     const timer = setTimeout(() => {
       this.#timers.delete(turn.id);
-      void this.#ctx.inOrder(turn.conversationId, () => this.#onTimeout(turn.conversationId, turn.id));
+      this.#ctx.inOrderDetached(turn.conversationId, 'telling the thread Fin is slow', () => this.#onTimeout(turn.conversationId, turn.id));
     }, delay);
     this.#timers.set(turn.id, timer);
   }

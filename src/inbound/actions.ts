@@ -77,7 +77,11 @@ export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackP
     const escalationId = Number(actions[0]?.value);
     // It waits its turn behind the conversation's work (a call to Fin, say): after the acknowledgement.
     afterAck(log, 'hand-back', async () => {
-      const outcome = await deps.bridge.handBack(escalationId, user.id, container?.message_ts);
+      // A failure (the database, say) is not "unknown": the person is told it went wrong and may try again.
+      const outcome = await deps.bridge.handBack(escalationId, user.id, container?.message_ts).catch((error: unknown) => {
+        log.error({ escalationId, err: error }, 'hand-back failed');
+        return 'failed' as const;
+      });
       log.info({ escalationId, userId: user.id, outcome }, 'hand-back pressed');
       if (outcome !== 'handed_back' && channel !== undefined) {
         const text = {
@@ -85,6 +89,7 @@ export function registerActions(app: App, deps: { bridge: Bridge; poster: SlackP
           unknown: 'This escalation is no longer known to the app, so it cannot be handed back.',
           not_member: membershipRefusal('not_member', 'hand a conversation back to Fin'),
           membership_unknown: membershipRefusal('membership_unknown', 'hand a conversation back to Fin'),
+          failed: 'Something went wrong while handing this conversation back to Fin. Please try again in a moment.',
         }[outcome];
         await deps.poster.ephemeral(channel.id, user.id, text).catch((error: unknown) => {
           log.info({ error: errorCode(error) }, 'could not tell the person why the hand-back did nothing');
