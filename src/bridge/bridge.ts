@@ -1,5 +1,6 @@
+import { errorCode } from '../core/errors.ts';
 import { type HandBackOutcome, HandOff } from '../handoff/handoff.ts';
-import { CHANNEL_UNAVAILABLE, errorCode } from '../slack/errors.ts';
+import { CHANNEL_UNAVAILABLE } from '../slack/errors.ts';
 import type { IncomingUserMessage, MessageRevision } from '../slack/incoming.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from './context.ts';

@@ -1,8 +1,8 @@
+import { errorCode } from '../core/errors.ts';
 import { dedupeKeyOf, eventTime, parseFinEvent } from '../fin/events.ts';
 import type { FinEvent, FinReplied, FinReplyChunk, FinStatusUpdated } from '../fin/schemas.ts';
 import type { SseSubscription } from '../fin/sse.ts';
 import { htmlToMrkdwn } from '../format/html-to-mrkdwn.ts';
-import { errorCode } from '../slack/errors.ts';
 import { compareTs } from '../slack/timestamps.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import { saysHandOff } from '../handoff/hand-off-words.ts';

@@ -1,6 +1,6 @@
+import { errorCode } from '../core/errors.ts';
 import type { FinReplyChunk } from '../fin/schemas.ts';
 import { escapeMarkdown } from '../format/markdown-escape.ts';
-import { errorCode } from '../slack/errors.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { PostedMessage } from '../store/posted.ts';
 import type { Turn } from '../store/turns.ts';

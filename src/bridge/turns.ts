@@ -1,11 +1,11 @@
-import { FinApiError } from '../core/errors.ts';
+import { errorCode, FinApiError } from '../core/errors.ts';
 import { SlidingWindowLimiter } from '../core/sliding-window.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import type { Logger } from '../core/log.ts';
 import { isSessionExists } from '../fin/client.ts';
 import type { FinTurnRequest, FinTurnResponse } from '../fin/schemas.ts';
 import type { SseEnd } from '../fin/sse.ts';
-import { CHANNEL_UNAVAILABLE, errorCode } from '../slack/errors.ts';
+import { CHANNEL_UNAVAILABLE } from '../slack/errors.ts';
 import { channelTypeFromId, type IncomingUserMessage } from '../slack/incoming.ts';
 import { slackToPlainText } from '../slack/plain-text.ts';
 import { slackTsToIso } from '../slack/timestamps.ts';

@@ -1,8 +1,16 @@
+import { ErrorCode as SlackErrorCode } from '@slack/web-api';
+
+/**
+ * The codes of the errors the app raises on purpose: a closed list, so a caller can branch on every one of them and
+ * the type checker knows when a new one appears.
+ */
+export type AppErrorCode = 'config_invalid' | 'slack_auth_failed' | 'store_migrations_invalid' | 'store_from_future' | `fin_${FinFailure}`;
+
 /** Every error the app raises on purpose carries a stable `code`, so callers branch on codes, never on messages. */
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: AppErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -67,4 +75,18 @@ export class FinApiError extends AppError {
     this.finCode = details.finCode;
     this.finMessage = details.finMessage;
   }
+}
+
+/**
+ * The code of any error, for logs and decisions: an app error's own code; for a Slack Web API failure, Slack's error
+ * (`not_in_channel`, `msg_too_long`, or `ratelimited`); a system error's (`ECONNRESET`, `SQLITE_BUSY`); otherwise the
+ * error's name, or `unknown`.
+ */
+export function errorCode(error: unknown): string {
+  if (error instanceof AppError) return error.code;
+  const e = error as { code?: unknown; data?: { error?: unknown } } | null;
+  if (e?.code === SlackErrorCode.PlatformError && typeof e.data?.error === 'string') return e.data.error;
+  if (e?.code === SlackErrorCode.RateLimitedError) return 'ratelimited';
+  if (typeof e?.code === 'string') return e.code;
+  return error instanceof Error ? error.name : 'unknown';
 }

@@ -1,3 +1,4 @@
+import { errorCode } from '../core/errors.ts';
 import { SlidingWindowLimiter } from '../core/sliding-window.ts';
 import type { Logger } from '../core/log.ts';
 import { showAgentsPost } from '../slack/agents-post.ts';
@@ -5,7 +6,6 @@ import { deliverFinalText, type DeliveryDeps } from '../slack/delivery.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
 import type { ChannelMembership } from '../slack/membership.ts';
 import { HANDED_BACK_NOTICE, HELD_REPLY_HEADER } from './copy.ts';
-import { errorCode } from '../slack/errors.ts';
 import type { MessageRevision } from '../slack/incoming.ts';
 import { slackToPlainText } from '../slack/plain-text.ts';
 import { cutIntoParts } from '../slack/poster.ts';

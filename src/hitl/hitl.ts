@@ -1,7 +1,7 @@
+import { errorCode } from '../core/errors.ts';
 import { KeyedSerial } from '../core/keyed-serial.ts';
 import type { Logger } from '../core/log.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
-import { errorCode } from '../slack/errors.ts';
 import { type ChannelMembership, membershipRefusal } from '../slack/membership.ts';
 import { showAgentsPost } from '../slack/agents-post.ts';
 import type { SlackPoster } from '../slack/poster.ts';

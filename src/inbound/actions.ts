@@ -1,3 +1,4 @@
+import { errorCode } from '../core/errors.ts';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Bridge } from '../bridge/bridge.ts';
@@ -8,7 +9,6 @@ import type { HumanInTheLoop } from '../hitl/hitl.ts';
 import { HITL_SUBMIT_CALLBACK, messageModal } from '../hitl/modal.ts';
 import { HITL_OPEN_ACTION } from '../hitl/post.ts';
 import { afterAck, within } from './after-ack.ts';
-import { errorCode } from '../slack/errors.ts';
 import { membershipRefusal } from '../slack/membership.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 

@@ -1,6 +1,6 @@
+import { errorCode } from '../core/errors.ts';
 import type { KnownBlock } from '@slack/types';
 import type { Logger } from '../core/log.ts';
-import { errorCode } from './errors.ts';
 import type { SlackPoster } from './poster.ts';
 
 /**

@@ -1,9 +1,9 @@
+import { errorCode } from '../core/errors.ts';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import type { ChannelType } from '../core/shared-types.ts';
 import { rateLimitedRetryAfter } from '../stream/rate-limited.ts';
-import { errorCode } from './errors.ts';
 import { TokenBucket } from '../stream/token-bucket.ts';
 import { conversationsInfoSchema, usersInfoSchema } from './schemas.ts';
 

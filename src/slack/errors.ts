@@ -1,13 +1,5 @@
-import { ErrorCode } from '@slack/web-api';
-
-/** The Slack error code of a Web API failure (`not_in_channel`, `msg_too_long`…), for logs and decisions. */
-export function errorCode(error: unknown): string {
-  const e = error as { code?: unknown; data?: { error?: unknown } } | null;
-  if (e?.code === ErrorCode.PlatformError && typeof e.data?.error === 'string') return e.data.error;
-  if (e?.code === ErrorCode.RateLimitedError) return 'ratelimited';
-  if (typeof e?.code === 'string') return e.code;
-  return error instanceof Error ? error.name : 'unknown';
-}
+/** One code reader for every error lives in core; the Slack edge keeps the sets of Slack's codes it acts on. */
+export { errorCode } from '../core/errors.ts';
 
 /** The message is gone (deleted by someone) or can no longer be edited. */
 export const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);

@@ -1,8 +1,8 @@
+import { errorCode } from '../core/errors.ts';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../core/log.ts';
 import type { FinMessage } from '../fin/schemas.ts';
 import type { SlackDirectory } from './directory.ts';
-import { errorCode } from './errors.ts';
 import { mentionedUserIds, slackToPlainText } from './plain-text.ts';
 import { conversationsRepliesSchema } from './schemas.ts';
 import { compareTs, slackTsToIso } from './timestamps.ts';

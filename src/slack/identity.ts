@@ -1,6 +1,5 @@
 import { ErrorCode, type FetchFunction, type Logger as SlackLogger, WebClient } from '@slack/web-api';
-import { AppError } from '../core/errors.ts';
-import { errorCode } from './errors.ts';
+import { AppError, errorCode } from '../core/errors.ts';
 
 export interface BotIdentity {
   readonly botUserId: string;

@@ -1,8 +1,8 @@
+import { errorCode } from '../core/errors.ts';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Logger } from '../core/log.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
-import { errorCode } from './errors.ts';
 
 const membersSchema = z.looseObject({
   members: z.array(z.string()).default([]),
