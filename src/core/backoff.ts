@@ -40,6 +40,44 @@ export function serverRequestedDelay(header: (name: string) => string | undefine
   return undefined;
 }
 
+/** One try's outcome: done with a value, or worth another try (after at least `afterMs`, when the server said so). */
+export type Attempt<T> =
+  | { readonly kind: 'done'; readonly value: T }
+  /** `last` is what the caller gets when no try is left: the last answer, or it throws the last error. */
+  | { readonly kind: 'retry'; readonly afterMs?: number | undefined; readonly last: () => T };
+
+export interface RetryOptions extends RetryPolicy {
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  /** Told before each wait, for the log and the metrics. */
+  readonly onRetry?: (info: { readonly attempt: number; readonly delayMs: number }) => void;
+}
+
+/**
+ * The app's one way to try again: runs `attempt` until it is done or the policy gives up. Waits grow exponentially
+ * with jitter and are never shorter than what the server asked (`Retry-After`); a server asking for more than
+ * `maxRetryAfterMs` is not waited for; no try starts once `budgetMs` has passed; `attempts: Infinity` never gives up
+ * (a final answer, while the process lives). The clock, the sleep and the randomness can be given, for tests.
+ */
+export async function withRetries<T>(attempt: (n: number) => Promise<Attempt<T>>, options: RetryOptions): Promise<T> {
+  const now = options.now ?? (() => performance.now());
+  const pause = options.sleep ?? ((ms: number) => sleep(ms));
+  const started = now();
+  for (let n = 1; ; n += 1) {
+    const outcome = await attempt(n);
+    if (outcome.kind === 'done') return outcome.value;
+    const delay = Math.max(outcome.afterMs ?? 0, backoffDelay(n - 1, options, options.random));
+    const giveUp =
+      n >= options.attempts ||
+      (outcome.afterMs !== undefined && outcome.afterMs > options.maxRetryAfterMs) ||
+      now() - started + delay > (options.budgetMs ?? Number.POSITIVE_INFINITY);
+    if (giveUp) return outcome.last();
+    options.onRetry?.({ attempt: n, delayMs: delay });
+    if (delay > 0) await pause(delay);
+  }
+}
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, serverRequestedDelay, sleep } from '../core/backoff.ts';
+import { DEFAULT_RETRY, type RetryPolicy, serverRequestedDelay, withRetries } from '../core/backoff.ts';
 import type { Logger } from '../core/log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 
@@ -80,52 +80,59 @@ export class IntercomHttp {
   async #post(url: string, body: unknown, version: string, operation: string, started: number, log: Logger): Promise<IntercomAnswer> {
     const path = new URL(url).pathname;
     const payload = JSON.stringify(body);
-    for (let attempt = 1; ; attempt += 1) {
-      let answer: IntercomAnswer | undefined;
-      let wait: number | undefined;
-      let failure: IntercomUnreachableError | undefined;
-      try {
-        const res = await request(url, {
-          method: 'POST',
-          dispatcher: this.#dispatcher,
-          headers: {
-            authorization: `Bearer ${this.#token}`,
-            'content-type': 'application/json',
-            accept: 'application/json',
-            'intercom-version': version,
-            'user-agent': 'fin-slack',
-          },
-          body: payload,
-        });
-        const text = await res.body.text();
-        const header = (name: string) => {
-          const v = res.headers[name];
-          return Array.isArray(v) ? v[0] : v;
-        };
-        answer = { status: res.statusCode, text, requestId: header('x-request-id') };
-        if (!retryable(res.statusCode)) return answer;
-        wait = serverRequestedDelay(header);
-      } catch (cause) {
-        const code = (cause as { code?: unknown } | null)?.code;
-        failure = new IntercomUnreachableError(
-          path,
-          typeof code === 'string' ? code : cause instanceof Error ? cause.name : 'unknown error',
-          { cause },
-        );
-      }
-      const delay = Math.max(wait ?? 0, backoffDelay(attempt - 1, this.#retry));
-      const giveUp =
-        attempt >= this.#retry.attempts ||
-        (wait !== undefined && wait > this.#retry.maxRetryAfterMs) ||
-        performance.now() - started + delay > (this.#retry.budgetMs ?? Number.POSITIVE_INFINITY);
-      if (giveUp) {
-        if (answer !== undefined) return answer;
-        throw failure;
-      }
-      log.warn({ path, attempt, status: answer?.status, error: failure?.detail, retryInMs: delay }, 'Intercom call failed; retrying');
-      this.#metrics?.finRetries.inc({ operation });
-      await sleep(delay);
-    }
+    const elapsedSinceStart = performance.now() - started;
+    let last: { status?: number; error?: string } = {};
+    return withRetries<IntercomAnswer>(
+      async () => {
+        try {
+          const res = await request(url, {
+            method: 'POST',
+            dispatcher: this.#dispatcher,
+            headers: {
+              authorization: `Bearer ${this.#token}`,
+              'content-type': 'application/json',
+              accept: 'application/json',
+              'intercom-version': version,
+              'user-agent': 'fin-slack',
+            },
+            body: payload,
+          });
+          const text = await res.body.text();
+          const header = (name: string) => {
+            const v = res.headers[name];
+            return Array.isArray(v) ? v[0] : v;
+          };
+          const answer: IntercomAnswer = { status: res.statusCode, text, requestId: header('x-request-id') };
+          if (!retryable(res.statusCode)) return { kind: 'done', value: answer };
+          last = { status: answer.status };
+          return { kind: 'retry', afterMs: serverRequestedDelay(header), last: () => answer };
+        } catch (cause) {
+          const code = (cause as { code?: unknown } | null)?.code;
+          const failure = new IntercomUnreachableError(
+            path,
+            typeof code === 'string' ? code : cause instanceof Error ? cause.name : 'unknown error',
+            {
+              cause,
+            },
+          );
+          last = { error: failure.detail };
+          return {
+            kind: 'retry',
+            last: () => {
+              throw failure;
+            },
+          };
+        }
+      },
+      {
+        ...this.#retry,
+        ...(this.#retry.budgetMs !== undefined ? { budgetMs: Math.max(0, this.#retry.budgetMs - elapsedSinceStart) } : {}),
+        onRetry: ({ attempt, delayMs }) => {
+          log.warn({ path, attempt, ...last, retryInMs: delayMs }, 'Intercom call failed; retrying');
+          this.#metrics?.finRetries.inc({ operation });
+        },
+      },
+    );
   }
 
   async close(): Promise<void> {
