@@ -82,7 +82,7 @@ describe('withRetries', () => {
 
   it('never gives up with unbounded attempts, however long it takes', async () => {
     const c = clock();
-    const value = await withRetries(async (n) => (n < 50 ? { kind: 'retry', last: () => 'never' } : { kind: 'done', value: n }), {
+    const value = await withRetries(async (n) => (n < 50 ? { kind: 'retry', last: () => -1 } : { kind: 'done', value: n }), {
       ...policy,
       attempts: Number.POSITIVE_INFINITY,
       ...c,
