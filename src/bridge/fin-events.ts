@@ -1,3 +1,4 @@
+import { backoffDelay, type RetryPolicy } from '../core/backoff.ts';
 import { errorCode } from '../core/errors.ts';
 import { dedupeKeyOf, eventTime, parseFinEvent } from '../fin/events.ts';
 import type { FinEvent, FinReplied, FinReplyChunk, FinStatusUpdated } from '../fin/schemas.ts';
@@ -26,8 +27,11 @@ export interface FinEventAcceptance {
 
 const DONE = Promise.resolve();
 /** Acting on an event is tried this often in-process (then again at the next start), 2 s, 8 s, 32 s apart. */
-const PROCESS_ATTEMPTS = 4;
-const RETRY_DELAY_MS = 2_000;
+/**
+ * Acting on a recorded event is tried again a few times, spaced out (2 s, 8 s, 32 s, with jitter), and otherwise at the
+ * next start: the retry is scheduled, not awaited, so the conversation's other work is not held up meanwhile.
+ */
+const EVENT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 2_000, maxDelayMs: 32_000, maxRetryAfterMs: 0, factor: 4 };
 
 /**
  * The one pipeline for Fin's events, whichever way they came (SSE now, webhooks too). Final replies and statuses
@@ -171,13 +175,13 @@ export class FinEvents {
         else await this.#onStatus(event);
         this.#ctx.store.finEvents.markDone(dedupeKey, this.#ctx.now());
       } catch (error) {
-        const retry = attempt < PROCESS_ATTEMPTS && !this.#stopped;
+        const retry = attempt < EVENT_RETRY.attempts && !this.#stopped;
         this.#ctx.log.error(
           { conversationId: event.conversation_id, dedupeKey, attempt, retry, err: error },
           'could not act on a Fin event',
         );
         if (retry) {
-          const timer = setTimeout(() => void this.#process(dedupeKey, event, attempt + 1), RETRY_DELAY_MS * 4 ** (attempt - 1));
+          const timer = setTimeout(() => void this.#process(dedupeKey, event, attempt + 1), backoffDelay(attempt - 1, EVENT_RETRY));
           timer.unref();
         }
       }

@@ -7,6 +7,8 @@ export interface RetryPolicy {
   readonly maxRetryAfterMs: number;
   /** No retry starts once this long has passed since the first attempt: a person is waiting. */
   readonly budgetMs?: number;
+  /** How much longer each wait is than the one before; 2 unless said. */
+  readonly factor?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -19,7 +21,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 /** Exponential backoff with up to 25 % jitter, so many clients retrying at once spread out. */
 export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * (policy.factor ?? 2) ** retry);
   return Math.round(ceiling * (1 - 0.25 * random()));
 }
 
