@@ -1,7 +1,6 @@
 import { App, HTTPReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { Bridge } from './bridge/bridge.ts';
-import type { EditPolicy } from './bridge/context.ts';
 import type { Config } from './config/load.ts';
 import type { RetryPolicy } from './core/backoff.ts';
 import { boltLogger, type Logger } from './core/log.ts';
@@ -28,7 +27,8 @@ import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './inbound/listeners.ts';
 import { meteredFetch } from './slack/metered-fetch.ts';
 import { ChannelMembership } from './slack/membership.ts';
-import { NativeStreaming, SlackPoster } from './slack/poster.ts';
+import { budgetedWrites, NativeStreaming, SlackPoster, type SlackWrites } from './slack/poster.ts';
+import { LiveMessage, type LiveMessageFactory } from './stream/live-message.ts';
 import { UpdateScheduler } from './stream/update-scheduler.ts';
 import { openDatabase } from './store/db.ts';
 import { createStore } from './store/index.ts';
@@ -39,14 +39,46 @@ export interface StartOptions {
   readonly finRetry?: RetryPolicy;
   /** Interface to listen on; all interfaces by default. */
   readonly host?: string;
-  /** How streaming edits are paced; only the benchmark picks another than the app's own budget. */
-  readonly editPolicy?: EditPolicy;
+  /**
+   * Paces streaming edits otherwise than the app's own `budgetedPacing`, from the app's main Web API client (Bolt's,
+   * which waits out a 429 with its whole queue). Only the benchmark gives one, to compare naive policies on the same code.
+   */
+  readonly editPacing?: (slack: { readonly client: WebClient }) => EditPacing;
   /** How long a native stream runs before it is handed over to edits; tests shorten it. */
   readonly nativeStreamMaxMs?: number;
   /** Timeouts and the connection cap of the HTTP server; tests shorten them. */
   readonly httpLimits?: HttpLimits;
   /** How often the bot token is checked with `auth.test` when nothing else calls Slack; tests shorten it. */
   readonly tokenCheckMs?: number;
+}
+
+/** How replies stream into Slack by edits: how the poster's updates go out, and how each streaming message paces its edits. */
+export interface EditPacing {
+  /** The poster's updates and when it may post a new message. */
+  readonly writes: SlackWrites;
+  /** The live message of each message that streams by edits. */
+  readonly liveMessage: LiveMessageFactory;
+  /** Lets go of timers at stop. */
+  close(): void;
+}
+
+/**
+ * The app's pacing: every update within one workspace budget (`SLACK_UPDATE_RATE_PER_MIN`, `SLACK_UPDATE_BURST`),
+ * each streaming message edited at most once per `STREAM_UPDATE_INTERVAL_MS` when the budget grants it a slot, and new
+ * messages at their channel's pace.
+ */
+export function budgetedPacing(
+  config: Config,
+  clients: { readonly interimClient: WebClient; readonly finalClient: WebClient },
+): EditPacing {
+  const updates = new UpdateScheduler({ ratePerMinute: config.streaming.updatesPerMinute, burst: config.streaming.updateBurst });
+  // About one new message a second per channel, with short bursts (Slack's limit for chat.postMessage).
+  const pacer = new ChannelPacer({ ratePerMinute: 60, burst: 4 });
+  return {
+    writes: budgetedWrites({ updates, pacer, ...clients }),
+    liveMessage: (target) => new LiveMessage({ ...target, intervalMs: config.streaming.updateIntervalMs, lane: updates.lane() }),
+    close: () => updates.close(),
+  };
 }
 
 export interface RunningApp {
@@ -124,11 +156,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 1, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
   });
-  const editPolicy = options.editPolicy ?? 'budget';
-  const updates =
-    editPolicy === 'budget'
-      ? new UpdateScheduler({ ratePerMinute: config.streaming.updatesPerMinute, burst: config.streaming.updateBurst })
-      : undefined;
+  const pacing = options.editPacing?.({ client: app.client }) ?? budgetedPacing(config, { interimClient, finalClient });
   const native = config.streaming.mode === 'native' ? new NativeStreaming() : undefined;
   const poster = new SlackPoster({
     client: app.client,
@@ -136,9 +164,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     interimClient,
     finalClient,
     logger,
-    updates,
-    // About one new message a second per channel, with short bursts (Slack's limit for chat.postMessage).
-    pacer: editPolicy === 'budget' ? new ChannelPacer({ ratePerMinute: 60, burst: 4 }) : undefined,
+    writes: pacing.writes,
     native,
   });
   const directory = new SlackDirectory(readClient, logger);
@@ -184,7 +210,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger,
     metrics,
     streamIntervalMs: config.streaming.updateIntervalMs,
-    editPolicy,
+    liveMessage: pacing.liveMessage,
     streaming: config.streaming.mode,
     ...(options.nativeStreamMaxMs !== undefined ? { nativeStreamMaxMs: options.nativeStreamMaxMs } : {}),
     replyTimeoutMs: config.fin.replyTimeoutMs,
@@ -321,7 +347,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       await Promise.all([close(server), metricsServer === undefined ? undefined : close(metricsServer)]);
       if (config.slack.mode === 'socket') await app.stop();
       await bridge.stop();
-      updates?.close();
+      pacing.close();
       native?.close();
       await fin.close();
       await callbacks.close();

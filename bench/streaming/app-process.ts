@@ -1,13 +1,13 @@
 /**
  * The app as the streaming benchmark runs it: its own process (so its memory, CPU and event loop are measured apart
- * from the fakes driving it), started like `npm start` from the environment, with the edit policy under test. It
- * answers `{ type: 'reset' }` and `{ type: 'stats' }` over IPC.
+ * from the fakes driving it), started like `npm start` from the environment, with the edit policy under test
+ * (`BENCH_EDIT_POLICY`, see `policies.ts`). It answers `{ type: 'reset' }` and `{ type: 'stats' }` over IPC.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startApp } from '../../src/app.ts';
-import type { EditPolicy } from '../../src/bridge/context.ts';
 import { loadConfig, SECRET_VARIABLES } from '../../src/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
+import { type EditPolicy, editPacing } from './policies.ts';
 
 export interface AppStats {
   /** Peak resident set size of the process, in bytes. */
@@ -23,7 +23,8 @@ export interface AppStats {
 const policy = (process.env.BENCH_EDIT_POLICY ?? 'budget') as EditPolicy;
 const config = loadConfig(process.env);
 const logger = createLogger({ level: config.log.level, secrets: SECRET_VARIABLES.map((name) => process.env[name]) });
-const app = await startApp(config, { logger, host: '127.0.0.1', editPolicy: policy });
+const pacing = editPacing(policy);
+const app = await startApp(config, { logger, host: '127.0.0.1', ...(pacing !== undefined ? { editPacing: pacing } : {}) });
 
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();

@@ -8,12 +8,12 @@ import { fakeEndpoints } from '../../fakes/app-env.ts';
 import { FinSimulator } from '../../fakes/fin-simulator.ts';
 import { FakeSlack, type SlackCall } from '../../fakes/slack-api.ts';
 import { deliverToApp } from '../../fakes/slack-signing.ts';
-import type { EditPolicy } from '../../src/bridge/context.ts';
 import { PLACEHOLDER } from '../../src/bridge/copy.ts';
 import { htmlToMrkdwn } from '../../src/format/html-to-mrkdwn.ts';
 import { freePort } from '../../test/helpers/net.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
 import type { AppStats } from './app-process.ts';
+import type { EditPolicy } from './policies.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX_LOADER = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;

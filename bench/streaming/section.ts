@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { EditPolicy } from '../../src/bridge/context.ts';
 import { machine } from '../machine.ts';
+import type { EditPolicy } from './policies.ts';
 import { type Percentiles, runScenario, type ScenarioResult } from './scenario.ts';
 
 /**
@@ -95,8 +95,9 @@ export async function streamingSection(): Promise<string> {
     `a little below Slack's (\`SLACK_UPDATE_RATE_PER_MIN=${APP_UPDATE.perMinute}\`, \`SLACK_UPDATE_BURST=${APP_UPDATE.burst}\`); in production its default`,
     "of 50/min is Tier 3's documented floor.",
     '',
-    'The two naive policies are the same app with the scheduler switched off (`editPolicy` in `startApp`): one edits the',
-    "message on every chunk, the other at most every 500 ms per message; both send the final answer through Slack's",
+    'The two naive policies (`bench/streaming/policies.ts`) are the same app with the scheduler switched off (their',
+    '`editPacing` given to `startApp`): one edits the message on every chunk, the other at most every 500 ms per message;',
+    "neither paces new messages, and both send every update, the final answer included, through Slack's",
     "client with its usual retries on 429. Times are taken on the fake Slack's side: *placeholder* and *first text* from",
     'the moment the benchmark starts delivering the question (so they include its own queue of 1,000 deliveries), *final',
     "lag* from Fin's final reply to the `chat.update` that showed it. *First text* counts only the replies that showed",

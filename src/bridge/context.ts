@@ -5,17 +5,11 @@ import type { SseSubscription } from '../fin/sse.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
 import type { ChannelMembership } from '../slack/membership.ts';
 import type { SlackPoster } from '../slack/poster.ts';
+import type { LiveMessageFactory } from '../stream/live-message.ts';
 import type { Store } from '../store/index.ts';
 import type { DeliveryDeps } from '../slack/delivery.ts';
 import type { RequestDeps } from './requests.ts';
 import { KeyedSerial } from '../core/keyed-serial.ts';
-
-/**
- * How streaming edits are paced. `budget` is the app's; the other two are the naive policies most Slack AI bots use,
- * kept so the benchmark can compare against them on the same code: an edit per chunk, or one every 500 ms per message,
- * neither sharing a workspace budget.
- */
-export type EditPolicy = 'budget' | 'every-chunk' | 'interval-500ms';
 
 export interface BridgeOptions {
   readonly store: Store;
@@ -32,7 +26,8 @@ export interface BridgeOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly streamIntervalMs: number;
-  readonly editPolicy?: EditPolicy;
+  /** Makes the live message that shows a stream by edits: the app's paces them within the workspace's update budget. */
+  readonly liveMessage: LiveMessageFactory;
   /** How replies stream into Slack: edits of the placeholder (the default) or Slack's native streaming methods. */
   readonly streaming?: 'edit' | 'native';
   /** How long a native stream runs before it is handed over to edits (tests shorten Slack's ~5 minute expiry). */

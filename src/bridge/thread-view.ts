@@ -7,7 +7,7 @@ import type { Turn } from '../store/turns.ts';
 import type { BridgeContext } from './context.ts';
 import { deliverFinalText } from '../slack/delivery.ts';
 import { streamedText, streamingText } from './copy.ts';
-import { LiveMessage } from '../stream/live-message.ts';
+import type { LiveStream } from '../stream/live-message.ts';
 import { NativeMessage, wholeWords } from '../stream/native-message.ts';
 import { streamedTableText } from '../stream/streamed-text.ts';
 
@@ -36,7 +36,7 @@ export type Settlement =
  */
 export class ThreadView {
   readonly #ctx: BridgeContext;
-  readonly #live = new Map<string, LiveMessage | NativeMessage>();
+  readonly #live = new Map<string, LiveStream | NativeMessage>();
   /** Messages whose stream this run of the app started (or already stopped), so they need no stop after a restart. */
   readonly #ownStreams = new Set<string>();
 
@@ -123,16 +123,12 @@ export class ThreadView {
     await this.#ctx.poster.stopStream(message.channelId, message.ts);
   }
 
-  /** A message that shows the stream by edits (`chat.update`), within the workspace's budget. */
-  #edited(channelId: string, ts: string, shown?: { index: number; text: string }): LiveMessage {
+  /** A message that shows the stream by edits (`chat.update`), paced as the app's live messages are. */
+  #edited(channelId: string, ts: string, shown?: { index: number; text: string }): LiveStream {
     const { store, poster } = this.#ctx;
-    const policy = this.#ctx.editPolicy ?? 'budget';
-    return new LiveMessage({
+    return this.#ctx.liveMessage({
       edit: (text) => poster.interim(channelId, ts, text),
       render: streamingText,
-      intervalMs: policy === 'interval-500ms' ? 500 : this.#ctx.streamIntervalMs,
-      lane: policy === 'budget' ? poster.lane() : undefined,
-      everyChunk: policy === 'every-chunk',
       now: this.#ctx.now,
       onShown: (text) => store.posted.setStreamedText(channelId, ts, text),
       ...(shown !== undefined ? { shown } : {}),

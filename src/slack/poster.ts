@@ -42,7 +42,7 @@ export class NativeStreaming {
 }
 
 /** What a refused interim write means; a 429 also pauses the budget it was spent from. */
-function interimFailure(error: unknown, budget: UpdateScheduler | undefined): InterimResult {
+function interimFailure(error: unknown, budget: { rateLimited(retryAfterMs: number): void } | undefined): InterimResult {
   const retryAfter = rateLimitedRetryAfter(error);
   if (retryAfter !== undefined) {
     budget?.rateLimited(retryAfter * 1000);
@@ -50,6 +50,52 @@ function interimFailure(error: unknown, budget: UpdateScheduler | undefined): In
   }
   const code = errorCode(error);
   return MESSAGE_GONE.has(code) ? { kind: 'gone' } : { kind: 'failed', code };
+}
+
+/** One `chat.update`: a text, with blocks for a post. */
+export interface UpdateArgs {
+  readonly channel: string;
+  readonly ts: string;
+  readonly text: string;
+  readonly blocks?: KnownBlock[];
+}
+
+/**
+ * How the poster's updates (`chat.update`) reach Slack and when it may post a new message. The app's own is
+ * `budgetedWrites`; the benchmark gives naive ones, to compare against on the same code.
+ */
+export interface SlackWrites {
+  /** Resolves when a new message may be posted in `channelId`. */
+  beforePost(channelId: string): Promise<void>;
+  /** Sends an interim edit of a streaming message (the next one carries newer text); throws Slack's error. */
+  interim(args: UpdateArgs): Promise<unknown>;
+  /** Sends an update that must land (an answer, a notice, a post's new state); throws Slack's error. */
+  final(args: UpdateArgs): Promise<unknown>;
+  /** Slack answered an interim edit 429 and asked for `retryAfterMs`. */
+  rateLimited(retryAfterMs: number): void;
+}
+
+/**
+ * The app's writes. Every update goes through the workspace's update budget (`UpdateScheduler`): interim edits when
+ * it grants them (the live message asks), finals at once. Both use clients that refuse rate-limited calls instead of
+ * pausing, because the Web API client pauses its whole queue on a 429 and the budget, not the client, decides what
+ * waits. New messages wait for their channel's pace (`ChannelPacer`).
+ */
+export function budgetedWrites(options: {
+  updates: UpdateScheduler;
+  pacer: ChannelPacer;
+  /** Refuses rate-limited calls and does not retry: the next edit carries newer text. */
+  interimClient: WebClient;
+  /** Refuses rate-limited calls like the interim client, but retries network errors and 5xx: finals must land. */
+  finalClient: WebClient;
+}): SlackWrites {
+  const { updates, pacer, interimClient, finalClient } = options;
+  return {
+    beforePost: (channelId) => pacer.slot(channelId),
+    interim: (args) => interimClient.chat.update(args),
+    final: (args) => updates.final(() => finalClient.chat.update(args)),
+    rateLimited: (retryAfterMs) => updates.rateLimited(retryAfterMs),
+  };
 }
 
 /** How often stopping a stream is tried when Slack answers 429. */
@@ -91,11 +137,8 @@ export function cutIntoParts(mrkdwn: string, limit = MESSAGE_LIMIT): DeliveryPar
 }
 
 /**
- * Writes to Slack. The main client retries (posts must arrive). Every `chat.update` goes through the workspace's
- * update budget (`UpdateScheduler`): interim edits when the budget grants them, finals at once; both use a client that
- * refuses rate-limited calls instead of pausing, because the Web API client pauses its whole queue on a 429 and the
- * budget, not the client, decides what waits. New messages wait for their channel's pace (`ChannelPacer`).
- * Without a scheduler (a naive policy, for comparison in the benchmark) updates go through the main client.
+ * Writes to Slack. The main client retries (posts must arrive). Updates, and when a new message may go, are the
+ * writes' (`SlackWrites`; the app's are `budgetedWrites`).
  */
 export class SlackPoster {
   readonly #client: WebClient;
@@ -103,20 +146,20 @@ export class SlackPoster {
   readonly #interim: WebClient;
   readonly #final: WebClient;
   readonly #logger: Logger;
-  readonly #updates: UpdateScheduler | undefined;
-  readonly #pacer: ChannelPacer | undefined;
+  readonly #writes: SlackWrites;
   readonly #native: NativeStreaming | undefined;
 
   constructor(options: {
     client: WebClient;
     /** For lookups (permalinks): refuses rate-limited calls, so a 429 never holds up posts. The main client if absent. */
     readClient?: WebClient | undefined;
+    /** For native streaming's appends and starts: refuses rate-limited calls. */
     interimClient: WebClient;
-    /** Refuses rate-limited calls like the interim client, but retries network errors and 5xx: finals must land. */
+    /** For stopping native streams: refuses rate-limited calls, retries network errors and 5xx. The interim client if absent. */
     finalClient?: WebClient | undefined;
     logger: Logger;
-    updates?: UpdateScheduler | undefined;
-    pacer?: ChannelPacer | undefined;
+    /** How updates go out and new messages wait their turn. */
+    writes: SlackWrites;
     /** Native streaming (`SLACK_STREAMING=native`); absent in edit mode. */
     native?: NativeStreaming | undefined;
   }) {
@@ -126,17 +169,11 @@ export class SlackPoster {
     this.#interim = options.interimClient;
     this.#final = options.finalClient ?? options.interimClient;
     this.#logger = options.logger;
-    this.#updates = options.updates;
-    this.#pacer = options.pacer;
-  }
-
-  /** A claim on the update budget for one streaming message; undefined when edits are not budgeted. */
-  lane(): EditLane | undefined {
-    return this.#updates?.lane();
+    this.#writes = options.writes;
   }
 
   async post(channelId: string, threadTs: string, text: string): Promise<string> {
-    await this.#pacer?.slot(channelId);
+    await this.#writes.beforePost(channelId);
     const res = await this.#client.chat.postMessage({
       channel: channelId,
       thread_ts: threadTs,
@@ -149,29 +186,19 @@ export class SlackPoster {
   }
 
   async update(channelId: string, ts: string, text: string): Promise<void> {
-    await this.#finalUpdate({ channel: channelId, ts, text });
+    await this.#writes.final({ channel: channelId, ts, text });
   }
 
   /** A message with Block Kit content (the agents' posts); `text` is what notifications show. */
   async postBlocks(channelId: string, content: { text: string; blocks: KnownBlock[] }): Promise<string> {
-    await this.#pacer?.slot(channelId);
+    await this.#writes.beforePost(channelId);
     const res = await this.#client.chat.postMessage({ channel: channelId, ...content, unfurl_links: false, unfurl_media: false });
     if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
     return res.ts;
   }
 
   async updateBlocks(channelId: string, ts: string, content: { text: string; blocks: KnownBlock[] }): Promise<void> {
-    await this.#finalUpdate({ channel: channelId, ts, ...content });
-  }
-
-  /** An update that must land: at once within the budget, or by the main client when updates are not budgeted. */
-  async #finalUpdate(args: { channel: string; ts: string; text: string; blocks?: KnownBlock[] }): Promise<void> {
-    const updates = this.#updates;
-    if (updates === undefined) {
-      await this.#client.chat.update(args);
-      return;
-    }
-    await updates.final(() => this.#final.chat.update(args));
+    await this.#writes.final({ channel: channelId, ts, ...content });
   }
 
   /** Opens a modal; Slack wants it within 3 seconds of the click that produced `triggerId`. */
@@ -185,7 +212,7 @@ export class SlackPoster {
 
   /** A root message in a channel (a thread the app starts). */
   async postRoot(channelId: string, text: string): Promise<string> {
-    await this.#pacer?.slot(channelId);
+    await this.#writes.beforePost(channelId);
     const res = await this.#client.chat.postMessage({ channel: channelId, text, unfurl_links: false, unfurl_media: false });
     if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
     return res.ts;
@@ -223,7 +250,7 @@ export class SlackPoster {
       const opened = await this.#client.conversations.open({ users: userId });
       const channel = opened.channel?.id;
       if (typeof channel !== 'string') throw new Error('conversations.open returned no channel');
-      await this.#pacer?.slot(channel);
+      await this.#writes.beforePost(channel);
       await this.#client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
       return 'dm';
     } catch (error) {
@@ -258,10 +285,10 @@ export class SlackPoster {
 
   async interim(channelId: string, ts: string, text: string): Promise<InterimResult> {
     try {
-      await (this.#updates === undefined ? this.#client : this.#interim).chat.update({ channel: channelId, ts, text });
+      await this.#writes.interim({ channel: channelId, ts, text });
       return { kind: 'ok' };
     } catch (error) {
-      return interimFailure(error, this.#updates);
+      return interimFailure(error, this.#writes);
     }
   }
 

@@ -2,25 +2,39 @@ import type { InterimResult } from './writer.ts';
 import type { EditLane } from './update-scheduler.ts';
 import { Cadence } from './cadence.ts';
 
-export interface LiveMessageOptions {
+/** One streaming Slack message, as whatever paces its edits sees it: how to edit it, what it shows, whom to tell. */
+export interface LiveMessageTarget {
   /** Shows `text` in the Slack message; must not throw. */
   readonly edit: (text: string) => Promise<InterimResult>;
   /** Turns the raw cumulative text into what the message shows while streaming. */
   readonly render: (text: string) => string;
-  readonly intervalMs: number;
   readonly now?: () => number;
   /** What the message already shows when streaming starts (a part posted with its first chunk). */
   readonly shown?: { readonly index: number; readonly text: string };
   /** Told the raw text each time an edit lands, so it can be kept (and shown again after a restart). */
   readonly onShown?: (text: string) => void;
+}
+
+export interface LiveMessageOptions extends LiveMessageTarget {
+  readonly intervalMs: number;
   /** The message's claim on the workspace's edit budget: each edit waits for a slot from it. */
   readonly lane?: EditLane | undefined;
-  /**
-   * The naive policy most Slack AI bots follow, kept only to compare against in the benchmark: an edit for every
-   * chunk, as it comes, without waiting for the one before.
-   */
-  readonly everyChunk?: boolean;
 }
+
+/** What the thread view asks of a message that shows a stream by edits, however they are paced. */
+export interface LiveStream {
+  /** Offers chunk `index` (cumulative text); returns false if it is stale or the message no longer streams. */
+  offer(index: number, text: string): boolean;
+  /** The newest text offered, shown or not. */
+  readonly latestText: string | undefined;
+  /** True when someone deleted the message: nothing more can be shown in it. */
+  readonly gone: boolean;
+  /** Stops streaming and waits for an edit in flight, so whatever the caller writes next lands last. */
+  close(): Promise<void>;
+}
+
+/** Makes the live message of one streaming Slack message: the app's is a `LiveMessage` within the workspace's budget. */
+export type LiveMessageFactory = (target: LiveMessageTarget) => LiveStream;
 
 /**
  * One Slack message that shows Fin's reply as it streams. Fin sends cumulative text, so only the newest chunk
@@ -28,15 +42,13 @@ export interface LiveMessageOptions {
  * workspace's budget, always the newest text when it goes), chunks older than the newest seen are ignored, and after
  * a 429 edits wait for Retry-After and then skip ahead.
  */
-export class LiveMessage {
+export class LiveMessage implements LiveStream {
   readonly #options: LiveMessageOptions;
   readonly #now: () => number;
   #latest: { index: number; text: string } | undefined;
   #shownIndex = -1;
   readonly #cadence: Cadence;
   #inFlight: Promise<void> | undefined;
-  /** Edits of the every-chunk policy, all in flight at once. */
-  readonly #unordered = new Set<Promise<void>>();
   #closed = false;
   #gone = false;
 
@@ -58,8 +70,7 @@ export class LiveMessage {
     if (this.#closed || this.#gone) return false;
     if (this.#latest !== undefined && index <= this.#latest.index) return false;
     this.#latest = { index, text };
-    if (this.#options.everyChunk) this.#editNow(index, text);
-    else this.#schedule();
+    this.#schedule();
     return true;
   }
 
@@ -77,20 +88,7 @@ export class LiveMessage {
   async close(): Promise<void> {
     this.#closed = true;
     this.#cadence.cancel();
-    await Promise.all([this.#inFlight, ...this.#unordered]);
-  }
-
-  #editNow(index: number, text: string): void {
-    const edit: Promise<void> = this.#options
-      .edit(this.#options.render(text))
-      .then((result) => {
-        if (result.kind === 'ok' && index > this.#shownIndex) {
-          this.#shownIndex = index;
-          this.#options.onShown?.(text);
-        } else if (result.kind === 'gone') this.#gone = true;
-      })
-      .finally(() => this.#unordered.delete(edit));
-    this.#unordered.add(edit);
+    await this.#inFlight;
   }
 
   #schedule(): void {

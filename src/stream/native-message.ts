@@ -2,7 +2,7 @@ import { escapeMarkdown } from '../format/markdown-escape.ts';
 import type { InterimResult } from './writer.ts';
 import type { EditLane } from './update-scheduler.ts';
 import { Cadence } from './cadence.ts';
-import type { LiveMessage } from './live-message.ts';
+import type { LiveStream } from './live-message.ts';
 
 /**
  * Slack ends a native stream after about 5 minutes (reports differ on whether that counts from its start or from its
@@ -18,7 +18,7 @@ export interface NativeMessageOptions {
   readonly append: (markdown: string) => Promise<InterimResult>;
   readonly stop: () => Promise<void>;
   /** Carries the message on by edits (after `stop`), already showing `shown`. */
-  readonly fallback: (shown: { index: number; text: string }) => LiveMessage;
+  readonly fallback: (shown: { index: number; text: string }) => LiveStream;
   /** The stream's claim on the workspace's append budget. */
   readonly lane?: EditLane | undefined;
   readonly intervalMs: number;
@@ -46,7 +46,7 @@ export class NativeMessage {
   #shown: { index: number; text: string };
   readonly #cadence: Cadence;
   #inFlight: Promise<void> | undefined;
-  #edits: LiveMessage | undefined;
+  #edits: LiveStream | undefined;
   #handover: Promise<void> | undefined;
   #stopped = false;
   /** The stream reached its size cap: it shows no more until the final answer. */

@@ -22,7 +22,18 @@ describe('deliverFinalText', () => {
     const logger = createLogger({ level: 'silent', secrets: [] });
     deps = {
       store,
-      poster: new SlackPoster({ client, interimClient: client, logger }),
+      // Updates straight through the client, unpaced: the delivery is under test, not the budget.
+      poster: new SlackPoster({
+        client,
+        interimClient: client,
+        logger,
+        writes: {
+          beforePost: () => Promise.resolve(),
+          interim: (args) => client.chat.update(args),
+          final: (args) => client.chat.update(args),
+          rateLimited: () => {},
+        },
+      }),
       ownMessages: async (channelId, threadTs, oldest) =>
         slack
           .thread(channelId, threadTs)
