@@ -1,4 +1,13 @@
+import { type RetryPolicy, withRetries } from '../core/backoff.ts';
 import { rateLimitedRetryAfter } from './rate-limited.ts';
+
+/** A final update is tried until it lands; the budget, not a backoff, says when (hence no delay of its own). */
+const FINAL_UPDATE_RETRY: RetryPolicy = {
+  attempts: Number.POSITIVE_INFINITY,
+  baseDelayMs: 0,
+  maxDelayMs: 0,
+  maxRetryAfterMs: Number.POSITIVE_INFINITY,
+};
 import { TokenBucket } from './token-bucket.ts';
 
 /** One streaming message's claim on the edit budget. */
@@ -102,16 +111,23 @@ export class UpdateScheduler {
    * out and the update sent again, anything else is the caller's.
    */
   async final<T>(send: () => Promise<T>): Promise<T> {
-    for (;;) {
+    // Never given up while the process lives; the waiting is the budget's own (a 429 pauses it, the next slot ends it).
+    return withRetries<T>(async () => {
       await this.#finalSlot();
       try {
-        return await send();
+        return { kind: 'done', value: await send() };
       } catch (error) {
         const retryAfter = rateLimitedRetryAfter(error);
         if (retryAfter === undefined) throw error;
         this.#finalRateLimited(retryAfter * 1000);
+        return {
+          kind: 'retry',
+          last: () => {
+            throw error;
+          },
+        };
       }
-    }
+    }, FINAL_UPDATE_RETRY);
   }
 
   close(): void {
