@@ -30,8 +30,14 @@ export class Bridge {
     this.#ctx = createContext(options);
     this.#view = new ThreadView(this.#ctx);
     this.#handOff = new HandOff(this.#ctx);
-    this.#events = new FinEvents(this.#ctx, this.#view, this.#handOff, () => this.#turns);
-    this.#turns = new Turns(this.#ctx, this.#view, (conversationId, turnId, url) => this.#events.openStream(conversationId, turnId, url));
+    // The pipeline and the turn-taking each tell the other one thing; the bridge carries it, so neither imports the other.
+    this.#events = new FinEvents(this.#ctx, this.#view, this.#handOff, {
+      end: (conv, reason) => this.#turns.end(conv, reason),
+      streamEnded: (conversationId, turnId, end) => this.#turns.streamEnded(conversationId, turnId, end),
+    });
+    this.#turns = new Turns(this.#ctx, this.#view, {
+      openStream: (conversationId, turnId, url) => this.#events.openStream(conversationId, turnId, url),
+    });
   }
 
   /** A person's message; recorded durably before this returns. `eventId` is the Slack event that carried it. */

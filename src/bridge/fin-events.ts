@@ -2,7 +2,7 @@ import { backoffDelay, type RetryPolicy } from '../core/backoff.ts';
 import { errorCode } from '../core/errors.ts';
 import { dedupeKeyOf, eventTime, parseFinEvent } from '../fin/events.ts';
 import type { FinEvent, FinReplied, FinReplyChunk, FinStatusUpdated } from '../fin/schemas.ts';
-import type { SseSubscription } from '../fin/sse.ts';
+import type { SseEnd, SseSubscription } from '../fin/sse.ts';
 import { htmlToMrkdwn } from '../format/html-to-mrkdwn.ts';
 import { compareTs } from '../slack/timestamps.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
@@ -14,7 +14,6 @@ import type { PostedMessage } from '../store/posted.ts';
 import type { BridgeContext } from './context.ts';
 import { ESCALATED_NOTICE, ESCALATED_REACTION } from './copy.ts';
 import type { ThreadView } from './thread-view.ts';
-import type { Turns } from './turns.ts';
 
 /** `stale`: older than the retention window, so possibly a replay of something the app no longer remembers. */
 export type FinEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'invalid' | 'unknown_conversation' | 'stale';
@@ -33,16 +32,31 @@ const DONE = Promise.resolve();
  */
 const EVENT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 2_000, maxDelayMs: 32_000, maxRetryAfterMs: 0, factor: 4 };
 
+/** What the event pipeline needs of the bridge's shared parts. */
+export type FinEventsDeps = Pick<
+  BridgeContext,
+  'store' | 'poster' | 'log' | 'now' | 'inOrder' | 'inOrderDetached' | 'subscribe' | 'retentionMs'
+>;
+
+/**
+ * What Fin's events tell the turn-taking: Fin is done with a turn, or a turn's stream ended. The bridge wires these to
+ * `Turns`, so the pipeline and the turn-taking know each other only through it.
+ */
+export interface TurnSignals {
+  end(conv: Conversation, reason: string): Promise<void>;
+  streamEnded(conversationId: string, turnId: number, end: SseEnd): Promise<void>;
+}
+
 /**
  * The one pipeline for Fin's events, whichever way they came (SSE now, webhooks too). Final replies and statuses
  * are recorded once, by a key both channels share, before anything else happens; then every event is applied in
  * order per conversation. A duplicate, or a late chunk, therefore never shows twice.
  */
 export class FinEvents {
-  readonly #ctx: BridgeContext;
+  readonly #ctx: FinEventsDeps;
   readonly #view: ThreadView;
   readonly #handOff: HandOff;
-  readonly #turns: () => Turns;
+  readonly #turns: TurnSignals;
   readonly #streams = new Map<string, SseSubscription>();
   /**
    * Per conversation, Fin's latest reply when it told the customer a person will take over. Fin's text is not kept once
@@ -51,7 +65,7 @@ export class FinEvents {
   readonly #handOffReplies = new TtlCache<string, string>({ ttlMs: 10 * 60_000, maxEntries: 10_000 });
   #stopped = false;
 
-  constructor(ctx: BridgeContext, view: ThreadView, handOff: HandOff, turns: () => Turns) {
+  constructor(ctx: FinEventsDeps, view: ThreadView, handOff: HandOff, turns: TurnSignals) {
     this.#ctx = ctx;
     this.#view = view;
     this.#handOff = handOff;
@@ -142,7 +156,7 @@ export class FinEvents {
       if (this.#streams.get(conversationId) === subscription) this.#streams.delete(conversationId);
       this.#ctx.log.debug({ conversationId, turnId, reason: end.reason, detail: end.detail }, 'fin stream ended');
       this.#ctx.inOrderDetached(conversationId, 'ending a turn whose stream ended', () =>
-        this.#turns().streamEnded(conversationId, turnId, end),
+        this.#turns.streamEnded(conversationId, turnId, end),
       );
     });
   }
@@ -240,7 +254,7 @@ export class FinEvents {
       this.#ctx.log.info({ conversationId: conv.id, messageId: event.message.id }, 'fin reply delivered');
     }
     // Stable API versions mark every reply `awaiting_user_reply`: each reply is then the end of the turn.
-    if (event.status === 'awaiting_user_reply') await this.#turns().end(conv, 'fin_replied');
+    if (event.status === 'awaiting_user_reply') await this.#turns.end(conv, 'fin_replied');
   }
 
   async #onStatus(event: FinStatusUpdated): Promise<void> {
@@ -250,11 +264,11 @@ export class FinEvents {
     store.conversations.setStatus(conv.id, event.status, this.#ctx.now());
     switch (event.status) {
       case 'awaiting_user_reply':
-        await this.#turns().end(conv, event.status);
+        await this.#turns.end(conv, event.status);
         return;
       case 'resolved':
       case 'complete':
-        await this.#turns().end(conv, event.status);
+        await this.#turns.end(conv, event.status);
         await this.#handOff.statusChanged(conv, event.status);
         return;
       case 'escalated':
@@ -298,7 +312,7 @@ export class FinEvents {
     } catch (error) {
       this.#ctx.log.error({ conversationId: conv.id, error: errorCode(error) }, 'could not post the escalation notice');
     }
-    await this.#turns().end(conv, 'escalated');
+    await this.#turns.end(conv, 'escalated');
     await this.#handOff.escalated(conv, event.reason ?? null);
   }
 }

@@ -5,7 +5,7 @@ import type { Conversation } from '../store/conversations.ts';
 import type { PostedMessage } from '../store/posted.ts';
 import type { Turn } from '../store/turns.ts';
 import type { BridgeContext } from './context.ts';
-import { deliverFinalText } from '../slack/delivery.ts';
+import { type DeliveryDeps, deliverFinalText } from '../slack/delivery.ts';
 import { streamedText, streamingText } from './copy.ts';
 import type { LiveStream } from '../stream/live-message.ts';
 import { NativeMessage, wholeWords } from '../stream/native-message.ts';
@@ -30,17 +30,21 @@ export type Settlement =
   /** A notice is added (overdue, failure); `final` says whether a late answer may still replace the message. */
   | { readonly kind: 'notice'; readonly text: string; readonly final: boolean };
 
+/** What the thread's view needs: the store, Slack, the clock and log, and how a streaming message is made. */
+export type ThreadViewDeps = DeliveryDeps &
+  Pick<BridgeContext, 'metrics' | 'liveMessage' | 'nativeStreamMaxMs' | 'streaming' | 'streamIntervalMs'>;
+
 /**
  * What a thread shows of Fin: the placeholder and reply parts the app posted, streamed text edited into them, and
  * final answers and notices. The store is the record of every message; live streams are held in memory.
  */
 export class ThreadView {
-  readonly #ctx: BridgeContext;
+  readonly #ctx: ThreadViewDeps;
   readonly #live = new Map<string, LiveStream | NativeMessage>();
   /** Messages whose stream this run of the app started (or already stopped), so they need no stop after a restart. */
   readonly #ownStreams = new Set<string>();
 
-  constructor(ctx: BridgeContext) {
+  constructor(ctx: ThreadViewDeps) {
     this.#ctx = ctx;
   }
 

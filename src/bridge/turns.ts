@@ -25,7 +25,16 @@ import {
   cannotPostText,
   userLimitText,
 } from './copy.ts';
-import { buildTurnRequest, MAX_BODY_CHARS, mayBeCut, recordable, turnBody, type TurnBody, withAttachments } from './requests.ts';
+import {
+  buildTurnRequest,
+  MAX_BODY_CHARS,
+  mayBeCut,
+  type RequestDeps,
+  recordable,
+  turnBody,
+  type TurnBody,
+  withAttachments,
+} from './requests.ts';
 import type { ThreadView } from './thread-view.ts';
 
 export type SlackMessageOutcome =
@@ -39,15 +48,38 @@ export type SlackMessageOutcome =
 /** The window of the per-person limit on turns (`userTurnsPerMinute`). */
 const USER_LIMIT_WINDOW_MS = 60_000;
 
+/** What the turn-taking needs: the store, Fin, Slack, what a request is built from, and its own limits. */
+export type TurnsDeps = RequestDeps &
+  Pick<
+    BridgeContext,
+    | 'store'
+    | 'fin'
+    | 'poster'
+    | 'log'
+    | 'now'
+    | 'metrics'
+    | 'inOrderDetached'
+    | 'channelProcedures'
+    | 'userTurnsPerMinute'
+    | 'replyTimeoutMs'
+    | 'webhooksEnabled'
+    | 'ownMessages'
+  >;
+
+/** Where a turn's reply stream is opened: the event pipeline, which the bridge puts in reach of the turn-taking. */
+export interface StreamOpener {
+  openStream(conversationId: string, turnId: number, url: string): void;
+}
+
 /**
  * Turn-taking. A person's messages land in a durable inbox; one turn at a time they go to Fin (start for a new
  * thread, reply after), and the next turn waits until Fin says it is done. A turn past the reply timeout becomes
  * overdue: the user is told, Fin is still not interrupted, and the user's next message takes over.
  */
 export class Turns {
-  readonly #ctx: BridgeContext;
+  readonly #ctx: TurnsDeps;
   readonly #view: ThreadView;
-  readonly #openStream: (conversationId: string, turnId: number, url: string) => void;
+  readonly #streams: StreamOpener;
   readonly #timers = new Map<number, NodeJS.Timeout>();
   /** Turns each person started lately: one person cannot take the whole workspace's share of Slack and Fin. */
   readonly #userTurns: SlidingWindowLimiter;
@@ -61,10 +93,10 @@ export class Turns {
   readonly #toldAboutLimit = new TtlCache<string, true>({ ttlMs: USER_LIMIT_WINDOW_MS, maxEntries: 10_000 });
   #stopped = false;
 
-  constructor(ctx: BridgeContext, view: ThreadView, openStream: (conversationId: string, turnId: number, url: string) => void) {
+  constructor(ctx: TurnsDeps, view: ThreadView, streams: StreamOpener) {
     this.#ctx = ctx;
     this.#view = view;
-    this.#openStream = openStream;
+    this.#streams = streams;
     this.#userTurns = new SlidingWindowLimiter({ limit: ctx.userTurnsPerMinute, windowMs: USER_LIMIT_WINDOW_MS });
   }
 
@@ -349,7 +381,7 @@ export class Turns {
       );
       if (response.errors !== undefined) log.info({ attributeErrors: response.errors }, 'Fin rejected some attributes');
       this.#armTimeout(turn);
-      if (url !== undefined) this.#openStream(conversationId, turn.id, url);
+      if (url !== undefined) this.#streams.openStream(conversationId, turn.id, url);
       else await this.streamEnded(conversationId, turn.id, { reason: 'http_error', detail: 'no stream URL in the response' });
     } catch (error) {
       await this.#fail(conv, recorded.id, error, log);
