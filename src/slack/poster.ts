@@ -5,6 +5,7 @@ import { splitMrkdwn } from '../format/split.ts';
 import type { DeliveryPart } from '../store/deliveries.ts';
 import type { ChannelPacer } from '../stream/channel-pacer.ts';
 import { errorCode, MESSAGE_GONE } from './errors.ts';
+import { MESSAGE_LIMIT } from './limits.ts';
 import { rateLimitedRetryAfter } from '../stream/rate-limited.ts';
 import type { InterimResult } from '../stream/writer.ts';
 import { TokenBucket } from '../stream/token-bucket.ts';
@@ -14,7 +15,7 @@ import { type EditLane, UpdateScheduler } from '../stream/update-scheduler.ts';
  * Longest text the app puts in one message. `chat.update` starts failing with `msg_too_long` near 4,000
  * characters, so finals are cut well below that and continue in further thread messages.
  */
-export const MESSAGE_LIMIT = 3_500;
+export { MESSAGE_LIMIT };
 
 /** Errors that mean this workspace or token cannot stream natively at all (plan, GovSlack, an old token type). */
 const NATIVE_UNAVAILABLE = new Set([
