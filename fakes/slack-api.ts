@@ -2,11 +2,19 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { SLACK_LIMITS } from '../src/slack/limits.ts';
+import { type Breach, describeBreaches, messageBreaches, viewBreaches } from './block-kit-limits.ts';
 
 /**
  * A local stand-in for the Slack Web API: the methods the app calls, with a workspace behind them (users,
  * channels, threads). Every call is recorded; failures and rate limits can be scripted per method. It also produces
  * the events real Slack would send the app (user messages, mentions, our own edits), for a test to deliver.
+ *
+ * It refuses what Slack refuses (`src/slack/limits.ts`, checked by `block-kit-limits.ts`): blocks beyond a limit
+ * (`invalid_blocks`, `msg_blocks_too_long`), over-long text (`msg_too_long`), an invalid view (`invalid_arguments`,
+ * `view_too_large`), and a view opened with a trigger id it did not issue, used twice or older than 3 seconds
+ * (`invalid_trigger_id`, `exchanged_trigger_id`, `expired_trigger_id`). A test cannot pass on something Slack would
+ * refuse.
  */
 
 export interface FakeUser {
@@ -77,8 +85,10 @@ export interface FakeSlackOptions {
   readonly botId?: string;
   readonly users?: readonly FakeUser[];
   readonly channels?: readonly FakeChannel[];
-  /** Slack's limit on `chat.update` text (it answers `msg_too_long` beyond it). */
+  /** Slack's limit on `chat.update` text (it answers `msg_too_long` beyond it; about 4,000 characters). */
   readonly updateLimit?: number;
+  /** How long a trigger id the fake issued can open a view (Slack: 3 seconds). */
+  readonly triggerLifetimeMs?: number;
   /** How long a native stream may go without an append before Slack ends it (about 5 minutes). */
   readonly streamExpiryMs?: number;
   /** App-level token accepted by `apps.connections.open` (Socket Mode). */
@@ -136,6 +146,9 @@ export class FakeSlack extends EventEmitter {
   readonly #delays = new Map<string, Hold>();
   readonly #heldAnswers = new Map<string, Hold>();
   readonly #updateLimit: number;
+  readonly #triggerLifetimeMs: number;
+  /** Trigger ids issued with clicks, slash commands and submissions: when, and whether a view used them already. */
+  readonly #triggers = new Map<string, { issuedAt: number; exchanged: boolean }>();
   readonly #streamExpiryMs: number;
   readonly #appToken: string;
   readonly #sockets = new Set<WebSocket>();
@@ -153,7 +166,8 @@ export class FakeSlack extends EventEmitter {
     this.teamId = options.teamId ?? 'T0TEST';
     this.botUserId = options.botUserId ?? 'UFINBOT';
     this.botId = options.botId ?? 'BFINBOT';
-    this.#updateLimit = options.updateLimit ?? 4_000;
+    this.#updateLimit = options.updateLimit ?? SLACK_LIMITS.message.updateText;
+    this.#triggerLifetimeMs = options.triggerLifetimeMs ?? SLACK_LIMITS.triggerIdMs;
     this.#streamExpiryMs = options.streamExpiryMs ?? 300_000;
     this.#limits = options.limits;
     this.#appToken = options.appToken ?? 'xapp-test-app-token';
@@ -364,7 +378,7 @@ export class FakeSlack extends EventEmitter {
       api_app_id: 'AFINAPP',
       token: 'legacy-verification-token',
       container: { type: 'message', message_ts: input.message.ts, channel_id: input.message.channel, is_ephemeral: false },
-      trigger_id: `${Date.now()}.trigger`,
+      trigger_id: this.issueTriggerId(),
       team: { id: this.teamId, domain: 'fake' },
       channel: { id: input.message.channel, name: this.#channels.get(input.message.channel)?.name ?? '' },
       message: { type: 'message', ts: input.message.ts, text: input.message.text, blocks: input.message.blocks },
@@ -372,6 +386,17 @@ export class FakeSlack extends EventEmitter {
       actions: [{ type: 'button', action_id: input.actionId, block_id: 'b', value: input.value, action_ts: `${Date.now() / 1000}` }],
     };
     return { payload: JSON.stringify(payload) };
+  }
+
+  /**
+   * A trigger id, as Slack sends with a click, a slash command or a form's submission: it opens one view, within
+   * `triggerLifetimeMs` (3 seconds) of now. Shaped like Slack's (`12345.98765.abcd2358fdea`).
+   */
+  issueTriggerId(): string {
+    this.#seq += 1;
+    const id = `${this.#seq}.${Date.now()}.${Math.random().toString(16).slice(2, 14)}`;
+    this.#triggers.set(id, { issuedAt: Date.now(), exchanged: false });
+    return id;
   }
 
   /** Someone types a slash command: the form Slack posts to the app. */
@@ -388,7 +413,7 @@ export class FakeSlack extends EventEmitter {
       text: input.text,
       api_app_id: 'AFINAPP',
       response_url: `${this.#url}/respond/${Date.now()}`,
-      trigger_id: `${Date.now()}.trigger`,
+      trigger_id: this.issueTriggerId(),
     };
   }
 
@@ -405,7 +430,7 @@ export class FakeSlack extends EventEmitter {
       user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
       api_app_id: 'AFINAPP',
       token: 'legacy-verification-token',
-      trigger_id: `${Date.now()}.trigger`,
+      trigger_id: this.issueTriggerId(),
       view: { ...current.view, id: input.viewId, hash: `h${input.viewId}`, state: { values: input.values } },
     };
     return { payload: JSON.stringify(payload) };
@@ -610,7 +635,7 @@ export class FakeSlack extends EventEmitter {
       }
       return;
     }
-    const [status, body] = this.#answer(method, args);
+    const [status, body] = this.#answer(method, args, call.at);
     // Slack acted; the caller dying before it hears so leaves the effect behind.
     if (!(await this.#waitOut(this.#heldAnswers.get(method), args, req, call))) return;
     send(status, body);
@@ -661,7 +686,18 @@ export class FakeSlack extends EventEmitter {
     return failure;
   }
 
-  #answer(method: string, args: Record<string, unknown>): [number, Record<string, unknown>] {
+  /** A trigger id that may open a view now (`at`), used up by it; otherwise the error Slack answers. */
+  #exchangeTrigger(triggerId: string, at: number): string | undefined {
+    const trigger = this.#triggers.get(triggerId);
+    if (trigger === undefined) return 'invalid_trigger_id';
+    if (trigger.exchanged) return 'exchanged_trigger_id';
+    if (at - trigger.issuedAt > this.#triggerLifetimeMs) return 'expired_trigger_id';
+    trigger.exchanged = true;
+    return undefined;
+  }
+
+  /** `at`: when the call arrived (a delayed answer does not age its trigger id). */
+  #answer(method: string, args: Record<string, unknown>, at: number): [number, Record<string, unknown>] {
     const str = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : undefined);
     switch (method) {
       case 'auth.test':
@@ -682,6 +718,8 @@ export class FakeSlack extends EventEmitter {
         if (!channel.startsWith('D') && this.#channels.size > 0 && !this.#channels.has(channel)) {
           return [200, { ok: false, error: 'channel_not_found' }];
         }
+        const refused = refusal(messageBreaches(args, SLACK_LIMITS.message.text));
+        if (refused !== undefined) return refused;
         const text = str('text') ?? '';
         const ts = this.#nextTs();
         const threadTs = str('thread_ts');
@@ -763,6 +801,10 @@ export class FakeSlack extends EventEmitter {
         const markdown = str('markdown_text');
         if (method === 'chat.appendStream' && (markdown === undefined || markdown === ''))
           return [200, { ok: false, error: 'invalid_arguments' }];
+        if (method === 'chat.stopStream' && args.blocks !== undefined) {
+          const refused = refusal(messageBreaches({ blocks: args.blocks, text: 'x' }));
+          if (refused !== undefined) return refused;
+        }
         if (markdown !== undefined) {
           message.text += markdown;
           message.streamParts?.push(markdown);
@@ -776,8 +818,9 @@ export class FakeSlack extends EventEmitter {
         if (message === undefined || message.deleted) return [200, { ok: false, error: 'message_not_found' }];
         // Stricter than Slack is known to be: a message still streaming is stopped before it is edited.
         if (message.streaming === true) return [200, { ok: false, error: 'cant_update_message' }];
+        const refused = refusal(messageBreaches(args, this.#updateLimit));
+        if (refused !== undefined) return refused;
         const text = str('text') ?? '';
-        if (text.length > this.#updateLimit) return [200, { ok: false, error: 'msg_too_long' }];
         message.text = text;
         if (args.blocks !== undefined) message.blocks = args.blocks;
         message.edits += 1;
@@ -811,6 +854,8 @@ export class FakeSlack extends EventEmitter {
         if (!channel.startsWith('D') && this.#channels.size > 0 && !this.#channels.has(channel)) {
           return [200, { ok: false, error: 'channel_not_found' }];
         }
+        const refused = refusal(messageBreaches(args, SLACK_LIMITS.message.text));
+        if (refused !== undefined) return refused;
         this.ephemerals.push({ channel, user: str('user') ?? '', text: str('text') ?? '' });
         return [200, { ok: true, message_ts: this.#nextTs() }];
       }
@@ -823,10 +868,16 @@ export class FakeSlack extends EventEmitter {
         message.reactions.push(name);
         return [200, { ok: true }];
       }
-      case 'views.open': {
+      case 'views.open':
+      case 'views.push': {
         const triggerId = str('trigger_id');
         const view = args.view;
-        if (triggerId === undefined || typeof view !== 'object' || view === null) return [200, { ok: false, error: 'invalid_arguments' }];
+        if (triggerId === undefined)
+          return [200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] invalid `trigger_id`'] } }];
+        const refused = refusal(viewBreaches(view));
+        if (refused !== undefined) return refused;
+        const triggerError = this.#exchangeTrigger(triggerId, at);
+        if (triggerError !== undefined) return [200, { ok: false, error: triggerError }];
         this.#views += 1;
         const id = `V${String(this.#views).padStart(6, '0')}`;
         this.views.set(id, { view: view as Record<string, unknown>, triggerId });
@@ -834,8 +885,10 @@ export class FakeSlack extends EventEmitter {
       }
       case 'views.update': {
         const id = str('view_id') ?? '';
+        const refused = refusal(viewBreaches(args.view));
+        if (refused !== undefined) return refused;
         const current = this.views.get(id);
-        if (current === undefined || typeof args.view !== 'object') return [200, { ok: false, error: 'not_found' }];
+        if (current === undefined) return [200, { ok: false, error: 'not_found' }];
         current.view = args.view as Record<string, unknown>;
         return [200, { ok: true, view: { id, ...(args.view as Record<string, unknown>) } }];
       }
@@ -906,6 +959,13 @@ export class FakeSlack extends EventEmitter {
         return [200, { ok: false, error: 'unknown_method' }];
     }
   }
+}
+
+/** Slack's answer to a call with `breaches`: the first one's error, and every one in `response_metadata.messages`. */
+function refusal(breaches: readonly Breach[]): [number, Record<string, unknown>] | undefined {
+  const first = breaches[0];
+  if (first === undefined) return undefined;
+  return [200, { ok: false, error: first.error, response_metadata: { messages: describeBreaches(breaches) } }];
 }
 
 function parseArgs(contentType: string | undefined, raw: string): Record<string, unknown> {

@@ -137,7 +137,6 @@ export class Sandbox {
    */
   readonly #ephemerals: { channel: string; user: string; text: string; threadTs?: string; after: string }[] = [];
   #lastSlash: { channel: string; user: string } | undefined;
-  #triggerSeq = 0;
   #notifyTimer: NodeJS.Timeout | undefined;
 
   private constructor(parts: {
@@ -375,8 +374,8 @@ export class Sandbox {
   }
 
   #trigger(user: string): string {
-    this.#triggerSeq += 1;
-    const id = `${this.#triggerSeq}.${Date.now()}.sandbox-trigger`;
+    // Issued by the fake Slack, which lets a trigger id open one view within 3 seconds, as Slack does.
+    const id = this.slack.issueTriggerId();
     this.#triggers.set(id, user);
     return id;
   }
