@@ -1,5 +1,6 @@
 import type { RichTextBlock, RichTextElement, RichTextList, RichTextQuote, RichTextSection } from '@slack/types';
 import { plainText, safeLinkTarget } from './escape.ts';
+import { truncate } from './truncate.ts';
 
 /**
  * Rich text blocks, for posts that mix the app's own formatting with words it did not write (a customer's message,
@@ -88,6 +89,80 @@ export function richText(...parts: readonly (RichTextSection | RichTextQuote | R
 export function labelled(label: string): Inline {
   const trimmed = label.trim();
   return bold(/[?:.!…。？：！]$/u.test(trimmed) ? `${trimmed} ` : `${trimmed}: `);
+}
+
+/**
+ * Rich text blocks whose words (text elements and link labels) come to at most `budget` characters together, with any
+ * other blocks as they are. Slack documents no limit of a rich text block's own, but refuses a message whose blocks
+ * carry too much text in all (`msg_blocks_too_long`: see `slack/limits.ts`); the caller gives the share these blocks may
+ * have. When they have more, the longest words are cut first, each to the same length, so short ones (labels, names,
+ * the app's own words) stay whole and a single huge value does not push out everything else.
+ */
+export function fitRichText<B extends { readonly type: string }>(blocks: readonly B[], budget: number): B[] {
+  const lengths: number[] = [];
+  const visitAll = (visit: (e: Inline) => Inline) => blocks.map((b) => (isRichText(b) ? (mapInline(b, visit) as unknown as B) : b));
+  visitAll((e) => {
+    const words = wordsOf(e);
+    if (words !== undefined) lengths.push(words.length);
+    return e;
+  });
+  const cap = capFor(lengths, Math.max(0, budget));
+  if (cap === undefined) return [...blocks];
+  return visitAll((e) => {
+    const words = wordsOf(e);
+    if (words === undefined || words.length <= cap) return e;
+    return { ...e, text: truncate(words, cap) } as Inline;
+  });
+}
+
+function isRichText(block: { readonly type: string }): block is RichTextBlock {
+  return block.type === 'rich_text';
+}
+
+/** The words an inline element shows and carries as `text` (a text element, a link's label). */
+function wordsOf(e: Inline): string | undefined {
+  if (e.type === 'text') return e.text;
+  if (e.type === 'link') return e.text;
+  return undefined;
+}
+
+function mapInline(block: RichTextBlock, visit: (e: Inline) => Inline): RichTextBlock {
+  return {
+    ...block,
+    elements: block.elements.map((part) => {
+      switch (part.type) {
+        case 'rich_text_list':
+          return { ...part, elements: part.elements.map((item) => ({ ...item, elements: item.elements.map(visit) })) };
+        case 'rich_text_section':
+        case 'rich_text_quote':
+          return { ...part, elements: part.elements.map(visit) };
+        case 'rich_text_preformatted':
+          // A text stays a text and a link a link: only their words change.
+          return { ...part, elements: part.elements.map((e) => visit(e) as typeof e) };
+        default:
+          return part;
+      }
+    }),
+  };
+}
+
+/**
+ * The length every text longer than it is cut to so that all of `lengths` come to at most `budget` (at least 1: an
+ * element is never emptied), or undefined when they fit already.
+ */
+function capFor(lengths: readonly number[], budget: number): number | undefined {
+  const total = lengths.reduce((sum, n) => sum + n, 0);
+  if (total <= budget) return undefined;
+  const sorted = [...lengths].sort((a, b) => a - b);
+  let used = 0;
+  for (let i = 0; i < sorted.length; i += 1) {
+    const left = sorted.length - i;
+    const share = Math.floor((budget - used) / left);
+    const next = sorted[i] ?? 0;
+    if (next > share) return Math.max(1, share);
+    used += next;
+  }
+  return Math.max(1, sorted[sorted.length - 1] ?? 1);
 }
 
 /** The characters a reader sees, for the fallback `text` of a message and for tests: mentions as `@id`. */
