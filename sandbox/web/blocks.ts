@@ -225,11 +225,18 @@ function inputElement(e: Json, blockId: string): string {
     case 'number_input':
       // Free text, as in Slack: the app, not the browser, decides what a valid number is.
       return `<input class="bk-input" type="text" inputmode="decimal" ${data}${ph} value="${escapeHtml(str(e.initial_value))}">`;
-    case 'static_select':
-      return `<select class="bk-input" ${data}><option value="">${escapeHtml(placeholder || 'Select an option')}</option>${arr(e.options)
-        .map(option)
-        .map((o) => `<option value="${escapeHtml(o.value)}">${escapeHtml(o.text)}</option>`)
-        .join('')}</select>`;
+    case 'static_select': {
+      const options = (list: unknown) =>
+        arr(list)
+          .map(option)
+          .map((o) => `<option value="${escapeHtml(o.value)}">${escapeHtml(o.text)}</option>`)
+          .join('');
+      // A list of more than 100 options comes in groups (`option_groups`), each under its label.
+      const groups = arr(e.option_groups)
+        .map((g) => `<optgroup label="${escapeHtml(str(obj(g.label).text))}">${options(g.options)}</optgroup>`)
+        .join('');
+      return `<select class="bk-input" ${data}><option value="">${escapeHtml(placeholder || 'Select an option')}</option>${options(e.options)}${groups}</select>`;
+    }
     case 'radio_buttons':
     case 'checkboxes': {
       const kind = e.type === 'radio_buttons' ? 'radio' : 'checkbox';

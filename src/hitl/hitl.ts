@@ -8,7 +8,7 @@ import type { SlackPoster } from '../slack/poster.ts';
 import type { Store } from '../store/index.ts';
 import type { HitlRequest } from '../store/hitl.ts';
 import type { HitlCallbacks } from './callback.ts';
-import { hitlModal, messageModal } from './modal.ts';
+import { hitlModal, MAX_FORM_INPUTS, messageModal } from './modal.ts';
 import { type HitlAttribute, type HitlNotification, parseIntercomWebhook } from './notification.ts';
 import { type HitlView, hitlFormContext, hitlPost } from './post.ts';
 import { type JsonValue, readValues } from './values.ts';
@@ -371,6 +371,9 @@ export class HumanInTheLoop {
 function unanswerableReason(n: HitlNotification, callbacks: HitlCallbacks): string | undefined {
   if (!callbacks.allows(n.callbackUrl)) {
     return "Its answer address is not on this app's Intercom API host, so the app will not send anything to it.";
+  }
+  if (n.attributes.length > MAX_FORM_INPUTS) {
+    return `It asks for ${n.attributes.length} values, and a Slack form holds at most ${MAX_FORM_INPUTS}.`;
   }
   const unsupported = n.attributes.filter((a) => a.kind === 'unsupported');
   if (unsupported.length > 0) {

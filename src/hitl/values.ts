@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blockIdFor, VALUE_ACTION } from './modal.ts';
+import { blockIdFor, optionValues, VALUE_ACTION } from './modal.ts';
 import type { HitlAttribute } from './notification.ts';
 
 /** One input's state as Slack reports it in `view.state.values[block][action]`. */
@@ -81,7 +81,9 @@ function readOne(attribute: HitlAttribute, input: z.infer<typeof stateValueSchem
     }
     case 'list': {
       const picked = input?.selected_option?.value;
-      const chosen = attribute.options.find((o) => o.id === picked);
+      // The form's options carry their ids, or their positions when an id is too long for Slack (`optionValues`).
+      const position = picked === undefined ? -1 : optionValues(attribute).indexOf(picked);
+      const chosen = position < 0 ? undefined : attribute.options[position];
       if (chosen === undefined) return { ok: false, error: 'Choose one of the options.' };
       return { ok: true, value: chosen.id, shown: chosen.label };
     }
