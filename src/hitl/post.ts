@@ -5,6 +5,7 @@ import {
   bullets,
   channel,
   emoji,
+  fitRichText,
   type Inline,
   italic,
   labelled,
@@ -16,11 +17,29 @@ import {
   user,
 } from '../format/rich-text.ts';
 import type { ChannelType } from '../core/shared-types.ts';
+import { joinWithin, truncate, truncateRendered } from '../format/truncate.ts';
+import { SLACK_LIMITS as L } from '../slack/limits.ts';
 import type { HitlState } from '../store/hitl.ts';
+import { MAX_FORM_INPUTS } from './modal.ts';
 import type { HitlAttribute } from './notification.ts';
 import type { ShownValue } from './values.ts';
 
 export const HITL_OPEN_ACTION = 'fin_hitl_open';
+
+/**
+ * The words of a post's rich text, together: what is asked, the values given, notes. Slack refuses a message whose
+ * blocks carry more than `message.blocksText` characters in all; the rest of the post (its title, its links within
+ * `LINKS_LIMIT`, the button) keeps within the 2,000 left.
+ */
+const RICH_TEXT_BUDGET = L.message.blocksText - 2_000;
+/** The form's context: who and where, and its links (the app's choice). */
+const FORM_CONTEXT_BUDGET = 1_000;
+/** The links line (the app's choice): a link that would make it longer, an address no one reads, is left out. */
+const LINKS_LIMIT = 1_000;
+/** The notification text (the app's choice): what a phone or a screen reader shows for the post. */
+const FALLBACK_LIMIT = 500;
+/** An Intercom conversation id as shown (the app's choice): Intercom's are about 20 digits. */
+const ID_LIMIT = 100;
 
 export interface HitlView {
   readonly requestId: number;
@@ -52,16 +71,21 @@ export interface HitlView {
  * customer and the agent are mentions, and a date and time is shown in each reader's own time zone.
  */
 export function hitlPost(view: HitlView): { text: string; blocks: KnownBlock[] } {
+  // A request asking for more than a form holds is answered in Intercom (`unanswerable`); the post lists what fits.
+  const listed = view.attributes.slice(0, MAX_FORM_INPUTS);
+  const more = view.attributes.length - listed.length;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: ":clipboard: *A Fin procedure needs a person's input*", verbatim: true } },
     richText(
       section(labelled('Conversation'), ...conversationOf(view)),
       section(bold('It asks for:')),
-      bullets(view.attributes.map((a) => section(text(a.label), italic(` (${describe(a)})`)))),
+      bullets(listed.map((a) => section(text(a.label), italic(` (${describe(a)})`)))),
+      more > 0 && section(italic(`…and ${more} more.`)),
     ),
   ];
   const links = linksOf(view);
-  if (links.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  ·  '), verbatim: true }] });
+  const linksLine = joinWithin(links, '  ·  ', LINKS_LIMIT);
+  if (linksLine !== '') blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: linksLine, verbatim: true }] });
   const status = statusBlock(view);
   if (status !== undefined) blocks.push(status);
   if (view.state === 'open' && view.unanswerable === undefined) {
@@ -80,7 +104,8 @@ export function hitlPost(view: HitlView): { text: string; blocks: KnownBlock[] }
     });
   }
   // The fallback text is mrkdwn (notifications, screen readers): the labels are escaped like everywhere else.
-  return { text: `A Fin procedure needs input: ${view.attributes.map((a) => escapeText(a.label)).join(', ')}`, blocks };
+  const asked = truncateRendered(view.attributes.map((a) => a.label).join(', '), FALLBACK_LIMIT, escapeText);
+  return { text: `A Fin procedure needs input: ${asked}`, blocks: fitRichText(blocks, RICH_TEXT_BUDGET) };
 }
 
 /**
@@ -90,7 +115,7 @@ export function hitlPost(view: HitlView): { text: string; blocks: KnownBlock[] }
 export function hitlFormContext(view: Pick<HitlView, 'thread' | 'intercom'>): RichTextBlock {
   const thread = view.thread?.url;
   const intercom = view.intercom.url;
-  return richText(
+  const context = richText(
     section(labelled('Conversation'), ...conversationOf(view)),
     (thread !== undefined || intercom !== undefined) &&
       section(
@@ -99,6 +124,7 @@ export function hitlFormContext(view: Pick<HitlView, 'thread' | 'intercom'>): Ri
         intercom !== undefined && link(intercom, 'Open in Intercom'),
       ),
   );
+  return fitRichText([context], FORM_CONTEXT_BUDGET)[0] ?? context;
 }
 
 function conversationOf(view: Pick<HitlView, 'thread'>): Inline[] {
@@ -113,7 +139,7 @@ function linksOf(view: HitlView): string[] {
   return [
     view.thread?.url !== undefined ? safeLink(view.thread.url, 'Open the Slack thread') : null,
     safeLink(view.intercom.url, 'Open in Intercom') ??
-      (view.intercom.id !== undefined ? `Intercom conversation ${codeSpan(view.intercom.id)}` : null),
+      (view.intercom.id !== undefined ? `Intercom conversation ${codeSpan(truncate(view.intercom.id, ID_LIMIT))}` : null),
   ].filter((l): l is string => l !== null);
 }
 
