@@ -1,8 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import { codeSpan, escapeText, safeLink } from '../format/escape.ts';
-import { truncate } from '../format/truncate.ts';
-import { channel, labelled, moment, quote, richText, section, text, user } from '../format/rich-text.ts';
+import { joinWithin, truncate, truncateRendered } from '../format/truncate.ts';
+import { channel, fitRichText, labelled, moment, quote, richText, section, text, user } from '../format/rich-text.ts';
 import type { ChannelType } from '../core/shared-types.ts';
+import { SLACK_LIMITS as L } from '../slack/limits.ts';
 import type { EscalationState } from '../store/escalations.ts';
 
 export const HAND_BACK_ACTION = 'fin_hand_back';
@@ -22,7 +23,23 @@ export interface EscalationView {
   readonly escalatedAt: number;
 }
 
+/** How much of the customer's last message, and of Fin's reason, the post quotes (the app's choice). */
 const LAST_MESSAGE_LIMIT = 1_500;
+const REASON_LIMIT = 1_500;
+
+/**
+ * The words of the post's rich text together. Slack refuses a message whose blocks carry more than
+ * `message.blocksText` characters in all; the rest of the post (title, links within `LINKS_LIMIT`, status, button)
+ * keeps within the 2,000 left.
+ */
+const RICH_TEXT_BUDGET = L.message.blocksText - 2_000;
+/** The links line (the app's choice): a link that would make it longer, an address no one reads, is left out. */
+const LINKS_LIMIT = 1_000;
+/** The notification text's name and reason, and a name in the status line (the app's choices). */
+const FALLBACK_NAME_LIMIT = 100;
+const FALLBACK_REASON_LIMIT = 300;
+/** An Intercom conversation id as shown: Intercom's are about 20 digits. */
+const ID_LIMIT = 100;
 
 /**
  * The post in the agents' channel: enough to act on without opening anything (who, where, when, why, what they said),
@@ -46,21 +63,22 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
       text(', '),
       moment(view.escalatedAt / 1000),
     ),
-    section(labelled('Reason'), text(view.reason ?? 'No reason given')),
+    section(labelled('Reason'), text(truncate(view.reason ?? 'No reason given', REASON_LIMIT))),
     view.lastMessage !== undefined && view.lastMessage.trim() !== '' && section(labelled('Last message')),
     view.lastMessage !== undefined && view.lastMessage.trim() !== '' && quote(truncate(view.lastMessage.trim(), LAST_MESSAGE_LIMIT)),
   );
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: ':raising_hand: *Fin handed a conversation to the team*', verbatim: true } },
-    details,
+    ...fitRichText([details], RICH_TEXT_BUDGET),
   ];
   const links = [
     safeLink(view.threadUrl, 'Open the Slack thread'),
     safeLink(view.intercom.url, 'Open in Intercom') ??
-      (view.intercom.id !== null ? `Intercom conversation ${codeSpan(view.intercom.id)}` : null),
+      (view.intercom.id !== null ? `Intercom conversation ${codeSpan(truncate(view.intercom.id, ID_LIMIT))}` : null),
   ].filter((l): l is string => l !== null);
   if (view.channel.type === 'im') links.push('_(a direct message: only the customer can open it)_');
-  if (links.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  ·  '), verbatim: true }] });
+  const linksLine = joinWithin(links, '  ·  ', LINKS_LIMIT);
+  if (linksLine !== '') blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: linksLine, verbatim: true }] });
   const status = statusLine(view);
   if (status !== undefined) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: status, verbatim: true }] });
   if (view.state !== 'handed_back') {
@@ -84,8 +102,9 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
     });
   }
   // The fallback text (notifications, screen readers) is mrkdwn: it names the customer rather than mentioning them.
-  const who = escapeText(view.asker.name ?? view.asker.id);
-  return { text: `Escalation from ${who}: ${escapeText(view.reason ?? 'No reason given')}`, blocks };
+  const who = truncateRendered(view.asker.name ?? view.asker.id, FALLBACK_NAME_LIMIT, escapeText);
+  const why = truncateRendered(view.reason ?? 'No reason given', FALLBACK_REASON_LIMIT, escapeText);
+  return { text: `Escalation from ${who}: ${why}`, blocks };
 }
 
 /**
@@ -110,6 +129,10 @@ export function customerMessageRelay(input: { name: string; words: string; fileC
   return `:speech_balloon: ${escapeText(input.name)} ${input.edited === true ? 'edited a message in the thread' : 'wrote in the thread'}${files}:${quoted}${skipped}`;
 }
 
+/**
+ * How much of a customer's message is copied to the agents (the app's choice); the copy is a plain message, cut
+ * into parts of `MESSAGE_LIMIT` if escaping makes it longer.
+ */
 const RELAY_LIMIT = 3_000;
 
 function statusLine(view: EscalationView): string | undefined {
@@ -119,7 +142,7 @@ function statusLine(view: EscalationView): string | undefined {
     case 'complete':
       return ':checkered_flag: Fin reported the conversation complete.';
     case 'handed_back':
-      return `:leftwards_arrow_with_hook: Handed back to Fin${view.handedBackBy ? ` by ${escapeText(view.handedBackBy)}` : ''}.`;
+      return `:leftwards_arrow_with_hook: Handed back to Fin${view.handedBackBy ? ` by ${truncateRendered(view.handedBackBy, FALLBACK_NAME_LIMIT, escapeText)}` : ''}.`;
     case 'open':
       return undefined;
   }

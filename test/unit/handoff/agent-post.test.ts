@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RichTextBlock } from '@slack/types';
+import { expectMessageWithinLimits } from '../../helpers/block-kit-limits.ts';
 import { richTextPlain } from '../../../src/format/rich-text.ts';
 import { agentPost, customerMessageRelay, type EscalationView } from '../../../src/handoff/agent-post.ts';
+import type { EscalationState } from '../../../src/store/escalations.ts';
 
 const view: EscalationView = {
   escalationId: 7,
@@ -77,5 +79,48 @@ describe('agentPost', () => {
       if (block.type === 'section') expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(3_000);
       if (block.type === 'rich_text') expect(richTextPlain(block).length).toBeLessThanOrEqual(3_000);
     }
+  });
+});
+
+describe('agentPost within Slack limits', () => {
+  const huge = (n: number, word: string) => `${word} `.repeat(Math.ceil(n / (word.length + 1))).slice(0, n);
+  const STATES: EscalationState[] = ['open', 'resolved', 'complete', 'handed_back'];
+
+  it.each(STATES)('posts and updates a %s escalation with a 50,000-character reason, last message, name and id', (state) => {
+    const enormous: EscalationView = {
+      ...view,
+      state,
+      reason: huge(50_000, '&reason*'),
+      asker: { id: 'U1', name: huge(50_000, '<@name>') },
+      lastMessage: huge(50_000, 'message'),
+      threadUrl: `https://example.slack.com/archives/C1/p${'1'.repeat(50_000)}`,
+      intercom: { id: '9'.repeat(50_000), url: undefined },
+      handedBackBy: huge(50_000, '&agent'),
+    };
+    for (const channel of [view.channel, { id: 'D1', type: 'im' as const }]) {
+      const content = agentPost({ ...enormous, channel });
+      expectMessageWithinLimits(content);
+      expectMessageWithinLimits(content, { update: true });
+    }
+  });
+
+  it('leaves out a link too long to show whole, keeping the others', () => {
+    const content = agentPost({
+      ...view,
+      threadUrl: `https://example.slack.com/archives/C1/p${'1'.repeat(5_000)}`,
+      intercom: { id: '2154', url: undefined },
+    });
+    expectMessageWithinLimits(content);
+    const links = JSON.stringify(content.blocks.filter((b) => b.type === 'context'));
+    expect(links).toContain('Intercom conversation `2154`');
+    expect(links).not.toContain('example.slack.com');
+  });
+
+  it('quotes the reason and the last message, each cut to a readable length', () => {
+    const content = agentPost({ ...view, reason: huge(50_000, 'reason'), lastMessage: huge(50_000, 'message') });
+    const shown = richTextPlain(content.blocks.find((b): b is RichTextBlock => b.type === 'rich_text') as RichTextBlock);
+    expect(shown).toMatch(/Reason: (reason )+\S*…\n/);
+    expect(shown).toMatch(/> (message )+\S*…$/);
+    expect(shown.length).toBeLessThan(3_500);
   });
 });
