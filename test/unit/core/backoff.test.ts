@@ -29,7 +29,11 @@ describe('withRetries', () => {
   function clock() {
     let t = 0;
     const waits: number[] = [];
-    return { now: () => t, sleep: async (ms: number) => void (waits.push(ms), (t += ms)), random: () => 0, waits };
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      t += ms;
+    };
+    return { now: () => t, sleep, random: () => 0, waits };
   }
 
   it('tries until done, waiting longer each time', async () => {
