@@ -1,5 +1,4 @@
-/** One code reader for every error lives in core; the Slack edge keeps the sets of Slack's codes it acts on. */
-export { errorCode } from '../core/errors.ts';
+/** Sets of Slack's error codes the app acts on (the code of any error is read by `errorCode` in core/errors.ts). */
 
 /** The message is gone (deleted by someone) or can no longer be edited. */
 export const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);

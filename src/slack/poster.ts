@@ -1,10 +1,12 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
+import { type RetryPolicy, withRetries } from '../core/backoff.ts';
+import { errorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { splitMrkdwn } from '../format/split.ts';
 import type { DeliveryPart } from '../store/deliveries.ts';
 import type { ChannelPacer } from '../stream/channel-pacer.ts';
-import { errorCode, MESSAGE_GONE } from './errors.ts';
+import { MESSAGE_GONE } from './errors.ts';
 import { MESSAGE_LIMIT } from './limits.ts';
 import { rateLimitedRetryAfter } from '../stream/rate-limited.ts';
 import type { InterimResult } from '../stream/writer.ts';
@@ -99,8 +101,8 @@ export function budgetedWrites(options: {
   };
 }
 
-/** How often stopping a stream is tried when Slack answers 429. */
-const STOP_ATTEMPTS = 4;
+/** Stopping a stream is tried again when Slack answers 429, waiting what it asks (at most 30 s a time). */
+const STOP_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: Number.POSITIVE_INFINITY };
 
 /** Below this a part is not cut further: a `msg_too_long` then is not about length. */
 const MIN_PART = 400;
@@ -345,20 +347,21 @@ export class SlackPoster {
    * refuse the final answer); other failures (the stream already ended) are logged, not thrown.
    */
   async stopStream(channelId: string, ts: string): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
+    await withRetries<boolean>(async () => {
       try {
         await this.#final.chat.stopStream({ channel: channelId, ts });
-        return;
+        return { kind: 'done', value: true };
       } catch (error) {
         const retryAfter = rateLimitedRetryAfter(error);
-        if (retryAfter !== undefined && attempt < STOP_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 30) * 1000));
-          continue;
-        }
-        this.#logger.info({ channelId, error: errorCode(error) }, 'could not stop a native stream');
-        return;
+        const refused = () => {
+          this.#logger.info({ channelId, error: errorCode(error) }, 'could not stop a native stream');
+          return false;
+        };
+        return retryAfter === undefined
+          ? { kind: 'done', value: refused() }
+          : { kind: 'retry', afterMs: Math.min(retryAfter, 30) * 1000, last: refused };
       }
-    }
+    }, STOP_RETRY);
   }
 
   /** A claim on the append budget for one native stream. */
