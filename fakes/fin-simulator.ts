@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer, readBody } from './loopback-server.ts';
 
 /**
  * A local stand-in for Intercom's Fin Agent API: `/fin/start`, `/fin/reply` and `/fin/procedures/{id}/run` over
@@ -266,7 +266,7 @@ export class FinSimulator {
   #waiters: ((turn: SimTurn) => void)[] = [];
   #pending: SimTurn[] = [];
   #started = new Set<string>();
-  #server: Server;
+  readonly #server: LoopbackServer;
   #url = '';
 
   private constructor(options: FinSimulatorOptions) {
@@ -276,18 +276,12 @@ export class FinSimulator {
     this.#webhook = options.webhook;
     this.#intercomIds = options.intercomIds ?? true;
     this.#accessToken = options.accessToken ?? this.token;
-    this.#server = createServer((req, res) => {
-      this.#route(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end(String(error));
-      });
-    });
+    this.#server = new LoopbackServer((req, res) => this.#route(req, res));
   }
 
   static async start(options: FinSimulatorOptions = {}, port = 0): Promise<FinSimulator> {
     const sim = new FinSimulator(options);
-    await new Promise<void>((resolve) => sim.#server.listen(port, '127.0.0.1', resolve));
-    sim.#url = `http://127.0.0.1:${(sim.#server.address() as AddressInfo).port}`;
+    sim.#url = await sim.#server.listen(port);
     return sim;
   }
 
@@ -381,10 +375,7 @@ export class FinSimulator {
 
   async close(): Promise<void> {
     for (const turn of this.turns) turn.revoke();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+    await this.#server.close();
   }
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -531,15 +522,6 @@ function errorList(code: string, message: string) {
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer, readBody } from './loopback-server.ts';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { SLACK_LIMITS } from '../src/slack/limits.ts';
 import { type Breach, describeBreaches, messageBreaches, viewBreaches } from './block-kit-limits.ts';
@@ -154,7 +154,7 @@ export class FakeSlack extends EventEmitter {
   readonly #sockets = new Set<WebSocket>();
   readonly #acks = new Map<string, () => void>();
   #wss: WebSocketServer | undefined;
-  #server: Server;
+  readonly #server: LoopbackServer;
   #url = '';
   #seq = 0;
   #eventSeq = 0;
@@ -174,18 +174,12 @@ export class FakeSlack extends EventEmitter {
     this.#users.set(this.botUserId, { id: this.botUserId, name: 'fin', realName: 'Fin', isBot: true });
     for (const u of options.users ?? []) this.#users.set(u.id, u);
     for (const c of options.channels ?? []) this.#channels.set(c.id, c);
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end(String(error));
-      });
-    });
+    this.#server = new LoopbackServer((req, res) => this.#handle(req, res));
   }
 
   static async start(options: FakeSlackOptions = {}, port = 0): Promise<FakeSlack> {
     const fake = new FakeSlack(options);
-    await new Promise<void>((resolve) => fake.#server.listen(port, '127.0.0.1', resolve));
-    fake.#url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
+    fake.#url = await fake.#server.listen(port);
     return fake;
   }
 
@@ -537,7 +531,7 @@ export class FakeSlack extends EventEmitter {
 
   #socketServer(): WebSocketServer {
     if (this.#wss !== undefined) return this.#wss;
-    const wss = new WebSocketServer({ server: this.#server, path: '/link' });
+    const wss = new WebSocketServer({ server: this.#server.server, path: '/link' });
     wss.on('connection', (socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
@@ -555,10 +549,7 @@ export class FakeSlack extends EventEmitter {
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.terminate();
     this.#wss?.close();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+    await this.#server.close();
   }
 
   #nextTs(): string {
@@ -987,15 +978,6 @@ function tryJson(value: string): unknown {
   } catch {
     return value;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /**
