@@ -20,6 +20,7 @@ import { slackEventsRoute } from './server/slack-events-route.ts';
 import { registerActions, registerHitlActions } from './inbound/actions.ts';
 import { registerCommands } from './inbound/commands.ts';
 import { SlackDirectory } from './slack/directory.ts';
+import { SLACK_CLIENT_POLICIES } from './slack/client-policies.ts';
 import { SlackFiles } from './slack/files.ts';
 import { ownMessagesInThread, threadHistory } from './slack/history.ts';
 import { ChannelPacer } from './stream/channel-pacer.ts';
@@ -134,28 +135,18 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
 
   await app.init();
 
-  // Updates are paced by the app's own budget (UpdateScheduler), never by the Web API client, which would pause its
-  // whole queue on a 429: these clients refuse rate-limited calls instead. Interim edits are not retried at all (the
-  // next one carries newer text); finals are retried on network errors and 5xx.
-  const interimClient = new WebClient(config.slack.botToken, {
-    ...clientOptions,
-    timeout: 10_000,
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 0 },
-  });
-  const finalClient = new WebClient(config.slack.botToken, {
-    ...clientOptions,
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
-  });
-  // Lookups (names, channel members, thread history, permalinks) are never worth holding up an answer: a 429 on the
-  // shared client would pause every post and edit behind it. This one refuses rate-limited calls and gives up fast.
-  const readClient = new WebClient(config.slack.botToken, {
-    ...clientOptions,
-    timeout: 10_000,
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 1, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
-  });
+  // Updates are paced by the app's own budget (UpdateScheduler), and lookups never hold up an answer: these clients
+  // refuse rate-limited calls rather than pause their queue (SLACK_CLIENT_POLICIES says how each retries).
+  const client = (policy: keyof typeof SLACK_CLIENT_POLICIES) =>
+    new WebClient(config.slack.botToken, {
+      ...clientOptions,
+      timeout: SLACK_CLIENT_POLICIES[policy].timeoutMs,
+      rejectRateLimitedCalls: true,
+      retryConfig: SLACK_CLIENT_POLICIES[policy].retryConfig,
+    });
+  const interimClient = client('interim');
+  const finalClient = client('final');
+  const readClient = client('lookup');
   const pacing = options.editPacing?.({ client: app.client }) ?? budgetedPacing(config, { interimClient, finalClient });
   const native = config.streaming.mode === 'native' ? new NativeStreaming() : undefined;
   const poster = new SlackPoster({

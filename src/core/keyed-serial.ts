@@ -8,6 +8,7 @@ export class KeyedSerial {
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key) ?? Promise.resolve();
     const result = previous.then(task, task);
+    // The caller's promise carries a failure; the chain only needs to know the task settled, to start the next one.
     const tail = result.catch(() => undefined);
     this.#tails.set(key, tail);
     void tail.then(() => {

@@ -346,7 +346,8 @@ export class HumanInTheLoop {
     if (conv === undefined) return { thread: undefined, intercom: this.#intercomOf(request) };
     let timer: NodeJS.Timeout | undefined;
     const url = await Promise.race([
-      poster.permalink(conv.channelId, conv.threadTs).catch(() => undefined),
+      // `permalink` logs and answers undefined when Slack gives none.
+      poster.permalink(conv.channelId, conv.threadTs),
       new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), FORM_LINK_WAIT_MS);
       }),

@@ -125,7 +125,10 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
             : outcome === 'unknown'
               ? 'This request is no longer known to the app.'
               : undefined;
-      if (refusal !== undefined && channel !== undefined) await deps.poster.ephemeral(channel.id, user.id, refusal).catch(() => undefined);
+      if (refusal !== undefined && channel !== undefined)
+        await deps.poster.ephemeral(channel.id, user.id, refusal).catch((error: unknown) => {
+          log.info({ error: errorCode(error) }, 'could not tell the person why the form did not open');
+        });
     });
   });
 

@@ -1,3 +1,4 @@
+import { SLACK_CLIENT_POLICIES } from './client-policies.ts';
 import { ErrorCode, type FetchFunction, type Logger as SlackLogger, WebClient } from '@slack/web-api';
 import { AppError, errorCode } from '../core/errors.ts';
 
@@ -20,9 +21,9 @@ export async function verifyBotToken(options: {
   const client = new WebClient(options.token, {
     slackApiUrl: options.apiUrl,
     logger: options.logger,
-    timeout: 10_000,
+    timeout: SLACK_CLIENT_POLICIES.identity.timeoutMs,
     ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
-    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4_000 },
+    retryConfig: SLACK_CLIENT_POLICIES.identity.retryConfig,
   });
   let auth: Awaited<ReturnType<WebClient['auth']['test']>>;
   try {
