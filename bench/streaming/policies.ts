@@ -30,7 +30,6 @@ function naivePacing(client: WebClient, liveMessage: EditPacing['liveMessage']):
     beforePost: () => Promise.resolve(),
     interim: (args) => client.chat.update(args),
     final: (args) => client.chat.update(args),
-    rateLimited: () => {},
   };
   return { writes, liveMessage, close: () => {} };
 }

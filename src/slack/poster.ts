@@ -44,13 +44,10 @@ export class NativeStreaming {
   }
 }
 
-/** What a refused interim write means; a 429 also pauses the budget it was spent from. */
-function interimFailure(error: unknown, budget: { rateLimited(retryAfterMs: number): void } | undefined): InterimResult {
+/** What a refused interim write means; the streaming message that made it acts on a 429 (its cadence, its lane). */
+function interimFailure(error: unknown): InterimResult {
   const retryAfter = rateLimitedRetryAfter(error);
-  if (retryAfter !== undefined) {
-    budget?.rateLimited(retryAfter * 1000);
-    return { kind: 'rate_limited', retryAfterMs: retryAfter * 1000 };
-  }
+  if (retryAfter !== undefined) return { kind: 'rate_limited', retryAfterMs: retryAfter * 1000 };
   const code = errorCode(error);
   return MESSAGE_GONE.has(code) ? { kind: 'gone' } : { kind: 'failed', code };
 }
@@ -74,8 +71,6 @@ export interface SlackWrites {
   interim(args: UpdateArgs): Promise<unknown>;
   /** Sends an update that must land (an answer, a notice, a post's new state); throws Slack's error. */
   final(args: UpdateArgs): Promise<unknown>;
-  /** Slack answered an interim edit 429 and asked for `retryAfterMs`. */
-  rateLimited(retryAfterMs: number): void;
 }
 
 /**
@@ -97,7 +92,6 @@ export function budgetedWrites(options: {
     beforePost: (channelId) => pacer.slot(channelId),
     interim: (args) => interimClient.chat.update(args),
     final: (args) => updates.final(() => finalClient.chat.update(args)),
-    rateLimited: (retryAfterMs) => updates.rateLimited(retryAfterMs),
   };
 }
 
@@ -291,7 +285,7 @@ export class SlackPoster {
       await this.#writes.interim({ channel: channelId, ts, text });
       return { kind: 'ok' };
     } catch (error) {
-      return interimFailure(error, this.#writes);
+      return interimFailure(error);
     }
   }
 
@@ -338,7 +332,7 @@ export class SlackPoster {
       await this.#interim.chat.appendStream({ channel: channelId, ts, markdown_text: markdown });
       return { kind: 'ok' };
     } catch (error) {
-      return interimFailure(error, this.#native?.appends);
+      return interimFailure(error);
     }
   }
 

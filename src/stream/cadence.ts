@@ -53,7 +53,9 @@ export class Cadence {
 
   /** Slack asked for a pause (`Retry-After`). */
   pause(ms: number): void {
+    // The one place a 429 on a streaming write is handled: this message waits, and so does the budget it draws on.
     this.#pausedUntil = this.#options.now() + ms;
+    this.#options.lane?.rateLimited(ms);
   }
 
   /** Gives up the wait under way, the budget's slot included. */

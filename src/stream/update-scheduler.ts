@@ -16,6 +16,8 @@ export interface EditLane {
   request(run: () => void): void;
   /** Withdraws a waiting request (the message stopped streaming). */
   cancel(): void;
+  /** Slack refused this lane's write with a 429: the budget it draws on pauses for `retryAfterMs`. */
+  rateLimited(retryAfterMs: number): void;
 }
 
 export interface UpdateSchedulerOptions {
@@ -45,6 +47,10 @@ class Lane implements EditLane {
 
   request(run: () => void): void {
     this.#scheduler.enqueue(this, run);
+  }
+
+  rateLimited(retryAfterMs: number): void {
+    this.#scheduler.rateLimited(retryAfterMs);
   }
 
   cancel(): void {

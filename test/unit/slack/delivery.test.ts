@@ -31,7 +31,6 @@ describe('deliverFinalText', () => {
           beforePost: () => Promise.resolve(),
           interim: (args) => client.chat.update(args),
           final: (args) => client.chat.update(args),
-          rateLimited: () => {},
         },
       }),
       ownMessages: async (channelId, threadTs, oldest) =>

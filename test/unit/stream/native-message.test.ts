@@ -19,6 +19,7 @@ function countingLane(): EditLane & { requests: number } {
       queueMicrotask(run);
     },
     cancel() {},
+    rateLimited() {},
   };
   return lane;
 }
