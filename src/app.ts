@@ -97,7 +97,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const metrics = new Metrics();
   const slackAuth = new SlackAuthHealth();
   const fetch = meteredFetch(metrics, slackAuth);
-  const clientOptions = { slackApiUrl: config.slack.apiUrl, timeout: 20_000, logger: boltLog, fetch };
+  const clientOptions = { slackApiUrl: config.slack.apiUrl, timeout: SLACK_CLIENT_POLICIES.main.timeoutMs, logger: boltLog, fetch };
 
   const receiver =
     config.slack.mode === 'http'
@@ -137,7 +137,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
 
   // Updates are paced by the app's own budget (UpdateScheduler), and lookups never hold up an answer: these clients
   // refuse rate-limited calls rather than pause their queue (SLACK_CLIENT_POLICIES says how each retries).
-  const client = (policy: keyof typeof SLACK_CLIENT_POLICIES) =>
+  const client = (policy: 'interim' | 'final' | 'lookup') =>
     new WebClient(config.slack.botToken, {
       ...clientOptions,
       timeout: SLACK_CLIENT_POLICIES[policy].timeoutMs,

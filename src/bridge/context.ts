@@ -59,7 +59,7 @@ export interface BridgeContext extends BridgeOptions {
    * or rejected with its error, for the caller to handle.
    */
   inOrder<T>(conversationId: string, task: () => Promise<T>): Promise<T>;
-  /** The same, for work no caller waits on: a failure is logged (as "`what` failed") and goes no further. */
+  /** The same, for work no caller waits on: a failure is logged ("conversation task failed", `task: what`), no further. */
   inOrderDetached(conversationId: string, what: string, task: () => Promise<void>): void;
   idle(): Promise<void>;
 }
@@ -74,7 +74,7 @@ export function createContext(options: BridgeOptions): BridgeContext {
     inOrder: (conversationId, task) => serial.run(conversationId, task),
     inOrderDetached: (conversationId, what, task) => {
       serial.run(conversationId, task).catch((error: unknown) => {
-        log.error({ conversationId, err: error }, `${what} failed`);
+        log.error({ conversationId, task: what, err: error }, 'conversation task failed');
       });
     },
     idle: () => serial.idle(),

@@ -125,7 +125,7 @@ export class FinEvents {
       const processed = this.#ctx
         .inOrder(conv.id, () => this.#onChunk(conv.id, event))
         .catch((error: unknown) => {
-          this.#ctx.log.warn({ conversationId: conv.id, err: error }, 'could not show a streamed chunk');
+          this.#ctx.log.error({ conversationId: conv.id, task: 'showing a streamed chunk', err: error }, 'conversation task failed');
         });
       return { outcome: 'accepted', processed };
     }

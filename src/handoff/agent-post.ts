@@ -3,7 +3,7 @@ import { codeSpan, escapeText, safeLink } from '../format/escape.ts';
 import { joinWithin, truncate, truncateRendered } from '../format/truncate.ts';
 import { channel, fitRichText, labelled, moment, quote, richText, section, text, user } from '../format/rich-text.ts';
 import type { ChannelType } from '../core/shared-types.ts';
-import { SLACK_LIMITS as L } from '../slack/limits.ts';
+import { AGENTS_POST_LINKS_LIMIT, AGENTS_POST_RICH_TEXT_BUDGET, INTERCOM_ID_LIMIT } from '../slack/agents-post.ts';
 import type { EscalationState } from '../store/escalations.ts';
 
 export const HAND_BACK_ACTION = 'fin_hand_back';
@@ -27,19 +27,9 @@ export interface EscalationView {
 const LAST_MESSAGE_LIMIT = 1_500;
 const REASON_LIMIT = 1_500;
 
-/**
- * The words of the post's rich text together. Slack refuses a message whose blocks carry more than
- * `message.blocksText` characters in all; the rest of the post (title, links within `LINKS_LIMIT`, status, button)
- * keeps within the 2,000 left.
- */
-const RICH_TEXT_BUDGET = L.message.blocksText - 2_000;
-/** The links line (the app's choice): a link that would make it longer, an address no one reads, is left out. */
-const LINKS_LIMIT = 1_000;
 /** The notification text's name and reason, and a name in the status line (the app's choices). */
 const FALLBACK_NAME_LIMIT = 100;
 const FALLBACK_REASON_LIMIT = 300;
-/** An Intercom conversation id as shown: Intercom's are about 20 digits. */
-const ID_LIMIT = 100;
 
 /**
  * The post in the agents' channel: enough to act on without opening anything (who, where, when, why, what they said),
@@ -69,15 +59,15 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
   );
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: ':raising_hand: *Fin handed a conversation to the team*', verbatim: true } },
-    ...fitRichText([details], RICH_TEXT_BUDGET),
+    ...fitRichText([details], AGENTS_POST_RICH_TEXT_BUDGET),
   ];
   const links = [
     safeLink(view.threadUrl, 'Open the Slack thread'),
     safeLink(view.intercom.url, 'Open in Intercom') ??
-      (view.intercom.id !== null ? `Intercom conversation ${codeSpan(truncate(view.intercom.id, ID_LIMIT))}` : null),
+      (view.intercom.id !== null ? `Intercom conversation ${codeSpan(truncate(view.intercom.id, INTERCOM_ID_LIMIT))}` : null),
   ].filter((l): l is string => l !== null);
   if (view.channel.type === 'im') links.push('_(a direct message: only the customer can open it)_');
-  const linksLine = joinWithin(links, '  ·  ', LINKS_LIMIT);
+  const linksLine = joinWithin(links, '  ·  ', AGENTS_POST_LINKS_LIMIT);
   if (linksLine !== '') blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: linksLine, verbatim: true }] });
   const status = statusLine(view);
   if (status !== undefined) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: status, verbatim: true }] });

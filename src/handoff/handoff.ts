@@ -22,10 +22,6 @@ const RELAYS_PER_MINUTE = 6;
 /** Reactions that mark, without chatter, what Fin reported at the end of a conversation. */
 const STATUS_REACTION = { resolved: 'white_check_mark', complete: 'checkered_flag' } as const;
 
-/**
- * The hand-off to people. An escalation gives the conversation to them: a post in the agents' channel, the app
- * quiet in the thread (nothing more goes to Fin), until an agent hands it back with the post's button.
- */
 /** What the hand-off needs, and nothing more. */
 export interface HandOffDeps extends DeliveryDeps {
   readonly directory: SlackDirectory;
@@ -39,6 +35,10 @@ export interface HandOffDeps extends DeliveryDeps {
   readonly log: Logger;
 }
 
+/**
+ * The hand-off to people. An escalation gives the conversation to them: a post in the agents' channel, the app
+ * quiet in the thread (nothing more goes to Fin), until an agent hands it back with the post's button.
+ */
 export class HandOff {
   readonly #ctx: HandOffDeps;
   readonly #relays = new SlidingWindowLimiter({ limit: RELAYS_PER_MINUTE, windowMs: 60_000 });

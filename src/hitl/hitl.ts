@@ -250,8 +250,13 @@ export class HumanInTheLoop {
     }
   }
 
+  /** Never rejects: a failure (the store, say) is logged here, and the notification stays pending for the next start. */
   #process(dedupeKey: string, n: HitlNotification): Promise<void> {
-    return this.#steps.run(n.stepId, () => this.#act(dedupeKey, n));
+    return this.#steps
+      .run(n.stepId, () => this.#act(dedupeKey, n))
+      .catch((error: unknown) => {
+        this.#log.error({ dedupeKey, err: error }, 'could not act on a human-in-the-loop notification');
+      });
   }
 
   async #act(dedupeKey: string, n: HitlNotification): Promise<void> {
@@ -295,11 +300,16 @@ export class HumanInTheLoop {
    * Posts the request in the agents' channel, or brings the post up to date. Updates of one post go one at a time and
    * each shows the request as it is when its turn comes, so a slow early update never lands over a later state.
    */
+  /** Never rejects: the post shows what the store keeps, so a failure is logged and the next change shows it again. */
   #showPost(requestId: number): Promise<void> {
-    return this.#posts.run(String(requestId), async () => {
-      const request = this.#o.store.hitl.get(requestId);
-      if (request !== undefined) await this.#renderPost(request);
-    });
+    return this.#posts
+      .run(String(requestId), async () => {
+        const request = this.#o.store.hitl.get(requestId);
+        if (request !== undefined) await this.#renderPost(request);
+      })
+      .catch((error: unknown) => {
+        this.#log.error({ requestId, err: error }, 'could not show a human-in-the-loop post');
+      });
   }
 
   async #renderPost(request: HitlRequest): Promise<void> {

@@ -18,7 +18,7 @@ import {
 } from '../format/rich-text.ts';
 import type { ChannelType } from '../core/shared-types.ts';
 import { joinWithin, truncate, truncateRendered } from '../format/truncate.ts';
-import { SLACK_LIMITS as L } from '../slack/limits.ts';
+import { AGENTS_POST_LINKS_LIMIT, AGENTS_POST_RICH_TEXT_BUDGET, INTERCOM_ID_LIMIT } from '../slack/agents-post.ts';
 import type { HitlState } from '../store/hitl.ts';
 import { MAX_FORM_INPUTS } from './modal.ts';
 import type { HitlAttribute } from './notification.ts';
@@ -26,20 +26,10 @@ import type { ShownValue } from './values.ts';
 
 export const HITL_OPEN_ACTION = 'fin_hitl_open';
 
-/**
- * The words of a post's rich text, together: what is asked, the values given, notes. Slack refuses a message whose
- * blocks carry more than `message.blocksText` characters in all; the rest of the post (its title, its links within
- * `LINKS_LIMIT`, the button) keeps within the 2,000 left.
- */
-const RICH_TEXT_BUDGET = L.message.blocksText - 2_000;
 /** The form's context: who and where, and its links (the app's choice). */
 const FORM_CONTEXT_BUDGET = 1_000;
-/** The links line (the app's choice): a link that would make it longer, an address no one reads, is left out. */
-const LINKS_LIMIT = 1_000;
 /** The notification text (the app's choice): what a phone or a screen reader shows for the post. */
 const FALLBACK_LIMIT = 500;
-/** An Intercom conversation id as shown (the app's choice): Intercom's are about 20 digits. */
-const ID_LIMIT = 100;
 
 export interface HitlView {
   readonly requestId: number;
@@ -84,7 +74,7 @@ export function hitlPost(view: HitlView): { text: string; blocks: KnownBlock[] }
     ),
   ];
   const links = linksOf(view);
-  const linksLine = joinWithin(links, '  ·  ', LINKS_LIMIT);
+  const linksLine = joinWithin(links, '  ·  ', AGENTS_POST_LINKS_LIMIT);
   if (linksLine !== '') blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: linksLine, verbatim: true }] });
   const status = statusBlock(view);
   if (status !== undefined) blocks.push(status);
@@ -105,7 +95,7 @@ export function hitlPost(view: HitlView): { text: string; blocks: KnownBlock[] }
   }
   // The fallback text is mrkdwn (notifications, screen readers): the labels are escaped like everywhere else.
   const asked = truncateRendered(view.attributes.map((a) => a.label).join(', '), FALLBACK_LIMIT, escapeText);
-  return { text: `A Fin procedure needs input: ${asked}`, blocks: fitRichText(blocks, RICH_TEXT_BUDGET) };
+  return { text: `A Fin procedure needs input: ${asked}`, blocks: fitRichText(blocks, AGENTS_POST_RICH_TEXT_BUDGET) };
 }
 
 /**
@@ -139,7 +129,7 @@ function linksOf(view: HitlView): string[] {
   return [
     view.thread?.url !== undefined ? safeLink(view.thread.url, 'Open the Slack thread') : null,
     safeLink(view.intercom.url, 'Open in Intercom') ??
-      (view.intercom.id !== undefined ? `Intercom conversation ${codeSpan(truncate(view.intercom.id, ID_LIMIT))}` : null),
+      (view.intercom.id !== undefined ? `Intercom conversation ${codeSpan(truncate(view.intercom.id, INTERCOM_ID_LIMIT))}` : null),
   ].filter((l): l is string => l !== null);
 }
 

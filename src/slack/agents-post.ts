@@ -1,7 +1,19 @@
 import { errorCode } from '../core/errors.ts';
 import type { KnownBlock } from '@slack/types';
+import { SLACK_LIMITS as L } from './limits.ts';
 import type { Logger } from '../core/log.ts';
 import type { SlackPoster } from './poster.ts';
+
+/**
+ * The words of an agents' post's rich text, together. Slack refuses a message whose blocks carry more than
+ * `message.blocksText` characters in all; the rest of the post (its title, its links within `AGENTS_POST_LINKS_LIMIT`,
+ * the status, the button) keeps within the 2,000 left.
+ */
+export const AGENTS_POST_RICH_TEXT_BUDGET = L.message.blocksText - 2_000;
+/** The links line (the app's choice): a link that would make it longer, an address no one reads, is left out. */
+export const AGENTS_POST_LINKS_LIMIT = 1_000;
+/** An Intercom conversation id as shown (the app's choice): Intercom's are about 20 digits. */
+export const INTERCOM_ID_LIMIT = 100;
 
 /**
  * Posts a message in the agents' channel, or brings the one already there up to date. Such a post shows state the

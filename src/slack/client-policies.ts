@@ -6,6 +6,11 @@ import type { RetryOptions } from '@slack/web-api';
  * client but Bolt's refuses rate-limited calls instead of pausing its whole queue behind one.
  */
 export const SLACK_CLIENT_POLICIES = {
+  /**
+   * Bolt's own client (its listeners' acknowledgements, lookups Bolt makes, the benchmark's naive policies): the
+   * SDK's default retries, and it waits out a 429 itself. The app's own writes and lookups use the clients below.
+   */
+  main: { timeoutMs: 20_000 },
   /** Interim edits: never retried, since the next edit carries newer text anyway. */
   interim: { timeoutMs: 10_000, retryConfig: { retries: 0 } },
   /** Final answers and posts that must land: retried on network errors and 5xx. */
@@ -14,4 +19,4 @@ export const SLACK_CLIENT_POLICIES = {
   lookup: { timeoutMs: 10_000, retryConfig: { retries: 1, factor: 2, minTimeout: 200, maxTimeout: 1_000 } },
   /** The start-up check of the bot token: a few tries, then the app says plainly why it cannot start. */
   identity: { timeoutMs: 10_000, retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4_000 } },
-} as const satisfies Record<string, { timeoutMs: number; retryConfig: RetryOptions }>;
+} as const satisfies Record<string, { timeoutMs: number; retryConfig?: RetryOptions }>;

@@ -17,7 +17,6 @@ import { type EditLane, UpdateScheduler } from '../stream/update-scheduler.ts';
  * Longest text the app puts in one message. `chat.update` starts failing with `msg_too_long` near 4,000
  * characters, so finals are cut well below that and continue in further thread messages.
  */
-export { MESSAGE_LIMIT };
 
 /** Errors that mean this workspace or token cannot stream natively at all (plan, GovSlack, an old token type). */
 const NATIVE_UNAVAILABLE = new Set([

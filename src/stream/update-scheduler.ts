@@ -1,5 +1,6 @@
 import { type RetryPolicy, withRetries } from '../core/backoff.ts';
 import { rateLimitedRetryAfter } from './rate-limited.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** A final update is tried until it lands; the budget, not a backoff, says when (hence no delay of its own). */
 const FINAL_UPDATE_RETRY: RetryPolicy = {
@@ -8,7 +9,6 @@ const FINAL_UPDATE_RETRY: RetryPolicy = {
   maxDelayMs: 0,
   maxRetryAfterMs: Number.POSITIVE_INFINITY,
 };
-import { TokenBucket } from './token-bucket.ts';
 
 /** One streaming message's claim on the edit budget. */
 export interface EditLane {

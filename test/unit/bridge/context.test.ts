@@ -37,6 +37,10 @@ describe('the conversation order', () => {
       throw new Error('database is locked');
     });
     await ctx.idle();
-    expect(lines.find((l) => l.msg === 'starting the next turn failed')).toMatchObject({ conversationId: 'c1', level: 'error' });
+    expect(lines.find((l) => l.msg === 'conversation task failed')).toMatchObject({
+      conversationId: 'c1',
+      task: 'starting the next turn',
+      level: 'error',
+    });
   });
 });
