@@ -21,6 +21,7 @@ import { registerActions, registerHitlActions } from './inbound/actions.ts';
 import { registerCommands } from './inbound/commands.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { SLACK_CLIENT_POLICIES } from './slack/client-policies.ts';
+import { POST_MESSAGE_PER_CHANNEL } from './slack/limits.ts';
 import { SlackFiles } from './slack/files.ts';
 import { ownMessagesInThread, threadHistory } from './slack/history.ts';
 import { ChannelPacer } from './stream/channel-pacer.ts';
@@ -74,7 +75,7 @@ export function budgetedPacing(
 ): EditPacing {
   const updates = new UpdateScheduler({ ratePerMinute: config.streaming.updatesPerMinute, burst: config.streaming.updateBurst });
   // About one new message a second per channel, with short bursts (Slack's limit for chat.postMessage).
-  const pacer = new ChannelPacer({ ratePerMinute: 60, burst: 4 });
+  const pacer = new ChannelPacer({ ratePerMinute: POST_MESSAGE_PER_CHANNEL.perMinute, burst: POST_MESSAGE_PER_CHANNEL.burst });
   return {
     writes: budgetedWrites({ updates, pacer, ...clients }),
     liveMessage: (target) => new LiveMessage({ ...target, intervalMs: config.streaming.updateIntervalMs, lane: updates.lane() }),

@@ -1,3 +1,4 @@
+import { MESSAGE_LIMIT } from '../slack/limits.ts';
 import type { FinApiError } from '../core/errors.ts';
 import { codeSpan, escapeText } from '../format/escape.ts';
 import { MAX_ATTACHMENTS, type SkipReason } from './attachments.ts';
@@ -25,7 +26,7 @@ export const TYPING_SUFFIX = ' :writing_hand:';
  * Interim edits stay well under the ~4,000-character edit limit, counted in UTF-8 bytes so that text in any script
  * fits (3,500 bytes, less room for the marker); the newest text is what matters.
  */
-const INTERIM_LIMIT_BYTES = 3_400;
+const INTERIM_LIMIT_BYTES = MESSAGE_LIMIT - 100;
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 

@@ -25,7 +25,6 @@ export interface FinEventAcceptance {
 }
 
 const DONE = Promise.resolve();
-/** Acting on an event is tried this often in-process (then again at the next start), 2 s, 8 s, 32 s apart. */
 /**
  * Acting on a recorded event is tried again a few times, spaced out (2 s, 8 s, 32 s, with jitter), and otherwise at the
  * next start: the retry is scheduled, not awaited, so the conversation's other work is not held up meanwhile.

@@ -127,6 +127,12 @@ export const SLACK_LIMITS = {
 export const RATE_TIERS = { tier1: 1, tier2: 20, tier3: 50, tier4: 100 } as const;
 
 /**
+ * `chat.postMessage` in one channel: about one message a second, with short bursts allowed
+ * (/apis/web-api/rate-limits, "Posting messages"); the burst of 4 is the app's own, kept small.
+ */
+export const POST_MESSAGE_PER_CHANNEL = { perMinute: 60, burst: 4 } as const;
+
+/**
  * The tier of each Web API method the app calls (each method's page, "Rate limits"; slackapi/java-slack-sdk
  * MethodsRateLimits.java agrees). `special` methods have limits of their own: `chat.postMessage` about one message a
  * second per channel, with short bursts (/apis/web-api/rate-limits, "Posting messages"); `chat.getPermalink` and

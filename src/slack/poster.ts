@@ -7,7 +7,7 @@ import { splitMrkdwn } from '../format/split.ts';
 import type { DeliveryPart } from '../store/deliveries.ts';
 import type { ChannelPacer } from '../stream/channel-pacer.ts';
 import { MESSAGE_GONE } from './errors.ts';
-import { MESSAGE_LIMIT } from './limits.ts';
+import { MESSAGE_LIMIT, METHOD_TIERS, RATE_TIERS } from './limits.ts';
 import { rateLimitedRetryAfter } from '../stream/rate-limited.ts';
 import type { InterimResult } from '../stream/writer.ts';
 import { TokenBucket } from '../stream/token-bucket.ts';
@@ -34,9 +34,10 @@ const NATIVE_UNAVAILABLE = new Set([
  */
 export class NativeStreaming {
   available = true;
-  readonly starts = new TokenBucket(20, 5, Date.now());
-  // Appends have no finals to keep tokens for: a stream's end is `chat.stopStream`, then a `chat.update`.
-  readonly appends = new UpdateScheduler({ ratePerMinute: 90, burst: 15, reserve: 0 });
+  readonly starts = new TokenBucket(RATE_TIERS[METHOD_TIERS['chat.startStream']], 5, Date.now());
+  // Appends have no finals to keep tokens for: a stream's end is `chat.stopStream`, then a `chat.update`. The app
+  // keeps a tenth of the tier for margin.
+  readonly appends = new UpdateScheduler({ ratePerMinute: RATE_TIERS[METHOD_TIERS['chat.appendStream']] * 0.9, burst: 15, reserve: 0 });
 
   close(): void {
     this.appends.close();
