@@ -4,7 +4,14 @@ import { ErrorCode as SlackErrorCode } from '@slack/web-api';
  * The codes of the errors the app raises on purpose: a closed list, so a caller can branch on every one of them and
  * the type checker knows when a new one appears.
  */
-export type AppErrorCode = 'config_invalid' | 'slack_auth_failed' | 'store_migrations_invalid' | 'store_from_future' | `fin_${FinFailure}`;
+export type AppErrorCode =
+  | 'config_invalid'
+  | 'slack_auth_failed'
+  | 'store_migrations_invalid'
+  | 'store_from_future'
+  | 'intercom_unreachable'
+  | 'payload_too_large'
+  | `fin_${FinFailure}`;
 
 /** Every error the app raises on purpose carries a stable `code`, so callers branch on codes, never on messages. */
 export class AppError extends Error {

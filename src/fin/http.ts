@@ -1,3 +1,4 @@
+import { AppError, errorCode } from '../core/errors.ts';
 import { Agent, type Dispatcher, request } from 'undici';
 import { DEFAULT_RETRY, type RetryPolicy, serverRequestedDelay, withRetries } from '../core/backoff.ts';
 import type { Logger } from '../core/log.ts';
@@ -11,13 +12,13 @@ export interface IntercomAnswer {
 }
 
 /** Intercom could not be reached, even after retries. */
-export class IntercomUnreachableError extends Error {
+export class IntercomUnreachableError extends AppError {
   constructor(
     readonly path: string,
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`Intercom could not be reached for ${path} (${detail})`, options);
+    super('intercom_unreachable', `Intercom could not be reached for ${path} (${detail})`, options);
   }
 }
 
@@ -107,14 +108,7 @@ export class IntercomHttp {
           last = { status: answer.status };
           return { kind: 'retry', afterMs: serverRequestedDelay(header), last: () => answer };
         } catch (cause) {
-          const code = (cause as { code?: unknown } | null)?.code;
-          const failure = new IntercomUnreachableError(
-            path,
-            typeof code === 'string' ? code : cause instanceof Error ? cause.name : 'unknown error',
-            {
-              cause,
-            },
-          );
+          const failure = new IntercomUnreachableError(path, errorCode(cause), { cause });
           last = { error: failure.detail };
           return {
             kind: 'retry',

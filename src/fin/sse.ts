@@ -1,3 +1,4 @@
+import { errorCode } from '../core/errors.ts';
 import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
 
@@ -83,7 +84,6 @@ async function read(url: string, options: SseOptions, signal: AbortSignal): Prom
     return { reason: 'ended' };
   } catch (error) {
     if (signal.aborted) return { reason: 'closed' };
-    const code = (error as { code?: unknown }).code;
-    return { reason: 'network_error', detail: typeof code === 'string' ? code : String(error) };
+    return { reason: 'network_error', detail: errorCode(error) };
   }
 }

@@ -1,8 +1,9 @@
+import { AppError } from '../core/errors.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export class PayloadTooLargeError extends Error {
+export class PayloadTooLargeError extends AppError {
   constructor(readonly limit: number) {
-    super(`request body larger than ${limit} bytes`);
+    super('payload_too_large', `request body larger than ${limit} bytes`);
   }
 }
 

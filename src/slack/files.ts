@@ -1,3 +1,4 @@
+import { errorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { SharedFile } from '../core/shared-types.ts';
 import type { SlackFile } from './schemas.ts';
@@ -97,7 +98,7 @@ export class SlackFiles {
         data: Buffer.concat(parts),
       };
     } catch (error) {
-      log.warn({ error: error instanceof Error ? error.name : 'unknown' }, 'could not download a shared file');
+      log.warn({ error: errorCode(error) }, 'could not download a shared file');
       return failed('error');
     }
   }
