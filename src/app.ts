@@ -52,6 +52,8 @@ export interface StartOptions {
   readonly httpLimits?: HttpLimits;
   /** How often the bot token is checked with `auth.test` when nothing else calls Slack; tests shorten it. */
   readonly tokenCheckMs?: number;
+  /** The first wait before a Fin event is acted on again after a failure (2 s); tests shorten it. */
+  readonly eventRetryBaseMs?: number;
 }
 
 /** How replies stream into Slack by edits: how the poster's updates go out, and how each streaming message paces its edits. */
@@ -205,6 +207,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     liveMessage: pacing.liveMessage,
     streaming: config.streaming.mode,
     ...(options.nativeStreamMaxMs !== undefined ? { nativeStreamMaxMs: options.nativeStreamMaxMs } : {}),
+    ...(options.eventRetryBaseMs !== undefined ? { eventRetryBaseMs: options.eventRetryBaseMs } : {}),
     replyTimeoutMs: config.fin.replyTimeoutMs,
     webhooksEnabled: config.fin.webhookSecret !== undefined,
     agentChannel: config.slack.agentChannel,

@@ -32,6 +32,8 @@ export interface BridgeOptions {
   readonly streaming?: 'edit' | 'native';
   /** How long a native stream runs before it is handed over to edits (tests shorten Slack's ~5 minute expiry). */
   readonly nativeStreamMaxMs?: number;
+  /** The first wait before a Fin event is acted on again after a failure; tests shorten Fin events' 2 s. */
+  readonly eventRetryBaseMs?: number;
   readonly replyTimeoutMs: number;
   /** Fin's webhooks reach the app: a stream that breaks off then loses nothing, the webhook brings the answer. */
   readonly webhooksEnabled: boolean;

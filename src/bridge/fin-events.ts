@@ -26,15 +26,22 @@ export interface FinEventAcceptance {
 
 const DONE = Promise.resolve();
 /**
- * Acting on a recorded event is tried again a few times, spaced out (2 s, 8 s, 32 s, with jitter), and otherwise at the
- * next start: the retry is scheduled, not awaited, so the conversation's other work is not held up meanwhile.
+ * Acting on a recorded event (a final answer, say) is tried again for as long as the process lives, spaced out (2 s,
+ * 8 s, 32 s, 128 s, then every 5 minutes, with jitter), and again at the next start: a final answer is never given
+ * up. The retry is scheduled, not awaited, so the conversation's other work is not held up meanwhile.
  */
-const EVENT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 2_000, maxDelayMs: 32_000, maxRetryAfterMs: 0, factor: 4 };
+const EVENT_RETRY: RetryPolicy = {
+  attempts: Number.POSITIVE_INFINITY,
+  baseDelayMs: 2_000,
+  maxDelayMs: 5 * 60_000,
+  maxRetryAfterMs: 0,
+  factor: 4,
+};
 
 /** What the event pipeline needs of the bridge's shared parts. */
 export type FinEventsDeps = Pick<
   BridgeContext,
-  'store' | 'poster' | 'log' | 'now' | 'inOrder' | 'inOrderDetached' | 'subscribe' | 'retentionMs'
+  'store' | 'poster' | 'log' | 'now' | 'inOrder' | 'inOrderDetached' | 'subscribe' | 'retentionMs' | 'eventRetryBaseMs'
 >;
 
 /**
@@ -53,6 +60,7 @@ export interface TurnSignals {
  */
 export class FinEvents {
   readonly #ctx: FinEventsDeps;
+  readonly #retry: RetryPolicy;
   readonly #view: ThreadView;
   readonly #handOff: HandOff;
   readonly #turns: TurnSignals;
@@ -66,6 +74,8 @@ export class FinEvents {
 
   constructor(ctx: FinEventsDeps, view: ThreadView, handOff: HandOff, turns: TurnSignals) {
     this.#ctx = ctx;
+    const base = ctx.eventRetryBaseMs;
+    this.#retry = base === undefined ? EVENT_RETRY : { ...EVENT_RETRY, baseDelayMs: base, maxDelayMs: base };
     this.#view = view;
     this.#handOff = handOff;
     this.#turns = turns;
@@ -188,13 +198,13 @@ export class FinEvents {
         else await this.#onStatus(event);
         this.#ctx.store.finEvents.markDone(dedupeKey, this.#ctx.now());
       } catch (error) {
-        const retry = attempt < EVENT_RETRY.attempts && !this.#stopped;
+        const retry = attempt < this.#retry.attempts && !this.#stopped;
         this.#ctx.log.error(
           { conversationId: event.conversation_id, dedupeKey, attempt, retry, err: error },
           'could not act on a Fin event',
         );
         if (retry) {
-          const timer = setTimeout(() => void this.#process(dedupeKey, event, attempt + 1), backoffDelay(attempt - 1, EVENT_RETRY));
+          const timer = setTimeout(() => void this.#process(dedupeKey, event, attempt + 1), backoffDelay(attempt - 1, this.#retry));
           timer.unref();
         }
       }

@@ -54,6 +54,8 @@ export interface HarnessOptions {
   readonly httpLimits?: HttpLimits;
   /** How often the app checks its bot token when idle (a minute in production). */
   readonly tokenCheckMs?: number;
+  /** The first wait before a Fin event is acted on again after a failure. */
+  readonly eventRetryBaseMs?: number;
 }
 
 export const WEBHOOK_SECRET = 'test-fin-webhook-secret';
@@ -67,7 +69,7 @@ export class Harness {
   readonly #dir: string;
   readonly #echo: boolean;
   /** What the app is started with, besides its environment. */
-  readonly #appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs'>;
+  readonly #appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs' | 'eventRetryBaseMs'>;
   #app: RunningApp | undefined;
   #echoes: Promise<unknown>[] = [];
 
@@ -77,7 +79,7 @@ export class Harness {
     env: Record<string, string>,
     dir: string,
     echo: boolean,
-    appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs'>,
+    appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs' | 'eventRetryBaseMs'>,
   ) {
     this.#appOptions = appOptions;
     this.slack = slack;
@@ -132,6 +134,7 @@ export class Harness {
       ...(this.#appOptions.nativeStreamMaxMs !== undefined ? { nativeStreamMaxMs: this.#appOptions.nativeStreamMaxMs } : {}),
       ...(this.#appOptions.httpLimits !== undefined ? { httpLimits: this.#appOptions.httpLimits } : {}),
       ...(this.#appOptions.tokenCheckMs !== undefined ? { tokenCheckMs: this.#appOptions.tokenCheckMs } : {}),
+      ...(this.#appOptions.eventRetryBaseMs !== undefined ? { eventRetryBaseMs: this.#appOptions.eventRetryBaseMs } : {}),
     });
     if (this.socketMode) await this.slack.socketConnected();
     const secret = this.env.FIN_WEBHOOK_SECRET;

@@ -356,6 +356,18 @@ describe('when things go wrong', () => {
     expect(attempts.map((c) => c.error ?? 'ok')).toEqual(['ratelimited', 'ok']);
   });
 
+  it('keeps trying to deliver a final answer while the process lives, well past a few failures', async () => {
+    h = await Harness.start({ eventRetryBaseMs: 20 });
+    // Slack refuses the answer eight times (an outage): acting on Fin's reply fails each time, and is tried again.
+    h.slack.fail('chat.update', { error: 'internal_error', times: 8, when: (args) => args.text === 'The *final* answer.' });
+    const root = await h.say({ user: alice, channel: support, text: mention(h, 'hello') });
+    const turn = await h.fin.nextTurn();
+    await turn.answer('<p>The <b>final</b> answer.</p>', { stream: false });
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root).some((m) => m.text === 'The *final* answer.'), 10_000);
+    const attempts = h.slack.callsTo('chat.update').filter((c) => c.args.text === 'The *final* answer.');
+    expect(attempts.filter((c) => c.error === 'internal_error').length).toBe(8);
+  });
+
   it('resumes a long answer with its next part after a Slack error, never posting a part twice', async () => {
     h = await Harness.start();
     const harness = h;
