@@ -187,8 +187,8 @@ export class FinEvents {
 
   /**
    * Acts on a recorded event, once: it stays pending until acted on, and a task finding it no longer pending (the
-   * same event queued by recovery and by its arrival, say) does nothing. A failure (Slack down) is retried a few
-   * times here, and otherwise at the next start.
+   * same event queued by recovery and by its arrival, say) does nothing. A failure (Slack down) is tried again
+   * (`EVENT_RETRY`) for as long as the process lives, and at the next start.
    */
   #process(dedupeKey: string, event: Exclude<FinEvent, FinReplyChunk>, attempt = 1): Promise<void> {
     const task = this.#ctx.inOrder(event.conversation_id, async () => {
