@@ -552,6 +552,23 @@ export class FakeSlack extends EventEmitter {
     await this.#server.close();
   }
 
+  /** The `message` event Slack raises for a message the app posted (the app sees its own messages too). */
+  #emitBotMessage(channel: string, ts: string, text: string, threadTs: string | undefined): void {
+    this.emit(
+      'app-event',
+      this.envelope({
+        type: 'message',
+        channel,
+        user: this.botUserId,
+        bot_id: this.botId,
+        text,
+        ts,
+        ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+        channel_type: this.#channels.get(channel)?.kind ?? 'channel',
+      }),
+    );
+  }
+
   #nextTs(): string {
     this.#seq += 1;
     const seconds = Math.floor(Date.now() / 1000);
@@ -726,19 +743,7 @@ export class FakeSlack extends EventEmitter {
           deleted: false,
         };
         this.messages.push(message);
-        this.emit(
-          'app-event',
-          this.envelope({
-            type: 'message',
-            channel,
-            user: this.botUserId,
-            bot_id: this.botId,
-            text,
-            ts,
-            ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
-            channel_type: this.#channels.get(channel)?.kind ?? 'channel',
-          }),
-        );
+        this.#emitBotMessage(channel, ts, text, threadTs);
         return [200, { ok: true, channel, ts, message: { text, ts, user: this.botUserId, bot_id: this.botId } }];
       }
       case 'chat.startStream': {
@@ -768,19 +773,7 @@ export class FakeSlack extends EventEmitter {
           streamActiveAt: Date.now(),
           streamParts: [markdown],
         });
-        this.emit(
-          'app-event',
-          this.envelope({
-            type: 'message',
-            channel,
-            user: this.botUserId,
-            bot_id: this.botId,
-            text: markdown,
-            ts,
-            thread_ts: threadTs,
-            channel_type: this.#channels.get(channel)?.kind ?? 'channel',
-          }),
-        );
+        this.#emitBotMessage(channel, ts, markdown, threadTs);
         return [200, { ok: true, channel, ts }];
       }
       case 'chat.appendStream':

@@ -15,20 +15,25 @@ export function shownText(message: FakeMessage | { blocks?: unknown } | undefine
   return blocks.map(block).join('\n');
 }
 
-function block(b: Json): string {
-  if (b.type === 'rich_text') return (b.elements as Json[]).map(richPart).join('\n');
+/** Every `text` string in a Block Kit value, as written, in order (mrkdwn tokens left as they are). */
+export function blockTexts(value: unknown): string[] {
   const texts: string[] = [];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (typeof value === 'object' && value !== null) {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'text' && typeof inner === 'string') texts.push(inner);
-        else walk(inner);
+  const walk = (inner: unknown): void => {
+    if (Array.isArray(inner)) inner.forEach(walk);
+    else if (typeof inner === 'object' && inner !== null) {
+      for (const [key, v] of Object.entries(inner)) {
+        if (key === 'text' && typeof v === 'string') texts.push(v);
+        else walk(v);
       }
     }
   };
-  walk(b);
-  return texts
+  walk(value);
+  return texts;
+}
+
+function block(b: Json): string {
+  if (b.type === 'rich_text') return (b.elements as Json[]).map(richPart).join('\n');
+  return blockTexts(b)
     .join('\n')
     .replace(/<@(\w+)>/g, (_, id: string) => `@${name(id)}`)
     .replace(/<#(\w+)(?:\|[^>]*)?>/g, (_, id: string) => `#${name(id)}`);

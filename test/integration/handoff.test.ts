@@ -3,24 +3,14 @@ import { intercomIdFor } from '../../fakes/fin-simulator.ts';
 import type { FakeMessage } from '../../fakes/slack-api.ts';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
 import { withStore } from '../helpers/seed.ts';
+import { blockTexts } from '../helpers/shown.ts';
 import { expectStill } from '../helpers/wait.ts';
 
 const { alice, bob, support, dm, agents } = WORKSPACE;
 
 /** All the text of a Block Kit message, as an agent reads it. */
 function readable(message: FakeMessage | undefined): string {
-  const texts: string[] = [];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (typeof value === 'object' && value !== null) {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'text' && typeof inner === 'string') texts.push(inner);
-        else walk(inner);
-      }
-    }
-  };
-  walk(message?.blocks);
-  return texts.join('\n');
+  return blockTexts(message?.blocks).join('\n');
 }
 
 function handBackButton(message: FakeMessage | undefined): { action_id: string; value: string } | undefined {
