@@ -19,7 +19,7 @@ import type { ThreadView } from './thread-view.ts';
 export type FinEventOutcome = 'accepted' | 'duplicate' | 'ignored' | 'invalid' | 'unknown_conversation' | 'stale';
 
 export interface FinEventAcceptance {
-  readonly outcome: FinEventOutcome;
+  readonly kind: FinEventOutcome;
   /** Settles when the event has been acted on (at once for events that are not). Never rejects. */
   readonly processed: Promise<void>;
 }
@@ -92,10 +92,10 @@ export class FinEvents {
     if (!parsed.ok) {
       if (parsed.reason === 'unknown_event') {
         log.info({ source, eventName: parsed.eventName }, 'ignoring an unknown Fin event');
-        return { outcome: 'ignored', processed: DONE };
+        return { kind: 'ignored', processed: DONE };
       }
       log.warn({ source, detail: parsed.detail }, 'ignoring a malformed Fin event');
-      return { outcome: 'invalid', processed: DONE };
+      return { kind: 'invalid', processed: DONE };
     }
     const event = parsed.event;
     if (stream !== undefined && event.conversation_id !== stream.conversationId) {
@@ -103,7 +103,7 @@ export class FinEvents {
         { source, eventName: event.event_name, conversationId: stream.conversationId, claimed: event.conversation_id },
         "dropping an event that names another conversation than its stream's",
       );
-      return { outcome: 'ignored', processed: DONE };
+      return { kind: 'ignored', processed: DONE };
     }
     // Most events are chunks of a message already streaming: they go straight to it, without the store or the queue
     // (the message ignores stale chunks itself, and is closed before anything final is written to it).
@@ -111,7 +111,7 @@ export class FinEvents {
       event.event_name === 'fin_reply_chunk' &&
       this.#view.offerLive(event.conversation_id, event.stream_id, event.chunk_index, event.chunk_text)
     ) {
-      return { outcome: 'accepted', processed: DONE };
+      return { kind: 'accepted', processed: DONE };
     }
     const at = eventTime(event);
     if (at !== undefined && at < this.#ctx.now() - this.#ctx.retentionMs) {
@@ -120,7 +120,7 @@ export class FinEvents {
         { source, eventName: event.event_name, conversationId: event.conversation_id, at },
         'ignoring a Fin event older than the retention window',
       );
-      return { outcome: 'stale', processed: DONE };
+      return { kind: 'stale', processed: DONE };
     }
     const conv = this.#ctx.store.conversations.get(event.conversation_id);
     if (conv === undefined) {
@@ -128,7 +128,7 @@ export class FinEvents {
         { source, eventName: event.event_name, conversationId: event.conversation_id },
         'Fin event for a conversation this app does not know',
       );
-      return { outcome: 'unknown_conversation', processed: DONE };
+      return { kind: 'unknown_conversation', processed: DONE };
     }
     if (event.event_name === 'fin_reply_chunk') {
       const processed = this.#ctx
@@ -136,7 +136,7 @@ export class FinEvents {
         .catch((error: unknown) => {
           this.#ctx.log.error({ conversationId: conv.id, task: 'showing a streamed chunk', err: error }, 'conversation task failed');
         });
-      return { outcome: 'accepted', processed };
+      return { kind: 'accepted', processed };
     }
     const dedupeKey = dedupeKeyOf(event);
     const { store } = this.#ctx;
@@ -148,9 +148,9 @@ export class FinEvents {
     });
     if (!recorded) {
       log.debug({ source, dedupeKey }, 'duplicate Fin event');
-      return { outcome: 'duplicate', processed: DONE };
+      return { kind: 'duplicate', processed: DONE };
     }
-    return { outcome: 'accepted', processed: this.#process(dedupeKey, event) };
+    return { kind: 'accepted', processed: this.#process(dedupeKey, event) };
   }
 
   /** Opens the turn's stream; a newer URL supersedes the previous one (its token belongs to the new turn). */

@@ -8,6 +8,7 @@ import type { InboundMessage } from '../store/inbound.ts';
 import type { Turn } from '../store/turns.ts';
 import { gatherAttachments } from './attachments.ts';
 import { skippedFilesNotice } from './copy.ts';
+import { AppError } from '../core/errors.ts';
 
 export interface RequestDeps {
   readonly directory: SlackDirectory;
@@ -57,7 +58,7 @@ export async function buildTurnRequest(
   known?: TurnBody,
 ): Promise<BuiltTurn> {
   const first = messages[0];
-  if (first === undefined) throw new Error(`turn ${turn.id} has no messages`);
+  if (first === undefined) throw new AppError('invariant_broken', `turn ${turn.id} has no messages`);
   const [{ text: body, cut }, profile] = await Promise.all([known ?? turnBody(deps, turn, messages), deps.directory.user(turn.userId)]);
   const { attachments, fileIds, skipped } = await gatherAttachments(
     messages.flatMap((m) => m.files),

@@ -11,6 +11,8 @@ export type AppErrorCode =
   | 'store_from_future'
   | 'intercom_unreachable'
   | 'payload_too_large'
+  | 'slack_bad_response' // Slack answered ok without a field it documents (a message's ts, a DM's channel)
+  | 'invariant_broken' // the app's own bookkeeping contradicts itself: a bug, never the user's doing
   | `fin_${FinFailure}`;
 
 /** Every error the app raises on purpose carries a stable `code`, so callers branch on codes, never on messages. */

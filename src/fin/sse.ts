@@ -21,7 +21,7 @@ export interface SseSubscription {
 }
 
 export interface SseOptions {
-  /** Called with each event's parsed JSON `data`; what it means is the caller's business. */
+  /** Called with each event's parsed JSON `data` (the raw text when it is not JSON); what it means is the caller's business. */
   readonly onData: (data: unknown) => void;
   /** Ably sends keepalives every few seconds; a stream silent for this long is dead. */
   readonly idleTimeoutMs?: number;
@@ -55,7 +55,8 @@ async function read(url: string, options: SseOptions, signal: AbortSignal): Prom
       try {
         data = JSON.parse(message.data);
       } catch {
-        return;
+        // Handed on as text: the caller's validation refuses it and says so in the log, instead of it vanishing here.
+        data = message.data;
       }
       options.onData(data);
     },

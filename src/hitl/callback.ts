@@ -4,6 +4,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import { finError } from '../fin/client.ts';
 import { IntercomHttp, IntercomUnreachableError } from '../fin/http.ts';
 import type { JsonValue } from './values.ts';
+import { AppError } from '../core/errors.ts';
 
 export type CallbackOutcome =
   | { readonly kind: 'submitted' }
@@ -52,7 +53,7 @@ export class HitlCallbacks {
   }
 
   async submit(url: string, stepId: string, values: readonly { identifier: string; value: JsonValue }[]): Promise<CallbackOutcome> {
-    if (!this.allows(url)) throw new Error('refusing to send to a callback URL outside the Intercom API host');
+    if (!this.allows(url)) throw new AppError('invariant_broken', 'refusing to send to a callback URL outside the Intercom API host');
     let answer: Awaited<ReturnType<IntercomHttp['post']>>;
     try {
       answer = await this.#http.post(url, { step_id: stepId, attribute_values: values }, 'Preview', 'hitl_callback');

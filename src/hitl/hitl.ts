@@ -69,12 +69,12 @@ export class HumanInTheLoop {
    * Takes one Intercom app webhook. A HITL notification is durably recorded before this returns (so the webhook can
    * be acknowledged), deduplicated by notification id; acting on it happens in `processed`.
    */
-  accept(body: unknown): { outcome: IntercomEventOutcome; processed: Promise<void> } {
+  accept(body: unknown): { kind: IntercomEventOutcome; processed: Promise<void> } {
     const parsed = parseIntercomWebhook(body);
     if (!parsed.ok) {
       if (parsed.reason === 'not_hitl') {
         this.#log.info({ topic: parsed.topic, notificationId: parsed.notificationId }, 'ignoring an Intercom webhook topic');
-        return { outcome: 'ignored', processed: DONE };
+        return { kind: 'ignored', processed: DONE };
       }
       // The payload's shape is not published: an unexpected one is logged by its shape (field names and types, never
       // values, which may be a customer's), for the operator to see.
@@ -82,7 +82,7 @@ export class HumanInTheLoop {
         { detail: parsed.detail, shape: JSON.stringify(shapeOf(body)).slice(0, 4_000) },
         'unexpected human-in-the-loop webhook',
       );
-      return { outcome: 'invalid', processed: DONE };
+      return { kind: 'invalid', processed: DONE };
     }
     const n = parsed.notification;
     if (n.createdAtMs !== undefined && n.createdAtMs < this.#now() - this.#o.retentionMs) {
@@ -91,14 +91,14 @@ export class HumanInTheLoop {
         { stepId: n.stepId, createdAtMs: n.createdAtMs },
         'ignoring a human-in-the-loop notification older than the retention window',
       );
-      return { outcome: 'stale', processed: DONE };
+      return { kind: 'stale', processed: DONE };
     }
     const dedupeKey = n.notificationId ?? `step:${n.stepId}`;
     if (!this.#o.store.intercomEvents.record({ dedupeKey, topic: 'hitl', payload: JSON.stringify(body) }, this.#now())) {
       this.#log.debug({ dedupeKey }, 'duplicate Intercom webhook');
-      return { outcome: 'duplicate', processed: DONE };
+      return { kind: 'duplicate', processed: DONE };
     }
-    return { outcome: 'accepted', processed: this.#process(dedupeKey, n) };
+    return { kind: 'accepted', processed: this.#process(dedupeKey, n) };
   }
 
   /**
@@ -126,18 +126,17 @@ export class HumanInTheLoop {
     userId: string;
     triggerId: string;
     messageTs?: string | undefined;
-  }): Promise<{ outcome: OpenOutcome; by?: string }> {
+  }): Promise<{ kind: OpenOutcome; by?: string }> {
     const request = this.#o.store.hitl.get(input.requestId);
     // The button must be on this request's own post: one whose request is gone never opens a newer request's form.
-    if (request === undefined || (input.messageTs !== undefined && request.agentTs !== input.messageTs)) return { outcome: 'unknown' };
-    if (request.state !== 'open')
-      return { outcome: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
+    if (request === undefined || (input.messageTs !== undefined && request.agentTs !== input.messageTs)) return { kind: 'unknown' };
+    if (request.state !== 'open') return { kind: 'closed', ...(request.submittedBy ? { by: await this.#name(request.submittedBy) } : {}) };
     // The thread's link is asked for while membership is checked: both must fit in the trigger id's few seconds.
     const context = this.#formContext(request);
     const membership = await this.#o.membership.check(input.userId, { fresh: false });
-    if (membership !== 'member') return { outcome: membership };
+    if (membership !== 'member') return { kind: membership };
     await this.#o.poster.openView(input.triggerId, hitlModal(request.id, attributesOf(request), hitlFormContext(await context)));
-    return { outcome: 'opened' };
+    return { kind: 'opened' };
   }
 
   /**

@@ -115,7 +115,7 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
     const requestId = Number(actions[0]?.value);
     // The trigger stays valid for 3 seconds from the click: the form opens right after the acknowledgement.
     afterAck(log, 'opening a human-in-the-loop form', async () => {
-      const { outcome, by } = await deps.hitl.openForm({ requestId, userId: user.id, triggerId, messageTs: container?.message_ts });
+      const { kind: outcome, by } = await deps.hitl.openForm({ requestId, userId: user.id, triggerId, messageTs: container?.message_ts });
       log.info({ requestId, userId: user.id, outcome }, 'human-in-the-loop form requested');
       const refusal =
         outcome === 'not_member' || outcome === 'membership_unknown'

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { errorCode } from '../core/errors.ts';
 
 export type HealthReport =
   | { readonly status: 'ok'; readonly mode: string; readonly database: 'writable'; readonly slack: 'ok' }
@@ -27,8 +28,7 @@ function databaseWritable(db: Database, now: () => number): string {
     );
     return 'writable';
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? code : 'error';
+    return errorCode(error);
   } finally {
     db.pragma(`busy_timeout = ${Number(usual)}`);
   }

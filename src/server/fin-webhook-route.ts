@@ -54,7 +54,7 @@ export function finWebhookRoute(deps: {
       answer(res, 200, { ok: true, outcome: 'ping' });
       return;
     }
-    const { outcome } = deps.accept(body);
+    const { kind: outcome } = deps.accept(body);
     if (outcome === 'invalid') answer(res, 400, { error: 'invalid_event' });
     else answer(res, 200, { ok: true, outcome });
   };

@@ -13,7 +13,7 @@ import { webhookAnswerer } from './webhook-answer.ts';
  */
 export function intercomWebhookRoute(deps: {
   clientSecret: string | undefined;
-  accept: (body: unknown) => { outcome: IntercomEventOutcome };
+  accept: (body: unknown) => { kind: IntercomEventOutcome };
   logger: Logger;
   metrics: Metrics;
 }): RouteHandler {
@@ -35,7 +35,7 @@ export function intercomWebhookRoute(deps: {
     });
     if (read === undefined) return;
     const { body } = read;
-    const { outcome } = deps.accept(body);
+    const { kind: outcome } = deps.accept(body);
     if (outcome === 'invalid') answer(res, 400, { error: 'invalid_notification' });
     else answer(res, 200, { ok: true, outcome });
   };

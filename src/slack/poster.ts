@@ -1,7 +1,7 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { type RetryPolicy, withRetries } from '../core/backoff.ts';
-import { errorCode } from '../core/errors.ts';
+import { errorCode, AppError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { splitMrkdwn } from '../format/split.ts';
 import type { DeliveryPart } from '../store/deliveries.ts';
@@ -178,7 +178,7 @@ export class SlackPoster {
       unfurl_links: false,
       unfurl_media: false,
     });
-    if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
+    if (typeof res.ts !== 'string') throw new AppError('slack_bad_response', 'chat.postMessage returned no ts');
     return res.ts;
   }
 
@@ -190,7 +190,7 @@ export class SlackPoster {
   async postBlocks(channelId: string, content: { text: string; blocks: KnownBlock[] }): Promise<string> {
     await this.#writes.beforePost(channelId);
     const res = await this.#client.chat.postMessage({ channel: channelId, ...content, unfurl_links: false, unfurl_media: false });
-    if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
+    if (typeof res.ts !== 'string') throw new AppError('slack_bad_response', 'chat.postMessage returned no ts');
     return res.ts;
   }
 
@@ -211,7 +211,7 @@ export class SlackPoster {
   async postRoot(channelId: string, text: string): Promise<string> {
     await this.#writes.beforePost(channelId);
     const res = await this.#client.chat.postMessage({ channel: channelId, text, unfurl_links: false, unfurl_media: false });
-    if (typeof res.ts !== 'string') throw new Error('chat.postMessage returned no ts');
+    if (typeof res.ts !== 'string') throw new AppError('slack_bad_response', 'chat.postMessage returned no ts');
     return res.ts;
   }
 
@@ -246,7 +246,7 @@ export class SlackPoster {
     try {
       const opened = await this.#client.conversations.open({ users: userId });
       const channel = opened.channel?.id;
-      if (typeof channel !== 'string') throw new Error('conversations.open returned no channel');
+      if (typeof channel !== 'string') throw new AppError('slack_bad_response', 'conversations.open returned no channel');
       await this.#writes.beforePost(channel);
       await this.#client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
       return 'dm';
@@ -312,7 +312,7 @@ export class SlackPoster {
         recipient_team_id: args.teamId,
         recipient_user_id: args.userId,
       });
-      if (typeof res.ts !== 'string') throw new Error('chat.startStream returned no ts');
+      if (typeof res.ts !== 'string') throw new AppError('slack_bad_response', 'chat.startStream returned no ts');
       return res.ts;
     } catch (error) {
       const code = errorCode(error);

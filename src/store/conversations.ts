@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 
 import type { ChannelType } from '../core/shared-types.ts';
+import { AppError } from '../core/errors.ts';
 
 export interface Conversation {
   readonly id: string;
@@ -101,7 +102,7 @@ export class ConversationStore {
     const id = conversationIdFor(thread.teamId, thread.channelId, thread.threadTs);
     this.#insert.run(id, thread.teamId, thread.channelId, thread.threadTs, thread.channelType, now, now);
     const row = this.#byId.get(id);
-    if (!row) throw new Error(`conversation ${id} vanished right after insert`);
+    if (!row) throw new AppError('invariant_broken', `conversation ${id} vanished right after insert`);
     return toConversation(row);
   }
 

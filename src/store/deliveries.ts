@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { z } from 'zod';
+import { AppError } from '../core/errors.ts';
 
 /** One message of a final answer, with the size it was cut to (a part Slack refuses as too long is cut smaller). */
 export interface DeliveryPart {
@@ -98,7 +99,7 @@ export class DeliveryStore {
     const created =
       this.#insert.run(d.key, d.conversationId, d.channelId, d.threadTs, d.targetTs, JSON.stringify(d.parts), now).changes === 1;
     const row = this.#get.get(d.key);
-    if (!row) throw new Error(`delivery ${d.key} vanished right after insert`);
+    if (!row) throw new AppError('invariant_broken', `delivery ${d.key} vanished right after insert`);
     return { delivery: toDelivery(row), resumed: !created };
   }
 

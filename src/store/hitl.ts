@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { AppError } from '../core/errors.ts';
 
 /**
  * open: waiting for an agent · submitting: an agent's values are on their way (nobody else may submit) · then
@@ -111,7 +112,7 @@ export class HitlStore {
         now,
       ).changes === 1;
     const row = this.#byStep.get(r.stepId);
-    if (!row) throw new Error(`HITL request for step ${r.stepId} vanished right after insert`);
+    if (!row) throw new AppError('invariant_broken', `HITL request for step ${r.stepId} vanished right after insert`);
     return { request: toRequest(row), created };
   }
 

@@ -1,4 +1,5 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
+import { AppError } from '../core/errors.ts';
 
 export type TurnKind = 'start' | 'reply';
 /**
@@ -149,7 +150,7 @@ export class TurnStore {
   ): Turn {
     const id = Number(this.#insert.run(t.conversationId, t.kind, t.userId, t.messageTimestamp, t.procedureId ?? null, now).lastInsertRowid);
     const turn = this.get(id);
-    if (turn === undefined) throw new Error(`turn ${id} vanished right after insert`);
+    if (turn === undefined) throw new AppError('invariant_broken', `turn ${id} vanished right after insert`);
     return turn;
   }
 

@@ -1,6 +1,7 @@
 import { type RetryPolicy, withRetries } from '../core/backoff.ts';
 import { rateLimitedRetryAfter } from './rate-limited.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { AppError } from '../core/errors.ts';
 
 /** A final update is tried until it lands; the budget, not a backoff, says when (hence no delay of its own). */
 const FINAL_UPDATE_RETRY: RetryPolicy = {
@@ -213,7 +214,7 @@ export class UpdateScheduler {
     for (const w of this.#waiting.values()) {
       if (best === undefined || rank(w) < rank(best)) best = w;
     }
-    if (best === undefined) throw new Error('no waiting lane');
+    if (best === undefined) throw new AppError('invariant_broken', 'no waiting lane');
     return best;
   }
 

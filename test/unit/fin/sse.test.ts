@@ -36,6 +36,16 @@ describe('subscribe', () => {
     expect(end.reason).toBe('ended');
   });
 
+  it('hands on data that is not JSON as text, for the caller to refuse and log, rather than dropping it unseen', async () => {
+    const url = await serve((res) => {
+      res.writeHead(200, sse);
+      res.end('data: not json\n\ndata: {"n":1}\n\n');
+    });
+    const seen: unknown[] = [];
+    await subscribe(url, { onData: (d) => seen.push(d) }).done;
+    expect(seen).toEqual(['not json', { n: 1 }]);
+  });
+
   it('stops on `event: error` (an expired or revoked token) without reconnecting', async () => {
     let requests = 0;
     const url = await serve((res) => {
