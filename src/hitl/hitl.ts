@@ -280,7 +280,8 @@ export class HumanInTheLoop {
       if (!created) this.#log.debug({ stepId: n.stepId, requestId: request.id }, 'human-in-the-loop step already known');
       if (created || request.agentTs === null) {
         await this.#showPost(request.id);
-        if (created && conv !== undefined) {
+        // A thread people own stays quiet (the agents see the request in their channel); otherwise the customer learns why Fin paused.
+        if (created && conv !== undefined && conv.owner === 'fin') {
           await poster.post(conv.channelId, conv.threadTs, CHECKING_NOTICE).catch((error: unknown) => {
             this.#log.warn({ conversationId: conv.id, error: errorCode(error) }, 'could not tell the thread a person is checking');
           });

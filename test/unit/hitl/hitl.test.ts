@@ -193,6 +193,15 @@ describe('HumanInTheLoop', () => {
       expect(slack.botReplies(support, root).map((m) => m.text)).toEqual([CHECKING_NOTICE]);
     });
 
+    it('keeps a thread people own quiet: the request reaches the agents, the customer is not told Fin paused', async () => {
+      const conv = store.conversations.findByThread(slack.teamId, support, root);
+      if (conv === undefined) throw new Error('no conversation');
+      store.conversations.setOwner(conv.id, 'human', Date.now());
+      await hitl.accept(notification()).processed;
+      expect(agentsPosts()).toHaveLength(1);
+      expect(slack.botReplies(support, root)).toEqual([]);
+    });
+
     it('answers duplicate for a notification it has, and posts once for a step notified twice', async () => {
       const body = notification({ stepId: 'step-1' });
       const { requestId } = await requestPosted(body);
