@@ -1,41 +1,55 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { type CsatOption, CsatLedger, type CsatState } from './fin-csat.ts';
+import {
+  type CapabilitiesRequest,
+  type CollectRequest,
+  type CsatRequest,
+  checkBody,
+  type EscalateRequest,
+  type FinOperation,
+  type IntercomVersion,
+  isIntercomVersion,
+  REQUEST_SCHEMAS,
+  type RequestProblem,
+} from './fin-request-schemas.ts';
+import {
+  type AnySimCall,
+  type SimCall,
+  type SimCallKind,
+  SimEscalation,
+  type SimRequestBody,
+  type SimStream,
+  SimTurn,
+  type SimTurnKind,
+  type StreamHost,
+} from './fin-sim-turn.ts';
 import { LoopbackServer, readBody } from './loopback-server.ts';
 
+export { type CsatOption, type CsatState, DEFAULT_CSAT_OPTIONS } from './fin-csat.ts';
+export { type CsatRating, type IntercomVersion, INTERCOM_VERSIONS, REQUEST_SCHEMAS } from './fin-request-schemas.ts';
+export {
+  type AnswerOptions,
+  type AnySimCall,
+  cumulativeChunks,
+  plainTextOf,
+  type SimCall,
+  type SimCallKind,
+  SimEscalation,
+  type SimRequestBody,
+  SimStream,
+  SimTurn,
+  type SimTurnKind,
+} from './fin-sim-turn.ts';
+
 /**
- * A local stand-in for Intercom's Fin Agent API: `/fin/start`, `/fin/reply` and `/fin/procedures/{id}/run` over
- * HTTP, events over SSE (Ably-style, with `rewind` and token revocation), and signed webhooks. Conversations are
- * scripted: each call becomes a `SimTurn` a test (or the sandbox) drives, or a handler answers automatically.
+ * A local stand-in for Intercom's Fin Agent API: every operation of the reference (`/fin/start`, `/fin/reply`,
+ * `/fin/csat`, and in Preview `/fin/procedures/{id}/run`, `/fin/ask`, `/fin/escalate`, `/fin/capabilities` and
+ * `/procedures/{id}/collect_agent_input`), each body checked against the schema of the version its `Intercom-Version`
+ * header names (fin-request-schemas.ts); events over SSE (Ably-style, with `rewind` and token revocation) and signed
+ * webhooks. Conversations are scripted: each call that makes Fin answer becomes a `SimTurn` a test (or the sandbox)
+ * drives, or a handler answers automatically.
  */
-
-/** What a client sent, as far as the simulator and tests read it. */
-export interface SimRequestBody {
-  readonly conversation_id?: string;
-  readonly message?: { readonly author?: string; readonly body?: string; readonly timestamp?: string };
-  readonly user?: { readonly id?: string; readonly name?: string; readonly email?: string };
-  readonly conversation_metadata?: {
-    readonly history?: readonly { readonly author: string; readonly body: string; readonly timestamp: string }[];
-    readonly attributes?: Readonly<Record<string, unknown>>;
-  };
-  readonly attachments?: readonly {
-    readonly type: string;
-    readonly name?: string;
-    readonly content_type?: string;
-    readonly data?: string;
-    readonly url?: string;
-  }[];
-  readonly [key: string]: unknown;
-}
-
-export interface SimCall {
-  readonly kind: 'start' | 'reply' | 'procedure';
-  readonly path: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: SimRequestBody;
-  readonly conversationId: string;
-  readonly at: number;
-}
 
 export interface SimHttpAnswer {
   readonly status: number;
@@ -52,6 +66,9 @@ export interface SimHttpAnswer {
 // biome-ignore lint/suspicious/noConfusingVoidType: handlers written as statements (`turn => { … }`) return void
 export type TurnHandler = (turn: SimTurn) => SimHttpAnswer | undefined | void | Promise<unknown>;
 
+/** Answers a call of one operation in the simulator's stead (a 500, a 429), or returns nothing to let it answer. */
+export type CallOverride<K extends SimCallKind> = (call: SimCall<K>) => SimHttpAnswer | undefined;
+
 export interface FinSimulatorOptions {
   readonly token?: string;
   readonly appId?: string;
@@ -63,209 +80,89 @@ export interface FinSimulatorOptions {
   readonly intercomIds?: boolean;
   /** Token `collect_agent_input` accepts (an Intercom app's access token); the Fin token when not set. */
   readonly accessToken?: string;
+  /** The version a request without `Intercom-Version` is read as: the app package's version at Intercom; 2.15 here. */
+  readonly defaultVersion?: IntercomVersion;
 }
 
 /** One call to `/procedures/{id}/collect_agent_input`: an agent's answer to a human-in-the-loop step. */
 export interface CollectCall {
   readonly conversationId: string;
   readonly headers: IncomingHttpHeaders;
-  readonly body: { readonly step_id?: string; readonly attribute_values?: readonly { identifier: string; value: unknown }[] };
+  readonly body: CollectRequest;
 }
 
-export interface AnswerOptions {
-  /** `stable`: every fin_replied says awaiting_user_reply (2.14/2.15); `preview`: parts say replying, then a status. */
-  readonly style?: 'stable' | 'preview';
-  /** Cumulative plain-text chunks to stream before the final reply; derived from the HTML when omitted. */
-  readonly chunks?: readonly string[];
-  readonly stream?: boolean;
-  readonly chunkDelayMs?: number;
-  readonly messageId?: string;
-  readonly streamId?: string;
+/** The Preview features a workspace may not have: without one, its endpoint answers 403. */
+export type FinFeature = 'ask' | 'capabilities' | 'escalate';
+
+/** One entry of `/fin/capabilities`: a procedure the user may run, or a static action such as `reply` or `ask`. */
+export interface FinCapability {
+  readonly type: string;
+  readonly id?: string;
+  readonly name?: string;
+  readonly description: string;
+  readonly endpoint: string;
+  readonly method: string;
 }
 
-type SimEvent = Record<string, unknown> & { event_name: string };
+/** What every user can do, as far as the simulator knows, until a test says otherwise (`setCapabilities`). */
+export const STATIC_CAPABILITIES: readonly FinCapability[] = [
+  { type: 'reply', description: 'Continue a conversation with Fin.', endpoint: '/fin/reply', method: 'POST' },
+  { type: 'ask', description: 'Ask Fin one self-contained question.', endpoint: '/fin/ask', method: 'POST' },
+];
 
-interface StreamClient {
-  readonly res: ServerResponse;
+const ROUTES: readonly { readonly pattern: RegExp; readonly operation: FinOperation }[] = [
+  { pattern: /^\/fin\/start$/, operation: 'start' },
+  { pattern: /^\/fin\/reply$/, operation: 'reply' },
+  { pattern: /^\/fin\/csat$/, operation: 'csat' },
+  { pattern: /^\/fin\/ask$/, operation: 'ask' },
+  { pattern: /^\/fin\/escalate$/, operation: 'escalate' },
+  { pattern: /^\/fin\/capabilities$/, operation: 'capabilities' },
+  { pattern: /^\/fin\/procedures\/[^/]+\/run$/, operation: 'procedure' },
+  { pattern: /^\/procedures\/([^/]+)\/collect_agent_input$/, operation: 'collect' },
+];
+
+const FEATURE_NAMES: Readonly<Record<FinFeature, string>> = {
+  ask: 'Fin ask',
+  capabilities: 'Fin capabilities',
+  escalate: 'Fin escalation',
+};
+
+interface Overrides {
+  escalate?: CallOverride<'escalate'>;
+  csat?: CallOverride<'csat'>;
+  capabilities?: CallOverride<'capabilities'>;
 }
 
-export class SimTurn {
-  readonly call: SimCall;
-  readonly conversationId: string;
-  readonly token: string;
-  readonly #sim: FinSimulator;
-  readonly #rewind: boolean;
-  readonly #buffer: SimEvent[] = [];
-  readonly #clients = new Set<StreamClient>();
-  readonly #connected = new EventEmitter();
-  #revoked = false;
-  #everConnected = false;
-  #eventSeq = 0;
-
-  constructor(sim: FinSimulator, call: SimCall, rewind: boolean) {
-    this.#sim = sim;
-    this.call = call;
-    this.conversationId = call.conversationId;
-    this.token = `sim-${randomUUID()}`;
-    this.#rewind = rewind;
-  }
-
-  /** True once the app has connected to this turn's stream and no connection is left open. */
-  connectionsClosed(): boolean {
-    return this.#everConnected && this.#clients.size === 0;
-  }
-
-  get revoked(): boolean {
-    return this.#revoked;
-  }
-
-  /** Resolves once the client has opened this turn's SSE stream (or after `timeoutMs`, resolving false). */
-  connected(timeoutMs = 2_000): Promise<boolean> {
-    if (this.#everConnected) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.#connected.once('connected', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
-  /** Sends an event by SSE (to connected clients, or buffered for rewind) and by webhook. */
-  async emit(event: SimEvent, via: { sse?: boolean; webhook?: boolean } = {}): Promise<void> {
-    const full = { conversation_id: this.conversationId, created_at_ms: new Date().toISOString(), ...event };
-    if (via.sse !== false && !this.#revoked) {
-      if (this.#clients.size === 0 && (this.#rewind || !this.#everConnected)) this.#buffer.push(full);
-      for (const client of this.#clients) this.#write(client, full);
-    }
-    if (via.webhook !== false && full.event_name !== 'fin_reply_chunk') await this.#sim.sendWebhook(full);
-    if (isDoneSignal(full)) this.revoke();
-  }
-
-  /** An event Fin sends by webhook only (as after the stream is gone: inactivity, late statuses). */
-  webhookOnly(event: SimEvent): Promise<void> {
-    return this.emit(event, { sse: false });
-  }
-
-  chunk(streamId: string, index: number, text: string): Promise<void> {
-    return this.emit({ event_name: 'fin_reply_chunk', stream_id: streamId, chunk_index: index, chunk_text: text, status: 'replying' });
-  }
-
-  reply(html: string, opts: { messageId?: string; streamId?: string; status?: string } = {}): Promise<void> {
-    return this.emit({
-      event_name: 'fin_replied',
-      user_id: String(this.call.body.user?.id ?? ''),
-      message: {
-        id: opts.messageId ?? `msg-${randomUUID()}`,
-        author: 'fin',
-        body: html,
-        timestamp_ms: new Date().toISOString(),
-      },
-      status: opts.status ?? 'awaiting_user_reply',
-      ...(opts.streamId !== undefined ? { stream_id: opts.streamId } : {}),
-    });
-  }
-
-  status(status: string, reason?: string): Promise<void> {
-    return this.emit({
-      event_name: 'fin_status_updated',
-      user_id: String(this.call.body.user?.id ?? ''),
-      status,
-      ...(reason !== undefined ? { reason } : {}),
-    });
-  }
-
-  /** A whole answer the way Fin sends it: streamed chunks, the final HTML, and the done signal for the style. */
-  async answer(html: string, opts: AnswerOptions = {}): Promise<{ messageId: string; streamId: string }> {
-    const style = opts.style ?? 'stable';
-    const streamId = opts.streamId ?? randomUUID().replace(/-/g, '');
-    const messageId = opts.messageId ?? `msg-${randomUUID()}`;
-    await this.connected();
-    if (opts.stream !== false) {
-      const chunks = opts.chunks ?? cumulativeChunks(plainTextOf(html));
-      for (const [i, text] of chunks.entries()) {
-        await this.chunk(streamId, i, text);
-        if (opts.chunkDelayMs) await new Promise((r) => setTimeout(r, opts.chunkDelayMs));
-      }
-    }
-    await this.reply(html, {
-      messageId,
-      ...(opts.stream !== false ? { streamId } : {}),
-      status: style === 'stable' ? 'awaiting_user_reply' : 'replying',
-    });
-    if (style === 'preview') await this.status('awaiting_user_reply');
-    return { messageId, streamId };
-  }
-
-  /** Breaks the stream off early, as an expired token does (`event: error`, then the end), without revoking it. */
-  breakStream(): void {
-    for (const client of this.#clients) {
-      this.#writeRaw(client.res, 'error', JSON.stringify({ message: 'Token expired', code: 40142, statusCode: 401 }));
-      client.res.end();
-    }
-    this.#clients.clear();
-  }
-
-  /** Revokes the stream token and closes open streams, as Fin does when the turn is over. */
-  revoke(): void {
-    this.#revoked = true;
-    for (const client of this.#clients) client.res.end();
-    this.#clients.clear();
-  }
-
-  attach(res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.write(':keepalive\n\n');
-    const client = { res };
-    if (this.#revoked) {
-      this.#writeRaw(res, 'error', JSON.stringify({ message: 'Token revoked', code: 40142, statusCode: 401 }));
-      res.end();
-      return;
-    }
-    for (const event of this.#buffer.splice(0)) this.#write(client, event);
-    this.#clients.add(client);
-    res.on('close', () => this.#clients.delete(client));
-    this.#everConnected = true;
-    this.#connected.emit('connected');
-  }
-
-  #write(client: StreamClient, event: SimEvent): void {
-    this.#eventSeq += 1;
-    const json = JSON.stringify(event);
-    const data =
-      this.#sim.sseFormat === 'ably'
-        ? JSON.stringify({
-            id: `${this.token}:${this.#eventSeq}`,
-            name: event.event_name,
-            timestamp: Date.now(),
-            channel: `fin_agent_api:${this.#sim.appId}:${this.conversationId}`,
-            data: json,
-          })
-        : json;
-    this.#writeRaw(client.res, 'message', data, `${this.#eventSeq}`);
-  }
-
-  #writeRaw(res: ServerResponse, event: string, data: string, id?: string): void {
-    res.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`);
-  }
-}
-
-export class FinSimulator {
+export class FinSimulator implements StreamHost {
   readonly token: string;
   readonly appId: string;
   readonly sseFormat: 'plain' | 'ably';
+  /** The calls that made Fin answer (start, reply, procedure runs, asks), in order. Other operations: `callsOf`. */
   readonly calls: SimCall[] = [];
   readonly turns: SimTurn[] = [];
+  readonly escalations: SimEscalation[] = [];
   readonly webhookDeliveries: { event: Record<string, unknown>; status: number }[] = [];
   readonly collectCalls: CollectCall[] = [];
+  readonly #allCalls: AnySimCall[] = [];
   #collectHandler: ((call: CollectCall) => SimHttpAnswer | undefined) | undefined;
+  readonly #overrides: Overrides = {};
   readonly #accessToken: string;
+  readonly #defaultVersion: IntercomVersion;
   #webhook: { url: string; secret: string } | undefined;
   #intercomIds: boolean;
   #handler: TurnHandler | undefined;
   #waiters: ((turn: SimTurn) => void)[] = [];
   #pending: SimTurn[] = [];
+  /** Conversations with a Fin session: a new start, procedure run or ask for them is refused. */
   #started = new Set<string>();
+  /** Conversations Fin has heard of (a session, or an accepted reply): what escalate and csat can find. */
+  readonly #known = new Set<string>();
+  /** The user each conversation's events name. */
+  readonly #users = new Map<string, string>();
+  readonly #streams = new Map<string, SimStream>();
+  readonly #csat = new CsatLedger();
+  readonly #capabilities = new Map<string, readonly FinCapability[]>();
+  readonly #disabled = new Set<FinFeature>();
   readonly #server: LoopbackServer;
   #url = '';
 
@@ -276,6 +173,7 @@ export class FinSimulator {
     this.#webhook = options.webhook;
     this.#intercomIds = options.intercomIds ?? true;
     this.#accessToken = options.accessToken ?? this.token;
+    this.#defaultVersion = options.defaultVersion ?? '2.15';
     this.#server = new LoopbackServer((req, res) => this.#route(req, res));
   }
 
@@ -297,6 +195,51 @@ export class FinSimulator {
   /** Answers `collect_agent_input` calls (200 when the handler returns nothing). */
   onCollect(handler: ((call: CollectCall) => SimHttpAnswer | undefined) | undefined): void {
     this.#collectHandler = handler;
+  }
+
+  /** Answers `/fin/csat` calls in the simulator's stead when `handler` returns an answer; the survey is then untouched. */
+  onCsat(handler: CallOverride<'csat'> | undefined): void {
+    this.#setOverride('csat', handler);
+  }
+
+  /** Answers `/fin/escalate` calls in the simulator's stead when `handler` returns an answer: nothing is escalated. */
+  onEscalate(handler: CallOverride<'escalate'> | undefined): void {
+    this.#setOverride('escalate', handler);
+  }
+
+  /** Answers `/fin/capabilities` calls in the simulator's stead when `handler` returns an answer. */
+  onCapabilities(handler: CallOverride<'capabilities'> | undefined): void {
+    this.#setOverride('capabilities', handler);
+  }
+
+  /** Every accepted call of one operation, in order, with its body typed for that operation. */
+  callsOf<K extends SimCallKind>(kind: K): SimCall<K>[] {
+    return this.#allCalls.filter((call): call is AnySimCall & SimCall<K> => call.kind === kind);
+  }
+
+  /** Turns a Preview feature off (its endpoint answers 403 `forbidden`, as for a workspace without it) or on again. */
+  setFeatureEnabled(feature: FinFeature, enabled: boolean): void {
+    if (enabled) this.#disabled.delete(feature);
+    else this.#disabled.add(feature);
+  }
+
+  /** What `/fin/capabilities` lists for a user from now on, in place of `STATIC_CAPABILITIES`. */
+  setCapabilities(userId: string, capabilities: readonly FinCapability[]): void {
+    this.#capabilities.set(userId, capabilities);
+  }
+
+  /** A conversation's survey: its options, the rating and remark recorded, whether the window is open. */
+  csat(conversationId: string): CsatState | undefined {
+    return this.#csat.get(conversationId);
+  }
+
+  /** The rating window of a conversation closes (Fin's own timing): ratings other than a retry are refused. */
+  closeCsatWindow(conversationId: string): void {
+    this.#csat.closeWindow(conversationId);
+  }
+
+  surveyRequested(conversationId: string, options: readonly CsatOption[]): void {
+    this.#csat.requested(conversationId, options);
   }
 
   /**
@@ -332,6 +275,7 @@ export class FinSimulator {
   /** Fin already has this conversation (as if an earlier /fin/start got through): a new start is refused. */
   knowConversation(conversationId: string): void {
     this.#started.add(conversationId);
+    this.#known.add(conversationId);
   }
 
   setWebhook(webhook: { url: string; secret: string } | undefined): void {
@@ -374,66 +318,101 @@ export class FinSimulator {
   }
 
   async close(): Promise<void> {
-    for (const turn of this.turns) turn.revoke();
+    for (const stream of this.#streams.values()) stream.revoke();
     await this.#server.close();
   }
 
+  #setOverride<K extends keyof Overrides>(kind: K, handler: Overrides[K] | undefined): void {
+    if (handler === undefined) delete this.#overrides[kind];
+    else this.#overrides[kind] = handler;
+  }
+
+  /**
+   * Every POST goes the same way: the path names an operation (404 otherwise), the token must be right (401), the
+   * version must have the operation (404) and the workspace the feature (403), and the body must match the
+   * version's schema (400 `parameter_invalid`, or for /fin/csat the reference's 422) before the operation runs.
+   */
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.#url);
     if (req.method === 'GET' && url.pathname === '/event-stream') {
       this.#stream(url, res);
       return;
     }
-    const collect = /^\/procedures\/([^/]+)\/collect_agent_input$/.exec(url.pathname);
-    if (req.method === 'POST' && collect !== null) {
-      await this.#collect(collect[1] ?? '', req, res);
-      return;
-    }
-    const kind =
-      url.pathname === '/fin/start'
-        ? 'start'
-        : url.pathname === '/fin/reply'
-          ? 'reply'
-          : /^\/fin\/procedures\/[^/]+\/run$/.test(url.pathname)
-            ? 'procedure'
-            : undefined;
-    if (req.method !== 'POST' || kind === undefined) {
+    const route = ROUTES.map((r) => ({ operation: r.operation, match: r.pattern.exec(url.pathname) })).find((r) => r.match !== null);
+    if (req.method !== 'POST' || route === undefined) {
       json(res, 404, errorList('not_found', 'Resource Not Found'));
       return;
     }
-    if (req.headers.authorization !== `Bearer ${this.token}`) {
-      await readBody(req);
+    const { operation } = route;
+    const raw = await readBody(req);
+    const token = operation === 'collect' ? this.#accessToken : this.token;
+    if (req.headers.authorization !== `Bearer ${token}`) {
       json(res, 401, errorList('unauthorized', 'Access Token Invalid'));
       return;
     }
-    let body: SimRequestBody;
+    const header = req.headers['intercom-version'];
+    const version = header === undefined ? this.#defaultVersion : String(header);
+    if (!isIntercomVersion(version)) {
+      json(res, 400, errorList('intercom_version_invalid', `Intercom-Version ${version} is not an API version`));
+      return;
+    }
+    const schema = REQUEST_SCHEMAS[operation][version];
+    if (schema === undefined) {
+      // The operation does not exist in this version (Procedures, ask, escalate… are Preview only).
+      json(res, 404, errorList('not_found', 'Resource Not Found'));
+      return;
+    }
+    if (isFeature(operation) && this.#disabled.has(operation)) {
+      json(res, 403, errorList('forbidden', `${FEATURE_NAMES[operation]} is not enabled for your app.`));
+      return;
+    }
+    let parsed: unknown;
     try {
-      body = JSON.parse(await readBody(req)) as SimRequestBody;
+      parsed = JSON.parse(raw);
     } catch {
       json(res, 400, errorList('parameter_invalid', 'Invalid JSON'));
       return;
     }
-    const conversationId = typeof body.conversation_id === 'string' ? body.conversation_id : '';
-    if (conversationId === '') {
-      json(res, 400, errorList('parameter_invalid', 'conversation_id is required'));
+    const checked = checkBody(schema, parsed);
+    if (!checked.ok) {
+      if (operation === 'csat') json(res, 422, csatErrors(checked.problems));
+      else json(res, 400, problemList(checked.problems));
       return;
     }
-    const attachments = body.attachments ?? [];
-    if (attachments.length > 10) {
-      json(res, 400, errorList('parameter_invalid', 'A maximum of 10 attachments is allowed'));
-      return;
+    // What was sent is recorded as sent; the schema only vouches for its shape.
+    const base = { path: url.pathname, headers: req.headers, at: Date.now() };
+    switch (operation) {
+      case 'start':
+      case 'reply':
+      case 'procedure':
+      case 'ask': {
+        const body = parsed as SimRequestBody;
+        this.#turnCall(res, { ...base, kind: operation, body, conversationId: String(body.conversation_id) });
+        return;
+      }
+      case 'escalate': {
+        const body = parsed as EscalateRequest;
+        this.#escalate(res, { ...base, kind: operation, body, conversationId: body.conversation_id ?? '' });
+        return;
+      }
+      case 'csat': {
+        const body = parsed as CsatRequest;
+        this.#rate(res, { ...base, kind: operation, body, conversationId: body.conversation_id });
+        return;
+      }
+      case 'capabilities':
+        this.#listCapabilities(res, { ...base, kind: operation, body: parsed as CapabilitiesRequest, conversationId: '' }, version);
+        return;
+      case 'collect':
+        this.#collect(res, decodeURIComponent(route.match?.[1] ?? ''), req.headers, parsed as CollectRequest);
+        return;
     }
-    if (attachments.some((a) => (a.type === 'file' ? typeof a.data !== 'string' : a.type === 'url' ? typeof a.url !== 'string' : true))) {
-      json(res, 400, errorList('parameter_invalid', 'Invalid attachment'));
-      return;
-    }
-    if (kind === 'procedure' && req.headers['intercom-version'] !== 'Preview') {
-      // Procedures exist only in the Preview version of the API.
-      json(res, 404, errorList('not_found', 'Resource Not Found'));
-      return;
-    }
-    const call: SimCall = { kind, path: url.pathname, headers: req.headers, body, conversationId, at: Date.now() };
+  }
+
+  #turnCall(res: ServerResponse, call: SimCall): void {
+    const { body, conversationId, kind } = call;
     this.calls.push(call);
+    this.#allCalls.push(call);
     if (kind !== 'reply' && this.#started.has(conversationId)) {
       json(
         res,
@@ -442,26 +421,25 @@ export class FinSimulator {
       );
       return;
     }
-    const rewind = kind !== 'reply';
-    const turn = new SimTurn(this, call, rewind);
+    const userId = String(body.user?.id ?? this.#users.get(conversationId) ?? '');
+    const turn = new SimTurn(this, call, userId);
     const handled = this.#handler?.(turn);
     if (handled instanceof Promise) handled.catch(() => undefined);
     const override = handled instanceof Promise ? undefined : (handled ?? undefined);
     if (override !== undefined) {
-      if (override.accepted && kind !== 'reply') this.#started.add(conversationId);
-      res.writeHead(override.status, { 'content-type': 'application/json', ...override.headers });
-      res.end(override.body === undefined ? '' : JSON.stringify(override.body));
+      if (override.accepted) this.#accepted(kind, conversationId, userId);
+      answer(res, override);
       return;
     }
-    if (kind !== 'reply') this.#started.add(conversationId);
+    this.#accepted(kind, conversationId, userId);
     this.turns.push(turn);
-    const sse = `${this.#url}/event-stream?channels=${encodeURIComponent(`fin_agent_api:${this.appId}:${conversationId}`)}&accessToken=${turn.token}${rewind ? '&rewind=2m' : ''}`;
+    this.#streams.set(turn.token, turn);
     json(res, 200, {
       conversation_id: conversationId,
       user_id: String(body.user?.id ?? ''),
       status: 'thinking',
       created_at_ms: new Date().toISOString(),
-      sse_subscription_url: sse,
+      sse_subscription_url: this.#sseUrl(conversationId, turn.token, kind !== 'reply'),
       ...(this.#intercomIds ? { intercom_conversation_id: intercomIdFor(conversationId) } : {}),
     });
     const waiter = this.#waiters.shift();
@@ -469,37 +447,91 @@ export class FinSimulator {
     else if (this.#handler === undefined) this.#pending.push(turn);
   }
 
-  async #collect(conversationId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
-    if (req.headers.authorization !== `Bearer ${this.#accessToken}`) {
-      json(res, 401, errorList('unauthorized', 'Access Token Invalid'));
+  #accepted(kind: SimTurnKind, conversationId: string, userId: string): void {
+    if (kind !== 'reply') this.#started.add(conversationId);
+    this.#known.add(conversationId);
+    if (userId !== '') this.#users.set(conversationId, userId);
+  }
+
+  /**
+   * `/fin/escalate`. A conversation's escalation answers with a stream of its own (with rewind) on which, as by
+   * webhook, Fin reports `escalated` and then `complete`; a user's creates an Intercom conversation the client has no
+   * stream or external id for, so nothing follows it.
+   */
+  #escalate(res: ServerResponse, call: SimCall<'escalate'>): void {
+    const conversationId = call.body.conversation_id;
+    this.#allCalls.push(call);
+    const override = this.#overrides.escalate?.(call);
+    if (override !== undefined) {
+      answer(res, override);
       return;
     }
-    if (req.headers['intercom-version'] !== 'Preview') {
-      json(res, 404, errorList('not_found', 'Resource Not Found'));
+    if (conversationId === undefined) {
+      json(res, 200, { intercom_conversation_id: intercomIdFor(`escalation:${randomUUID()}`), status: 'escalated' });
       return;
     }
-    const call: CollectCall = { conversationId, headers: req.headers, body: JSON.parse(raw || '{}') as CollectCall['body'] };
+    if (!this.#known.has(conversationId)) {
+      json(res, 400, errorList('parameter_invalid', 'Conversation not found'));
+      return;
+    }
+    const escalation = new SimEscalation(this, call, this.#users.get(conversationId) ?? '');
+    this.escalations.push(escalation);
+    this.#streams.set(escalation.token, escalation);
+    json(res, 200, {
+      conversation_id: conversationId,
+      status: 'escalated',
+      sse_subscription_url: this.#sseUrl(conversationId, escalation.token, true),
+    });
+    escalation.run().catch(() => undefined);
+  }
+
+  #rate(res: ServerResponse, call: SimCall<'csat'>): void {
+    this.#allCalls.push(call);
+    const override = this.#overrides.csat?.(call);
+    if (override !== undefined) {
+      answer(res, override);
+      return;
+    }
+    const result = this.#csat.submit(call.body, this.#known.has(call.conversationId));
+    json(res, result.status, result.body);
+  }
+
+  #listCapabilities(res: ServerResponse, call: SimCall<'capabilities'>, version: IntercomVersion): void {
+    this.#allCalls.push(call);
+    const override = this.#overrides.capabilities?.(call);
+    if (override !== undefined) {
+      answer(res, override);
+      return;
+    }
+    json(res, 200, { version, capabilities: this.#capabilities.get(call.body.user.id) ?? STATIC_CAPABILITIES });
+  }
+
+  #collect(res: ServerResponse, conversationId: string, headers: IncomingHttpHeaders, body: CollectRequest): void {
+    const call: CollectCall = { conversationId, headers, body };
     this.collectCalls.push(call);
-    const answer = this.#collectHandler?.(call);
-    if (answer !== undefined) {
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+    const override = this.#collectHandler?.(call);
+    if (override !== undefined) {
+      answer(res, override);
       return;
     }
-    json(res, 200, { conversation_id: conversationId, step_id: call.body.step_id, status: 'collected' });
+    // The reference's answer: an empty object, the procedure resuming.
+    json(res, 200, {});
+  }
+
+  #sseUrl(conversationId: string, token: string, rewind: boolean): string {
+    const channel = encodeURIComponent(`fin_agent_api:${this.appId}:${conversationId}`);
+    return `${this.#url}/event-stream?channels=${channel}&accessToken=${token}${rewind ? '&rewind=2m' : ''}`;
   }
 
   #stream(url: URL, res: ServerResponse): void {
-    const token = url.searchParams.get('accessToken');
-    const turn = this.turns.find((t) => t.token === token);
-    if (turn === undefined) {
+    const stream = this.#streams.get(url.searchParams.get('accessToken') ?? '');
+    if (stream === undefined) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`event: error\ndata: ${JSON.stringify({ message: 'Token expired', code: 40142, statusCode: 401 })}\n\n`);
       res.end();
       return;
     }
-    turn.attach(res);
+    stream.attach(res);
   }
 }
 
@@ -510,58 +542,36 @@ export function intercomIdFor(conversationId: string): string {
   return `2154${String(hash).padStart(10, '0')}`;
 }
 
-function isDoneSignal(event: SimEvent): boolean {
-  if (event.event_name === 'fin_status_updated') return event.status === 'awaiting_user_reply' || event.status === 'complete';
-  return event.event_name === 'fin_replied' && event.status === 'awaiting_user_reply';
+function isFeature(operation: FinOperation): operation is FinFeature {
+  return operation === 'ask' || operation === 'capabilities' || operation === 'escalate';
 }
 
 function errorList(code: string, message: string) {
   return { type: 'error.list', request_id: randomUUID(), errors: [{ code, message }] };
 }
 
+/** A rejected body as Intercom's `error.list`: one `parameter_invalid` per problem, naming its field. */
+function problemList(problems: readonly RequestProblem[]) {
+  return {
+    type: 'error.list',
+    request_id: randomUUID(),
+    errors: problems.map((p) => ({ code: 'parameter_invalid', message: p.message, ...(p.field !== undefined ? { field: p.field } : {}) })),
+  };
+}
+
+/** A rejected /fin/csat body in the reference's 422 shape: one message per field, `base` for the body as a whole. */
+function csatErrors(problems: readonly RequestProblem[]) {
+  const errors: Record<string, string> = {};
+  for (const p of problems) errors[p.field ?? 'base'] ??= p.message;
+  return { errors };
+}
+
+function answer(res: ServerResponse, override: SimHttpAnswer): void {
+  res.writeHead(override.status, { 'content-type': 'application/json', ...override.headers });
+  res.end(override.body === undefined ? '' : JSON.stringify(override.body));
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
-}
-
-/**
- * The visible text of simple HTML, for deriving streamed chunks from a final answer. Fin documents its chunks as plain
- * text without saying how a table reads; like a browser's `innerText`, a row's cells are separated by a tab and each
- * row is a line of its own, so cells never run together.
- */
-export function plainTextOf(html: string): string {
-  return (
-    html
-      // Layout whitespace between a table's tags is not text.
-      .replace(/>\s+(?=<\/?(?:table|thead|tbody|tfoot|tr|td|th)[\s>])/gi, '>')
-      .replace(/<\/t[dh]>(?=<t[dh][\s>])/gi, '\t')
-      .replace(/<(br|\/p|\/li|\/h\d|\/tr)\s*\/?>/gi, '\n')
-      .replace(/<[^>]+>/g, '')
-      .replace(/&nbsp;/g, ' ')
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&amp;/g, '&')
-      .replace(/\n{2,}/g, '\n')
-      .trim()
-  );
-}
-
-/** Cumulative chunks of a text, a few words at a time, as Fin streams them. */
-export function cumulativeChunks(text: string, wordsPerChunk = 3): string[] {
-  const words = text.split(/(\s+)/);
-  const chunks: string[] = [];
-  let acc = '';
-  let count = 0;
-  for (const w of words) {
-    acc += w;
-    if (w.trim() !== '') count += 1;
-    if (count === wordsPerChunk) {
-      chunks.push(acc.trimEnd());
-      count = 0;
-    }
-  }
-  if (acc.trimEnd() !== chunks[chunks.length - 1]) chunks.push(acc.trimEnd());
-  return chunks.filter((c) => c !== '');
 }
