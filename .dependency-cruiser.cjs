@@ -2,7 +2,7 @@
  * The layers of src/, checked in CI (`npm run deps`). Imports only go down:
  *
  *   app.ts, main.ts, server/, inbound/     composition root, HTTP routes, Slack's inbound handlers
- *   bridge/, hitl/, handoff/               the product: turns and Fin's events, human-in-the-loop steps, hand-off
+ *   bridge/, hitl/, handoff/, csat/        the product: turns and Fin's events, human-in-the-loop steps, hand-off, ratings
  *   stream/, slack/, fin/                  streaming into Slack, the Slack Web API, the Fin Agent API
  *   store/, format/, core/, config/, ops/  storage, text formatting, shared primitives, configuration, metrics
  *
@@ -10,7 +10,7 @@
  */
 const LAYERS = [
   { name: 'top', path: '^src/(app\\.ts|main\\.ts|server/|inbound/)' },
-  { name: 'product', path: '^src/(bridge|hitl|handoff)/' },
+  { name: 'product', path: '^src/(bridge|hitl|handoff|csat)/' },
   { name: 'edges', path: '^src/(stream|slack|fin)/' },
   { name: 'base', path: '^src/(store|format|core|config|ops)/' },
 ];

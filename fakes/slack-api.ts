@@ -366,20 +366,86 @@ export class FakeSlack extends EventEmitter {
    * form body (`payload=…`) it arrives in.
    */
   buttonPress(input: { user: string; message: FakeMessage; actionId: string; value: string }): Record<string, string> {
+    return this.#blockAction(input.user, input.message, {
+      type: 'button',
+      action_id: input.actionId,
+      block_id: 'b',
+      value: input.value,
+      action_ts: `${Date.now() / 1000}`,
+    });
+  }
+
+  /** Someone picks an option of a menu (`static_select`) on one of the app's messages. */
+  menuChoice(input: { user: string; message: FakeMessage; actionId: string; value: string; text?: string }): Record<string, string> {
+    return this.#blockAction(input.user, input.message, {
+      type: 'static_select',
+      action_id: input.actionId,
+      block_id: 'b',
+      selected_option: { text: { type: 'plain_text', text: input.text ?? input.value, emoji: true }, value: input.value },
+      action_ts: `${Date.now() / 1000}`,
+    });
+  }
+
+  /** The `block_actions` payload for one action on a message; a message in a thread says so, as Slack's do. */
+  #blockAction(user: string, message: FakeMessage, action: Record<string, unknown>): Record<string, string> {
+    const thread = message.threadTs !== undefined ? { thread_ts: message.threadTs } : {};
     const payload = {
       type: 'block_actions',
-      user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.teamId },
       api_app_id: 'AFINAPP',
       token: 'legacy-verification-token',
-      container: { type: 'message', message_ts: input.message.ts, channel_id: input.message.channel, is_ephemeral: false },
+      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false, ...thread },
       trigger_id: this.issueTriggerId(),
       team: { id: this.teamId, domain: 'fake' },
-      channel: { id: input.message.channel, name: this.#channels.get(input.message.channel)?.name ?? '' },
-      message: { type: 'message', ts: input.message.ts, text: input.message.text, blocks: input.message.blocks },
-      response_url: `${this.#url}/respond/${input.message.ts}`,
-      actions: [{ type: 'button', action_id: input.actionId, block_id: 'b', value: input.value, action_ts: `${Date.now() / 1000}` }],
+      channel: { id: message.channel, name: this.#channels.get(message.channel)?.name ?? '' },
+      message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, ...thread },
+      response_url: `${this.#url}/respond/${message.ts}`,
+      actions: [action],
     };
     return { payload: JSON.stringify(payload) };
+  }
+
+  /**
+   * Someone uses a message shortcut on a message: the `message_action` payload Slack sends (the message as Slack
+   * shows it, with its thread).
+   */
+  messageShortcut(input: { user: string; message: FakeMessage; callbackId: string }): Record<string, string> {
+    const m = input.message;
+    const payload = {
+      type: 'message_action',
+      callback_id: input.callbackId,
+      trigger_id: this.issueTriggerId(),
+      action_ts: `${Date.now() / 1000}`,
+      message_ts: m.ts,
+      team: { id: this.teamId, domain: 'fake' },
+      user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
+      channel: { id: m.channel, name: this.#channels.get(m.channel)?.name ?? 'directmessage' },
+      message: {
+        type: 'message',
+        ts: m.ts,
+        text: m.text,
+        ...(m.user !== undefined ? { user: m.user } : {}),
+        ...(m.botId !== undefined ? { bot_id: m.botId } : {}),
+        ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
+      },
+      response_url: `${this.#url}/respond/${m.ts}`,
+      token: 'legacy-verification-token',
+    };
+    return { payload: JSON.stringify(payload) };
+  }
+
+  /** Someone adds a reaction to a message: the `reaction_added` event, in its envelope. */
+  reactionAdded(input: { user: string; message: FakeMessage; name: string }): EventEnvelope {
+    const m = input.message;
+    m.reactions = [...(m.reactions ?? []), input.name];
+    return this.envelope({
+      type: 'reaction_added',
+      user: input.user,
+      reaction: input.name,
+      item_user: m.user ?? this.botUserId,
+      item: { type: 'message', channel: m.channel, ts: m.ts },
+      event_ts: `${Date.now() / 1000}`,
+    });
   }
 
   /**

@@ -19,11 +19,13 @@ import { intercomWebhookRoute } from './server/intercom-webhook-route.ts';
 import { slackEventsRoute } from './server/slack-events-route.ts';
 import { registerActions, registerHitlActions } from './inbound/actions.ts';
 import { registerCommands } from './inbound/commands.ts';
+import { registerCsatActions } from './inbound/csat-actions.ts';
+import { registerPersonRequests } from './inbound/person-requests.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { SLACK_CLIENT_POLICIES } from './slack/client-policies.ts';
 import { POST_MESSAGE_PER_CHANNEL } from './slack/limits.ts';
 import { SlackFiles } from './slack/files.ts';
-import { ownMessagesInThread, threadHistory } from './slack/history.ts';
+import { ownMessagesInThread, threadHistory, threadOfMessage } from './slack/history.ts';
 import { ChannelPacer } from './stream/channel-pacer.ts';
 import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './inbound/listeners.ts';
@@ -189,6 +191,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
         { client: readClient, logger },
         { channelId, threadTs, oldest, botUserId: identity.botUserId, botId: identity.botId },
       ),
+    threadOf: (channelId, ts) => threadOfMessage({ client: readClient, logger }, channelId, ts),
     downloadFile: (file) => files.download(file),
     maxFileBytes: files.maxBytes,
     subscribe: (url, onData) => {
@@ -238,6 +241,16 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   registerMessageListeners(app, { bridge, logger, metrics, botUserId: identity.botUserId, teamId: identity.teamId });
   registerActions(app, { bridge, poster, logger });
   registerHitlActions(app, { hitl, poster, logger });
+  registerCsatActions(app, { bridge, poster, logger });
+  registerPersonRequests(app, {
+    bridge,
+    poster,
+    logger,
+    metrics,
+    botUserId: identity.botUserId,
+    teamId: identity.teamId,
+    emoji: config.fin.escalationEmoji,
+  });
   registerCommands(app, { bridge, logger });
   if (config.fin.webhookSecret === undefined) {
     logger.warn('FIN_WEBHOOK_SECRET is not set: Fin webhooks are refused, and answers rely on streaming alone');

@@ -1,7 +1,11 @@
+import type { View } from '@slack/types';
 import { errorCode } from '../core/errors.ts';
+import { type CommentFormOutcome, type CommentOutcome, type RateOutcome, Ratings } from '../csat/ratings.ts';
 import { type HandBackOutcome, HandOff } from '../handoff/handoff.ts';
+import { type PersonRequestInput, PersonRequests } from '../handoff/person-request.ts';
 import { CHANNEL_UNAVAILABLE } from '../slack/errors.ts';
 import type { IncomingUserMessage, MessageRevision } from '../slack/incoming.ts';
+import type { Conversation } from '../store/conversations.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from './context.ts';
 import { type FinEventAcceptance, FinEvents } from './fin-events.ts';
@@ -25,16 +29,26 @@ export class Bridge {
   readonly #turns: Turns;
   readonly #events: FinEvents;
   readonly #handOff: HandOff;
+  readonly #ratings: Ratings;
+  readonly #persons: PersonRequests;
 
   constructor(options: BridgeOptions) {
     this.#ctx = createContext(options);
     this.#view = new ThreadView(this.#ctx);
     this.#handOff = new HandOff(this.#ctx);
+    this.#ratings = new Ratings(this.#ctx, { ratingChanged: (conv) => this.#handOff.ratingChanged(conv) });
     // The pipeline and the turn-taking each tell the other one thing; the bridge carries it, so neither imports the other.
-    this.#events = new FinEvents(this.#ctx, this.#view, this.#handOff, {
-      end: (conv, reason) => this.#turns.end(conv, reason),
-      streamEnded: (conversationId, turnId, end) => this.#turns.streamEnded(conversationId, turnId, end),
-    });
+    this.#events = new FinEvents(
+      this.#ctx,
+      this.#view,
+      this.#handOff,
+      {
+        end: (conv, reason) => this.#turns.end(conv, reason),
+        streamEnded: (conversationId, turnId, end) => this.#turns.streamEnded(conversationId, turnId, end),
+      },
+      this.#ratings,
+    );
+    this.#persons = new PersonRequests({ ...this.#ctx, follow: (conversationId, url) => this.#events.follow(conversationId, url) });
     this.#turns = new Turns(this.#ctx, this.#view, {
       openStream: (conversationId, turnId, url) => this.#events.openStream(conversationId, turnId, url),
     });
@@ -110,11 +124,64 @@ export class Bridge {
     return this.#ctx.inOrder(conversationId, () => this.#handOff.handBack(escalationId, agentUserId));
   }
 
+  /** A press on a rating prompt's buttons or menu, in the conversation's order (two quick presses go one after the other). */
+  async rate(input: { surveyId: number; userId: string; rating: string }): Promise<RateOutcome> {
+    const survey = this.#ctx.store.csat.get(input.surveyId);
+    if (survey === undefined) return 'unknown';
+    return this.#ctx.inOrder(survey.conversationId, () => this.#ratings.rate(input));
+  }
+
+  /** "Add a comment" on a rating prompt. Not queued: Slack's trigger for the form is valid for 3 seconds only. */
+  openCommentForm(input: { surveyId: number; userId: string; triggerId: string }): Promise<CommentFormOutcome> {
+    return this.#ratings.openCommentForm(input);
+  }
+
+  /** A comment sent from the form, with the rating it belongs to; `view` is what the form shows afterwards. */
+  async comment(input: { surveyId: number; userId: string; remark: string }): Promise<{ kind: CommentOutcome; view: View }> {
+    const survey = this.#ctx.store.csat.get(input.surveyId);
+    const outcome: CommentOutcome =
+      survey === undefined ? 'unknown' : await this.#ctx.inOrder(survey.conversationId, () => this.#ratings.comment(input));
+    return { kind: outcome, view: this.#ratings.commentResult(outcome, input.remark) };
+  }
+
+  /**
+   * A user asked for a person (a reaction, the message shortcut) on a message of a thread. `eventId` is the Slack event
+   * that carried it: Slack's retry of it does nothing. The request is recorded before this returns, then sent to Fin.
+   */
+  async requestPerson(
+    input: PersonRequestInput,
+    eventId?: string,
+  ): Promise<{ kind: 'requested' | 'already'; conv: Conversation } | { kind: 'not_bridged' | 'duplicate' }> {
+    const { store } = this.#ctx;
+    if (eventId !== undefined && !store.slackEvents.claim(eventId, this.#ctx.now())) return { kind: 'duplicate' };
+    const claim = this.#persons.claim(await this.#conversationOfMessage(input), input);
+    if (claim.kind !== 'claimed') return claim;
+    this.#ctx.inOrderDetached(claim.conv.id, 'asking Fin for a person', () => this.#persons.send(claim.conv, input));
+    return { kind: 'requested', conv: claim.conv };
+  }
+
+  /** The bridged conversation a message is part of: from what the app recorded, else from Slack. */
+  async #conversationOfMessage(input: PersonRequestInput): Promise<Conversation | undefined> {
+    const { store } = this.#ctx;
+    const inThread = (threadTs: string) => store.conversations.findByThread(input.teamId, input.channelId, threadTs);
+    if (input.threadTs !== undefined) return inThread(input.threadTs);
+    const known =
+      inThread(input.messageTs)?.id ??
+      store.inbound.conversationOf(input.teamId, input.channelId, input.messageTs) ??
+      store.posted.get(input.channelId, input.messageTs)?.conversationId;
+    if (known !== undefined) return store.conversations.get(known);
+    const threadTs = await this.#ctx.threadOf(input.channelId, input.messageTs);
+    return threadTs === undefined ? undefined : inThread(threadTs);
+  }
+
   /** Resumes what a previous process left unfinished: turns in flight, recorded events, queued messages. */
   recover(): void {
     // Events first: a reply recorded before the crash may be the very answer an open turn is waiting for.
     this.#events.recover();
     this.#turns.recover();
+    for (const { conv, input } of this.#persons.unsent()) {
+      this.#ctx.inOrderDetached(conv.id, 'asking Fin for a person', () => this.#persons.send(conv, input));
+    }
   }
 
   /** Resolves once no work is queued or running. */

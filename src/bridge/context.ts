@@ -20,6 +20,8 @@ export interface BridgeOptions {
   /** The app's own messages in a thread after `oldest` (newest last); undefined when Slack will not show them. */
   readonly ownMessages: DeliveryDeps['ownMessages'];
   readonly downloadFile: RequestDeps['downloadFile'];
+  /** The thread a message belongs to (its parent's ts), asked of Slack; undefined when Slack will not say. */
+  readonly threadOf: (channelId: string, ts: string) => Promise<string | undefined>;
   readonly maxFileBytes: number;
   readonly subscribe: (url: string, onData: (data: unknown) => void) => SseSubscription;
   readonly botUserId: string;

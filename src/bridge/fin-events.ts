@@ -1,7 +1,7 @@
 import { backoffDelay, type RetryPolicy } from '../core/backoff.ts';
 import { errorCode } from '../core/errors.ts';
 import { dedupeKeyOf, eventTime, parseFinEvent } from '../fin/events.ts';
-import type { FinEvent, FinReplied, FinReplyChunk, FinStatusUpdated } from '../fin/schemas.ts';
+import type { FinCsatRequested, FinEvent, FinReplied, FinReplyChunk, FinStatusUpdated } from '../fin/schemas.ts';
 import type { SseEnd, SseSubscription } from '../fin/sse.ts';
 import { htmlToMrkdwn } from '../format/html-to-mrkdwn.ts';
 import { compareTs } from '../slack/timestamps.ts';
@@ -53,6 +53,11 @@ export interface TurnSignals {
   streamEnded(conversationId: string, turnId: number, end: SseEnd): Promise<void>;
 }
 
+/** Where a request for a rating goes (the bridge wires `Ratings`): one prompt per request, however often it arrives. */
+export interface RatingRequests {
+  requested(conv: Conversation, event: FinCsatRequested, dedupeKey: string): Promise<void>;
+}
+
 /**
  * The one pipeline for Fin's events, whichever way they came (SSE now, webhooks too). Final replies and statuses
  * are recorded once, by a key both channels share, before anything else happens; then every event is applied in
@@ -64,6 +69,7 @@ export class FinEvents {
   readonly #view: ThreadView;
   readonly #handOff: HandOff;
   readonly #turns: TurnSignals;
+  readonly #ratings: RatingRequests;
   readonly #streams = new Map<string, SseSubscription>();
   /**
    * Per conversation, Fin's latest reply when it told the customer a person will take over. Fin's text is not kept once
@@ -72,13 +78,14 @@ export class FinEvents {
   readonly #handOffReplies = new TtlCache<string, string>({ ttlMs: 10 * 60_000, maxEntries: 10_000 });
   #stopped = false;
 
-  constructor(ctx: FinEventsDeps, view: ThreadView, handOff: HandOff, turns: TurnSignals) {
+  constructor(ctx: FinEventsDeps, view: ThreadView, handOff: HandOff, turns: TurnSignals, ratings: RatingRequests) {
     this.#ctx = ctx;
     const base = ctx.eventRetryBaseMs;
     this.#retry = base === undefined ? EVENT_RETRY : { ...EVENT_RETRY, baseDelayMs: base, maxDelayMs: base };
     this.#view = view;
     this.#handOff = handOff;
     this.#turns = turns;
+    this.#ratings = ratings;
   }
 
   /**
@@ -153,8 +160,17 @@ export class FinEvents {
     return { kind: 'accepted', processed: this.#process(dedupeKey, event) };
   }
 
+  /**
+   * Follows a stream that belongs to no turn (an escalation the user asked for), unless one of the conversation's
+   * streams is open already: they carry the conversation's events alike.
+   */
+  follow(conversationId: string, url: string): void {
+    if (this.#streams.has(conversationId)) return;
+    this.openStream(conversationId, undefined, url);
+  }
+
   /** Opens the turn's stream; a newer URL supersedes the previous one (its token belongs to the new turn). */
-  openStream(conversationId: string, turnId: number, url: string): void {
+  openStream(conversationId: string, turnId: number | undefined, url: string): void {
     if (this.#stopped) return;
     this.#streams.get(conversationId)?.close();
     const subscription = this.#ctx.subscribe(url, (data) => {
@@ -164,6 +180,7 @@ export class FinEvents {
     void subscription.done.then((end) => {
       if (this.#streams.get(conversationId) === subscription) this.#streams.delete(conversationId);
       this.#ctx.log.debug({ conversationId, turnId, reason: end.reason, detail: end.detail }, 'fin stream ended');
+      if (turnId === undefined) return;
       this.#ctx.inOrderDetached(conversationId, 'ending a turn whose stream ended', () =>
         this.#turns.streamEnded(conversationId, turnId, end),
       );
@@ -195,6 +212,7 @@ export class FinEvents {
       if (this.#stopped || !this.#ctx.store.finEvents.isPending(dedupeKey)) return;
       try {
         if (event.event_name === 'fin_replied') await this.#onReplied(event);
+        else if (event.event_name === 'csat_requested') await this.#onCsatRequested(event, dedupeKey);
         else await this.#onStatus(event);
         this.#ctx.store.finEvents.markDone(dedupeKey, this.#ctx.now());
       } catch (error) {
@@ -264,6 +282,11 @@ export class FinEvents {
     }
     // Stable API versions mark every reply `awaiting_user_reply`: each reply is then the end of the turn.
     if (event.status === 'awaiting_user_reply') await this.#turns.end(conv, 'fin_replied');
+  }
+
+  async #onCsatRequested(event: FinCsatRequested, dedupeKey: string): Promise<void> {
+    const conv = this.#ctx.store.conversations.get(event.conversation_id);
+    if (conv !== undefined) await this.#ratings.requested(conv, event, dedupeKey);
   }
 
   async #onStatus(event: FinStatusUpdated): Promise<void> {

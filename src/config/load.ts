@@ -23,6 +23,8 @@ export interface Config {
     readonly channelProcedures: ReadonlyMap<string, string>;
     /** Turns one person may start in any minute, so one person cannot use up the workspace's Slack budget. */
     readonly userTurnsPerMinute: number;
+    /** Reactions that ask for a person, by name (without colons). */
+    readonly escalationEmoji: ReadonlySet<string>;
   };
   readonly intercom: {
     /** Base of links to a conversation in the Intercom inbox, when the workspace id is known. */
@@ -126,6 +128,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       attachmentMaxBytes: e.FIN_ATTACHMENT_MAX_MB * 1024 * 1024,
       webhookSecret: e.FIN_WEBHOOK_SECRET,
       userTurnsPerMinute: e.FIN_USER_TURNS_PER_MIN,
+      escalationEmoji: new Set(
+        e.FIN_ESCALATION_EMOJI.split(',')
+          .map((name) => name.trim().replace(/^:|:$/g, ''))
+          .filter((name) => name !== ''),
+      ),
       channelProcedures: new Map(
         (e.FIN_CHANNEL_PROCEDURES ?? '')
           .split(',')

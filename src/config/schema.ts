@@ -51,6 +51,12 @@ export const envSchema = z.object({
       error: 'must be a comma-separated list of CHANNEL_ID:PROCEDURE_ID pairs, e.g. C0123:4567,C0456:8910',
     })
     .optional(),
+  FIN_ESCALATION_EMOJI: z
+    .string()
+    .regex(/^\s*:?[a-z0-9_+'-]+:?\s*(,\s*:?[a-z0-9_+'-]+:?\s*)*$/, {
+      error: 'must be a comma-separated list of emoji names, e.g. raising_hand,sos',
+    })
+    .default('raising_hand'),
   FIN_REPLY_TIMEOUT_MS: integer('how long a turn may wait for Fin, in ms', 1_000, 3_600_000).default(180_000),
   FIN_ATTACHMENT_MAX_MB: integer('the largest file sent to Fin, in MB', 1, 25).default(5),
   FIN_USER_TURNS_PER_MIN: integer('questions one person may start a minute', 1, 1_000).default(10),

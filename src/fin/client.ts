@@ -3,7 +3,15 @@ import { FinApiError, type FinFailure } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { type IntercomAnswer, IntercomHttp, IntercomUnreachableError } from './http.ts';
-import { finErrorBodySchema, type FinTurnRequest, type FinTurnResponse, finTurnResponseSchema } from './schemas.ts';
+import {
+  type CsatRating,
+  finCsatErrorBodySchema,
+  finCsatResponseSchema,
+  finErrorBodySchema,
+  type FinTurnRequest,
+  type FinTurnResponse,
+  finTurnResponseSchema,
+} from './schemas.ts';
 
 export interface FinClientOptions {
   readonly baseUrl: string;
@@ -14,8 +22,29 @@ export interface FinClientOptions {
   readonly metrics?: Metrics;
 }
 
-/** Procedures are a Preview feature of the Fin Agent API. */
+/** Procedures and escalation on request are Preview features of the Fin Agent API. */
 const PREVIEW = 'Preview';
+
+/**
+ * Why Fin would not record a rating (its 422 answers): the survey's window closed, Fin never asked (or no longer
+ * knows the conversation), the rating is locked by a comment, or the rating is not one Fin offers.
+ */
+export type CsatRefusal = 'window_closed' | 'no_survey' | 'locked' | 'invalid_rating' | 'refused';
+
+export type CsatResult =
+  | { readonly kind: 'rated'; readonly rating: CsatRating }
+  | { readonly kind: 'refused'; readonly why: CsatRefusal; readonly detail: string };
+
+/** Reads a 422 from `/fin/csat`: Fin documents the causes only as messages, so they are matched by their words. */
+function csatRefusal(errors: Readonly<Record<string, string>>): CsatRefusal {
+  if (errors.rating !== undefined) return 'invalid_rating';
+  if (errors.external_conversation_id !== undefined || errors.conversation_id !== undefined) return 'no_survey';
+  const base = errors.base ?? '';
+  if (/window/i.test(base) && /clos/i.test(base)) return 'window_closed';
+  if (/remark|locked|no longer be changed/i.test(base)) return 'locked';
+  if (/no rating survey|not requested|survey/i.test(base)) return 'no_survey';
+  return 'refused';
+}
 
 /**
  * Fin's answer to /fin/start (or a procedure run) for a conversation it already has: an earlier attempt, or an
@@ -69,23 +98,56 @@ export class FinClient {
     );
   }
 
+  /**
+   * Records the user's rating (and, once, a comment) for a survey Fin asked for. A refusal Fin explains (422) is a
+   * result; anything else that fails (5xx or 429 after retries, unreachable, unauthorized) throws a `FinApiError`.
+   */
+  async csat(body: { conversation_id: string; rating: CsatRating; remark?: string }): Promise<CsatResult> {
+    const answer = await this.#send('/fin/csat', body, this.#options.apiVersion, 'csat');
+    if (answer.status >= 200 && answer.status < 300) {
+      const parsed = finCsatResponseSchema.safeParse(parseJson(answer.text));
+      return { kind: 'rated', rating: (parsed.success ? parsed.data.rating : undefined) ?? body.rating };
+    }
+    const refusal = answer.status === 422 ? finCsatErrorBodySchema.safeParse(parseJson(answer.text)) : undefined;
+    if (refusal?.success) {
+      return {
+        kind: 'refused',
+        why: csatRefusal(refusal.data.errors),
+        detail: Object.values(refusal.data.errors).join('; ').slice(0, 300),
+      };
+    }
+    throw finError('/fin/csat', answer);
+  }
+
+  /**
+   * Hands the conversation to a person at the user's request (Preview only). `context` is an internal note for the
+   * teammate. Fin then reports `escalated` and `complete` like any escalation, by webhook and on the returned stream.
+   */
+  async escalate(body: { conversation_id: string; context: string }): Promise<FinTurnResponse> {
+    return this.#call('/fin/escalate', body, PREVIEW, 'escalate');
+  }
+
   async close(): Promise<void> {
     await this.#http.close();
   }
 
-  async #call(path: string, body: object, version: string, operation: string): Promise<FinTurnResponse> {
-    let answer: IntercomAnswer;
+  /** Posts to Fin (with the HTTP layer's retries); unreachable becomes a `FinApiError` like any other failure. */
+  async #send(path: string, body: object, version: string, operation: string): Promise<IntercomAnswer> {
     try {
       // Retries are logged with the conversation they are for.
       const conversationId = 'conversation_id' in body ? String(body.conversation_id) : undefined;
       const log = conversationId !== undefined ? this.#options.logger.child({ conversationId }) : this.#options.logger;
-      answer = await this.#http.post(`${this.#options.baseUrl}${path}`, body, version, operation, log);
+      return await this.#http.post(`${this.#options.baseUrl}${path}`, body, version, operation, log);
     } catch (error) {
       if (error instanceof IntercomUnreachableError) {
         throw new FinApiError('unreachable', `Fin could not be reached for ${path} (${error.detail})`, { cause: error });
       }
       throw error;
     }
+  }
+
+  async #call(path: string, body: object, version: string, operation: string): Promise<FinTurnResponse> {
+    const answer = await this.#send(path, body, version, operation);
     if (answer.status >= 200 && answer.status < 300) {
       const parsed = finTurnResponseSchema.safeParse(parseJson(answer.text));
       if (parsed.success) return parsed.data;

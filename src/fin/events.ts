@@ -5,6 +5,8 @@ export type ParsedFinEvent =
   | { readonly ok: false; readonly reason: 'unknown_event'; readonly eventName: string }
   | { readonly ok: false; readonly reason: 'invalid'; readonly detail: string };
 
+const KNOWN_EVENTS = new Set(['fin_replied', 'fin_reply_chunk', 'fin_status_updated', 'csat_requested']);
+
 /**
  * Reads one Fin event from SSE `data` or a webhook body. Fin's SSE endpoint is Ably's: depending on the URL's
  * `enveloped` flag, `data` is either the event itself or an Ably message whose `data` field holds the event as a
@@ -15,7 +17,7 @@ export function parseFinEvent(raw: unknown): ParsedFinEvent {
   if (!isRecord(candidate)) return { ok: false, reason: 'invalid', detail: 'not a JSON object' };
   const name = candidate.event_name;
   if (typeof name !== 'string') return { ok: false, reason: 'invalid', detail: 'no event_name' };
-  if (name !== 'fin_replied' && name !== 'fin_reply_chunk' && name !== 'fin_status_updated') {
+  if (!KNOWN_EVENTS.has(name)) {
     return { ok: false, reason: 'unknown_event', eventName: name };
   }
   const result = finEventSchema.safeParse(candidate);
@@ -54,6 +56,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function dedupeKeyOf(event: Exclude<FinEvent, FinReplyChunk>): string {
   if (event.event_name === 'fin_replied') return `reply:${event.message.id}`;
+  // A survey is asked for once per resolution: SSE and the webhook carry the same request with the same time.
+  if (event.event_name === 'csat_requested') return `csat:${event.conversation_id}:${event.created_at_ms ?? 'untimed'}`;
   if (event.created_at_ms === undefined) return `status:${event.conversation_id}:${event.status}:${event.reason ?? ''}:untimed`;
   return `status:${event.conversation_id}:${event.status}:${event.created_at_ms}`;
 }

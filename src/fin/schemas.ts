@@ -3,6 +3,10 @@ import { z } from 'zod';
 /** Ids are documented as strings; accepting numbers too costs nothing and survives a serializer change at Fin. */
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 
+/** The ratings Fin's surveys offer (`csat.options[].key`), and what `/fin/csat` takes back as `rating`. */
+export const CSAT_RATINGS = ['terrible', 'bad', 'ok', 'good', 'amazing'] as const;
+export type CsatRating = (typeof CSAT_RATINGS)[number];
+
 /** Response of /fin/start, /fin/reply and /fin/procedures/{id}/run. Unknown fields are kept, not rejected. */
 export const finTurnResponseSchema = z.looseObject({
   conversation_id: id.optional(),
@@ -20,6 +24,12 @@ export const finTurnResponseSchema = z.looseObject({
     .optional(),
 });
 export type FinTurnResponse = z.infer<typeof finTurnResponseSchema>;
+
+/** `/fin/csat`'s answer once the rating is recorded. */
+export const finCsatResponseSchema = z.looseObject({ rating: z.enum(CSAT_RATINGS).optional(), status: z.string().optional() });
+
+/** `/fin/csat` refuses with 422 and a body of its own shape: messages keyed by field, or `base` for the conversation. */
+export const finCsatErrorBodySchema = z.looseObject({ errors: z.record(z.string(), z.string()) });
 
 /** Intercom's `error.list` body. Parsed leniently: it only enriches the error we raise. */
 export const finErrorBodySchema = z.looseObject({
@@ -64,11 +74,36 @@ export const finStatusUpdatedSchema = z.looseObject({
   created_at_ms: z.string().optional(),
 });
 
-export const finEventSchema = z.discriminatedUnion('event_name', [finRepliedSchema, finReplyChunkSchema, finStatusUpdatedSchema]);
+/**
+ * Fin asks the user to rate the conversation (API 2.15 and later). The options come in the order to show them, with
+ * the emoji and a label already in the user's language: the app shows them as sent and sends back the `key`.
+ */
+export const finCsatRequestedSchema = z.looseObject({
+  event_name: z.literal('csat_requested'),
+  conversation_id: id,
+  user_id: id.optional(),
+  csat: z.looseObject({
+    options: z
+      .array(z.looseObject({ key: z.enum(CSAT_RATINGS), emoji: z.string(), label: z.string().min(1) }))
+      .min(1)
+      // One button per rating: a repeated key would be two buttons doing the same thing.
+      .refine((options) => new Set(options.map((o) => o.key)).size === options.length, { error: 'repeats a rating key' }),
+  }),
+  created_at_ms: z.string().optional(),
+});
+
+export const finEventSchema = z.discriminatedUnion('event_name', [
+  finRepliedSchema,
+  finReplyChunkSchema,
+  finStatusUpdatedSchema,
+  finCsatRequestedSchema,
+]);
 
 export type FinReplied = z.infer<typeof finRepliedSchema>;
 export type FinReplyChunk = z.infer<typeof finReplyChunkSchema>;
 export type FinStatusUpdated = z.infer<typeof finStatusUpdatedSchema>;
+export type FinCsatRequested = z.infer<typeof finCsatRequestedSchema>;
+export type CsatOption = FinCsatRequested['csat']['options'][number];
 export type FinEvent = z.infer<typeof finEventSchema>;
 
 /** Fin's wire format for the pieces of a request the app builds. */

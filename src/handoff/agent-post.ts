@@ -21,6 +21,8 @@ export interface EscalationView {
   readonly handedBackBy: string | undefined;
   /** When Fin handed the conversation over (epoch ms). */
   readonly escalatedAt: number;
+  /** The customer's rating of the conversation (CSAT), once they gave one: Fin's emoji and label, as sent. */
+  readonly rating?: { readonly emoji: string; readonly label: string; readonly commented: boolean } | undefined;
 }
 
 /** How much of the customer's last message, and of Fin's reason, the post quotes (the app's choice). */
@@ -30,6 +32,8 @@ const REASON_LIMIT = 1_500;
 /** The notification text's name and reason, and a name in the status line (the app's choices). */
 const FALLBACK_NAME_LIMIT = 100;
 const FALLBACK_REASON_LIMIT = 300;
+/** Fin's rating label, as the post shows it (the app's choice). */
+const RATING_LIMIT = 100;
 
 /**
  * The post in the agents' channel: enough to act on without opening anything (who, where, when, why, what they said),
@@ -71,6 +75,14 @@ export function agentPost(view: EscalationView): { text: string; blocks: KnownBl
   if (linksLine !== '') blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: linksLine, verbatim: true }] });
   const status = statusLine(view);
   if (status !== undefined) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: status, verbatim: true }] });
+  if (view.rating !== undefined) {
+    const rated = truncateRendered(`${view.rating.emoji} ${view.rating.label}`.trim(), RATING_LIMIT, escapeText);
+    const comment = view.rating.commented ? ', with a comment (in Intercom)' : '';
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:speech_balloon: The customer rated the conversation *${rated}*${comment}.`, verbatim: true }],
+    });
+  }
   if (view.state !== 'handed_back') {
     blocks.push({
       type: 'actions',

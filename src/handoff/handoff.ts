@@ -11,6 +11,7 @@ import { slackToPlainText } from '../slack/plain-text.ts';
 import { cutIntoParts } from '../slack/poster.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { Escalation } from '../store/escalations.ts';
+import { ratingShown } from '../store/csat.ts';
 import { agentPost, customerMessageRelay, type EscalationView } from './agent-post.ts';
 
 /** `not_member` / `membership_unknown`: the person is not (or could not be confirmed as) in the agents' channel. */
@@ -160,6 +161,13 @@ export class HandOff {
     await this.#showPost(conv, store.escalations.get(escalation.id) ?? escalation);
   }
 
+  /** The customer rated the conversation: the agents' post of its latest escalation, if it had one, shows it. */
+  async ratingChanged(conv: Conversation): Promise<void> {
+    const escalation = this.#ctx.store.escalations.latest(conv.id);
+    if (escalation?.agentTs == null) return;
+    await this.#showPost(conv, escalation);
+  }
+
   /** An agent gave the thread back: Fin answers the next message again (as a reply in the same conversation). */
   async handBack(escalationId: number, agentUserId: string): Promise<HandBackOutcome> {
     const { store, poster } = this.#ctx;
@@ -169,6 +177,8 @@ export class HandOff {
     const handed = store.transaction(() => {
       if (!store.escalations.handBack(escalationId, agentUserId, this.#ctx.now())) return false;
       store.conversations.setOwner(conv.id, 'fin', this.#ctx.now());
+      // Fin has the thread again: a later request for a person is a new one.
+      store.personRequests.clear(conv.id);
       return true;
     });
     if (!handed) return 'already';
@@ -216,6 +226,7 @@ export class HandOff {
       },
       handedBackBy: escalation.handedBackBy === null ? undefined : (agent?.name ?? escalation.handedBackBy),
       escalatedAt: escalation.createdAt,
+      rating: ratingShown(store, conv.id),
     };
   }
 }

@@ -1,8 +1,10 @@
 import type { InputBlock, InputBlockElement, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { escapeText, plainText } from '../format/escape.ts';
-import { truncate, truncateRendered } from '../format/truncate.ts';
+import { plainText } from '../format/escape.ts';
+import { truncate } from '../format/truncate.ts';
 import { SLACK_LIMITS as L } from '../slack/limits.ts';
 import type { HitlAttribute } from './notification.ts';
+
+export { messageModal } from '../slack/message-modal.ts';
 
 export const HITL_SUBMIT_CALLBACK = 'fin_hitl_submit';
 /** Every input uses this action id; blocks are told apart by their block id. */
@@ -175,17 +177,4 @@ function grouped(
 function option(label: string, value: string, index: number): PlainTextOption {
   const text = truncate(plainText(label).trim(), L.option.text) || `Option ${index + 1}`;
   return { text: { type: 'plain_text', text }, value };
-}
-
-/** What the modal shows while the values travel to Intercom, and once they arrived (or did not). */
-export function messageModal(title: string, text: string): ModalView {
-  return {
-    type: 'modal',
-    callback_id: 'fin_hitl_result',
-    title: { type: 'plain_text', text: truncate(plainText(title).trim(), L.modal.title) || 'Fin' },
-    close: { type: 'plain_text', text: 'Close' },
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: truncateRendered(text, L.section.text, escapeText) || '…', verbatim: true } },
-    ],
-  };
 }

@@ -52,7 +52,7 @@ const PREPARE_LIMIT_MS = 2_000;
 const PRESSES_PER_MINUTE = 20;
 
 /** One app's count of each person's presses, for one kind of button. */
-function pressLimit(log: Logger, what: string): (userId: string) => boolean {
+export function pressLimit(log: Logger, what: string): (userId: string) => boolean {
   const presses = new SlidingWindowLimiter({ limit: PRESSES_PER_MINUTE, windowMs: 60_000 });
   return (userId) => {
     if (presses.tryTake(userId, Date.now())) return true;
@@ -173,7 +173,7 @@ export function registerHitlActions(app: App, deps: { hitl: HumanInTheLoop; post
   });
 }
 
-function safeJson(text: string): unknown {
+export function safeJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

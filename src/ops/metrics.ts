@@ -92,6 +92,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly csatRatings = new Counter({
+    name: 'fin_slack_csat_ratings_total',
+    help: 'Ratings users gave when Fin asked (CSAT), by rating key; a changed rating counts again',
+    labelNames: ['rating'] as const,
+    registers: [this.registry],
+  });
+
+  readonly personRequests = new Counter({
+    name: 'fin_slack_person_requests_total',
+    help: 'Users asking for a person, by how (reaction or shortcut) and what came of it',
+    labelNames: ['via', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     // Memory, CPU, event-loop lag and open handles: the first things to look at when the app misbehaves.
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'fin_slack_' });

@@ -78,6 +78,25 @@ export async function ownMessagesInThread(
   }
 }
 
+/**
+ * The thread a message is in (its parent's ts; a message outside any thread is its own parent), or undefined when
+ * Slack will not show the message. Asked with the message's own ts, Slack answers with that message alone.
+ */
+export async function threadOfMessage(
+  deps: { client: WebClient; logger: Logger },
+  channelId: string,
+  ts: string,
+): Promise<string | undefined> {
+  try {
+    const parsed = conversationsRepliesSchema.parse(await deps.client.conversations.replies({ channel: channelId, ts, limit: 1 }));
+    const message = parsed.messages.find((m) => m.ts === ts) ?? parsed.messages[0];
+    return message === undefined ? undefined : (message.thread_ts ?? message.ts);
+  } catch (error) {
+    deps.logger.info({ channelId, error: errorCode(error) }, 'could not find the thread of a message');
+    return undefined;
+  }
+}
+
 /** A thread's messages (after `oldest`, when given), page by page: at most 1,000, which is plenty for what is read. */
 async function* threadReplies(
   client: WebClient,

@@ -186,10 +186,17 @@ export class SlackPoster {
     await this.#writes.final({ channel: channelId, ts, text });
   }
 
-  /** A message with Block Kit content (the agents' posts); `text` is what notifications show. */
-  async postBlocks(channelId: string, content: { text: string; blocks: KnownBlock[] }): Promise<string> {
+  /** A message with Block Kit content (the agents' posts, a rating prompt); `text` is what notifications show. */
+  async postBlocks(channelId: string, content: { text: string; blocks: KnownBlock[]; threadTs?: string }): Promise<string> {
     await this.#writes.beforePost(channelId);
-    const res = await this.#client.chat.postMessage({ channel: channelId, ...content, unfurl_links: false, unfurl_media: false });
+    const { threadTs, ...message } = content;
+    const res = await this.#client.chat.postMessage({
+      channel: channelId,
+      ...message,
+      ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     if (typeof res.ts !== 'string') throw new AppError('slack_bad_response', 'chat.postMessage returned no ts');
     return res.ts;
   }

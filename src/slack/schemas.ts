@@ -80,6 +80,7 @@ export const conversationsRepliesSchema = z.looseObject({
     .array(
       z.looseObject({
         ts: z.string(),
+        thread_ts: z.string().optional(),
         user: z.string().optional(),
         bot_id: z.string().optional(),
         subtype: z.string().optional(),

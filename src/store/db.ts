@@ -11,6 +11,7 @@ import { streamsPerConversation } from './migrations/0006-streams-per-conversati
 import { retention } from './migrations/0007-retention.ts';
 import { deliveries } from './migrations/0008-deliveries.ts';
 import { messagesByConversation } from './migrations/0009-messages-by-conversation.ts';
+import { csatAndPersonRequests } from './migrations/0010-csat-and-person-requests.ts';
 
 export const MIGRATIONS = [
   initial,
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   retention,
   deliveries,
   messagesByConversation,
+  csatAndPersonRequests,
 ] as const;
 
 /**

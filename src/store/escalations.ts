@@ -41,6 +41,7 @@ const toEscalation = (r: Row): Escalation => ({
 export class EscalationStore {
   readonly #active: Statement<[string], Row>;
   readonly #byId: Statement<[number], Row>;
+  readonly #latest: Statement<[string], Row>;
   readonly #insert: Statement<[string, string | null, string, number, number]>;
   readonly #post: Statement<[string, number, number]>;
   readonly #state: Statement<[EscalationState, number, number]>;
@@ -49,6 +50,7 @@ export class EscalationStore {
   constructor(db: Database) {
     this.#active = db.prepare("SELECT * FROM escalations WHERE conversation_id = ? AND state != 'handed_back'");
     this.#byId = db.prepare('SELECT * FROM escalations WHERE id = ?');
+    this.#latest = db.prepare('SELECT * FROM escalations WHERE conversation_id = ? ORDER BY id DESC LIMIT 1');
     this.#insert = db.prepare(
       `INSERT INTO escalations (conversation_id, reason, state, agent_channel_id, created_at, updated_at)
        VALUES (?, ?, 'open', ?, ?, ?)`,
@@ -63,6 +65,12 @@ export class EscalationStore {
   /** The conversation's escalation that people still own, if any. */
   active(conversationId: string): Escalation | undefined {
     const row = this.#active.get(conversationId);
+    return row && toEscalation(row);
+  }
+
+  /** The conversation's latest escalation, handed back or not. */
+  latest(conversationId: string): Escalation | undefined {
+    const row = this.#latest.get(conversationId);
     return row && toEscalation(row);
   }
 

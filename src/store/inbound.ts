@@ -67,6 +67,8 @@ export class InboundStore {
   readonly #skipQueued: Statement<[string]>;
   readonly #latest: Statement<[string], Row>;
   readonly #has: Statement<[string, string, string], { n: number }>;
+  readonly #writer: Statement<[string, string], { n: number }>;
+  readonly #conversationOf: Statement<[string, string, string], { conversation_id: string }>;
 
   constructor(db: Database) {
     this.#claim = db.prepare(
@@ -91,6 +93,8 @@ export class InboundStore {
     );
     this.#latest = db.prepare('SELECT * FROM inbound_messages WHERE conversation_id = ? ORDER BY ts DESC LIMIT 1');
     this.#has = db.prepare('SELECT count(*) AS n FROM inbound_messages WHERE team_id = ? AND channel_id = ? AND ts = ?');
+    this.#writer = db.prepare('SELECT count(*) AS n FROM inbound_messages WHERE conversation_id = ? AND user_id = ?');
+    this.#conversationOf = db.prepare('SELECT conversation_id FROM inbound_messages WHERE team_id = ? AND channel_id = ? AND ts = ?');
   }
 
   /**
@@ -125,6 +129,16 @@ export class InboundStore {
   }
 
   /** The conversation's most recent message from a person. */
+  /** Whether this person wrote in the conversation (among the messages the app still keeps). */
+  hasWriter(conversationId: string, userId: string): boolean {
+    return (this.#writer.get(conversationId, userId)?.n ?? 0) > 0;
+  }
+
+  /** The conversation a person's message belongs to, if the app recorded it. */
+  conversationOf(teamId: string, channelId: string, ts: string): string | undefined {
+    return this.#conversationOf.get(teamId, channelId, ts)?.conversation_id;
+  }
+
   latest(conversationId: string): InboundMessage | undefined {
     const row = this.#latest.get(conversationId);
     return row && toMessage(row);

@@ -1,11 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import { ConversationStore } from './conversations.ts';
+import { CsatStore } from './csat.ts';
 import { DeliveryStore } from './deliveries.ts';
 import { EscalationStore } from './escalations.ts';
 import { FinEventStore } from './fin-events.ts';
 import { HitlStore } from './hitl.ts';
 import { IntercomEventStore } from './intercom-events.ts';
 import { InboundStore } from './inbound.ts';
+import { PersonRequestStore } from './person-requests.ts';
 import { PostedStore } from './posted.ts';
 import { type PruneReport, pruneExpired } from './prune.ts';
 import { SlackEventStore } from './slack-events.ts';
@@ -23,6 +25,8 @@ export interface Store {
   readonly escalations: EscalationStore;
   readonly hitl: HitlStore;
   readonly intercomEvents: IntercomEventStore;
+  readonly csat: CsatStore;
+  readonly personRequests: PersonRequestStore;
   /** Runs `fn` as one transaction: writes that belong together land together or not at all. */
   transaction<T>(fn: () => T): T;
   /** Forgets what is past the retention window (see `pruneExpired`). */
@@ -45,6 +49,8 @@ export function createStore(db: Database): Store {
     escalations: new EscalationStore(db),
     hitl: new HitlStore(db),
     intercomEvents,
+    csat: new CsatStore(db),
+    personRequests: new PersonRequestStore(db),
     transaction: (fn) => db.transaction(fn).immediate(),
     prune: (now, retentionMs, options) => pruneExpired(db, now, retentionMs, options),
   };

@@ -36,7 +36,9 @@ const HAS_CONTENT = `(EXISTS (SELECT 1 FROM turns AS t WHERE t.conversation_id =
   OR EXISTS (SELECT 1 FROM posted_messages AS p WHERE p.conversation_id = c.id)
   OR EXISTS (SELECT 1 FROM fin_events AS f WHERE f.conversation_id = c.id)
   OR EXISTS (SELECT 1 FROM deliveries AS d WHERE d.conversation_id = c.id)
-  OR EXISTS (SELECT 1 FROM hitl_requests AS r WHERE r.conversation_id = c.id))`;
+  OR EXISTS (SELECT 1 FROM hitl_requests AS r WHERE r.conversation_id = c.id)
+  OR EXISTS (SELECT 1 FROM csat_surveys AS s WHERE s.conversation_id = c.id)
+  OR EXISTS (SELECT 1 FROM person_requests AS q WHERE q.conversation_id = c.id))`;
 
 /** People still own it: Fin escalated and nobody handed it back. */
 const PEOPLE_OWN = "EXISTS (SELECT 1 FROM escalations AS e WHERE e.conversation_id = c.id AND e.state != 'handed_back')";
@@ -87,6 +89,8 @@ export async function pruneExpired(
       `DELETE FROM posted_messages WHERE conversation_id IN (${each})`,
       `DELETE FROM inbound_messages WHERE conversation_id IN (${each})`,
       `DELETE FROM hitl_requests WHERE conversation_id IN (${each})`,
+      `DELETE FROM csat_surveys WHERE conversation_id IN (${each})`,
+      `DELETE FROM person_requests WHERE conversation_id IN (${each})`,
       `DELETE FROM turns WHERE conversation_id IN (${each})`,
     ],
     { cutoff },

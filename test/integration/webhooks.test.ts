@@ -131,7 +131,7 @@ describe('Fin webhooks (POST /fin/webhooks)', () => {
     const ping = await h.webhook({ type: 'notification_event', topic: 'ping' });
     expect(ping.status).toBe(200);
     expect(await ping.json()).toMatchObject({ outcome: 'ping' });
-    expect(await (await h.webhook({ event_name: 'csat_requested', conversation_id: 'c' })).json()).toMatchObject({ outcome: 'ignored' });
+    expect(await (await h.webhook({ event_name: 'fin_something_new', conversation_id: 'c' })).json()).toMatchObject({ outcome: 'ignored' });
     const unknown = await h.webhook(replied('slack-T-C-1.2', 'm-x', '<p>x</p>'));
     expect(unknown.status).toBe(200);
     expect(await unknown.json()).toMatchObject({ outcome: 'unknown_conversation' });

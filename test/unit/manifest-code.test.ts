@@ -119,6 +119,7 @@ const EVENT_SCOPES: Readonly<Record<string, { readonly scope: string; readonly s
   'message.groups': { scope: 'groups:history', source: 'docs.slack.dev/reference/events/message (groups:history)' },
   'message.im': { scope: 'im:history', source: 'docs.slack.dev/reference/events/message (im:history)' },
   'message.mpim': { scope: 'mpim:history', source: 'docs.slack.dev/reference/events/message.mpim (mpim:history)' },
+  reaction_added: { scope: 'reactions:read', source: 'docs.slack.dev/reference/events/reaction_added (reactions:read)' },
 };
 
 /** The `message.*` subscription that delivers a `message` event from each conversation type. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dedupeKeyOf, eventTime, parseFinEvent } from '../../../src/fin/events.ts';
+import type { FinEvent, FinReplyChunk } from '../../../src/fin/schemas.ts';
 
 const replied = {
   event_name: 'fin_replied',
@@ -29,11 +30,37 @@ describe('parseFinEvent', () => {
     expect(parsed.ok && parsed.event.event_name === 'fin_replied' && parsed.event.message.id).toBe('7');
   });
 
+  it('reads a rating request: Fin’s options in Fin’s order, keys from the documented five, each key once', () => {
+    const csat = {
+      event_name: 'csat_requested',
+      conversation_id: 'c1',
+      user_id: 'U1',
+      csat: {
+        options: [
+          { key: 'good', emoji: '😃', label: 'Super' },
+          { key: 'amazing', emoji: '🤩', label: 'Génial' },
+        ],
+      },
+      created_at_ms: '2026-12-04T10:00:00.123Z',
+    };
+    const parsed = parseFinEvent(csat);
+    expect(parsed.ok && parsed.event.event_name === 'csat_requested' && parsed.event.csat.options.map((o) => o.label)).toEqual([
+      'Super',
+      'Génial',
+    ]);
+    expect(parsed.ok && dedupeKeyOf(parsed.event as Exclude<FinEvent, FinReplyChunk>)).toBe('csat:c1:2026-12-04T10:00:00.123Z');
+    const badKey = { ...csat, csat: { options: [{ key: 'meh', emoji: '😐', label: 'Meh' }] } };
+    expect(parseFinEvent(badKey)).toMatchObject({ ok: false, reason: 'invalid' });
+    const repeated = { ...csat, csat: { options: [csat.csat.options[0], csat.csat.options[0]] } };
+    expect(parseFinEvent(repeated)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(parseFinEvent({ ...csat, csat: { options: [] } })).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+
   it('sets unknown events apart from malformed ones', () => {
-    expect(parseFinEvent({ event_name: 'csat_requested', conversation_id: 'c1' })).toEqual({
+    expect(parseFinEvent({ event_name: 'fin_something_new', conversation_id: 'c1' })).toEqual({
       ok: false,
       reason: 'unknown_event',
-      eventName: 'csat_requested',
+      eventName: 'fin_something_new',
     });
     expect(parseFinEvent({ event_name: 'fin_reply_chunk', conversation_id: 'c1', chunk_index: -1 })).toMatchObject({
       ok: false,
