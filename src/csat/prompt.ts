@@ -89,7 +89,7 @@ export function csatPrompt(survey: CsatSurvey): { text: string; blocks: KnownBlo
         ],
       };
       return {
-        text: `You rated this conversation: ${option?.label ?? survey.rating ?? ''}`,
+        text: `You rated this conversation: ${choiceText(option, survey.rating ?? '')}`,
         blocks: [
           section(`:speech_balloon: You rated this conversation *${choiceText(option, survey.rating ?? '')}*. Thank you!`),
           actions,
