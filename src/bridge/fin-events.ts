@@ -71,6 +71,8 @@ export class FinEvents {
   readonly #turns: TurnSignals;
   readonly #ratings: RatingRequests;
   readonly #streams = new Map<string, SseSubscription>();
+  /** Streams of no turn (an escalation the user asked for), beside the turn's: Fin reports on the stream it returned. */
+  readonly #followed = new Map<string, SseSubscription>();
   /**
    * Per conversation, Fin's latest reply when it told the customer a person will take over. Fin's text is not kept once
    * shown, so this is remembered for a while in memory; after a restart the escalation notice is posted instead.
@@ -161,16 +163,24 @@ export class FinEvents {
   }
 
   /**
-   * Follows a stream that belongs to no turn (an escalation the user asked for), unless one of the conversation's
-   * streams is open already: they carry the conversation's events alike.
+   * Follows a stream that belongs to no turn (an escalation the user asked for) beside the turn's own: Fin reports on
+   * the stream its answer named, and the pipeline drops what arrives twice.
    */
   follow(conversationId: string, url: string): void {
-    if (this.#streams.has(conversationId)) return;
-    this.openStream(conversationId, undefined, url);
+    if (this.#stopped) return;
+    this.#followed.get(conversationId)?.close();
+    const subscription = this.#ctx.subscribe(url, (data) => {
+      this.accept(data, 'sse', { conversationId });
+    });
+    this.#followed.set(conversationId, subscription);
+    void subscription.done.then((end) => {
+      if (this.#followed.get(conversationId) === subscription) this.#followed.delete(conversationId);
+      this.#ctx.log.debug({ conversationId, reason: end.reason, detail: end.detail }, 'followed fin stream ended');
+    });
   }
 
   /** Opens the turn's stream; a newer URL supersedes the previous one (its token belongs to the new turn). */
-  openStream(conversationId: string, turnId: number | undefined, url: string): void {
+  openStream(conversationId: string, turnId: number, url: string): void {
     if (this.#stopped) return;
     this.#streams.get(conversationId)?.close();
     const subscription = this.#ctx.subscribe(url, (data) => {
@@ -180,7 +190,6 @@ export class FinEvents {
     void subscription.done.then((end) => {
       if (this.#streams.get(conversationId) === subscription) this.#streams.delete(conversationId);
       this.#ctx.log.debug({ conversationId, turnId, reason: end.reason, detail: end.detail }, 'fin stream ended');
-      if (turnId === undefined) return;
       this.#ctx.inOrderDetached(conversationId, 'ending a turn whose stream ended', () =>
         this.#turns.streamEnded(conversationId, turnId, end),
       );
@@ -198,8 +207,9 @@ export class FinEvents {
 
   stop(): void {
     this.#stopped = true;
-    for (const stream of this.#streams.values()) stream.close();
+    for (const stream of [...this.#streams.values(), ...this.#followed.values()]) stream.close();
     this.#streams.clear();
+    this.#followed.clear();
   }
 
   /**

@@ -63,6 +63,22 @@ describe('a person when the user asks for one', () => {
     );
   });
 
+  it('hears the escalation on the stream Fin returned, while the turn’s own stream is still held open', async () => {
+    h = await Harness.start();
+    const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> my invoice is wrong` });
+    const turn = await h.fin.nextTurn();
+    // A survey may follow: Fin keeps this stream open past complete.
+    turn.expectCsat();
+    await turn.connected();
+    await turn.reply('<p>Your invoice is corrected.</p>', { status: 'replying' });
+    await turn.status('resolved');
+    await turn.status('complete');
+    const reply = await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => /corrected/.test(m.text)));
+    await react(h, reply, alice);
+    await h.slack.waitFor(() => agentsPost(h as Harness));
+    expect(turn.connectionsClosed()).toBe(false);
+  });
+
   it('asks Fin once: a repeated reaction, Slack’s retry of the event and the shortcut after it are told it is with the team', async () => {
     // With webhooks too: the escalation then arrives twice (SSE and webhook) and still hands off once.
     h = await Harness.start({ webhooks: true });

@@ -384,26 +384,33 @@ describe('FinEvents', () => {
       expect(thread(conv.threadTs)).toEqual(['Go to *Settings*.']);
     });
 
-    it('follows a stream of no turn (a person asked for), unless one of the conversation’s streams is open already', async () => {
-      const { conv, placeholderTs, ts } = await openTurn(parts);
-      const { url, sim } = await finStream(conv.id, ts);
-      events.follow(conv.id, url);
-      expect(await sim.connected()).toBe(true);
-      // Already followed: no second connection to the same conversation's events.
-      events.follow(conv.id, url);
-      await sim.reply('<p>A person will be with you shortly.</p>', { messageId: 'm1', status: 'replying' });
-      await sim.status('escalated', 'Customer asked for a person');
+    it('follows a stream of no turn (a person asked for) beside the turn’s own, which stays open', async () => {
+      const { conv, turn, placeholderTs, ts } = await openTurn(parts);
+      const own = await finStream(conv.id, ts);
+      events.openStream(conv.id, turn.id, own.url);
+      expect(await own.sim.connected()).toBe(true);
+      // Fin holds the turn's stream open (a survey may follow) and reports the escalation on the stream it returned.
+      const response = await parts.ctx.fin.reply({
+        conversation_id: conv.id,
+        message: { author: 'user', body: 'a person please', timestamp: new Date().toISOString() },
+        user: { id: alice },
+      });
+      const escalation = await parts.fin.nextTurn();
+      events.follow(conv.id, response.sse_subscription_url ?? '');
+      expect(await escalation.connected()).toBe(true);
+      await escalation.reply('<p>A person will be with you shortly.</p>', { messageId: 'm1', status: 'replying' });
+      await escalation.status('escalated', 'Escalation requested by user');
       await waitFor(() => !parts.store.finEvents.isPending(`reply:m1`) && parts.store.conversations.get(conv.id)?.owner === 'human', {
-        what: 'the events the stream carried to be acted on',
+        what: 'the events the followed stream carried to be acted on',
       });
       await parts.ctx.idle();
       expect(shown(placeholderTs)).toBe('A person will be with you shortly.');
-      sim.revoke();
-      await waitFor(() => sim.connectionsClosed(), { what: 'the stream to end' });
+      expect(own.sim.connectionsClosed()).toBe(false);
+      escalation.revoke();
+      await waitFor(() => escalation.connectionsClosed(), { what: 'the followed stream to end' });
       await parts.ctx.idle();
       // It was no turn's: the turn-taking hears of its end from no one.
       expect(signals.streamEnds).toEqual([]);
-      expect(parts.subscribed).toEqual([url]);
     });
 
     it('closes a turn’s stream when a newer one opens, and every stream when it stops', async () => {
