@@ -79,18 +79,21 @@ export class Ratings {
       this.#d.now(),
     );
     if (survey.promptTs !== null) return;
-    const content = csatPrompt(survey);
     if (survey.postingSince !== null) {
+      // A post a crash interrupted may have landed, as the question (it was posted before anyone could rate).
+      const asPosted = csatPrompt({ ...survey, state: 'open' }).text;
       const after = ((survey.postingSince - CLOCK_SKEW_MS) / 1000).toFixed(6);
       const own = await this.#d.ownMessages(survey.channelId, survey.threadTs, after);
-      const found = own?.find((m) => m.text === content.text && store.posted.get(survey.channelId, m.ts) === undefined);
+      const found = own?.find((m) => m.text === asPosted && store.posted.get(survey.channelId, m.ts) === undefined);
       if (found !== undefined) {
         store.csat.posted(survey.id, found.ts, this.#d.now());
+        // It shows the survey as it stands now (rated in between, say).
+        await this.#showPrompt(survey.id);
         return;
       }
     }
     store.csat.postingBegan(survey.id, this.#d.now());
-    const ts = await this.#d.poster.postBlocks(survey.channelId, { ...content, threadTs: survey.threadTs });
+    const ts = await this.#d.poster.postBlocks(survey.channelId, { ...csatPrompt(survey), threadTs: survey.threadTs });
     store.csat.posted(survey.id, ts, this.#d.now());
     this.#d.log.info({ conversationId: conv.id, surveyId: survey.id }, 'asked for a rating');
   }
@@ -103,7 +106,11 @@ export class Ratings {
     if (survey === undefined) return 'unknown';
     const rating = CSAT_RATINGS.find((r) => r === input.rating);
     if (rating === undefined || !survey.options.some((o) => o.key === rating)) return 'invalid';
-    if (survey.rating === rating) return 'unchanged';
+    if (survey.rating === rating) {
+      // Fin has it already; the prompt may not show it (an edit Slack refused earlier).
+      await this.#showPrompt(survey.id);
+      return 'unchanged';
+    }
     return this.#send(survey, { rating });
   }
 
@@ -166,6 +173,8 @@ export class Ratings {
     if (result.kind === 'refused') {
       logged.info({ why: result.why, detail: result.detail }, 'Fin refused a rating');
       if (result.why === 'invalid_rating') return 'invalid';
+      // A refusal Fin does not document (a comment it finds too long, say) changes nothing: the person may try again.
+      if (result.why === 'refused') return 'failed';
       if (result.why === 'locked') {
         // Fin holds a comment the app did not record (sent just before a crash, say): the rating is final.
         if (!store.csat.commented(survey.id, now)) store.csat.close(survey.id, 'locked', now);

@@ -41,8 +41,8 @@ function csatRefusal(errors: Readonly<Record<string, string>>): CsatRefusal {
   if (errors.external_conversation_id !== undefined || errors.conversation_id !== undefined) return 'no_survey';
   const base = errors.base ?? '';
   if (/window/i.test(base) && /clos/i.test(base)) return 'window_closed';
-  if (/remark|locked|no longer be changed/i.test(base)) return 'locked';
-  if (/no rating survey|not requested|survey/i.test(base)) return 'no_survey';
+  if (/can no longer be changed/i.test(base)) return 'locked';
+  if (/no rating survey/i.test(base)) return 'no_survey';
   return 'refused';
 }
 

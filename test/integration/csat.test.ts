@@ -173,6 +173,18 @@ describe('ratings when Fin asks for them (CSAT)', () => {
     await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.rating === 'good');
   });
 
+  it('keeps the survey open when Fin refuses in a way it does not document, and tells the person to try again', async () => {
+    h = await Harness.start();
+    const { turn, prompt } = await rated(h);
+    h.fin.onCsat(() => ({ status: 422, body: { errors: { remark: 'is too long' } } }));
+    await press(h, prompt, alice, 'good');
+    await h.slack.waitFor(() => h?.slack.ephemerals.find((e) => e.user === alice && /try again/.test(e.text)));
+    expect(elements(prompt).some((e) => e.action_id === 'fin_csat_rate_good')).toBe(true);
+    h.fin.onCsat(undefined);
+    await press(h, prompt, alice, 'good');
+    await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.rating === 'good');
+  });
+
   it('takes a press after a restart: the prompt’s state is in the store', async () => {
     h = await Harness.start();
     const { turn, prompt } = await rated(h);
