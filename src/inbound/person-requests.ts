@@ -76,9 +76,9 @@ export function registerPersonRequests(
   });
 
   app.shortcut(TALK_TO_PERSON_SHORTCUT, async ({ ack, body }) => {
-    await ack();
     const parsed = shortcutSchema.safeParse(body);
     if (!parsed.success) {
+      await ack();
       log.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'unexpected message shortcut payload');
       return;
     }
@@ -91,6 +91,9 @@ export function registerPersonRequests(
       userId: user.id,
       via: 'shortcut',
     };
-    afterAck(log, 'asking for a person', async () => answer(input, await deps.bridge.requestPerson(input)));
+    // The shortcut names its thread, so the request is recorded without asking Slack, before Slack hears back.
+    const result = await deps.bridge.requestPerson(input);
+    await ack();
+    afterAck(log, 'answering a request for a person', () => answer(input, result));
   });
 }
