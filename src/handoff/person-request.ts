@@ -40,6 +40,12 @@ export const PERSON_REQUEST_REPLIES = {
 /** The longest internal note Fin takes (`context`, 10,000 characters). */
 const CONTEXT_LIMIT = 10_000;
 
+/**
+ * Fin took a request this long ago and never reported the escalation (its events lost, say): the conversation is still
+ * Fin's, so the next request is a new one rather than "already with the team" for good. Fin reports within seconds.
+ */
+export const UNHEARD_REQUEST_MS = 10 * 60_000;
+
 export interface PersonRequestDeps {
   readonly store: Store;
   readonly fin: { escalate(body: { conversation_id: string; context: string }): Promise<FinTurnResponse> };
@@ -71,6 +77,14 @@ export class PersonRequests {
     return store.transaction(() => {
       const current = store.conversations.get(conv.id) ?? conv;
       if (current.owner === 'human') return { kind: 'already', conv: current } as const;
+      const earlier = store.personRequests.get(conv.id);
+      if (earlier?.state === 'sent' && earlier.createdAt < this.#d.now() - UNHEARD_REQUEST_MS) {
+        this.#d.log.warn(
+          { conversationId: conv.id, requestedAt: earlier.createdAt },
+          'Fin never reported an escalation it took; asking again',
+        );
+        store.personRequests.clear(conv.id);
+      }
       const claimed = store.personRequests.claim(
         { conversationId: conv.id, userId: input.userId, via: input.via, messageTs: input.messageTs },
         this.#d.now(),
