@@ -137,7 +137,12 @@ export class Bridge {
   }
 
   /** A comment sent from the form, with the rating it belongs to; `view` is what the form shows afterwards. */
-  async comment(input: { surveyId: number; userId: string; remark: string }): Promise<{ kind: CommentOutcome; view: View }> {
+  async comment(input: {
+    surveyId: number;
+    userId: string;
+    remark: string;
+    rating?: string | undefined;
+  }): Promise<{ kind: CommentOutcome; view: View }> {
     const survey = this.#ctx.store.csat.get(input.surveyId);
     const outcome: CommentOutcome =
       survey === undefined ? 'unknown' : await this.#ctx.inOrder(survey.conversationId, () => this.#ratings.comment(input));

@@ -18,6 +18,8 @@ const QUESTION = 'How would you rate this conversation?';
 const CLOSED_WORDS: Readonly<Record<string, string>> = {
   window_closed: 'The time to rate this conversation has passed.',
   no_survey: 'Fin is no longer asking for a rating here.',
+  superseded: 'Fin asked again further down the thread.',
+  locked: 'Your rating is final.',
 };
 
 /** An option as a button or menu shows it: Fin's emoji and its label, in the user's language, as sent. */
@@ -132,7 +134,8 @@ export function commentModal(survey: CsatSurvey): ModalView {
   return {
     type: 'modal',
     callback_id: CSAT_COMMENT_CALLBACK,
-    private_metadata: JSON.stringify({ surveyId: survey.id }),
+    // The rating the form shows goes with the comment, even if the menu changed it while the form was open.
+    private_metadata: JSON.stringify({ surveyId: survey.id, rating: survey.rating }),
     title: { type: 'plain_text', text: 'Add a comment' },
     submit: { type: 'plain_text', text: 'Send' },
     close: { type: 'plain_text', text: 'Cancel' },

@@ -67,11 +67,16 @@ export class Ratings {
    */
   async requested(conv: Conversation, event: FinCsatRequested, dedupeKey: string): Promise<void> {
     const { store } = this.#d;
+    const ratedBy = this.#ratedBy(conv, event.user_id);
+    if (ratedBy === undefined) {
+      this.#d.log.warn({ conversationId: conv.id }, 'Fin asked for a rating in a conversation with no known asker; no prompt');
+      return;
+    }
     const survey = store.csat.ensure(
       {
         conversationId: conv.id,
         dedupeKey,
-        userId: this.#ratedBy(conv, event.user_id),
+        userId: ratedBy,
         options: event.csat.options.map(({ key, emoji, label }) => ({ key, emoji, label })),
         channelId: conv.channelId,
         threadTs: conv.threadTs,
@@ -79,6 +84,11 @@ export class Ratings {
       this.#d.now(),
     );
     if (survey.promptTs !== null) return;
+    // Fin asks again (a later resolution): the older prompt stops taking a rating, so the thread has one that does.
+    for (const older of store.csat.othersOpen(conv.id, survey.id)) {
+      store.csat.close(older.id, 'superseded', this.#d.now());
+      await this.#showPrompt(older.id);
+    }
     if (survey.postingSince !== null) {
       // A post a crash interrupted may have landed, as the question (it was posted before anyone could rate).
       const asPosted = csatPrompt({ ...survey, state: 'open' }).text;
@@ -126,12 +136,14 @@ export class Ratings {
   }
 
   /** The comment from the form: sent with the rating it was written for, which it then locks. */
-  async comment(input: { surveyId: number; userId: string; remark: string }): Promise<CommentOutcome> {
+  async comment(input: { surveyId: number; userId: string; remark: string; rating?: string | undefined }): Promise<CommentOutcome> {
     const survey = this.#d.store.csat.get(input.surveyId);
     const refused = this.#refusal(survey, input.userId);
     if (refused !== undefined) return refused;
     if (survey?.rating == null) return 'unknown';
-    const rating = CSAT_RATINGS.find((r) => r === survey.rating);
+    // The rating the form showed (changed since in the menu, perhaps): the comment was written about it.
+    const shown = input.rating ?? survey.rating;
+    const rating = CSAT_RATINGS.find((r) => r === shown && survey.options.some((o) => o.key === r));
     if (rating === undefined) return 'unknown';
     const result = await this.#send(survey, { rating, remark: input.remark });
     return result === 'rated' ? 'sent' : result === 'invalid' ? 'failed' : result;
@@ -213,8 +225,8 @@ export class Ratings {
    * Who may rate: the person Fin served. Fin names its user; the app gave Fin the Slack id of whoever asked, so that
    * is trusted when that person did write in the thread, and otherwise the thread's latest asker is.
    */
-  #ratedBy(conv: Conversation, finUserId: string | undefined): string {
+  #ratedBy(conv: Conversation, finUserId: string | undefined): string | undefined {
     if (finUserId !== undefined && this.#d.store.inbound.hasWriter(conv.id, finUserId)) return finUserId;
-    return this.#d.store.inbound.latest(conv.id)?.userId ?? finUserId ?? '';
+    return this.#d.store.inbound.latest(conv.id)?.userId;
   }
 }

@@ -84,7 +84,8 @@ export const finCsatRequestedSchema = z.looseObject({
   user_id: id.optional(),
   csat: z.looseObject({
     options: z
-      .array(z.looseObject({ key: z.enum(CSAT_RATINGS), emoji: z.string(), label: z.string().min(1) }))
+      // A blank label would make a button Slack refuses (and a choice nobody can read).
+      .array(z.looseObject({ key: z.enum(CSAT_RATINGS), emoji: z.string(), label: z.string().trim().min(1) }))
       .min(1)
       // One button per rating: a repeated key would be two buttons doing the same thing.
       .refine((options) => new Set(options.map((o) => o.key)).size === options.length, { error: 'repeats a rating key' }),

@@ -53,7 +53,7 @@ const commentSubmissionSchema = z.looseObject({
     }),
   }),
 });
-const metadataSchema = z.object({ surveyId: z.number().int().positive() });
+const metadataSchema = z.object({ surveyId: z.number().int().positive(), rating: z.string().nullish() });
 
 /**
  * The rating prompt (CSAT): its buttons and menu rate, "Add a comment" opens the comment form, and the form's text
@@ -127,7 +127,12 @@ export function registerCsatActions(app: App, deps: { bridge: Bridge; poster: Sl
     await ack({ response_action: 'update', view: messageModal('Sending…', 'Sending your comment to Fin…') });
     const { user, view } = parsed.data;
     afterAck(log, 'sending a rating comment', async () => {
-      const { kind, view: result } = await deps.bridge.comment({ surveyId: metadata.data.surveyId, userId: user.id, remark });
+      const { kind, view: result } = await deps.bridge.comment({
+        surveyId: metadata.data.surveyId,
+        userId: user.id,
+        remark,
+        rating: metadata.data.rating ?? undefined,
+      });
       log.info({ surveyId: metadata.data.surveyId, userId: user.id, outcome: kind }, 'rating comment sent');
       await deps.poster.updateView(view.id, result).catch((error: unknown) => {
         log.info({ error: errorCode(error) }, 'could not show the outcome of a rating comment');

@@ -70,6 +70,7 @@ export class CsatStore {
   readonly #byId: Statement<[number], Row>;
   readonly #byKey: Statement<[string], Row>;
   readonly #latestRated: Statement<[string], Row>;
+  readonly #stillOpen: Statement<[string, number], Row>;
   readonly #insert: Statement<[string, string, string, string, string, string, number, number]>;
   readonly #posting: Statement<[number, number, number]>;
   readonly #posted: Statement<[string, number, number]>;
@@ -83,6 +84,7 @@ export class CsatStore {
     this.#latestRated = db.prepare(
       "SELECT * FROM csat_surveys WHERE conversation_id = ? AND state IN ('rated', 'commented') ORDER BY id DESC LIMIT 1",
     );
+    this.#stillOpen = db.prepare("SELECT * FROM csat_surveys WHERE conversation_id = ? AND id != ? AND state IN ('open', 'rated')");
     this.#insert = db.prepare(
       `INSERT INTO csat_surveys (conversation_id, dedupe_key, user_id, options_json, channel_id, thread_ts, state, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
@@ -123,6 +125,11 @@ export class CsatStore {
   latestRated(conversationId: string): CsatSurvey | undefined {
     const row = this.#latestRated.get(conversationId);
     return row && toSurvey(row);
+  }
+
+  /** The conversation's other surveys that still take a rating (an older request, when Fin asks again). */
+  othersOpen(conversationId: string, exceptId: number): CsatSurvey[] {
+    return this.#stillOpen.all(conversationId, exceptId).map(toSurvey);
   }
 
   postingBegan(id: number, now: number): void {

@@ -128,7 +128,6 @@ export class InboundStore {
     return this.#skipQueued.run(conversationId).changes;
   }
 
-  /** The conversation's most recent message from a person. */
   /** Whether this person wrote in the conversation (among the messages the app still keeps). */
   hasWriter(conversationId: string, userId: string): boolean {
     return (this.#writer.get(conversationId, userId)?.n ?? 0) > 0;
@@ -139,6 +138,7 @@ export class InboundStore {
     return this.#conversationOf.get(teamId, channelId, ts)?.conversation_id;
   }
 
+  /** The conversation's most recent message from a person. */
   latest(conversationId: string): InboundMessage | undefined {
     const row = this.#latest.get(conversationId);
     return row && toMessage(row);

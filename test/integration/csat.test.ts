@@ -185,6 +185,53 @@ describe('ratings when Fin asks for them (CSAT)', () => {
     await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.rating === 'good');
   });
 
+  it('keeps one prompt taking a rating: when Fin asks again, the older one says so and stops', async () => {
+    h = await Harness.start();
+    const { root, prompt } = await rated(h);
+    await h.say({ user: alice, channel: support, text: 'one more thing', threadTs: root });
+    const next = await h.fin.nextTurn();
+    next.expectCsat();
+    await next.connected();
+    await next.reply('<p>Done.</p>', { status: 'replying' });
+    await next.status('resolved');
+    await next.status('complete');
+    await next.csatRequested();
+    await h.slack.waitFor(() => /asked again further down/.test(readable(prompt)));
+    expect(elements(prompt)).toEqual([]);
+    const fresh = await h.slack.waitFor(() =>
+      h?.slack
+        .botReplies(support, root)
+        .find((m) => m.ts !== prompt.ts && elements(m).some((e) => e.action_id.startsWith('fin_csat_rate_'))),
+    );
+    const taking = h.slack.botReplies(support, root).filter((m) => elements(m).some((e) => e.action_id.startsWith('fin_csat_rate_')));
+    expect(taking.map((m) => m.ts)).toEqual([fresh.ts]);
+  });
+
+  it('sends a comment with the rating its form showed, even if the menu changed it meanwhile', async () => {
+    h = await Harness.start();
+    const { turn, prompt } = await rated(h);
+    await press(h, prompt, alice, 'good');
+    await h.slack.waitFor(() => elements(prompt).some((e) => e.action_id === 'fin_csat_comment'));
+    const comment = elements(prompt).find((e) => e.action_id === 'fin_csat_comment');
+    await h.press({ user: alice, message: prompt, actionId: 'fin_csat_comment', value: comment?.value ?? '' });
+    const form = await h.slack.waitFor(() => {
+      const view = h?.slack.lastView();
+      return view?.view.callback_id === 'fin_csat_comment_submit' ? view : undefined;
+    });
+    await h.post(h.slack.menuChoice({ user: alice, message: prompt, actionId: 'fin_csat_change', value: `${comment?.value}:amazing` }), {
+      form: true,
+    });
+    await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.rating === 'amazing');
+    await h.submitView({
+      user: alice,
+      viewId: form.id,
+      values: { csat_comment: { comment: { type: 'plain_text_input', value: 'It was good' } } },
+    });
+    await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.remark === 'It was good');
+    expect(h.fin.callsOf('csat').at(-1)?.body).toEqual({ conversation_id: turn.conversationId, rating: 'good', remark: 'It was good' });
+    await h.slack.waitFor(() => readable(prompt).includes('😃 Bien'));
+  });
+
   it('takes a press after a restart: the prompt’s state is in the store', async () => {
     h = await Harness.start();
     const { turn, prompt } = await rated(h);

@@ -76,7 +76,7 @@ describe('the rating prompt', () => {
   it('asks for a comment in a form Slack opens, naming the rating it goes with', () => {
     const view = commentModal(survey('rated'));
     expectViewWithinLimits(view);
-    expect(JSON.parse(view.private_metadata ?? '{}')).toEqual({ surveyId: 7 });
+    expect(JSON.parse(view.private_metadata ?? '{}')).toEqual({ surveyId: 7, rating: 'good' });
     expect(JSON.stringify(view.blocks)).toContain('😃 Bien');
   });
 });

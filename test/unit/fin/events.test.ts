@@ -54,6 +54,9 @@ describe('parseFinEvent', () => {
     const repeated = { ...csat, csat: { options: [csat.csat.options[0], csat.csat.options[0]] } };
     expect(parseFinEvent(repeated)).toMatchObject({ ok: false, reason: 'invalid' });
     expect(parseFinEvent({ ...csat, csat: { options: [] } })).toMatchObject({ ok: false, reason: 'invalid' });
+    // A blank label would be a button Slack refuses.
+    const blank = { ...csat, csat: { options: [{ key: 'good', emoji: '😃', label: '   ' }] } };
+    expect(parseFinEvent(blank)).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
   it('sets unknown events apart from malformed ones', () => {
