@@ -136,17 +136,23 @@ export class Bridge {
     return this.#ratings.openCommentForm(input);
   }
 
-  /** A comment sent from the form, with the rating it belongs to; `view` is what the form shows afterwards. */
-  async comment(input: {
-    surveyId: number;
-    userId: string;
-    remark: string;
-    rating?: string | undefined;
-  }): Promise<{ kind: CommentOutcome; view: View }> {
-    const survey = this.#ctx.store.csat.get(input.surveyId);
+  /** A comment sent from the form: held durably (before Slack hears back), or why it is not taken. */
+  holdComment(input: { surveyId: number; userId: string; remark: string; rating?: string | undefined }): 'held' | Exclude<CommentOutcome, 'sent'> {
+    return this.#ratings.holdComment(input);
+  }
+
+  /** What the form shows when its comment was not taken. */
+  commentRefusal(outcome: Exclude<CommentOutcome, 'sent'>, remark: string): View {
+    return this.#ratings.commentResult(outcome, remark);
+  }
+
+  /** Sends a held comment in the conversation's order; `view` is what the form shows afterwards. */
+  async sendComment(surveyId: number): Promise<{ kind: CommentOutcome; view: View }> {
+    const survey = this.#ctx.store.csat.get(surveyId);
+    const remark = survey?.pendingComment?.remark ?? '';
     const outcome: CommentOutcome =
-      survey === undefined ? 'unknown' : await this.#ctx.inOrder(survey.conversationId, () => this.#ratings.comment(input));
-    return { kind: outcome, view: this.#ratings.commentResult(outcome, input.remark) };
+      survey === undefined ? 'unknown' : await this.#ctx.inOrder(survey.conversationId, () => this.#ratings.sendComment(surveyId));
+    return { kind: outcome, view: this.#ratings.commentResult(outcome, remark) };
   }
 
   /**
@@ -184,6 +190,14 @@ export class Bridge {
     // Events first: a reply recorded before the crash may be the very answer an open turn is waiting for.
     this.#events.recover();
     this.#turns.recover();
+    for (const survey of this.#ratings.heldComments()) {
+      this.#ctx.inOrderDetached(survey.conversationId, 'sending a held rating comment', async () => {
+        const outcome = await this.#ratings.sendComment(survey.id);
+        if (outcome === 'sent') return;
+        const text = this.#ratings.commentResultText(outcome, survey.pendingComment?.remark ?? '');
+        await this.#ctx.poster.tellPrivately(survey.userId, { channelId: survey.channelId, threadTs: survey.threadTs }, text);
+      });
+    }
     for (const { conv, input } of this.#persons.unsent()) {
       this.#ctx.inOrderDetached(conv.id, 'asking Fin for a person', () => this.#persons.send(conv, input));
     }

@@ -135,25 +135,49 @@ export class Ratings {
     return 'opened';
   }
 
-  /** The comment from the form: sent with the rating it was written for, which it then locks. */
-  async comment(input: { surveyId: number; userId: string; remark: string; rating?: string | undefined }): Promise<CommentOutcome> {
+  /**
+   * The comment from the form, held in the store before Slack hears back (so a crash does not lose it), with the rating
+   * the form showed: `held` when it is to be sent (`sendComment`), or why not.
+   */
+  holdComment(input: { surveyId: number; userId: string; remark: string; rating?: string | undefined }): 'held' | Exclude<CommentOutcome, 'sent'> {
     const survey = this.#d.store.csat.get(input.surveyId);
     const refused = this.#refusal(survey, input.userId);
     if (refused !== undefined) return refused;
     if (survey?.rating == null) return 'unknown';
     // The rating the form showed (changed since in the menu, perhaps): the comment was written about it.
     const shown = input.rating ?? survey.rating;
-    const rating = CSAT_RATINGS.find((r) => r === shown && survey.options.some((o) => o.key === r));
-    if (rating === undefined) return 'unknown';
-    const result = await this.#send(survey, { rating, remark: input.remark });
+    const rating = survey.options.some((o) => o.key === shown) ? shown : survey.rating;
+    // One comment at a time: a second form sent while the first is on its way finds the rating about to lock.
+    return this.#d.store.csat.holdComment(survey.id, { rating, remark: input.remark }, this.#d.now()) ? 'held' : 'locked';
+  }
+
+  /** Sends a held comment to Fin with its rating, which it then locks. The hold is let go whatever Fin answers. */
+  async sendComment(surveyId: number): Promise<CommentOutcome> {
+    const { store } = this.#d;
+    const survey = store.csat.get(surveyId);
+    const held = survey?.pendingComment;
+    if (survey === undefined || held == null) return 'unknown';
+    const rating = CSAT_RATINGS.find((r) => r === held.rating);
+    const result = rating === undefined ? 'failed' : await this.#send(survey, { rating, remark: held.remark });
+    store.csat.releaseComment(surveyId, this.#d.now());
     return result === 'rated' ? 'sent' : result === 'invalid' ? 'failed' : result;
+  }
+
+  /** Comments held when the process stopped, to send again; a person whose comment then fails is told in the thread. */
+  heldComments(): CsatSurvey[] {
+    return this.#d.store.csat.pendingComments();
   }
 
   /** What the comment form shows once Fin has answered (the comment quoted back when it did not arrive, so it is not lost). */
   commentResult(outcome: CommentOutcome, remark: string): View {
     if (outcome === 'sent') return messageModal('Thank you', 'Your comment was sent with your rating. Thank you!');
+    return messageModal('Not sent', this.commentResultText(outcome, remark));
+  }
+
+  /** Why a comment did not reach Fin, with what the person wrote. */
+  commentResultText(outcome: Exclude<CommentOutcome, 'sent'>, remark: string): string {
     const why = outcome === 'failed' ? 'Your comment could not be sent to Fin just now.' : RATING_REFUSALS[outcome];
-    return messageModal('Not sent', `${why}\n\nWhat you wrote:\n${remark}`);
+    return `${why}\n\nWhat you wrote:\n${remark}`;
   }
 
   #refusal(survey: CsatSurvey | undefined, userId: string): 'unknown' | 'not_yours' | 'locked' | 'closed' | undefined {

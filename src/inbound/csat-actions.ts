@@ -123,17 +123,20 @@ export function registerCsatActions(app: App, deps: { bridge: Bridge; poster: Sl
       await ack({ response_action: 'errors', errors: { [CSAT_COMMENT_BLOCK]: 'Please write a comment, or cancel.' } });
       return;
     }
+    const { user, view } = parsed.data;
+    const surveyId = metadata.data.surveyId;
+    // Held in the store before Slack hears back: a crash now does not lose what the person wrote.
+    const held = deps.bridge.holdComment({ surveyId, userId: user.id, remark, rating: metadata.data.rating ?? undefined });
+    if (held !== 'held') {
+      log.info({ surveyId, userId: user.id, outcome: held }, 'rating comment not taken');
+      await ack({ response_action: 'update', view: deps.bridge.commentRefusal(held, remark) });
+      return;
+    }
     // The form turns into a "sending" note at once; Fin's answer replaces it.
     await ack({ response_action: 'update', view: messageModal('Sending…', 'Sending your comment to Fin…') });
-    const { user, view } = parsed.data;
     afterAck(log, 'sending a rating comment', async () => {
-      const { kind, view: result } = await deps.bridge.comment({
-        surveyId: metadata.data.surveyId,
-        userId: user.id,
-        remark,
-        rating: metadata.data.rating ?? undefined,
-      });
-      log.info({ surveyId: metadata.data.surveyId, userId: user.id, outcome: kind }, 'rating comment sent');
+      const { kind, view: result } = await deps.bridge.sendComment(surveyId);
+      log.info({ surveyId, userId: user.id, outcome: kind }, 'rating comment sent');
       await deps.poster.updateView(view.id, result).catch((error: unknown) => {
         log.info({ error: errorCode(error) }, 'could not show the outcome of a rating comment');
       });

@@ -30,6 +30,8 @@ export interface CsatSurvey {
   readonly rating: string | null;
   readonly state: CsatState;
   readonly closedReason: string | null;
+  /** A comment sent from the form that Fin does not have yet, with the rating it goes with. */
+  readonly pendingComment: { readonly rating: string; readonly remark: string } | null;
 }
 
 interface Row {
@@ -44,6 +46,8 @@ interface Row {
   rating: string | null;
   state: CsatState;
   closed_reason: string | null;
+  pending_rating: string | null;
+  pending_remark: string | null;
 }
 
 const optionsSchema = z.array(z.object({ key: z.string(), emoji: z.string(), label: z.string() }));
@@ -63,6 +67,7 @@ const toSurvey = (r: Row): CsatSurvey => {
     rating: r.rating,
     state: r.state,
     closedReason: r.closed_reason,
+    pendingComment: r.pending_rating !== null && r.pending_remark !== null ? { rating: r.pending_rating, remark: r.pending_remark } : null,
   };
 };
 
@@ -77,6 +82,9 @@ export class CsatStore {
   readonly #rated: Statement<[string, number, number]>;
   readonly #commented: Statement<[number, number]>;
   readonly #closed: Statement<[string, number, number]>;
+  readonly #hold: Statement<[string, string, number, number]>;
+  readonly #release: Statement<[number, number]>;
+  readonly #pending: Statement<[], Row>;
 
   constructor(db: Database) {
     this.#byId = db.prepare('SELECT * FROM csat_surveys WHERE id = ?');
@@ -95,6 +103,11 @@ export class CsatStore {
       "UPDATE csat_surveys SET rating = ?, state = 'rated', updated_at = ? WHERE id = ? AND state IN ('open', 'rated')",
     );
     this.#commented = db.prepare("UPDATE csat_surveys SET state = 'commented', updated_at = ? WHERE id = ? AND state = 'rated'");
+    this.#hold = db.prepare(
+      'UPDATE csat_surveys SET pending_rating = ?, pending_remark = ?, updated_at = ? WHERE id = ? AND pending_remark IS NULL',
+    );
+    this.#release = db.prepare('UPDATE csat_surveys SET pending_rating = NULL, pending_remark = NULL, updated_at = ? WHERE id = ?');
+    this.#pending = db.prepare('SELECT * FROM csat_surveys WHERE pending_remark IS NOT NULL ORDER BY id');
     this.#closed = db.prepare("UPDATE csat_surveys SET state = 'closed', closed_reason = ?, updated_at = ? WHERE id = ?");
   }
 
@@ -147,6 +160,21 @@ export class CsatStore {
 
   commented(id: number, now: number): boolean {
     return this.#commented.run(now, id).changes === 1;
+  }
+
+  /** Holds a comment from the form until Fin has it; false when one is already on its way. */
+  holdComment(id: number, comment: { rating: string; remark: string }, now: number): boolean {
+    return this.#hold.run(comment.rating, comment.remark, now, id).changes === 1;
+  }
+
+  /** The held comment reached Fin, or Fin refused it (the person is told). */
+  releaseComment(id: number, now: number): void {
+    this.#release.run(now, id);
+  }
+
+  /** Comments held when the process stopped: sent at the next start. */
+  pendingComments(): CsatSurvey[] {
+    return this.#pending.all().map(toSurvey);
   }
 
   close(id: number, reason: string, now: number): void {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../../fakes/slack-api.ts';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
 import { metric } from '../helpers/metrics.ts';
+import { withStore } from '../helpers/seed.ts';
 import { blockTexts } from '../helpers/shown.ts';
 
 const { alice, bob, support, agents } = WORKSPACE;
@@ -230,6 +231,22 @@ describe('ratings when Fin asks for them (CSAT)', () => {
     await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.remark === 'It was good');
     expect(h.fin.callsOf('csat').at(-1)?.body).toEqual({ conversation_id: turn.conversationId, rating: 'good', remark: 'It was good' });
     await h.slack.waitFor(() => readable(prompt).includes('😃 Bien'));
+  });
+
+  it('sends a comment held when the app stopped at the next start, and locks the rating', async () => {
+    h = await Harness.start();
+    const { turn, prompt } = await rated(h);
+    await press(h, prompt, alice, 'good');
+    await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.rating === 'good');
+    await h.stopApp();
+    // The form was sent and acknowledged; the app died before Fin had the comment.
+    withStore(h.env.DATABASE_PATH ?? '', (store) => {
+      const [survey] = store.db.prepare('SELECT id FROM csat_surveys').all() as { id: number }[];
+      store.csat.holdComment(survey?.id ?? 0, { rating: 'good', remark: 'Written before the crash' }, Date.now());
+    });
+    await h.startApp();
+    await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.remark === 'Written before the crash');
+    await h.slack.waitFor(() => /can no longer be changed/.test(readable(prompt)));
   });
 
   it('takes a press after a restart: the prompt’s state is in the store', async () => {

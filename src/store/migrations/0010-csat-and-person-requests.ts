@@ -1,7 +1,8 @@
 import type { Migration } from '../migrate.ts';
 
 /**
- * Ratings Fin asks for (one prompt per request, its state kept so a click after a restart still works), and a
+ * Ratings Fin asks for (one prompt per request, its state kept so a click after a restart still works; a comment is
+ * held here from the form's submission until Fin has it), and a
  * person asked for by the user (at most one request in flight per conversation, resumed after a crash).
  */
 export const csatAndPersonRequests: Migration = {
@@ -21,6 +22,8 @@ export const csatAndPersonRequests: Migration = {
       rating TEXT,
       state TEXT NOT NULL CHECK (state IN ('open', 'rated', 'commented', 'closed')),
       closed_reason TEXT,
+      pending_rating TEXT,
+      pending_remark TEXT,
       created_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL
     ) STRICT;

@@ -23,6 +23,7 @@ function survey(state: CsatState, extra: Partial<CsatSurvey> = {}): CsatSurvey {
     rating: state === 'open' ? null : 'good',
     state,
     closedReason: null,
+    pendingComment: null,
     ...extra,
   };
 }
