@@ -164,8 +164,12 @@ export class Bridge {
     eventId?: string,
   ): Promise<{ kind: 'requested' | 'already'; conv: Conversation } | { kind: 'not_bridged' | 'duplicate' }> {
     const { store } = this.#ctx;
-    if (eventId !== undefined && !store.slackEvents.claim(eventId, this.#ctx.now())) return { kind: 'duplicate' };
-    const claim = this.#persons.claim(await this.#conversationOfMessage(input), input);
+    const conv = await this.#conversationOfMessage(input);
+    // The event and the request are recorded together: a crash before this leaves Slack's retry to do it all again.
+    const claim = store.transaction(() => {
+      if (eventId !== undefined && !store.slackEvents.claim(eventId, this.#ctx.now())) return { kind: 'duplicate' } as const;
+      return this.#persons.claim(conv, input);
+    });
     if (claim.kind !== 'claimed') return claim;
     this.#ctx.inOrderDetached(claim.conv.id, 'asking Fin for a person', () => this.#persons.send(claim.conv, input));
     return { kind: 'requested', conv: claim.conv };
