@@ -137,7 +137,12 @@ export class Bridge {
   }
 
   /** A comment sent from the form: held durably (before Slack hears back), or why it is not taken. */
-  holdComment(input: { surveyId: number; userId: string; remark: string; rating?: string | undefined }): 'held' | Exclude<CommentOutcome, 'sent'> {
+  holdComment(input: {
+    surveyId: number;
+    userId: string;
+    remark: string;
+    rating?: string | undefined;
+  }): 'held' | Exclude<CommentOutcome, 'sent'> {
     return this.#ratings.holdComment(input);
   }
 

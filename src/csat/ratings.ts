@@ -139,7 +139,12 @@ export class Ratings {
    * The comment from the form, held in the store before Slack hears back (so a crash does not lose it), with the rating
    * the form showed: `held` when it is to be sent (`sendComment`), or why not.
    */
-  holdComment(input: { surveyId: number; userId: string; remark: string; rating?: string | undefined }): 'held' | Exclude<CommentOutcome, 'sent'> {
+  holdComment(input: {
+    surveyId: number;
+    userId: string;
+    remark: string;
+    rating?: string | undefined;
+  }): 'held' | Exclude<CommentOutcome, 'sent'> {
     const survey = this.#d.store.csat.get(input.surveyId);
     const refused = this.#refusal(survey, input.userId);
     if (refused !== undefined) return refused;

@@ -86,7 +86,7 @@ export class PersonRequests {
         store.personRequests.clear(conv.id);
       }
       const claimed = store.personRequests.claim(
-        { conversationId: conv.id, userId: input.userId, via: input.via, messageTs: input.messageTs },
+        { conversationId: conv.id, userId: input.userId, via: input.via, reaction: input.reaction, messageTs: input.messageTs },
         this.#d.now(),
       );
       return claimed ? ({ kind: 'claimed', conv: current } as const) : ({ kind: 'already', conv: current } as const);
@@ -136,6 +136,7 @@ export class PersonRequests {
             threadTs: conv.threadTs,
             userId: r.userId,
             via: r.via,
+            reaction: r.reaction ?? undefined,
           },
         },
       ];

@@ -7,6 +7,8 @@ export interface PersonRequest {
   readonly conversationId: string;
   readonly userId: string;
   readonly via: PersonRequestVia;
+  /** The reaction's name, when it was one (the teammate's note says which). */
+  readonly reaction: string | null;
   /** The message the user reacted to or used the shortcut on. */
   readonly messageTs: string;
   readonly state: 'sending' | 'sent';
@@ -17,6 +19,7 @@ interface Row {
   conversation_id: string;
   user_id: string;
   via: PersonRequestVia;
+  reaction: string | null;
   message_ts: string;
   state: 'sending' | 'sent';
   created_at: number;
@@ -26,6 +29,7 @@ const toRequest = (r: Row): PersonRequest => ({
   conversationId: r.conversation_id,
   userId: r.user_id,
   via: r.via,
+  reaction: r.reaction,
   messageTs: r.message_ts,
   state: r.state,
   createdAt: r.created_at,
@@ -34,7 +38,7 @@ const toRequest = (r: Row): PersonRequest => ({
 export class PersonRequestStore {
   readonly #get: Statement<[string], Row>;
   readonly #sending: Statement<[], Row>;
-  readonly #claim: Statement<[string, string, PersonRequestVia, string, number, number]>;
+  readonly #claim: Statement<[string, string, PersonRequestVia, string | null, string, number, number]>;
   readonly #sent: Statement<[number, string]>;
   readonly #clear: Statement<[string]>;
 
@@ -42,8 +46,8 @@ export class PersonRequestStore {
     this.#get = db.prepare('SELECT * FROM person_requests WHERE conversation_id = ?');
     this.#sending = db.prepare("SELECT * FROM person_requests WHERE state = 'sending' ORDER BY created_at");
     this.#claim = db.prepare(
-      `INSERT INTO person_requests (conversation_id, user_id, via, message_ts, state, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'sending', ?, ?) ON CONFLICT (conversation_id) DO NOTHING`,
+      `INSERT INTO person_requests (conversation_id, user_id, via, reaction, message_ts, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'sending', ?, ?) ON CONFLICT (conversation_id) DO NOTHING`,
     );
     this.#sent = db.prepare("UPDATE person_requests SET state = 'sent', updated_at = ? WHERE conversation_id = ?");
     this.#clear = db.prepare('DELETE FROM person_requests WHERE conversation_id = ?');
@@ -55,8 +59,11 @@ export class PersonRequestStore {
   }
 
   /** Records the request unless one is already made for the conversation: true when this one is the first. */
-  claim(r: { conversationId: string; userId: string; via: PersonRequestVia; messageTs: string }, now: number): boolean {
-    return this.#claim.run(r.conversationId, r.userId, r.via, r.messageTs, now, now).changes === 1;
+  claim(
+    r: { conversationId: string; userId: string; via: PersonRequestVia; reaction?: string | undefined; messageTs: string },
+    now: number,
+  ): boolean {
+    return this.#claim.run(r.conversationId, r.userId, r.via, r.reaction ?? null, r.messageTs, now, now).changes === 1;
   }
 
   sent(conversationId: string, now: number): void {

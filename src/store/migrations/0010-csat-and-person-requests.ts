@@ -33,6 +33,7 @@ export const csatAndPersonRequests: Migration = {
       conversation_id TEXT PRIMARY KEY REFERENCES conversations (id),
       user_id TEXT NOT NULL,
       via TEXT NOT NULL CHECK (via IN ('reaction', 'shortcut')),
+      reaction TEXT,
       message_ts TEXT NOT NULL,
       state TEXT NOT NULL CHECK (state IN ('sending', 'sent')),
       created_at INTEGER NOT NULL,

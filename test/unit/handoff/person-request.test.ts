@@ -66,7 +66,8 @@ describe('a person on request', () => {
   it('frees the conversation and tells the person when Fin refuses, and lists what a crash left unsent', async () => {
     const { conv } = await openTurn(parts);
     requests.claim(conv, input(conv));
-    expect(requests.unsent().map((u) => [u.conv.id, u.input.userId])).toEqual([[conv.id, PEOPLE.alice]]);
+    // What a crash leaves is sent as asked: the same person, the same reaction named in the note.
+    expect(requests.unsent().map((u) => [u.conv.id, u.input.userId, u.input.reaction])).toEqual([[conv.id, PEOPLE.alice, 'sos']]);
     parts.fin.setFeatureEnabled('escalate', false);
     await requests.send(conv, input(conv));
     expect(parts.store.personRequests.get(conv.id)).toBeUndefined();
