@@ -131,6 +131,32 @@ describe('processed events', () => {
     expect(store.finEvents.record(e, 71 * day)).toBe(true);
   });
 
+  it('forgets a conversation’s rating prompts and requests for a person with it, once it is idle past the window', async () => {
+    const conv = store.conversations.ensure(thread, 0);
+    const survey = store.csat.ensure(
+      {
+        conversationId: conv.id,
+        dedupeKey: 'csat:1',
+        userId: 'U1',
+        options: [{ key: 'good', emoji: '😃', label: 'Great' }],
+        channelId: 'C1',
+        threadTs: thread.threadTs,
+      },
+      0,
+    );
+    expect(
+      store.csat.ensure({ conversationId: conv.id, dedupeKey: 'csat:1', userId: 'U2', options: [], channelId: 'C1', threadTs: '1' }, 1).id,
+    ).toBe(survey.id);
+    store.csat.rated(survey.id, 'good', 2);
+    store.personRequests.claim({ conversationId: conv.id, userId: 'U1', via: 'reaction', reaction: 'sos', messageTs: thread.threadTs }, 3);
+    await store.prune(20 * day, 30 * day);
+    expect(store.csat.get(survey.id)?.rating).toBe('good');
+    await store.prune(31 * day, 30 * day);
+    expect(store.csat.get(survey.id)).toBeUndefined();
+    expect(store.personRequests.get(conv.id)).toBeUndefined();
+    expect(store.conversations.get(conv.id)).toBeUndefined();
+  });
+
   it('claims a Slack event id once, remembers it for well over Slack’s 24 hours of retries, then forgets it', async () => {
     const hour = 60 * 60_000;
     expect(store.slackEvents.claim('Ev1', 10)).toBe(true);
