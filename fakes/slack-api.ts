@@ -43,7 +43,10 @@ export interface FakeMessage {
   blocks?: unknown;
   edits: number;
   deleted: boolean;
+  /** The reactions' names, one entry per person who added one (the app's own included). */
   reactions?: string[];
+  /** Who added each reaction, in order (people's and the app's); an entry of `reactions` not named here is the app's. */
+  reactedBy?: { readonly name: string; readonly user: string }[];
   /** Set for a message started with `chat.startStream`: true until stopped (or expired). */
   streaming?: boolean;
   /** When the stream last heard from the app (Slack expires a stream left alone for about 5 minutes). */
@@ -438,8 +441,26 @@ export class FakeSlack extends EventEmitter {
   reactionAdded(input: { user: string; message: FakeMessage; name: string }): EventEnvelope {
     const m = input.message;
     m.reactions = [...(m.reactions ?? []), input.name];
+    m.reactedBy = [...(m.reactedBy ?? []), { name: input.name, user: input.user }];
+    return this.#reactionEvent('reaction_added', input);
+  }
+
+  /** Someone removes a reaction they added: it leaves the message, and the `reaction_removed` event is returned. */
+  reactionRemoved(input: { user: string; message: FakeMessage; name: string }): EventEnvelope {
+    const m = input.message;
+    const by = m.reactedBy?.findIndex((r) => r.name === input.name && r.user === input.user) ?? -1;
+    if (by >= 0) {
+      m.reactedBy?.splice(by, 1);
+      const at = m.reactions?.lastIndexOf(input.name) ?? -1;
+      if (at >= 0) m.reactions?.splice(at, 1);
+    }
+    return this.#reactionEvent('reaction_removed', input);
+  }
+
+  #reactionEvent(type: string, input: { user: string; message: FakeMessage; name: string }): EventEnvelope {
+    const m = input.message;
     return this.envelope({
-      type: 'reaction_added',
+      type,
       user: input.user,
       reaction: input.name,
       item_user: m.user ?? this.botUserId,
@@ -914,8 +935,12 @@ export class FakeSlack extends EventEmitter {
         if (message === undefined || message.deleted) return [200, { ok: false, error: 'message_not_found' }];
         const name = str('name') ?? '';
         message.reactions ??= [];
-        if (message.reactions.includes(name)) return [200, { ok: false, error: 'already_reacted' }];
+        // Per person, as in Slack: a reaction people added with the same emoji does not stop the app's.
+        const named = (message.reactedBy ?? []).filter((r) => r.name === name);
+        const unnamed = message.reactions.filter((r) => r === name).length - named.length;
+        if (unnamed > 0 || named.some((r) => r.user === this.botUserId)) return [200, { ok: false, error: 'already_reacted' }];
         message.reactions.push(name);
+        message.reactedBy = [...(message.reactedBy ?? []), { name, user: this.botUserId }];
         return [200, { ok: true }];
       }
       case 'views.open':

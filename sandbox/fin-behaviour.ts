@@ -30,13 +30,17 @@ export const REFUND_ATTRIBUTES = [
 
 const HUMAN = /\b(human|person|agent|someone|representative|real people)\b/i;
 const REFUND = /\brefund/i;
+/** The user says the answer did it (and asks nothing more): Fin resolves the conversation and asks for a rating. */
+const THANKS =
+  /\b(thanks|thank you|thx|cheers|(that|it) (solved|fixed|answered|sorted) (it|that|my question)|(that|this) (helped|helps|works|worked))\b/i;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * How the sandbox's Fin behaves: answers from the small knowledge base, streamed in chunks; hands over to people when
- * asked; runs a refund procedure that pauses for an agent's approval (a human-in-the-loop step, through the real
- * webhook and callback routes); and can be switched to slow or failing to show the error paths.
+ * How the sandbox's Fin behaves: answers from the small knowledge base, streamed in chunks; resolves the conversation
+ * and asks for a rating when thanked; hands over to people when asked; runs a refund procedure that pauses for an
+ * agent's approval (a human-in-the-loop step, through the real webhook and callback routes); and can be switched to
+ * slow or failing to show the error paths.
  */
 export class SandboxFin {
   mode: FinMode = 'normal';
@@ -75,7 +79,9 @@ export class SandboxFin {
         ? this.#refund(turn)
         : HUMAN.test(question)
           ? this.#escalate(turn)
-          : this.#answer(turn, question);
+          : THANKS.test(question) && !question.includes('?')
+            ? this.#resolve(turn)
+            : this.#answer(turn, question);
     return run.catch(() => undefined);
   }
 
@@ -88,6 +94,22 @@ export class SandboxFin {
     await sleep(this.#pace.thinkMs);
     const article = answerFor(question);
     await turn.answer(article?.html ?? FALLBACK_HTML, { chunkDelayMs: this.#pace.chunkDelayMs });
+  }
+
+  /**
+   * The user is happy with the answer: Fin says so, reports the conversation resolved and complete, then asks for a
+   * rating with its five default options. `expectCsat` keeps the stream open past `complete` for the survey, as Fin
+   * does, so the request reaches the app by SSE as well as by webhook.
+   */
+  async #resolve(turn: SimTurn): Promise<void> {
+    turn.expectCsat();
+    await turn.connected(5_000);
+    await sleep(this.#pace.thinkMs);
+    await turn.reply('<p>You’re welcome, glad that solved it! I’ll mark this conversation as resolved.</p>', { status: 'replying' });
+    await turn.status('resolved');
+    await turn.status('complete');
+    await sleep(this.#pace.thinkMs);
+    await turn.csatRequested();
   }
 
   async #escalate(turn: SimTurn): Promise<void> {

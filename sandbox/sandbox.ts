@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { fakeEndpoints } from '../fakes/app-env.ts';
 import { FinSimulator } from '../fakes/fin-simulator.ts';
-import { type FakeChannel, FakeSlack, type FakeUser } from '../fakes/slack-api.ts';
+import { type FakeChannel, type FakeMessage, FakeSlack, type FakeUser } from '../fakes/slack-api.ts';
 import { deliverToApp } from '../fakes/slack-signing.ts';
 import { type RunningApp, startApp } from '../src/app.ts';
 import { close, listen, sendJson } from '../src/server/http.ts';
@@ -36,6 +36,17 @@ const CHANNELS: FakeChannel[] = [
   ...PEOPLE.map((p): FakeChannel => ({ id: dmOf(p.id), kind: 'im', members: [p.id] })),
 ];
 
+/** A message only one person sees. */
+interface Ephemeral {
+  readonly channel: string;
+  readonly user: string;
+  readonly text: string;
+  readonly threadTs?: string;
+  readonly after: string;
+  readonly at: number;
+  readonly from: 'app' | 'slack';
+}
+
 export interface SandboxOptions {
   /** Port of the page (0 picks a free one). */
   readonly port?: number;
@@ -59,17 +70,48 @@ const slash = z.object({
   text: z.string().default(''),
   threadTs: z.string().optional(),
 });
+const choose = z.object({
+  user: z.string(),
+  channel: z.string(),
+  ts: z.string(),
+  actionId: z.string(),
+  blockId: z.string().optional(),
+  value: z.string(),
+  text: z.string().default(''),
+});
+/** A reaction's name as Slack spells it: a short name, with a skin tone for those that take one. */
+const react = z.object({
+  user: z.string(),
+  channel: z.string(),
+  ts: z.string(),
+  name: z.string().regex(/^[a-z0-9_+'-]+(::skin-tone-[2-6])?$/),
+});
+const shortcut = z.object({ user: z.string(), channel: z.string(), ts: z.string(), callbackId: z.string() });
 const submit = z.object({ user: z.string(), viewId: z.string(), values: z.record(z.string(), z.record(z.string(), z.unknown())) });
 const closeView = z.object({ viewId: z.string() });
 const finMode = z.object({ mode: z.enum(FIN_MODES as [FinMode, ...FinMode[]]) });
 
+/** What the app's manifest declares to Slack: the sandbox's Slack routes to the app only what it would route. */
+const MANIFEST = z
+  .object({
+    features: z.object({
+      slash_commands: z.array(z.object({ command: z.string() })).default([]),
+      shortcuts: z.array(z.object({ name: z.string(), type: z.string(), callback_id: z.string() })).default([]),
+    }),
+    settings: z.object({ event_subscriptions: z.object({ bot_events: z.array(z.string()).default([]) }) }),
+  })
+  .parse(parseYaml(readFileSync(join(import.meta.dirname, '..', 'manifest.yml'), 'utf8')));
+
 /** The slash commands Slack routes to the app: those its manifest declares. */
-const APP_COMMANDS: ReadonlySet<string> = new Set(
-  z
-    .object({ features: z.object({ slash_commands: z.array(z.object({ command: z.string() })).default([]) }) })
-    .parse(parseYaml(readFileSync(join(import.meta.dirname, '..', 'manifest.yml'), 'utf8')))
-    .features.slash_commands.map((c) => c.command),
-);
+const APP_COMMANDS: ReadonlySet<string> = new Set(MANIFEST.features.slash_commands.map((c) => c.command));
+
+/** The app's message shortcuts, as a message's "More actions" menu lists them. */
+const MESSAGE_SHORTCUTS: readonly { name: string; callbackId: string }[] = MANIFEST.features.shortcuts
+  .filter((s) => s.type === 'message')
+  .map((s) => ({ name: s.name, callbackId: s.callback_id }));
+
+/** The events the app subscribes to: Slack sends it no others (a removed reaction, say, unless it asks for those). */
+const BOT_EVENTS: ReadonlySet<string> = new Set(MANIFEST.settings.event_subscriptions.bot_events);
 
 /** Commands built into Slack itself: real in a workspace, not emulated here. */
 const SLACK_COMMANDS: ReadonlySet<string> = new Set([
@@ -133,9 +175,10 @@ export class Sandbox {
   readonly #closedViews = new Set<string>();
   /**
    * Messages only one person sees: answers to slash commands (Slack's or the app's) and the app's `chat.postEphemeral`,
-   * each in its channel or thread, after the newest message there was when it came (`after`, a message ts).
+   * each in its channel or thread, after the newest message there was when it came (`after`, a message ts), from the
+   * app or from Slack itself (`from`), at `at` (ms).
    */
-  readonly #ephemerals: { channel: string; user: string; text: string; threadTs?: string; after: string }[] = [];
+  readonly #ephemerals: Ephemeral[] = [];
   #lastSlash: { channel: string; user: string } | undefined;
   #notifyTimer: NodeJS.Timeout | undefined;
 
@@ -317,11 +360,35 @@ export class Sandbox {
         const message = this.slack.message(input.channel, input.ts);
         if (message === undefined) return { status: 404, body: { error: 'no such message' } };
         const form = this.slack.buttonPress({ user: input.user, message, actionId: input.actionId, value: input.value });
-        const payload = JSON.parse(form.payload ?? '{}') as Record<string, unknown> & { actions: Record<string, unknown>[] };
-        payload.trigger_id = this.#trigger(input.user);
-        if (input.blockId !== undefined && payload.actions[0] !== undefined) payload.actions[0].block_id = input.blockId;
-        const res = await deliverToApp(events, this.#signingSecret, { payload: JSON.stringify(payload) }, { form: true });
-        return { status: res.ok ? 200 : 502, body: {} };
+        return this.#interact(form, input.user, input.blockId);
+      }
+      case '/api/choose': {
+        // An option picked in a menu (static_select) of a message.
+        const input = choose.parse(body);
+        const message = this.slack.message(input.channel, input.ts);
+        if (message === undefined) return { status: 404, body: { error: 'no such message' } };
+        const form = this.slack.menuChoice({ user: input.user, message, actionId: input.actionId, value: input.value, text: input.text });
+        return this.#interact(form, input.user, input.blockId);
+      }
+      case '/api/react': {
+        const input = react.parse(body);
+        const message = this.slack.message(input.channel, input.ts);
+        if (message === undefined || message.deleted) return { status: 404, body: { error: 'no such message' } };
+        // As in Slack, picking an emoji you already reacted with takes your reaction away.
+        const mine = (message.reactedBy ?? []).some((r) => r.name === input.name && r.user === input.user);
+        const who = { user: input.user, message, name: input.name };
+        const envelope = mine ? this.slack.reactionRemoved(who) : this.slack.reactionAdded(who);
+        // Slack sends the app only the events it subscribed to.
+        if (BOT_EVENTS.has(mine ? 'reaction_removed' : 'reaction_added')) await deliverToApp(events, this.#signingSecret, envelope);
+        return { status: 200, body: { reacted: !mine } };
+      }
+      case '/api/shortcut': {
+        const input = shortcut.parse(body);
+        const message = this.slack.message(input.channel, input.ts);
+        if (message === undefined || message.deleted) return { status: 404, body: { error: 'no such message' } };
+        if (!MESSAGE_SHORTCUTS.some((s) => s.callbackId === input.callbackId)) return { status: 404, body: { error: 'no such shortcut' } };
+        const form = this.slack.messageShortcut({ user: input.user, message, callbackId: input.callbackId });
+        return this.#interact(form, input.user);
       }
       case '/api/slash': {
         const input = slash.parse(body);
@@ -329,6 +396,7 @@ export class Sandbox {
         const refusal = slashRefusal(input.command, input.threadTs !== undefined);
         if (refusal !== undefined) {
           this.#ephemeral({
+            from: 'slack',
             channel: input.channel,
             user: input.user,
             text: refusal,
@@ -373,6 +441,24 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Sends an interaction (a press, a menu choice, a shortcut) to the app as Slack does: its trigger id opens a modal
+   * for the person who acted; a button's or menu's block id is the one on the page.
+   */
+  async #interact(form: Record<string, string>, user: string, blockId?: string): Promise<{ status: number; body: unknown }> {
+    const payload = JSON.parse(form.payload ?? '{}') as Record<string, unknown> & { actions?: Record<string, unknown>[] };
+    payload.trigger_id = this.#trigger(user);
+    const action = payload.actions?.[0];
+    if (blockId !== undefined && action !== undefined) action.block_id = blockId;
+    const res = await deliverToApp(
+      `${this.#appUrl}/slack/events`,
+      this.#signingSecret,
+      { payload: JSON.stringify(payload) },
+      { form: true },
+    );
+    return { status: res.ok ? 200 : 502, body: {} };
+  }
+
   #trigger(user: string): string {
     // Issued by the fake Slack, which lets a trigger id open one view within 3 seconds, as Slack does.
     const id = this.slack.issueTriggerId();
@@ -387,8 +473,8 @@ export class Sandbox {
     this.#ephemeral({ ...this.#lastSlash, text: response.text });
   }
 
-  #ephemeral(e: { channel: string; user: string; text: string; threadTs?: string }): void {
-    this.#ephemerals.push({ ...e, after: this.slack.messages.at(-1)?.ts ?? '0' });
+  #ephemeral(e: Omit<Ephemeral, 'after' | 'at' | 'from'> & { from?: Ephemeral['from'] }): void {
+    this.#ephemerals.push({ from: 'app', ...e, after: this.slack.messages.at(-1)?.ts ?? '0', at: Date.now() });
   }
 
   #state(): unknown {
@@ -412,7 +498,7 @@ export class Sandbox {
           ...(m.user !== undefined ? { user: m.user } : {}),
           ...(m.botId !== undefined ? { botId: m.botId } : {}),
           ...(m.blocks !== undefined ? { blocks: m.blocks } : {}),
-          ...(m.reactions !== undefined ? { reactions: m.reactions } : {}),
+          ...(m.reactions !== undefined && m.reactions.length > 0 ? { reactions: this.#reactions(m) } : {}),
           ...(m.streaming === true ? { streaming: true } : {}),
         })),
       views: [...this.slack.views.entries()]
@@ -421,7 +507,20 @@ export class Sandbox {
       ephemerals: this.#ephemerals,
       finMode: this.#behaviour.mode,
       procedures: DEMO_PROCEDURES,
+      shortcuts: MESSAGE_SHORTCUTS,
     };
+  }
+
+  /** A message's reactions as Slack shows them: one per emoji, in the order first added, with who added it, in order. */
+  #reactions(m: FakeMessage): { name: string; users: string[] }[] {
+    const names = m.reactions ?? [];
+    const grouped = new Map<string, string[]>(names.map((name) => [name, []]));
+    for (const r of m.reactedBy ?? []) grouped.get(r.name)?.push(r.user);
+    // A reaction no one is named for (a message put straight into the workspace) is the app's.
+    return [...grouped].map(([name, users]) => {
+      const unnamed = names.filter((n) => n === name).length - users.length;
+      return { name, users: [...Array.from({ length: Math.max(0, unnamed) }, () => this.slack.botUserId), ...users] };
+    });
   }
 
   #subscribe(req: IncomingMessage, res: ServerResponse): void {

@@ -29,8 +29,17 @@ interface Message {
   readonly user?: string;
   readonly botId?: string;
   readonly blocks?: unknown;
-  readonly reactions?: string[];
+  /** One entry per emoji, in the order first added: who added it (the app's own marks name the app). */
+  readonly reactions?: Reaction[];
   readonly streaming?: boolean;
+}
+interface Reaction {
+  readonly name: string;
+  readonly users: string[];
+}
+interface Shortcut {
+  readonly name: string;
+  readonly callbackId: string;
 }
 interface OpenView {
   readonly id: string;
@@ -45,6 +54,10 @@ interface Ephemeral {
   readonly threadTs?: string;
   /** The newest message's ts when it came: it shows after that message. */
   readonly after: string;
+  /** When it came (ms). */
+  readonly at: number;
+  /** Sent by the app, or said by Slack itself (a command it cannot run). */
+  readonly from: 'app' | 'slack';
 }
 interface State {
   readonly users: User[];
@@ -56,6 +69,8 @@ interface State {
   readonly finMode: string;
   /** The procedure ids the simulated Fin knows (any other is "not found"). */
   readonly procedures: string[];
+  /** The app's message shortcuts, offered in each message's "More actions" menu. */
+  readonly shortcuts: Shortcut[];
 }
 
 const $ = <T extends HTMLElement>(selector: string): T => {
@@ -69,6 +84,8 @@ let me = '';
 let channelId = '';
 let threadTs: string | undefined;
 let shownView = '';
+/** The reaction picker or "More actions" menu, open for one message. */
+let popover: { readonly kind: 'react' | 'more'; readonly channel: string; readonly ts: string } | undefined;
 
 const directory: Directory = {
   userName: (id) => (id === state?.bot.id ? state.bot.name : state?.users.find((u) => u.id === id)?.realName),
@@ -96,20 +113,52 @@ function emoji(reaction: string): string {
   return escapeHtml(emojiChar(name, tone) ?? `:${reaction}:`);
 }
 
+/** Inline icons for the message toolbar, drawn like Slack's (no image files). */
+const ICONS = {
+  reaction:
+    '<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="9" cy="10" r="6.5" fill="none" stroke="currentColor" stroke-width="1.5"/><circle cx="6.8" cy="8.6" r="1" fill="currentColor"/><circle cx="11.2" cy="8.6" r="1" fill="currentColor"/><path d="M6.3 11.6a3.2 3.2 0 0 0 5.4 0" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round"/><path d="M16.5 2v5M14 4.5h5" stroke="currentColor" stroke-width="1.5" stroke-linecap="round"/></svg>',
+  more: '<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="4.5" r="1.6" fill="currentColor"/><circle cx="10" cy="10" r="1.6" fill="currentColor"/><circle cx="10" cy="15.5" r="1.6" fill="currentColor"/></svg>',
+  eye: '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M1.5 10S4.5 4.5 10 4.5 18.5 10 18.5 10 15.5 15.5 10 15.5 1.5 10 1.5 10z" fill="none" stroke="currentColor" stroke-width="1.5"/><circle cx="10" cy="10" r="2.5" fill="currentColor"/></svg>',
+};
+
+/** Who added a reaction, as Slack's tooltip says it: "Alice Martin (you) and Fin reacted with :tada:". */
+function reactedWith(reaction: Reaction): string {
+  const names = reaction.users.map((u) => `${directory.userName(u) ?? u}${u === me ? ' (you)' : ''}`);
+  const who = names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${who} reacted with :${reaction.name}:`;
+}
+
+function reactionsHtml(m: Message): string {
+  const reactions = m.reactions ?? [];
+  if (reactions.length === 0) return '';
+  const pills = reactions
+    .map((r) => {
+      const mine = r.users.includes(me);
+      return `<button type="button" class="reaction${mine ? ' mine' : ''}" data-reaction="${escapeHtml(r.name)}" title="${escapeHtml(reactedWith(r))}" aria-pressed="${mine}"><span class="reaction-emoji">${emoji(r.name)}</span><span class="reaction-count">${r.users.length}</span></button>`;
+    })
+    .join('');
+  return `<div class="reactions">${pills}<button type="button" class="reaction-add" data-react-to title="Add reaction" aria-label="Add reaction">${ICONS.reaction}</button></div>`;
+}
+
 function messageHtml(m: Message, inThread: boolean): string {
   const author = m.botId !== undefined ? (state?.bot.name ?? 'Fin') : (directory.userName(m.user ?? '') ?? m.user ?? '?');
   const body = Array.isArray(m.blocks) && m.blocks.length > 0 ? renderBlocks(m.blocks, directory) : renderMrkdwn(m.text, directory);
   const replies = inThread ? [] : (state?.messages ?? []).filter((r) => r.channel === m.channel && r.threadTs === m.ts && r.ts !== m.ts);
   const time = new Date(Number(m.ts.split('.')[0]) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return `<article class="message${m.botId !== undefined ? ' from-app' : ''}" data-ts="${escapeHtml(m.ts)}" data-channel="${escapeHtml(m.channel)}">
+  const open = popover !== undefined && popover.channel === m.channel && popover.ts === m.ts;
+  return `<article class="message${m.botId !== undefined ? ' from-app' : ''}${open ? ' menu-open' : ''}" data-ts="${escapeHtml(m.ts)}" data-channel="${escapeHtml(m.channel)}">
     <div class="avatar">${escapeHtml(author.slice(0, 1))}</div>
     <div class="content">
       <header><span class="author">${escapeHtml(author)}</span>${m.botId !== undefined ? '<span class="app-badge">APP</span>' : ''}<time>${time}</time>${
         m.streaming ? '<span class="streaming">streaming…</span>' : ''
       }</header>
       <div class="body">${body}</div>
-      ${(m.reactions ?? []).length > 0 ? `<div class="reactions">${(m.reactions ?? []).map((r) => `<span class="reaction" title=":${escapeHtml(r)}:">${emoji(r)}</span>`).join('')}</div>` : ''}
+      ${reactionsHtml(m)}
       ${inThread ? '' : `<button class="thread-link" data-open-thread="${escapeHtml(m.ts)}">${replies.length > 0 ? `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}` : 'Reply in thread'}</button>`}
+    </div>
+    <div class="msg-actions" role="toolbar" aria-label="Message actions">
+      <button type="button" class="msg-action" data-react-to title="Add reaction" aria-label="Add reaction">${ICONS.reaction}</button>
+      <button type="button" class="msg-action" data-more-actions title="More actions" aria-label="More actions">${ICONS.more}</button>
     </div>
   </article>`;
 }
@@ -126,8 +175,19 @@ function withEphemerals(messages: readonly Message[], inThread: boolean): string
   const mine = (state?.ephemerals ?? []).filter(
     (e) => e.channel === channelId && e.user === me && e.threadTs === (inThread ? threadTs : undefined),
   );
-  const ephemeral = (e: Ephemeral) =>
-    `<article class="message ephemeral"><div class="content"><header><span class="author">Only visible to you</span></header><div class="body">${renderMrkdwn(e.text, directory)}</div></div></article>`;
+  const ephemeral = (e: Ephemeral) => {
+    // Slack's own answers come from Slackbot; the app's from the app, marked as such.
+    const author = e.from === 'slack' ? 'Slackbot' : (state?.bot.name ?? 'Fin');
+    const time = new Date(e.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return `<article class="message ephemeral${e.from === 'app' ? ' from-app' : ' from-slack'}">
+      <div class="avatar">${escapeHtml(author.slice(0, 1))}</div>
+      <div class="content">
+        <div class="ephemeral-note">${ICONS.eye}<span>Only visible to you</span></div>
+        <header><span class="author">${escapeHtml(author)}</span>${e.from === 'app' ? '<span class="app-badge">APP</span>' : ''}<time>${time}</time></header>
+        <div class="body">${renderMrkdwn(e.text, directory)}</div>
+      </div>
+    </article>`;
+  };
   let next = 0;
   const html: string[] = [];
   for (const m of messages) {
@@ -178,6 +238,14 @@ function render(): void {
     const thread = $('#thread-messages');
     thread.innerHTML = withEphemerals([root, ...replies], true);
     collapseLong(thread);
+  }
+  // A menu whose message is no longer shown (another channel, another person) closes.
+  if (popover !== undefined) {
+    const { channel: c, ts } = popover;
+    const shown = [...document.querySelectorAll<HTMLElement>('.message[data-ts]')].some(
+      (m) => m.dataset.ts === ts && m.dataset.channel === c,
+    );
+    if (!shown) closePopover();
   }
   // After the thread pane has opened or closed: the channel's width, and so its messages' heights, depend on it.
   channelScroll.stick();
@@ -245,6 +313,70 @@ function collapseLong(container: HTMLElement): void {
       `<button type="button" class="show-more" data-show-more="${escapeHtml(key)}">${open ? 'Show less' : 'Show more'}</button>`,
     );
   }
+}
+
+/** The picker's emoji: Slack's usual quick reactions, and the ones that ask for a person (:raising_hand:, :sos:). */
+const QUICK_REACTIONS = ['raising_hand', '+1', 'white_check_mark', 'eyes', 'tada', 'heart', 'pray', 'sos'];
+
+function pickerHtml(): string {
+  const first = QUICK_REACTIONS[0] ?? '';
+  return `<div class="picker" role="dialog" aria-label="Add reaction">
+    <div class="popover-title">Add reaction</div>
+    <div class="picker-grid">${QUICK_REACTIONS.map(
+      (name) =>
+        `<button type="button" class="picker-emoji" data-pick="${escapeHtml(name)}" title=":${escapeHtml(name)}:" aria-label=":${escapeHtml(name)}:">${emoji(name)}</button>`,
+    ).join('')}</div>
+    <div class="picker-preview"><span class="picker-preview-emoji">${emoji(first)}</span><span class="picker-preview-name">:${escapeHtml(first)}:</span></div>
+  </div>`;
+}
+
+/** A message's "More actions" menu: here, the app's message shortcuts, each with the app's name as Slack lists them. */
+function moreActionsHtml(): string {
+  const app = state?.bot.name ?? 'Fin';
+  const shortcuts = state?.shortcuts ?? [];
+  const items =
+    shortcuts.length === 0
+      ? '<div class="menu-empty">No message shortcuts</div>'
+      : shortcuts
+          .map(
+            (s) =>
+              `<button type="button" role="menuitem" class="menu-item" data-shortcut="${escapeHtml(s.callbackId)}"><span class="menu-app-icon">${escapeHtml(app.slice(0, 1))}</span><span class="menu-label">${escapeHtml(s.name)}</span><span class="menu-app">${escapeHtml(app)}</span></button>`,
+          )
+          .join('');
+  return `<div class="menu" role="menu" aria-label="More actions"><div class="popover-title">Message shortcuts</div>${items}</div>`;
+}
+
+function openPopover(kind: 'react' | 'more', anchor: HTMLElement): void {
+  const message = anchor.closest<HTMLElement>('.message[data-ts]');
+  if (message === null) return;
+  closePopover();
+  popover = { kind, channel: message.dataset.channel ?? '', ts: message.dataset.ts ?? '' };
+  const box = $('#popover');
+  box.innerHTML = kind === 'react' ? pickerHtml() : moreActionsHtml();
+  box.dataset.kind = kind;
+  box.hidden = false;
+  message.classList.add('menu-open');
+  // Next to what opened it, kept inside the window: below it, or above when there is no room below.
+  const at = anchor.getBoundingClientRect();
+  const width = box.offsetWidth;
+  const height = box.offsetHeight;
+  const left = Math.max(8, Math.min(at.right - width, window.innerWidth - width - 8));
+  const below = at.bottom + 4;
+  const top = below + height <= window.innerHeight - 8 ? below : Math.max(8, at.top - 4 - height);
+  box.style.left = `${left}px`;
+  box.style.top = `${top}px`;
+}
+
+function closePopover(): void {
+  if (popover === undefined) return;
+  popover = undefined;
+  $('#popover').hidden = true;
+  for (const m of document.querySelectorAll('.message.menu-open')) m.classList.remove('menu-open');
+}
+
+/** Adds the reader's reaction to a message, or takes it away when they had already reacted with that emoji. */
+function react(channel: string, ts: string, name: string): void {
+  void api('/api/react', { user: me, channel, ts, name }).catch((error: Error) => showToast(error.message));
 }
 
 /** The confirmation dialog of a button (Block Kit `confirm`): what pressing does waits for the reader's answer. */
@@ -450,6 +582,39 @@ function wire(): void {
   });
   document.addEventListener('click', (e) => {
     const target = e.target as HTMLElement;
+    // The reaction picker and the "More actions" menu act on the message they were opened for.
+    const picked = target.closest<HTMLElement>('#popover [data-pick]');
+    if (picked !== null && popover !== undefined) {
+      react(popover.channel, popover.ts, picked.dataset.pick ?? '');
+      closePopover();
+      return;
+    }
+    const shortcut = target.closest<HTMLElement>('#popover [data-shortcut]');
+    if (shortcut !== null && popover !== undefined) {
+      void api('/api/shortcut', { user: me, channel: popover.channel, ts: popover.ts, callbackId: shortcut.dataset.shortcut }).catch(
+        (error: Error) => showToast(error.message),
+      );
+      closePopover();
+      return;
+    }
+    if (target.closest('#popover') !== null) return;
+    const opener = target.closest<HTMLElement>('[data-react-to], [data-more-actions]');
+    if (opener !== null) {
+      const kind = opener.dataset.moreActions !== undefined ? 'more' : 'react';
+      const message = opener.closest<HTMLElement>('.message[data-ts]');
+      // A second click on what opened it closes it again.
+      const same = popover?.kind === kind && popover.ts === message?.dataset.ts && popover.channel === message?.dataset.channel;
+      if (same) closePopover();
+      else openPopover(kind, opener);
+      return;
+    }
+    closePopover();
+    const pill = target.closest<HTMLElement>('.message .reaction[data-reaction]');
+    if (pill !== null) {
+      const message = pill.closest<HTMLElement>('.message[data-ts]');
+      react(message?.dataset.channel ?? '', message?.dataset.ts ?? '', pill.dataset.reaction ?? '');
+      return;
+    }
     const channelButton = target.closest<HTMLElement>('[data-channel-id]');
     if (channelButton !== null) {
       channelId = channelButton.dataset.channelId ?? '';
@@ -505,6 +670,38 @@ function wire(): void {
       else press();
     }
   });
+  // A menu of a message (static_select) sends the option picked, as Slack does, at once.
+  document.addEventListener('change', (e) => {
+    const select = (e.target as HTMLElement).closest<HTMLSelectElement>('.message select.bk-select');
+    if (select === null || select.value === '') return;
+    const message = select.closest<HTMLElement>('.message');
+    void api('/api/choose', {
+      user: me,
+      channel: message?.dataset.channel,
+      ts: message?.dataset.ts,
+      actionId: select.dataset.actionId,
+      blockId: select.dataset.blockId,
+      value: select.value,
+      text: select.selectedOptions[0]?.text ?? '',
+    }).catch((error: Error) => showToast(error.message));
+  });
+  // The picker shows the name of the emoji under the pointer, as Slack's does.
+  $('#popover').addEventListener('mouseover', (e) => {
+    const hovered = (e.target as HTMLElement).closest<HTMLElement>('[data-pick]');
+    if (hovered === null) return;
+    const name = hovered.dataset.pick ?? '';
+    const preview = document.querySelector<HTMLElement>('#popover .picker-preview');
+    if (preview !== null)
+      preview.innerHTML = `<span class="picker-preview-emoji">${emoji(name)}</span><span class="picker-preview-name">:${escapeHtml(name)}:</span>`;
+  });
+  // Scrolling away from the message closes its menu (programmatic scrolling, following new messages, does not).
+  document.addEventListener(
+    'wheel',
+    (e) => {
+      if ((e.target as HTMLElement).closest('#popover') === null) closePopover();
+    },
+    { passive: true },
+  );
   $('#confirm-ok').addEventListener('click', () => closeConfirm(true));
   $('#confirm-deny').addEventListener('click', () => closeConfirm(false));
   $('#confirm').addEventListener('click', (e) => {
@@ -512,6 +709,7 @@ function wire(): void {
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && confirming !== undefined) closeConfirm(false);
+    else if (e.key === 'Escape') closePopover();
   });
   $('#thread-close').addEventListener('click', () => {
     threadTs = undefined;
@@ -523,6 +721,12 @@ function wire(): void {
   });
   $('#modal-close').addEventListener('click', () => {
     void api('/api/close-view', { viewId: $('#modal').dataset.viewId });
+  });
+  // Slack takes a field's error away once the person changes what it was about.
+  $('#modal-body').addEventListener('input', (e) => {
+    const block = (e.target as HTMLElement).closest<HTMLElement>('.bk-input-block');
+    const slot = block?.querySelector<HTMLElement>('.bk-error');
+    if (slot) slot.textContent = '';
   });
   $('#modal-form').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -47,10 +47,33 @@ export function confirmDialog(
   };
 }
 
+/**
+ * A menu on a message (`static_select`): its placeholder until something is picked (or its `initial_option`); the
+ * page sends the option picked as Slack does.
+ */
+function messageSelect(e: Json, blockId: string): string {
+  const initial = str(obj(e.initial_option).value);
+  const options = (list: unknown) =>
+    arr(list)
+      .map(option)
+      .map(
+        (o) =>
+          `<option value="${escapeHtml(o.value)}"${o.value === initial && initial !== '' ? ' selected' : ''}>${escapeHtml(o.text)}</option>`,
+      )
+      .join('');
+  const groups = arr(e.option_groups)
+    .map((g) => `<optgroup label="${escapeHtml(str(obj(g.label).text))}">${options(g.options)}</optgroup>`)
+    .join('');
+  const placeholder = str(obj(e.placeholder).text) || 'Select an item';
+  return `<select class="bk-select" data-action-id="${escapeHtml(str(e.action_id))}" data-block-id="${escapeHtml(blockId)}" aria-label="${escapeHtml(placeholder)}"><option value="" disabled hidden${initial === '' ? ' selected' : ''}>${escapeHtml(placeholder)}</option>${options(e.options)}${groups}</select>`;
+}
+
 function element(e: Json, blockId: string, directory: Directory): string {
   switch (e.type) {
     case 'button':
       return button(e, blockId, directory);
+    case 'static_select':
+      return messageSelect(e, blockId);
     case 'image':
       return `<img class="bk-inline-image" src="${escapeHtml(str(e.image_url))}" alt="${escapeHtml(str(e.alt_text))}">`;
     case 'mrkdwn':

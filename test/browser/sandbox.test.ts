@@ -113,7 +113,7 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     // Fin's own hand-off reply gets the app's mark (a reaction), not a second notice.
     await customer
       .locator('#thread-messages .message.from-app', { hasText: 'passing you to our support team' })
-      .locator('.reaction[title=":raising_hand:"]', { hasText: '🙋' })
+      .locator('.reaction[data-reaction="raising_hand"]', { hasText: '🙋' })
       .waitFor({ timeout: 20_000 });
     await customer.screenshot({ path: join(SHOTS, '2-escalated-customer.png') });
 
@@ -229,7 +229,7 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
   it('asks before handing a thread back to Fin: Cancel sends nothing, "Hand back" does', async () => {
     const customer = await open('UCARLOS');
     await ask(customer, 'CSUPPORT', '@Fin I need a human about my invoice');
-    await customer.locator('#thread-messages .reaction[title=":raising_hand:"]').waitFor({ timeout: 20_000 });
+    await customer.locator('#thread-messages .reaction[data-reaction="raising_hand"]').waitFor({ timeout: 20_000 });
 
     const agent = await open('UDANA');
     await closeModal(agent);
@@ -370,6 +370,191 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     await reader.screenshot({ path: join(SHOTS, '15-follows-new-messages.png') });
     await Promise.all([reader.close(), writer.close()]);
   }, 40_000);
+
+  it('asks for a rating once the question is solved: a rating, a change of mind, then a comment that makes it final', async () => {
+    const page = await open('UALICE');
+    await ask(page, 'DALICE', 'How do I reset my password?');
+    const thread = page.locator('#thread-messages');
+    await thread.locator('.message.from-app b', { hasText: 'Forgot password?' }).waitFor({ timeout: 20_000 });
+    await page.fill('#thread-input', 'Thanks, that solved it!');
+    await page.press('#thread-input', 'Enter');
+
+    // Fin resolves the conversation, then asks for a rating: its five options, only for the person who asked.
+    const asked = thread.locator('.message.from-app', { hasText: 'How would you rate this conversation?' });
+    await asked.waitFor({ timeout: 20_000 });
+    // The prompt is one message, edited as the rating changes: followed by its timestamp, not its words.
+    const prompt = thread.locator(`.message[data-ts="${await asked.getAttribute('data-ts')}"]`);
+    expect(await prompt.locator('.bk-button').allInnerTexts()).toEqual(['😡 Terrible', '🙁 Bad', '😐 OK', '😃 Great', '🤩 Amazing']);
+    expect(await prompt.innerText()).toContain('💬 How would you rate this conversation?');
+    expect(await prompt.locator('.bk-context').innerText()).toBe('For @Alice Martin: only you can rate it.');
+    // Fin's answer before it carries the app's marks: resolved (✅), then complete (🏁).
+    const resolved = thread.locator('.message.from-app', { hasText: 'glad that solved it' });
+    await resolved.locator('.reaction[data-reaction="checkered_flag"]').waitFor({ timeout: 10_000 });
+    expect(await resolved.locator('.reaction').evaluateAll((r) => r.map((e) => e.getAttribute('data-reaction')))).toEqual([
+      'white_check_mark',
+      'checkered_flag',
+    ]);
+    // A click on the app's ✅ counts the reader in; a second click takes their reaction away again, as in Slack.
+    const check = resolved.locator('.reaction[data-reaction="white_check_mark"]');
+    await check.click();
+    await resolved.locator('.reaction.mine[data-reaction="white_check_mark"]').waitFor({ timeout: 10_000 });
+    expect(await check.getAttribute('title')).toBe('Fin and Alice Martin (you) reacted with :white_check_mark:');
+    expect(await check.locator('.reaction-count').innerText()).toBe('2');
+    await check.click();
+    await resolved.locator('.reaction:not(.mine)[data-reaction="white_check_mark"]').waitFor({ timeout: 10_000 });
+    expect(await check.locator('.reaction-count').innerText()).toBe('1');
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SHOTS, '17-rating-asked.png') });
+
+    await prompt.locator('.bk-button', { hasText: 'Great' }).click();
+    await prompt.locator('.body b', { hasText: '😃 Great' }).waitFor({ timeout: 10_000 });
+    expect(await prompt.locator('.body .bk-section').innerText()).toBe('💬 You rated this conversation 😃 Great. Thank you!');
+    expect(await prompt.locator('.bk-button').allInnerTexts()).toEqual(['Add a comment']);
+    const menu = prompt.locator('select.bk-select');
+    expect(await menu.evaluate((s) => (s as unknown as { selectedOptions: { text: string }[] }).selectedOptions[0]?.text)).toBe(
+      'Change rating',
+    );
+    expect(await menu.locator('option:not([value=""])').allInnerTexts()).toEqual([
+      '😡 Terrible',
+      '🙁 Bad',
+      '😐 OK',
+      '😃 Great',
+      '🤩 Amazing',
+    ]);
+    await page.screenshot({ path: join(SHOTS, '18-rated.png') });
+
+    // A change of mind, from the menu.
+    await menu.selectOption({ label: '🤩 Amazing' });
+    await prompt.locator('.body b', { hasText: '🤩 Amazing' }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(SHOTS, '19-rating-changed.png') });
+
+    await prompt.locator('.bk-button', { hasText: 'Add a comment' }).click();
+    const modal = page.locator('#modal:not([hidden])');
+    await modal.waitFor({ timeout: 10_000 });
+    await expect(modal.locator('#modal-title').innerText()).resolves.toBe('Add a comment');
+    expect(await modal.locator('#modal-body').innerText()).toContain('Your rating: 🤩 Amazing');
+    const comment = modal.locator('[data-block-id="csat_comment"] textarea');
+    expect(await comment.getAttribute('placeholder')).toBe('What went well, or what could be better?');
+    // Nothing written: the app's own error, in the form.
+    await modal.locator('#modal-submit', { hasText: 'Send' }).click();
+    const error = modal.locator('[data-error-for="csat_comment"]');
+    await expect.poll(() => error.innerText(), { timeout: 10_000 }).toBe('Please write a comment, or cancel.');
+    await comment.fill('Quick and clear.\nThe reset link worked the first time.');
+    // Writing takes the error away, as in Slack.
+    await expect.poll(() => error.isVisible()).toBe(false);
+    await page.screenshot({ path: join(SHOTS, '20-rating-comment.png') });
+    await modal.locator('#modal-submit').click();
+    await expect.poll(() => page.locator('#modal-title').innerText(), { timeout: 10_000 }).toBe('Thank you');
+    expect(await page.locator('#modal-body').innerText()).toBe('Your comment was sent with your rating. Thank you!');
+    await page.screenshot({ path: join(SHOTS, '21-rating-comment-sent.png') });
+    await page.click('#modal-close');
+    await page.locator('#modal').waitFor({ state: 'hidden' });
+
+    // The comment makes the rating final: the prompt says so and offers nothing more.
+    await prompt.locator('.bk-context', { hasText: 'Your rating is final now' }).waitFor({ timeout: 10_000 });
+    expect(await prompt.locator('.body .bk-section').innerText()).toBe(
+      '💬 You rated this conversation 🤩 Amazing and left a comment. Thank you!',
+    );
+    expect(await prompt.locator('.bk-button, select').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, '22-rating-final.png') });
+    await page.close();
+  }, 60_000);
+
+  /** The agents' post for a conversation, once the hand-off reached #agents. */
+  async function agentsPost(text: string): Promise<{ agent: Page; post: ReturnType<Page['locator']> }> {
+    const agent = await open('UDANA');
+    // A form an earlier test left open for the agent (the page has rendered the workspace once open() returns).
+    if (await agent.locator('#modal:not([hidden])').count()) {
+      await agent.click('#modal-close');
+      await agent.locator('#modal').waitFor({ state: 'hidden' });
+    }
+    await agent.click('[data-channel-id="CAGENTS"]');
+    const post = agent
+      .locator('#messages .message.from-app', { hasText: 'Fin handed a conversation to the team' })
+      .filter({ hasText: text });
+    await post.waitFor({ timeout: 20_000 });
+    return { agent, post };
+  }
+
+  it('passes the thread to a person when the customer reacts with :raising_hand: to a message', async () => {
+    const customer = await open('UALICE');
+    await ask(customer, 'CSUPPORT', '@Fin Where is my order #4417?');
+    const answer = customer.locator('#thread-messages .message.from-app', { hasText: 'Orders ship within' });
+    await answer.locator('b', { hasText: '2 business days' }).waitFor({ timeout: 20_000 });
+
+    await answer.hover();
+    await answer.locator('.msg-actions [data-react-to]').click();
+    const picker = customer.locator('#popover:not([hidden]) .picker');
+    await picker.waitFor();
+    expect(await picker.locator('[data-pick]').evaluateAll((b) => b.map((e) => e.getAttribute('data-pick')))).toContain('raising_hand');
+    await picker.locator('[data-pick="raising_hand"]').hover();
+    await expect(picker.locator('.picker-preview').innerText()).resolves.toContain(':raising_hand:');
+    await customer.screenshot({ path: join(SHOTS, '23-reaction-picker.png') });
+    await picker.locator('[data-pick="raising_hand"]').click();
+    await customer.locator('#popover').waitFor({ state: 'hidden' });
+
+    // The reaction shows as the customer's own; the app hands the thread over and says so in it.
+    const mine = answer.locator('.reaction.mine[data-reaction="raising_hand"]');
+    await mine.waitFor({ timeout: 10_000 });
+    expect(await mine.getAttribute('title')).toBe('Alice Martin (you) reacted with :raising_hand:');
+    expect(await mine.locator('.reaction-count').innerText()).toBe('1');
+    const notice = customer.locator('#thread-messages .message.from-app', { hasText: 'passed this conversation to our support team' });
+    await notice.waitFor({ timeout: 20_000 });
+    expect(await notice.locator('.body').innerText()).toBe(
+      '🙋 I’ve passed this conversation to our support team. A person will follow up with you.',
+    );
+    await customer.mouse.move(0, 0);
+    await customer.screenshot({ path: join(SHOTS, '24-reaction-escalated.png') });
+
+    const { agent, post } = await agentsPost('Where is my order #4417?');
+    expect(await post.innerText()).toContain('Escalation requested by user');
+    await expect(post.locator('.mention').first().innerText()).resolves.toMatch(/^@alice/i);
+    await agent.screenshot({ path: join(SHOTS, '25-reaction-agents.png') });
+    await Promise.all([customer.close(), agent.close()]);
+  }, 60_000);
+
+  it('passes the thread to a person from a message’s “More actions” menu: the “Talk to a person” shortcut', async () => {
+    const customer = await open('UCARLOS');
+    await ask(customer, 'DCARLOS', 'What are your plans?');
+    const thread = customer.locator('#thread-messages');
+    // Fin's whole answer, formatted (while it streams it is plain text).
+    await thread.locator('.message.from-app b', { hasText: 'upgrade at any time' }).waitFor({ timeout: 20_000 });
+
+    // The shortcut works on any message of the thread: here the customer's own question.
+    const question = thread.locator('.message:not(.from-app)', { hasText: 'What are your plans?' });
+    await question.hover();
+    await question.locator('.msg-actions [data-more-actions]').click();
+    const menu = customer.locator('#popover:not([hidden]) .menu');
+    await menu.waitFor();
+    // The app's shortcut, with the app's name, as Slack lists message shortcuts.
+    expect(await menu.locator('.menu-item .menu-label').allInnerTexts()).toEqual(['Talk to a person']);
+    expect(await menu.locator('.menu-item .menu-app').allInnerTexts()).toEqual(['Fin']);
+    await menu.locator('.menu-item', { hasText: 'Talk to a person' }).hover();
+    await customer.screenshot({ path: join(SHOTS, '26-shortcut-menu.png') });
+    await menu.locator('.menu-item', { hasText: 'Talk to a person' }).click();
+    await customer.locator('#popover').waitFor({ state: 'hidden' });
+
+    const notice = thread.locator('.message.from-app', { hasText: 'passed this conversation to our support team' });
+    await notice.waitFor({ timeout: 20_000 });
+    await customer.mouse.move(0, 0);
+    await customer.screenshot({ path: join(SHOTS, '27-shortcut-escalated.png') });
+
+    // Asked again, the app answers privately that the team has it already.
+    await question.hover();
+    await question.locator('.msg-actions [data-more-actions]').click();
+    await customer.locator('#popover:not([hidden]) .menu-item', { hasText: 'Talk to a person' }).click();
+    const already = thread.locator('.message.ephemeral', { hasText: 'already with our support team' });
+    await already.waitFor({ timeout: 10_000 });
+    expect(await already.innerText()).toContain('Only visible to you');
+    await customer.mouse.move(0, 0);
+    await customer.screenshot({ path: join(SHOTS, '28-shortcut-already.png') });
+
+    const { agent, post } = await agentsPost('What are your plans?');
+    expect(await post.innerText()).toContain('Escalation requested by user');
+    await expect(post.locator('.mention').first().innerText()).resolves.toMatch(/^@carlos/i);
+    await agent.screenshot({ path: join(SHOTS, '29-shortcut-agents.png') });
+    await Promise.all([customer.close(), agent.close()]);
+  }, 60_000);
 
   it('serves a favicon', async () => {
     const res = await fetch(`${url}/favicon.ico`);
