@@ -251,7 +251,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     teamId: identity.teamId,
     emoji: config.fin.escalationEmoji,
   });
-  registerCommands(app, { bridge, logger });
+  registerCommands(app, { bridge, poster, logger });
   if (config.fin.webhookSecret === undefined) {
     logger.warn('FIN_WEBHOOK_SECRET is not set: Fin webhooks are refused, and answers rely on streaming alone');
   }

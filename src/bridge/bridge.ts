@@ -3,6 +3,8 @@ import { errorCode } from '../core/errors.ts';
 import { type CommentFormOutcome, type CommentOutcome, type RateOutcome, Ratings } from '../csat/ratings.ts';
 import { type HandBackOutcome, HandOff } from '../handoff/handoff.ts';
 import { type PersonRequestInput, PersonRequests } from '../handoff/person-request.ts';
+import { ProcedureCatalog } from '../fin/procedure-catalog.ts';
+import type { FinProcedure } from '../fin/schemas.ts';
 import { CHANNEL_UNAVAILABLE } from '../slack/errors.ts';
 import type { IncomingUserMessage, MessageRevision } from '../slack/incoming.ts';
 import type { Conversation } from '../store/conversations.ts';
@@ -31,6 +33,7 @@ export class Bridge {
   readonly #handOff: HandOff;
   readonly #ratings: Ratings;
   readonly #persons: PersonRequests;
+  readonly #procedures: ProcedureCatalog;
 
   constructor(options: BridgeOptions) {
     this.#ctx = createContext(options);
@@ -48,6 +51,7 @@ export class Bridge {
       },
       this.#ratings,
     );
+    this.#procedures = new ProcedureCatalog({ fin: this.#ctx.fin, logger: this.#ctx.log, now: this.#ctx.now });
     this.#persons = new PersonRequests({ ...this.#ctx, follow: (conversationId, url) => this.#events.follow(conversationId, url) });
     this.#turns = new Turns(this.#ctx, this.#view, {
       openStream: (conversationId, turnId, url) => this.#events.openStream(conversationId, turnId, url),
@@ -78,6 +82,16 @@ export class Bridge {
 
   acceptFinEvent(raw: unknown, source: FinEventSource): FinEventAcceptance {
     return this.#events.accept(raw, source);
+  }
+
+  /** The procedures this person may run (Fin's list for them, cached a few minutes); none when Fin will not say. */
+  async proceduresFor(userId: string): Promise<readonly FinProcedure[]> {
+    const profile = await this.#ctx.directory.user(userId);
+    return this.#procedures.forUser({
+      id: userId,
+      ...(profile.name !== undefined ? { name: profile.name } : {}),
+      ...(profile.email !== undefined ? { email: profile.email } : {}),
+    });
   }
 
   /**

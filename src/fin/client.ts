@@ -5,9 +5,12 @@ import type { Metrics } from '../ops/metrics.ts';
 import { type IntercomAnswer, IntercomHttp, IntercomUnreachableError } from './http.ts';
 import {
   type CsatRating,
+  type FinUser,
   finCsatErrorBodySchema,
+  finCapabilitiesResponseSchema,
   finCsatResponseSchema,
   finErrorBodySchema,
+  type FinProcedure,
   type FinTurnRequest,
   type FinTurnResponse,
   finTurnResponseSchema,
@@ -125,6 +128,16 @@ export class FinClient {
    */
   async escalate(body: { conversation_id: string; context: string }): Promise<FinTurnResponse> {
     return this.#call('/fin/escalate', body, PREVIEW, 'escalate');
+  }
+
+  /** The procedures this user may run (Preview). Throws a `FinApiError` when Fin will not say (403: the feature is off). */
+  async capabilities(user: FinUser): Promise<readonly FinProcedure[]> {
+    const answer = await this.#send('/fin/capabilities', { user }, PREVIEW, 'capabilities');
+    if (answer.status < 200 || answer.status >= 300) throw finError('/fin/capabilities', answer);
+    const parsed = finCapabilitiesResponseSchema.safeParse(parseJson(answer.text));
+    if (parsed.success) return parsed.data.capabilities;
+    this.#options.logger.warn({ requestId: answer.requestId }, "Fin's list of capabilities could not be read");
+    return [];
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,33 @@ export const finTurnResponseSchema = z.looseObject({
 });
 export type FinTurnResponse = z.infer<typeof finTurnResponseSchema>;
 
+/**
+ * `/fin/capabilities` (Preview): what Fin can do for one user. Only procedures are read (id and name required, for
+ * they are offered by name); static actions (`reply`, `ask`, `escalate`) and entries the app cannot use are dropped.
+ */
+export const finCapabilitiesResponseSchema = z.looseObject({
+  capabilities: z
+    .array(z.unknown())
+    .default([])
+    .transform((entries) =>
+      entries.flatMap((entry) => {
+        const procedure = z
+          .looseObject({ type: z.literal('procedure'), id, name: z.string().trim().min(1), description: z.string().nullish() })
+          .safeParse(entry);
+        return procedure.success
+          ? [{ id: procedure.data.id, name: procedure.data.name, description: procedure.data.description?.trim() ?? '' }]
+          : [];
+      }),
+    ),
+});
+
+/** A procedure a user may run, as the app offers it. */
+export interface FinProcedure {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+}
+
 /** `/fin/csat`'s answer once the rating is recorded. */
 export const finCsatResponseSchema = z.looseObject({ rating: z.enum(CSAT_RATINGS).optional(), status: z.string().optional() });
 

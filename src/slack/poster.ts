@@ -205,9 +205,10 @@ export class SlackPoster {
     await this.#writes.final({ channel: channelId, ts, ...content });
   }
 
-  /** Opens a modal; Slack wants it within 3 seconds of the click that produced `triggerId`. */
-  async openView(triggerId: string, view: View): Promise<void> {
-    await this.#client.views.open({ trigger_id: triggerId, view });
+  /** Opens a modal; Slack wants it within 3 seconds of the click that produced `triggerId`. Returns its id, to update it. */
+  async openView(triggerId: string, view: View): Promise<string | undefined> {
+    const res = await this.#client.views.open({ trigger_id: triggerId, view });
+    return res.view?.id;
   }
 
   async updateView(viewId: string, view: View): Promise<void> {

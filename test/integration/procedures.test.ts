@@ -61,12 +61,8 @@ describe('running Fin Procedures from Slack', () => {
     expect(run.call.body.message).toBeUndefined();
   });
 
-  it('explains the command when the procedure id is missing, and asks to be invited where it cannot post', async () => {
+  it('asks to be invited where it cannot post', async () => {
     h = await Harness.start();
-    // A mistyped command is answered in the acknowledgement itself, privately.
-    const usage = (await (await h.slash({ user: alice, channel: support, text: '   ' })).json()) as Record<string, unknown>;
-    expect(usage).toMatchObject({ response_type: 'ephemeral' });
-    expect(String(usage.text)).toMatch(/Usage: `\/fin-procedure <procedure id> \[message\]`/);
     h.slack.fail('chat.postMessage', { error: 'not_in_channel' });
     await h.slash({ user: alice, channel: support, text: 'proc-9 hi' });
     await h.slack.waitFor(() => h?.slack.responses.find((r) => /Invite the app/.test(String(r.text))));
@@ -91,6 +87,94 @@ describe('running Fin Procedures from Slack', () => {
     const notice = await h.slack.waitFor(() => h?.slack.botReplies(support, root.ts).find((m) => /:warning:/.test(m.text)));
     expect(notice.text).toContain(shown);
     expect(h.logged(/fin call failed/)[0]).toMatchObject({ finMessage: reason, requestId: 'r1' });
+  });
+
+  describe('procedures by name (Fin lists what each person may run)', () => {
+    const LISTED = [
+      {
+        type: 'procedure',
+        id: '101',
+        name: 'Reset password',
+        description: 'Set a new password for your account.',
+        endpoint: '/fin/procedures/101/run',
+        method: 'POST',
+      },
+      {
+        type: 'procedure',
+        id: '102',
+        name: 'Reset password for a team',
+        description: '',
+        endpoint: '/fin/procedures/102/run',
+        method: 'POST',
+      },
+      {
+        type: 'procedure',
+        id: '201',
+        name: 'Refund an order',
+        description: 'Orders under 30 days.',
+        endpoint: '/fin/procedures/201/run',
+        method: 'POST',
+      },
+      { type: 'reply', description: 'Continue a conversation with Fin.', endpoint: '/fin/reply', method: 'POST' },
+    ];
+
+    it('opens a form listing the person’s procedures, searchable by name, and runs the one chosen', async () => {
+      h = await Harness.start();
+      h.fin.setCapabilities(alice, LISTED);
+      await h.slash({ user: alice, channel: support, text: '' });
+      const form = await h.slack.waitFor(() => {
+        const view = h?.slack.lastView();
+        return (JSON.stringify(view?.view) ?? '').includes('Refund an order') ? view : undefined;
+      });
+      const menu = JSON.stringify(form.view);
+      expect(menu).toContain('"type":"static_select"');
+      expect(menu).toContain('Set a new password for your account.');
+      expect(menu).not.toContain('Continue a conversation');
+      expect(h.fin.callsOf('capabilities')[0]?.body.user).toMatchObject({ id: alice, email: 'alice@example.com' });
+      expect(h.fin.callsOf('capabilities')[0]?.headers['intercom-version']).toBe('Preview');
+      await h.submitView({
+        user: alice,
+        viewId: form.id,
+        values: {
+          procedure: {
+            procedure: { type: 'static_select', selected_option: { value: '201', text: { type: 'plain_text', text: 'Refund an order' } } },
+          },
+          message: { message: { type: 'plain_text_input', value: 'order 987' } },
+        },
+      });
+      const run = await h.fin.nextTurn();
+      expect(run.call.path).toBe('/fin/procedures/201/run');
+      expect(run.call.body.message?.body).toBe('order 987');
+    });
+
+    it('runs a procedure named in the command, or an unambiguous start of its name; says which fit when several do', async () => {
+      h = await Harness.start();
+      h.fin.setCapabilities(alice, LISTED);
+      await h.slash({ user: alice, channel: support, text: 'refund an order I was charged twice' });
+      const run = await h.fin.nextTurn();
+      expect(run.call.path).toBe('/fin/procedures/201/run');
+      expect(run.call.body.message?.body).toBe('I was charged twice');
+      await h.slash({ user: alice, channel: support, text: 'reset pass' });
+      await h.slack.waitFor(() =>
+        h?.slack.responses.find((r) => /fits several procedures: “Reset password”, “Reset password for a team”/.test(String(r.text))),
+      );
+      await h.slash({ user: alice, channel: support, text: 'cancel my plan' });
+      await h.slack.waitFor(() =>
+        h?.slack.responses.find((r) => /No procedure you can run is called “cancel my plan”/.test(String(r.text))),
+      );
+      // Fin was asked once: the list is kept for a few minutes.
+      expect(h.fin.callsOf('capabilities')).toHaveLength(1);
+      expect(h.fin.calls).toHaveLength(1);
+    });
+
+    it('offers none when Fin will not list them (the feature off), and still runs a procedure by id', async () => {
+      h = await Harness.start();
+      h.fin.setFeatureEnabled('capabilities', false);
+      await h.slash({ user: alice, channel: support, text: '' });
+      await h.slack.waitFor(() => /no procedures to offer you/.test(JSON.stringify(h?.slack.lastView()?.view) ?? ''));
+      await h.slash({ user: alice, channel: support, text: 'proc-5 hello' });
+      expect((await h.fin.nextTurn()).call.path).toBe('/fin/procedures/proc-5/run');
+    });
   });
 
   it('acknowledges the command at once even when Slack is slow to take the thread it starts', async () => {
