@@ -256,7 +256,9 @@ export class FinEvents {
     const { store } = this.#ctx;
     const conv = store.conversations.get(event.conversation_id);
     if (conv === undefined) return;
-    if (conv.owner === 'human') {
+    const streamed = event.stream_id ? store.posted.byStream(conv.id, event.stream_id) : undefined;
+    // An answer the customer was already reading as it streamed is finished where it began, escalation or not.
+    if (conv.owner === 'human' && (streamed === undefined || streamed.state === 'final')) {
       // The thread belongs to people now: Fin's words go to the agents, not to the customer.
       await this.#handOff.heldReply(conv, event.message.id, htmlToMrkdwn(event.message.body));
       return;

@@ -79,6 +79,21 @@ describe('a person when the user asks for one', () => {
     expect(turn.connectionsClosed()).toBe(false);
   });
 
+  it('finishes the answer the customer was reading when they asked for a person while it streamed', async () => {
+    h = await Harness.start();
+    const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> what are your plans?` });
+    const turn = await h.fin.nextTurn();
+    await turn.connected();
+    await turn.chunk('s1', 0, 'Our plans');
+    const streaming = await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => /Our plans/.test(m.text)));
+    const question = h.slack.message(support, root);
+    if (question === undefined) throw new Error('no question');
+    await shortcut(h, question, alice);
+    await h.slack.waitFor(() => agentsPost(h as Harness));
+    await turn.reply('<p>Our plans: Basic, Pro and Enterprise.</p>', { streamId: 's1', status: 'replying' });
+    await h.slack.waitFor(() => streaming.text === 'Our plans: Basic, Pro and Enterprise.');
+  });
+
   it('asks Fin once: a repeated reaction, Slack’s retry of the event and the shortcut after it are told it is with the team', async () => {
     // With webhooks too: the escalation then arrives twice (SSE and webhook) and still hands off once.
     h = await Harness.start({ webhooks: true });
