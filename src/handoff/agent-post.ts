@@ -142,7 +142,8 @@ function statusLine(view: EscalationView): string | undefined {
     case 'resolved':
       return ':white_check_mark: Fin reported the conversation resolved.';
     case 'complete':
-      return ':checkered_flag: Fin reported the conversation complete.';
+      // Fin's `complete` ends its part; the conversation stays open for the team (Intercom's reference says so).
+      return ":checkered_flag: Fin's part is complete: the conversation is open for the team.";
     case 'handed_back':
       return `:leftwards_arrow_with_hook: Handed back to Fin${view.handedBackBy ? ` by ${truncateRendered(view.handedBackBy, FALLBACK_NAME_LIMIT, escapeText)}` : ''}.`;
     case 'open':

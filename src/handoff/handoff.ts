@@ -153,9 +153,11 @@ export class HandOff {
   /** Fin reported the conversation resolved or complete: a mark in the thread, and the agents' post updated. */
   async statusChanged(conv: Conversation, status: 'resolved' | 'complete'): Promise<void> {
     const { store, poster } = this.#ctx;
-    const latest = store.posted.latestFinal(conv.id);
-    if (latest !== undefined) await poster.react(latest.channelId, latest.ts, STATUS_REACTION[status]);
     const escalation = store.escalations.active(conv.id);
+    // Fin completes right after escalating: its part is over, not the conversation, so the customer's thread gets no
+    // finish mark while people have it.
+    const latest = escalation !== undefined && status === 'complete' ? undefined : store.posted.latestFinal(conv.id);
+    if (latest !== undefined) await poster.react(latest.channelId, latest.ts, STATUS_REACTION[status]);
     if (escalation === undefined) return;
     store.escalations.setState(escalation.id, status, this.#ctx.now());
     await this.#showPost(conv, store.escalations.get(escalation.id) ?? escalation);

@@ -59,11 +59,12 @@ describe('escalations and the hand-off to people', () => {
     );
     expect(handBackButton(post)?.value).toMatch(/^\d+$/);
     expect(post.text).toContain('Escalation from');
-    // The user's thread is told, once; Fin's "complete" that followed shows on the post and as a quiet mark.
+    // The user's thread is told, once. Fin's "complete" that followed ends Fin's part, not the conversation: the post
+    // says so, and the customer's thread gets no finish mark while the team has it.
     const notices = h.slack.botReplies(support, root).filter((m) => /support team/.test(m.text));
     expect(notices).toHaveLength(1);
-    await h.slack.waitFor(() => readable(post).includes('complete'));
-    await h.slack.waitFor(() => notices[0]?.reactions?.includes('checkered_flag'));
+    await h.slack.waitFor(() => readable(post).includes("Fin's part is complete: the conversation is open for the team"));
+    expect(notices[0]?.reactions ?? []).not.toContain('checkered_flag');
   });
 
   it('says a person will follow up once: Fin’s own hand-off reply gets a mark instead of a second notice', async () => {
