@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { fakeEndpoints } from '../fakes/app-env.ts';
-import { FinSimulator } from '../fakes/fin-simulator.ts';
+import { FinSimulator, STATIC_CAPABILITIES } from '../fakes/fin-simulator.ts';
 import { type FakeChannel, type FakeMessage, FakeSlack, type FakeUser } from '../fakes/slack-api.ts';
 import { deliverToApp } from '../fakes/slack-signing.ts';
 import { type RunningApp, startApp } from '../src/app.ts';
@@ -236,6 +236,20 @@ export class Sandbox {
     const users: FakeUser[] = PEOPLE.map(({ role: _role, ...u }) => u);
     const slack = await FakeSlack.start({ users, channels: CHANNELS });
     const fin = await FinSimulator.start({ intercomIds: true });
+    // Every customer may run the demo procedure: `/fin-procedure` alone lists it, and it can be named.
+    for (const person of PEOPLE.filter((p) => p.role === 'customer')) {
+      fin.setCapabilities(person.id, [
+        ...STATIC_CAPABILITIES,
+        ...DEMO_PROCEDURES.map((id) => ({
+          type: 'procedure',
+          id,
+          name: 'Refund an order',
+          description: 'Refunds an order; a person from the team approves it.',
+          endpoint: `/fin/procedures/${id}/run`,
+          method: 'POST',
+        })),
+      ]);
+    }
     const dir = mkdtempSync(join(tmpdir(), 'fin-slack-sandbox-'));
     const secret = () => randomBytes(16).toString('hex');
     const signingSecret = secret();

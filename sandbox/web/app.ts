@@ -228,7 +228,7 @@ function render(): void {
   $('#procedure-help').innerHTML =
     demo === undefined
       ? ''
-      : `Run a procedure: type <b>/fin-procedure ${escapeHtml(demo)}</b> in #support (the one this Fin knows; any other id gets Fin’s “not found”).`;
+      : `Run a procedure: type <b>/fin-procedure</b> in #support to pick one, or name it: <b>/fin-procedure refund</b> (or its id, ${escapeHtml(demo)}).`;
 
   const pane = $('#thread');
   const root = threadTs === undefined ? undefined : state.messages.find((m) => m.channel === channelId && m.ts === threadTs);

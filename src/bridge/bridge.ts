@@ -105,19 +105,25 @@ export class Bridge {
     userId: string;
     procedureId: string;
     message: string;
+    /** Its name, when Fin listed it for the person: the thread says which procedure in words. */
+    procedureName?: string | undefined;
   }): Promise<'started' | 'cannot_post' | 'rate_limited'> {
     // A procedure is a turn like any other: counted (and refused, at the limit) before anything is posted.
     if (!this.#turns.reserveTurn(input.userId)) return 'rate_limited';
     let rootTs: string;
     try {
-      rootTs = await this.#ctx.poster.postRoot(input.channelId, procedureStartedText(input.userId, input.procedureId, input.message));
+      rootTs = await this.#ctx.poster.postRoot(
+        input.channelId,
+        procedureStartedText(input.userId, input.procedureId, input.message, input.procedureName),
+      );
     } catch (error) {
       const code = errorCode(error);
       this.#ctx.log.warn({ channelId: input.channelId, error: code }, 'could not start a procedure thread');
       if (CHANNEL_UNAVAILABLE.has(code)) return 'cannot_post';
       throw error;
     }
-    this.#turns.startProcedure({ ...input, rootTs, text: input.message });
+    const { procedureName: _name, ...procedure } = input;
+    this.#turns.startProcedure({ ...procedure, rootTs, text: input.message });
     return 'started';
   }
 

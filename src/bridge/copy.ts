@@ -100,8 +100,9 @@ export function procedureErrorText(error: FinApiError, procedureId: string): str
   return undefined;
 }
 
-export function procedureStartedText(userId: string, procedureId: string, message: string): string {
-  const id = codeSpan(procedureId);
+/** The root of a procedure's thread: who started which procedure (by name, when Fin listed it), with their message. */
+export function procedureStartedText(userId: string, procedureId: string, message: string, name?: string): string {
+  const id = name === undefined ? codeSpan(procedureId) : `“${escapeText(name)}”`;
   const quoted =
     message.trim() === ''
       ? ''

@@ -60,7 +60,7 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
 
   const start = async (
     respond: (text: string) => Promise<unknown>,
-    input: { teamId: string; channelId: string; userId: string; procedureId: string; message: string },
+    input: { teamId: string; channelId: string; userId: string; procedureId: string; message: string; procedureName?: string | undefined },
   ) => {
     const outcome = await deps.bridge.startProcedureThread(input);
     log.info({ procedureId: input.procedureId, channelId: input.channelId, userId: input.userId, outcome }, 'procedure requested');
@@ -109,7 +109,7 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
             : ` Procedures you can run: ${names(listed.slice(0, 10).map((p) => p.name))}${listed.length > 10 ? '…' : '.'}`;
         await say(`No procedure you can run is called “${text.trim()}”.${offer} ${USAGE}`);
       } else {
-        await start(say, { teamId, channelId, userId, procedureId: match.procedureId, message: match.message });
+        await start(say, { teamId, channelId, userId, procedureId: match.procedureId, message: match.message, procedureName: match.name });
       }
     });
   });
@@ -131,8 +131,16 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
       deps.poster.ephemeral(channelId, user.id, words).catch((error: unknown) => {
         log.info({ error: errorCode(error) }, 'could not tell the person why the procedure did not start');
       });
-    afterAck(log, 'starting a chosen procedure', () =>
-      start(tell, { teamId: team?.id ?? user.team_id ?? '', channelId, userId: user.id, procedureId: chosen, message }),
-    );
+    afterAck(log, 'starting a chosen procedure', async () => {
+      const name = (await deps.bridge.proceduresFor(user.id)).find((p) => p.id === chosen)?.name;
+      await start(tell, {
+        teamId: team?.id ?? user.team_id ?? '',
+        channelId,
+        userId: user.id,
+        procedureId: chosen,
+        message,
+        procedureName: name,
+      });
+    });
   });
 }

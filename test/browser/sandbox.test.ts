@@ -292,18 +292,35 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     await Promise.all([page.close(), other.close()]);
   });
 
-  it('answers /fin-procedure with an id Fin does not have with the app’s “no procedure” message', async () => {
+  it('answers /fin-procedure naming no procedure the person can run privately, with the ones they can', async () => {
     const page = await open('UALICE');
-    await type(page, 'CSUPPORT', '/fin-procedure no-such-procedure please');
-    const root = page.locator('#messages .message.from-app', { hasText: 'no-such-procedure' }).last();
+    await type(page, 'CSUPPORT', '/fin-procedure cancel my plan');
+    const answer = page.locator('#messages .message.ephemeral').last();
+    await expect.poll(() => answer.innerText(), { timeout: 10_000 }).toContain('No procedure you can run is called “cancel my plan”');
+    expect(await answer.innerText()).toContain('Procedures you can run: “Refund an order”');
+    await expect(page.locator('#procedure-help').innerText()).resolves.toContain('/fin-procedure');
+    await page.screenshot({ path: join(SHOTS, '12-unknown-procedure.png') });
+    await page.close();
+  });
+
+  it('opens the procedure picker for /fin-procedure alone, and runs the procedure chosen in a new thread', async () => {
+    const page = await open('UALICE');
+    await type(page, 'CSUPPORT', '/fin-procedure');
+    const modal = page.locator('#modal:not([hidden])');
+    await modal.waitFor({ timeout: 10_000 });
+    await expect
+      .poll(() => modal.locator('[data-block-id="procedure"] select option').allInnerTexts(), { timeout: 10_000 })
+      .toContain('Refund an order');
+    await page.screenshot({ path: join(SHOTS, '30-procedure-picker.png') });
+    await modal.locator('[data-block-id="procedure"] select').selectOption({ label: 'Refund an order' });
+    await modal.locator('[data-block-id="message"] textarea, [data-block-id="message"] input').fill('order 987 arrived broken');
+    await modal.locator('#modal-submit').click();
+    await page.locator('#modal').waitFor({ state: 'hidden', timeout: 10_000 });
+    const root = page.locator('#messages .message.from-app', { hasText: 'order 987 arrived broken' }).last();
     await root.waitFor({ timeout: 10_000 });
     await root.locator('[data-open-thread]').click();
-    const reply = page.locator('#thread-messages .message.from-app', { hasText: 'Fin has no procedure' });
-    await reply.waitFor({ timeout: 20_000 });
-    expect(await reply.locator('.body').innerText()).toBe('⚠️ Fin has no procedure no-such-procedure. Please check the procedure id.');
-    // The one the help names does run.
-    await expect(page.locator('#procedure-help').innerText()).resolves.toContain('/fin-procedure refund-demo');
-    await page.screenshot({ path: join(SHOTS, '12-unknown-procedure.png') });
+    await page.locator('#thread-messages', { hasText: 'refund request' }).waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(SHOTS, '31-procedure-picked.png') });
     await page.close();
   });
 

@@ -154,6 +154,10 @@ describe('running Fin Procedures from Slack', () => {
       const run = await h.fin.nextTurn();
       expect(run.call.path).toBe('/fin/procedures/201/run');
       expect(run.call.body.message?.body).toBe('I was charged twice');
+      // The thread says which procedure in words.
+      expect(h.slack.messages.find((m) => m.channel === support && m.threadTs === undefined && m.botId === h?.slack.botId)?.text).toContain(
+        '“Refund an order”',
+      );
       await h.slash({ user: alice, channel: support, text: 'reset pass' });
       await h.slack.waitFor(() =>
         h?.slack.responses.find((r) => /fits several procedures: “Reset password”, “Reset password for a team”/.test(String(r.text))),
