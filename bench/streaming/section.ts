@@ -166,6 +166,14 @@ export async function streamingSection(): Promise<string> {
     'before it 12.5 ms per reply, 8 429s, first text p50 3,264 ms, final lag p50 6,882 ms; after it 14.4 ms, 2 429s,',
     '3,215 ms and 5,639 ms. Replies and 429s are no worse; the CPU figure is higher by about as much as two runs of one',
     'build can differ (13.5 and 15.0 above), so it is worth measuring again with more runs before reading it as a cost.',
+    '',
+    'Measured again with more runs later that day, in a clean clone on a quiet machine, the budget policy alone at',
+    '1,000 conversations, builds alternated: the restructured app before ratings and requests for a person (b4da885),',
+    'five runs, took 12.5–14.7 ms per reply (peak RSS 220–258 MB, 1–15 429s, first text p50 3,080–3,396 ms, final',
+    'lag p50 5,432–6,395 ms); with them, four runs, 12.6–15.6 ms (253–270 MB, 5–39 429s, 3,215–3,659 ms, 4,542–6,418',
+    'ms). Every figure but peak RSS is within the spread of the same build; peak RSS sits a few MB higher (the added',
+    "modules). Runs from the development checkout, with the tests' output beside it, took 2–3 ms more per reply for",
+    'either build: compare builds in one directory.',
   ].join('\n');
 }
 
