@@ -139,6 +139,11 @@ describe('a person when the user asks for one', () => {
     await react(h, reply, h.slack.botUserId);
     await shortcut(h, message, bob);
     await h.slack.waitFor(() => h?.slack.ephemerals.find((e) => e.user === bob && /Fin is not part of this thread/.test(e.text)));
+    // Every request is recorded (or not) before Slack hears back, so by now the app's own reaction would have been one.
+    expect(h.logged('a person was asked for').map((r) => [r.via, r.outcome])).toEqual([
+      ['reaction', 'not_bridged'],
+      ['shortcut', 'not_bridged'],
+    ]);
     expect(h.fin.callsOf('escalate')).toEqual([]);
     expect(h.slack.ephemerals).toHaveLength(1);
   });
