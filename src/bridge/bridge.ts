@@ -210,6 +210,8 @@ export class Bridge {
       store.inbound.conversationOf(input.teamId, input.channelId, input.messageTs) ??
       store.posted.get(input.channelId, input.messageTs)?.conversationId;
     if (known !== undefined) return store.conversations.get(known);
+    // A channel Fin has no conversation in has no bridged thread: no need to ask Slack (reactions there are common).
+    if (!store.conversations.anyInChannel(input.teamId, input.channelId)) return undefined;
     const threadTs = await this.#ctx.threadOf(input.channelId, input.messageTs);
     return threadTs === undefined ? undefined : inThread(threadTs);
   }

@@ -62,6 +62,7 @@ export class ConversationStore {
   readonly #owner: Statement<['fin' | 'human', number, string]>;
   readonly #procedure: Statement<[string, number, string]>;
   readonly #touch: Statement<[number, string]>;
+  readonly #inChannel: Statement<[string, string], { n: number }>;
 
   constructor(db: Database) {
     this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
@@ -79,6 +80,7 @@ export class ConversationStore {
     this.#owner = db.prepare('UPDATE conversations SET owner = ?, updated_at = ? WHERE id = ?');
     this.#procedure = db.prepare('UPDATE conversations SET procedure_id = ?, updated_at = ? WHERE id = ?');
     this.#touch = db.prepare('UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?');
+    this.#inChannel = db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM conversations WHERE team_id = ? AND channel_id = ? LIMIT 1)');
   }
 
   findByThread(teamId: string, channelId: string, threadTs: string): Conversation | undefined {
@@ -104,6 +106,11 @@ export class ConversationStore {
     const row = this.#byId.get(id);
     if (!row) throw new AppError('invariant_broken', `conversation ${id} vanished right after insert`);
     return toConversation(row);
+  }
+
+  /** Whether Fin has, or had, any conversation in this channel. */
+  anyInChannel(teamId: string, channelId: string): boolean {
+    return (this.#inChannel.get(teamId, channelId)?.n ?? 0) > 0;
   }
 
   /** Fin accepted /fin/start (or a procedure run): later messages go to /fin/reply. */

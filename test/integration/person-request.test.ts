@@ -148,6 +148,26 @@ describe('a person when the user asks for one', () => {
     expect(h.slack.ephemerals).toHaveLength(1);
   });
 
+  it('asks Slack which thread a reacted message is in, and only where Fin has conversations', async () => {
+    h = await Harness.start();
+    const { root } = await answered(h);
+    // A message in the thread the app never recorded (its event never came): Slack says which thread it is in.
+    const { ts } = h.slack.userMessage({ user: bob, channel: support, text: 'me too', threadTs: root });
+    const unrecorded = h.slack.message(support, ts);
+    if (unrecorded === undefined) throw new Error('no message');
+    await react(h, unrecorded, bob);
+    await h.slack.waitFor(() => h?.fin.callsOf('escalate').length === 1);
+    const lookups = h.slack.callsTo('conversations.replies').length;
+    expect(lookups).toBeGreaterThan(0);
+    // In a channel where Fin has no conversation, no thread can be Fin's: Slack is not asked.
+    const { ts: elsewhere } = h.slack.userMessage({ user: bob, channel: agents, text: 'lunch?' });
+    const lunch = h.slack.message(agents, elsewhere);
+    if (lunch === undefined) throw new Error('no message');
+    await react(h, lunch, bob);
+    expect(h.slack.callsTo('conversations.replies')).toHaveLength(lookups);
+    expect(h.fin.callsOf('escalate')).toHaveLength(1);
+  });
+
   it('takes the configured emoji (a list, with or without colons, any skin tone) and no other', async () => {
     h = await Harness.start({ env: { FIN_ESCALATION_EMOJI: ':sos:, person_raising_hand' } });
     const { reply } = await answered(h);
