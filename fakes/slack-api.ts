@@ -129,6 +129,8 @@ export class FakeSlack extends EventEmitter {
   readonly ephemerals: { channel: string; user: string; text: string }[] = [];
   /** Modals the app opened, by view id: what the agent currently sees. */
   readonly views = new Map<string, { view: Record<string, unknown>; triggerId: string }>();
+  /** Slack's own "is thinking…" indicator per thread (`channel:thread_ts`), as `assistant.threads.setStatus` last set it. */
+  readonly statuses = new Map<string, { status: string; loadingMessages: readonly string[]; at: number }>();
   /** What the app sent to `response_url`s (slash command answers). */
   readonly responses: Record<string, unknown>[] = [];
   /** Files people shared, served like files.slack.com: to the bot token only, others get a sign-in page. */
@@ -929,6 +931,20 @@ export class FakeSlack extends EventEmitter {
         if (refused !== undefined) return refused;
         this.ephemerals.push({ channel, user: str('user') ?? '', text: str('text') ?? '' });
         return [200, { ok: true, message_ts: this.#nextTs() }];
+      }
+      case 'assistant.threads.setStatus': {
+        // Since 2026-03 this works in channels too, with chat:write; an empty status clears it; at most 10 loading messages.
+        const channel = str('channel_id') ?? '';
+        const threadTs = str('thread_ts') ?? '';
+        const status = args.status;
+        const loading = args.loading_messages;
+        const messages = typeof loading === 'string' ? (JSON.parse(loading) as unknown) : loading;
+        if (channel === '' || threadTs === '' || typeof status !== 'string') return [200, { ok: false, error: 'invalid_arguments' }];
+        if (messages !== undefined && (!Array.isArray(messages) || messages.length > 10))
+          return [200, { ok: false, error: 'invalid_arguments' }];
+        if (status === '') this.statuses.delete(`${channel}:${threadTs}`);
+        else this.statuses.set(`${channel}:${threadTs}`, { status, loadingMessages: (messages ?? []) as string[], at: Date.now() });
+        return [200, { ok: true }];
       }
       case 'reactions.add': {
         const message = this.message(str('channel') ?? '', str('timestamp') ?? '');

@@ -26,6 +26,7 @@ import { SLACK_CLIENT_POLICIES } from './slack/client-policies.ts';
 import { POST_MESSAGE_PER_CHANNEL } from './slack/limits.ts';
 import { SlackFiles } from './slack/files.ts';
 import { ownMessagesInThread, threadHistory, threadOfMessage } from './slack/history.ts';
+import { ThinkingStatus } from './slack/thinking-status.ts';
 import { ChannelPacer } from './stream/channel-pacer.ts';
 import { verifyBotToken } from './slack/identity.ts';
 import { registerMessageListeners } from './inbound/listeners.ts';
@@ -56,6 +57,8 @@ export interface StartOptions {
   readonly tokenCheckMs?: number;
   /** The first wait before a Fin event is acted on again after a failure (2 s); tests shorten it. */
   readonly eventRetryBaseMs?: number;
+  /** How often Slack's thinking indicator is set again on a long turn; tests shorten its 100 s (Slack drops it at 2 min). */
+  readonly thinkingRefreshMs?: number;
 }
 
 /** How replies stream into Slack by edits: how the poster's updates go out, and how each streaming message paces its edits. */
@@ -179,7 +182,13 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger: logger.child({ component: 'slack-files' }),
     maxBytes: config.fin.attachmentMaxBytes,
   });
+  const thinking = new ThinkingStatus({
+    client: interimClient,
+    logger: logger.child({ component: 'slack' }),
+    ...(options.thinkingRefreshMs !== undefined ? { refreshMs: options.thinkingRefreshMs } : {}),
+  });
   const bridge = new Bridge({
+    thinking,
     store,
     fin,
     poster,
@@ -355,6 +364,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       await Promise.all([close(server), metricsServer === undefined ? undefined : close(metricsServer)]);
       if (config.slack.mode === 'socket') await app.stop();
       await bridge.stop();
+      thinking.close();
       pacing.close();
       native?.close();
       await fin.close();

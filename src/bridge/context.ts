@@ -5,6 +5,7 @@ import type { SseSubscription } from '../fin/sse.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
 import type { ChannelMembership } from '../slack/membership.ts';
 import type { SlackPoster } from '../slack/poster.ts';
+import type { ThinkingStatus } from '../slack/thinking-status.ts';
 import type { LiveMessageFactory } from '../stream/live-message.ts';
 import type { Store } from '../store/index.ts';
 import type { DeliveryDeps } from '../slack/delivery.ts';
@@ -28,6 +29,8 @@ export interface BridgeOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly streamIntervalMs: number;
+  /** Slack's own thinking indicator under a thread while Fin works (where Slack shows it). */
+  readonly thinking: Pick<ThinkingStatus, 'start' | 'stop'>;
   /** Makes the live message that shows a stream by edits: the app's paces them within the workspace's update budget. */
   readonly liveMessage: LiveMessageFactory;
   /** How replies stream into Slack: edits of the placeholder (the default) or Slack's native streaming methods. */

@@ -32,7 +32,7 @@ export type Settlement =
 
 /** What the thread's view needs: the store, Slack, the clock and log, and how a streaming message is made. */
 export type ThreadViewDeps = DeliveryDeps &
-  Pick<BridgeContext, 'metrics' | 'liveMessage' | 'nativeStreamMaxMs' | 'streaming' | 'streamIntervalMs'>;
+  Pick<BridgeContext, 'metrics' | 'liveMessage' | 'nativeStreamMaxMs' | 'streaming' | 'streamIntervalMs' | 'thinking'>;
 
 /**
  * What a thread shows of Fin: the placeholder and reply parts the app posted, streamed text edited into them, and
@@ -67,6 +67,8 @@ export class ThreadView {
    */
   async streamChunk(conv: Conversation, turn: Turn, chunk: FinReplyChunk): Promise<void> {
     const { store, poster } = this.#ctx;
+    // Text is arriving: the thread shows it, so Slack's thinking indicator goes.
+    this.#ctx.thinking.stop(conv.channelId, conv.threadTs);
     // What the thread shows of the chunk (and keeps, to show it again after a restart): a table's cells kept apart.
     const event = { ...chunk, chunk_text: streamedTableText(chunk.chunk_text) };
     const key = liveKey(conv.id, event.stream_id);
@@ -203,6 +205,7 @@ export class ThreadView {
    * the first attempt was sending them, whatever `target` says now.
    */
   async show(conv: Conversation, target: PostedMessage | undefined, text: string, meta: ShowMeta): Promise<void> {
+    this.#ctx.thinking.stop(conv.channelId, conv.threadTs);
     const { store } = this.#ctx;
     const key = meta.finMessageId === undefined ? meta.key : `reply:${conv.id}:${meta.finMessageId}`;
     let replacedTs: string | undefined;
@@ -269,6 +272,7 @@ export class ThreadView {
    */
   async settle(conv: Conversation, turnId: number, how: Settlement): Promise<void> {
     const { store, poster } = this.#ctx;
+    this.#ctx.thinking.stop(conv.channelId, conv.threadTs);
     for (const message of store.posted.unfinishedOfTurn(turnId)) {
       const key = message.streamId === null ? undefined : liveKey(conv.id, message.streamId);
       const live = key === undefined ? undefined : this.#live.get(key);

@@ -64,6 +64,7 @@ export type TurnsDeps = RequestDeps &
     | 'replyTimeoutMs'
     | 'webhooksEnabled'
     | 'ownMessages'
+    | 'thinking'
   >;
 
 /** Where a turn's reply stream is opened: the event pipeline, which the bridge puts in reach of the turn-taking. */
@@ -429,6 +430,7 @@ export class Turns {
     const { store, poster } = this.#ctx;
     try {
       const ts = await poster.post(conv.channelId, conv.threadTs, PLACEHOLDER);
+      this.#ctx.thinking.start(conv.channelId, conv.threadTs);
       store.transaction(() => {
         store.turns.setPlaceholder(turn.id, ts);
         store.posted.add(

@@ -16,6 +16,7 @@ import { ownMessagesInThread, threadHistory, threadOfMessage } from '../../src/s
 import { classifyMessage, type IncomingUserMessage } from '../../src/slack/incoming.ts';
 import { ChannelMembership } from '../../src/slack/membership.ts';
 import { NativeStreaming, SlackPoster } from '../../src/slack/poster.ts';
+import { ThinkingStatus } from '../../src/slack/thinking-status.ts';
 import { slackMessageEventSchema } from '../../src/slack/schemas.ts';
 import { slackTsToIso } from '../../src/slack/timestamps.ts';
 import { LiveMessage } from '../../src/stream/live-message.ts';
@@ -112,10 +113,12 @@ export async function startBridgeParts(options: BridgePartsOptions = {}): Promis
   const files = new SlackFiles({ token: slack.token, apiUrl: slack.apiUrl, logger, maxBytes: 5 * 1024 * 1024 });
   const subscribed: string[] = [];
   const bot = { botUserId: slack.botUserId, botId: slack.botId };
+  const thinking = new ThinkingStatus({ client, logger });
   const ctx = createContext({
     store,
     fin: finClient,
     poster,
+    thinking,
     directory,
     history: (thread) => threadHistory({ client, directory, logger }, { ...thread, ...bot }),
     ownMessages: (channelId, threadTs, oldest) => ownMessagesInThread({ client, logger }, { channelId, threadTs, oldest, ...bot }),
@@ -155,6 +158,7 @@ export async function startBridgeParts(options: BridgePartsOptions = {}): Promis
         .filter((r) => (typeof msg === 'string' ? r.msg === msg : msg.test(String(r.msg)))),
     close: async () => {
       native?.close();
+      thinking.close();
       await finClient.close();
       await Promise.all([slack.close(), fin.close()]);
       db.close();

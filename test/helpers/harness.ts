@@ -56,6 +56,8 @@ export interface HarnessOptions {
   readonly tokenCheckMs?: number;
   /** The first wait before a Fin event is acted on again after a failure. */
   readonly eventRetryBaseMs?: number;
+  /** How often Slack's thinking indicator is set again on a long turn. */
+  readonly thinkingRefreshMs?: number;
 }
 
 export const WEBHOOK_SECRET = 'test-fin-webhook-secret';
@@ -69,7 +71,7 @@ export class Harness {
   readonly #dir: string;
   readonly #echo: boolean;
   /** What the app is started with, besides its environment. */
-  readonly #appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs' | 'eventRetryBaseMs'>;
+  readonly #appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs' | 'eventRetryBaseMs' | 'thinkingRefreshMs'>;
   #app: RunningApp | undefined;
   #echoes: Promise<unknown>[] = [];
 
@@ -79,7 +81,7 @@ export class Harness {
     env: Record<string, string>,
     dir: string,
     echo: boolean,
-    appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs' | 'eventRetryBaseMs'>,
+    appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs' | 'eventRetryBaseMs' | 'thinkingRefreshMs'>,
   ) {
     this.#appOptions = appOptions;
     this.slack = slack;
@@ -135,6 +137,7 @@ export class Harness {
       ...(this.#appOptions.httpLimits !== undefined ? { httpLimits: this.#appOptions.httpLimits } : {}),
       ...(this.#appOptions.tokenCheckMs !== undefined ? { tokenCheckMs: this.#appOptions.tokenCheckMs } : {}),
       ...(this.#appOptions.eventRetryBaseMs !== undefined ? { eventRetryBaseMs: this.#appOptions.eventRetryBaseMs } : {}),
+      ...(this.#appOptions.thinkingRefreshMs !== undefined ? { thinkingRefreshMs: this.#appOptions.thinkingRefreshMs } : {}),
     });
     if (this.socketMode) await this.slack.socketConnected();
     const secret = this.env.FIN_WEBHOOK_SECRET;

@@ -69,6 +69,10 @@ const METHOD_SCOPES: Readonly<Record<string, { readonly scopes: Scopes; readonly
     scopes: { all: ['chat:write'] },
     source: 'docs.slack.dev/reference/methods/chat.stopStream: required scope chat:write',
   },
+  'assistant.threads.setStatus': {
+    scopes: { oneOf: ['chat:write', 'assistant:write'] },
+    source: 'docs.slack.dev/changelog 2026-03-05: assistant.threads.setStatus takes chat:write (assistant:write still accepted)',
+  },
   'chat.postEphemeral': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/scopes/chat.write: compatible methods' },
   'chat.getPermalink': { scopes: NONE, source: 'api.slack.com/methods/chat.getPermalink: "Bot tokens: No scope required"' },
   'views.open': { scopes: NONE, source: 'docs.slack.dev/reference/methods/views.open: "No scopes required"' },
