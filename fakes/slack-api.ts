@@ -131,6 +131,8 @@ export class FakeSlack extends EventEmitter {
   readonly views = new Map<string, { view: Record<string, unknown>; triggerId: string }>();
   /** Slack's own "is thinking…" indicator per thread (`channel:thread_ts`), as `assistant.threads.setStatus` last set it. */
   readonly statuses = new Map<string, { status: string; loadingMessages: readonly string[]; at: number }>();
+  /** The prompts last suggested in each direct message with the app (`assistant.threads.setSuggestedPrompts`). */
+  readonly suggestedPrompts = new Map<string, { title: string | undefined; prompts: readonly { title: string; message: string }[] }>();
   /** What the app sent to `response_url`s (slash command answers). */
   readonly responses: Record<string, unknown>[] = [];
   /** Files people shared, served like files.slack.com: to the bot token only, others get a sign-in page. */
@@ -944,6 +946,25 @@ export class FakeSlack extends EventEmitter {
           return [200, { ok: false, error: 'invalid_arguments' }];
         if (status === '') this.statuses.delete(`${channel}:${threadTs}`);
         else this.statuses.set(`${channel}:${threadTs}`, { status, loadingMessages: (messages ?? []) as string[], at: Date.now() });
+        return [200, { ok: true }];
+      }
+      case 'assistant.threads.setSuggestedPrompts': {
+        const channel = str('channel_id') ?? '';
+        const raw = typeof args.prompts === 'string' ? (JSON.parse(args.prompts) as unknown) : args.prompts;
+        const prompts = Array.isArray(raw) ? (raw as { title?: unknown; message?: unknown }[]) : undefined;
+        const wellFormed = prompts?.every(
+          (p) => typeof p.title === 'string' && p.title !== '' && typeof p.message === 'string' && p.message !== '',
+        );
+        if (channel === '' || prompts === undefined || prompts.length === 0 || !wellFormed)
+          return [200, { ok: false, error: 'invalid_arguments' }];
+        if (prompts.length > SLACK_LIMITS.suggestedPrompts.prompts) return [200, { ok: false, error: 'invalid_arguments' }];
+        // An agent app naming a thread fails silently, as Slack documents: nothing is shown.
+        if (str('thread_ts') === undefined) {
+          this.suggestedPrompts.set(channel, {
+            title: str('title'),
+            prompts: prompts.map((p) => ({ title: String(p.title), message: String(p.message) })),
+          });
+        }
         return [200, { ok: true }];
       }
       case 'reactions.add': {

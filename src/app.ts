@@ -20,6 +20,7 @@ import { slackEventsRoute } from './server/slack-events-route.ts';
 import { registerActions, registerHitlActions } from './inbound/actions.ts';
 import { registerCommands } from './inbound/commands.ts';
 import { registerCsatActions } from './inbound/csat-actions.ts';
+import { registerHome } from './inbound/home.ts';
 import { registerPersonRequests } from './inbound/person-requests.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { SLACK_CLIENT_POLICIES } from './slack/client-policies.ts';
@@ -251,6 +252,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   registerActions(app, { bridge, poster, logger });
   registerHitlActions(app, { hitl, poster, logger });
   registerCsatActions(app, { bridge, poster, logger });
+  registerHome(app, { bridge, poster, logger, prompts: config.fin.suggestedPrompts });
   registerPersonRequests(app, {
     bridge,
     poster,

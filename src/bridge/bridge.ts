@@ -6,6 +6,9 @@ import { type PersonRequestInput, PersonRequests } from '../handoff/person-reque
 import { ProcedureCatalog } from '../fin/procedure-catalog.ts';
 import type { FinProcedure } from '../fin/schemas.ts';
 import { CHANNEL_UNAVAILABLE } from '../slack/errors.ts';
+import { SLACK_LIMITS } from '../slack/limits.ts';
+
+const SUGGESTED_PROMPTS_LIMIT = SLACK_LIMITS.suggestedPrompts.prompts;
 import type { IncomingUserMessage, MessageRevision } from '../slack/incoming.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
@@ -53,9 +56,15 @@ export class Bridge {
     );
     this.#procedures = new ProcedureCatalog({ fin: this.#ctx.fin, logger: this.#ctx.log, now: this.#ctx.now });
     this.#persons = new PersonRequests({ ...this.#ctx, follow: (conversationId, url) => this.#events.follow(conversationId, url) });
-    this.#turns = new Turns(this.#ctx, this.#view, {
-      openStream: (conversationId, turnId, url) => this.#events.openStream(conversationId, turnId, url),
-    });
+    this.#turns = new Turns(
+      this.#ctx,
+      this.#view,
+      { openStream: (conversationId, turnId, url) => this.#events.openStream(conversationId, turnId, url) },
+      (userId, text) => {
+        const wanted = text.trim().toLocaleLowerCase('en');
+        return this.#procedures.known(userId)?.find((p) => p.name.trim().toLocaleLowerCase('en') === wanted)?.id;
+      },
+    );
   }
 
   /** A person's message; recorded durably before this returns. `eventId` is the Slack event that carried it. */
@@ -82,6 +91,18 @@ export class Bridge {
 
   acceptFinEvent(raw: unknown, source: FinEventSource): FinEventAcceptance {
     return this.#events.accept(raw, source);
+  }
+
+  /**
+   * What a person sees when they open their direct message with Fin: the configured prompts, then their procedures by
+   * name (choosing one runs it), four at most (Slack's limit).
+   */
+  async suggestedPrompts(
+    userId: string,
+    configured: readonly { title: string; message: string }[],
+  ): Promise<{ title: string; message: string }[]> {
+    const procedures = await this.proceduresFor(userId);
+    return [...configured, ...procedures.map((p) => ({ title: p.name, message: p.name }))].slice(0, SUGGESTED_PROMPTS_LIMIT);
   }
 
   /** The procedures this person may run (Fin's list for them, cached a few minutes); none when Fin will not say. */

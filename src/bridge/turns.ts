@@ -68,6 +68,12 @@ export type TurnsDeps = RequestDeps &
   >;
 
 /** Where a turn's reply stream is opened: the event pipeline, which the bridge puts in reach of the turn-taking. */
+/**
+ * The procedure a direct message names by its whole text (a suggested prompt offers procedures by name), among those
+ * Fin listed for the person lately; the bridge wires it to the procedure catalog, which it never waits for here.
+ */
+export type ProcedureNamed = (userId: string, text: string) => string | undefined;
+
 export interface StreamOpener {
   openStream(conversationId: string, turnId: number, url: string): void;
 }
@@ -92,12 +98,14 @@ export class Turns {
   readonly #waitingForSlot = new Map<string, NodeJS.Timeout>();
   /** People told about the limit within the window, so a flood of refused questions gets one notice, not many. */
   readonly #toldAboutLimit = new TtlCache<string, true>({ ttlMs: USER_LIMIT_WINDOW_MS, maxEntries: 10_000 });
+  readonly #procedureNamed: ProcedureNamed;
   #stopped = false;
 
-  constructor(ctx: TurnsDeps, view: ThreadView, streams: StreamOpener) {
+  constructor(ctx: TurnsDeps, view: ThreadView, streams: StreamOpener, procedureNamed: ProcedureNamed = () => undefined) {
     this.#ctx = ctx;
     this.#view = view;
     this.#streams = streams;
+    this.#procedureNamed = procedureNamed;
     this.#userTurns = new SlidingWindowLimiter({ limit: ctx.userTurnsPerMinute, windowMs: USER_LIMIT_WINDOW_MS });
   }
 
@@ -299,7 +307,12 @@ export class Turns {
     }
     const kind = conv.finStarted ? 'reply' : 'start';
     // A thread's first turn runs its procedure: the one it was started with, or the one of its channel.
-    const procedureId = kind === 'start' ? (conv.procedureId ?? this.#ctx.channelProcedures.get(conv.channelId) ?? null) : null;
+    // A direct message whose whole text names one of the person's procedures (a suggested prompt offers them so) runs it.
+    const named =
+      kind === 'start' && conv.channelType === 'im' && batch.length === 1
+        ? this.#procedureNamed(first.userId, slackToPlainText(first.text, { botUserId: this.#ctx.botUserId }))
+        : undefined;
+    const procedureId = kind === 'start' ? (conv.procedureId ?? this.#ctx.channelProcedures.get(conv.channelId) ?? named ?? null) : null;
     const turn = store.transaction(() => {
       const created = store.turns.create(
         { conversationId, kind, userId: first.userId, messageTimestamp: slackTsToIso(last.ts), procedureId },

@@ -25,6 +25,8 @@ export interface Config {
     readonly userTurnsPerMinute: number;
     /** Reactions that ask for a person, by name (without colons). */
     readonly escalationEmoji: ReadonlySet<string>;
+    /** Prompts offered when someone opens their direct message with Fin, before their procedures. */
+    readonly suggestedPrompts: readonly { readonly title: string; readonly message: string }[];
   };
   readonly intercom: {
     /** Base of links to a conversation in the Intercom inbox, when the workspace id is known. */
@@ -128,6 +130,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       attachmentMaxBytes: e.FIN_ATTACHMENT_MAX_MB * 1024 * 1024,
       webhookSecret: e.FIN_WEBHOOK_SECRET,
       userTurnsPerMinute: e.FIN_USER_TURNS_PER_MIN,
+      suggestedPrompts: (e.FIN_SUGGESTED_PROMPTS ?? '')
+        .split(';')
+        .filter((prompt) => prompt.trim() !== '')
+        .map((prompt) => {
+          const [title = '', ...rest] = prompt.split('|');
+          const message = rest.join('|').trim();
+          return { title: title.trim(), message: message === '' ? title.trim() : message };
+        }),
       escalationEmoji: new Set(
         e.FIN_ESCALATION_EMOJI.split(',')
           .map((name) => name.trim().replace(/^:|:$/g, ''))

@@ -51,6 +51,20 @@ export const envSchema = z.object({
       error: 'must be a comma-separated list of CHANNEL_ID:PROCEDURE_ID pairs, e.g. C0123:4567,C0456:8910',
     })
     .optional(),
+  FIN_SUGGESTED_PROMPTS: z
+    .string()
+    .refine(
+      (text) =>
+        text
+          .split(';')
+          .filter((p) => p.trim() !== '')
+          .every((p) => {
+            const [title = '', ...rest] = p.split('|');
+            return title.trim() !== '' && title.trim().length <= 75 && rest.join('|').trim().length <= 2_000;
+          }),
+      { error: 'must be prompts separated by ";", each "title|message" or just the message (a title of at most 75 characters)' },
+    )
+    .optional(),
   FIN_ESCALATION_EMOJI: z
     .string()
     .regex(/^\s*:?[a-z0-9_+'-]+:?\s*(,\s*:?[a-z0-9_+'-]+:?\s*)*$/, {

@@ -118,6 +118,13 @@ export const SLACK_LIMITS = {
    * inclusive", /reference/block-kit/block-elements/plain-text-input-element).
    */
   plainTextInput: { minLength: 3_000, maxLength: 3_000 },
+  /**
+   * docs.slack.dev/reference/methods/assistant.threads.setSuggestedPrompts: "up to four suggested prompts", each with a
+   * title and a message. The lengths are the app's choice (Slack documents none): a title fits a chip, a message a turn.
+   */
+  suggestedPrompts: { prompts: 4, title: 75, message: 2_000 },
+  /** assistant.threads.setStatus: at most 10 loading messages. */
+  threadStatus: { loadingMessages: 10 },
 } as const;
 
 /**

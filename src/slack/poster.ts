@@ -4,10 +4,11 @@ import { type RetryPolicy, withRetries } from '../core/backoff.ts';
 import { errorCode, AppError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { splitMrkdwn } from '../format/split.ts';
+import { truncate } from '../format/truncate.ts';
 import type { DeliveryPart } from '../store/deliveries.ts';
 import type { ChannelPacer } from '../stream/channel-pacer.ts';
 import { MESSAGE_GONE } from './errors.ts';
-import { MESSAGE_LIMIT, METHOD_TIERS, RATE_TIERS } from './limits.ts';
+import { MESSAGE_LIMIT, METHOD_TIERS, RATE_TIERS, SLACK_LIMITS } from './limits.ts';
 import { rateLimitedRetryAfter } from '../stream/rate-limited.ts';
 import type { InterimResult } from '../stream/writer.ts';
 import { TokenBucket } from '../stream/token-bucket.ts';
@@ -262,6 +263,20 @@ export class SlackPoster {
       this.#logger.warn({ error: errorCode(error) }, 'could not tell someone in a direct message either');
       return undefined;
     }
+  }
+
+  /**
+   * Prompts a person may pick when they open their direct message with the app (agent view: no thread is named, or
+   * Slack ignores the call). Slack takes four; each is cut to the app's limits.
+   */
+  async suggestPrompts(channelId: string, prompts: readonly { title: string; message: string }[]): Promise<void> {
+    const L = SLACK_LIMITS.suggestedPrompts;
+    await this.#client.assistant.threads.setSuggestedPrompts({
+      channel_id: channelId,
+      title: 'Try asking Fin',
+      prompts: prompts.slice(0, L.prompts).map((p) => ({ title: truncate(p.title, L.title), message: truncate(p.message, L.message) })),
+      // The SDK's type still requires `thread_ts`, which an agent app must leave out (Slack ignores the call otherwise).
+    } as Parameters<WebClient['assistant']['threads']['setSuggestedPrompts']>[0]);
   }
 
   /** A link to a message, or undefined when Slack will not give one. */

@@ -73,6 +73,10 @@ const METHOD_SCOPES: Readonly<Record<string, { readonly scopes: Scopes; readonly
     scopes: { oneOf: ['chat:write', 'assistant:write'] },
     source: 'docs.slack.dev/changelog 2026-03-05: assistant.threads.setStatus takes chat:write (assistant:write still accepted)',
   },
+  'assistant.threads.setSuggestedPrompts': {
+    scopes: { all: ['assistant:write'] },
+    source: 'docs.slack.dev/reference/methods/assistant.threads.setSuggestedPrompts: bot scope assistant:write',
+  },
   'chat.postEphemeral': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/scopes/chat.write: compatible methods' },
   'chat.getPermalink': { scopes: NONE, source: 'api.slack.com/methods/chat.getPermalink: "Bot tokens: No scope required"' },
   'views.open': { scopes: NONE, source: 'docs.slack.dev/reference/methods/views.open: "No scopes required"' },
@@ -117,13 +121,14 @@ const METHOD_SCOPES: Readonly<Record<string, { readonly scopes: Scopes; readonly
 };
 
 /** Bot scope per event subscription. */
-const EVENT_SCOPES: Readonly<Record<string, { readonly scope: string; readonly source: string }>> = {
+const EVENT_SCOPES: Readonly<Record<string, { readonly scope: string | null; readonly source: string }>> = {
   app_mention: { scope: 'app_mentions:read', source: 'docs.slack.dev/reference/events/app_mention' },
   'message.channels': { scope: 'channels:history', source: 'docs.slack.dev/reference/events/message.channels' },
   'message.groups': { scope: 'groups:history', source: 'docs.slack.dev/reference/events/message (groups:history)' },
   'message.im': { scope: 'im:history', source: 'docs.slack.dev/reference/events/message (im:history)' },
   'message.mpim': { scope: 'mpim:history', source: 'docs.slack.dev/reference/events/message.mpim (mpim:history)' },
   reaction_added: { scope: 'reactions:read', source: 'docs.slack.dev/reference/events/reaction_added (reactions:read)' },
+  app_home_opened: { scope: null, source: 'docs.slack.dev/reference/events/app_home_opened: needs a bot user, no scope' },
 };
 
 /** The `message.*` subscription that delivers a `message` event from each conversation type. */
@@ -317,7 +322,7 @@ function needsOf(scan: Scan, events: readonly string[], types: readonly ChannelT
   }
   for (const event of events) {
     const entry = EVENT_SCOPES[event];
-    if (entry !== undefined) needs.push({ anyOf: [entry.scope], why: `event ${event}` });
+    if (entry?.scope != null) needs.push({ anyOf: [entry.scope], why: `event ${event}` });
   }
   if (scan.listeners.some((l) => l.kind === 'command' || l.kind === 'shortcut'))
     needs.push({ anyOf: [COMMANDS_SCOPE], why: 'slash commands/shortcuts' });

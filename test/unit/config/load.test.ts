@@ -36,6 +36,24 @@ describe('loadConfig', () => {
     expect(problems({ ...valid, SLACK_STREAMING: 'fast' })).toEqual(['SLACK_STREAMING']);
   });
 
+  it('reads the emoji that ask for a person and the suggested prompts in their documented formats', () => {
+    expect([...loadConfig(valid).fin.escalationEmoji]).toEqual(['raising_hand']);
+    expect([...loadConfig({ ...valid, FIN_ESCALATION_EMOJI: ':sos:, person_raising_hand' }).fin.escalationEmoji]).toEqual([
+      'sos',
+      'person_raising_hand',
+    ]);
+    expect(problems({ ...valid, FIN_ESCALATION_EMOJI: 'raising hand' })).toEqual(['FIN_ESCALATION_EMOJI']);
+    expect(loadConfig(valid).fin.suggestedPrompts).toEqual([]);
+    expect(
+      loadConfig({ ...valid, FIN_SUGGESTED_PROMPTS: 'Reset|How do I reset my password?; What are your plans? ;' }).fin.suggestedPrompts,
+    ).toEqual([
+      { title: 'Reset', message: 'How do I reset my password?' },
+      { title: 'What are your plans?', message: 'What are your plans?' },
+    ]);
+    expect(problems({ ...valid, FIN_SUGGESTED_PROMPTS: `${'x'.repeat(76)}|too long a title` })).toEqual(['FIN_SUGGESTED_PROMPTS']);
+    expect(problems({ ...valid, FIN_SUGGESTED_PROMPTS: '|no title' })).toEqual(['FIN_SUGGESTED_PROMPTS']);
+  });
+
   it('reports every missing required variable at once', () => {
     expect(problems({}).sort()).toEqual(['FIN_API_TOKEN', 'SLACK_AGENT_CHANNEL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'].sort());
   });
