@@ -71,7 +71,10 @@ export class Harness {
   readonly #dir: string;
   readonly #echo: boolean;
   /** What the app is started with, besides its environment. */
-  readonly #appOptions: Pick<HarnessOptions, 'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs' | 'eventRetryBaseMs' | 'thinkingRefreshMs'>;
+  readonly #appOptions: Pick<
+    HarnessOptions,
+    'nativeStreamMaxMs' | 'httpLimits' | 'tokenCheckMs' | 'eventRetryBaseMs' | 'thinkingRefreshMs'
+  >;
   #app: RunningApp | undefined;
   #echoes: Promise<unknown>[] = [];
 
