@@ -84,6 +84,28 @@ export function viewBreaches(view: unknown): Breach[] {
   return walk.breaches;
 }
 
+/**
+ * A Home tab for `views.publish`: a view of type `home`, 250 kB and 100 blocks at most, each block within its own
+ * limits (a Home view has no title or buttons of its own, and no limit on its text as a whole).
+ */
+export function homeViewBreaches(view: unknown): Breach[] {
+  const walk = new Walker('invalid_arguments');
+  if (!isObject(view)) {
+    walk.add('/view', 'view', 'view must be an object');
+    return walk.breaches;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(view));
+  if (bytes > L.modal.bytes) walk.add('/view', 'modal.bytes', `the view is ${bytes} bytes (at most ${L.modal.bytes})`, 'view_too_large');
+  if (view.type !== 'home') walk.add('/view/type', 'view.type', `type must be "home", not ${JSON.stringify(view.type)}`);
+  if (!Array.isArray(view.blocks)) {
+    walk.add('/view/blocks', 'view.blocks', 'a view needs an array of blocks');
+    return walk.breaches;
+  }
+  walk.count('/view/blocks', 'modal.blocks', view.blocks, L.modal.blocks);
+  for (const [i, block] of view.blocks.entries()) walk.block(`/view/blocks/${i}`, block);
+  return walk.breaches;
+}
+
 /** Every `text` string in `blocks`, added up: what `message.blocksText` limits (the count bolt-js #2867 measured). */
 export function blockText(blocks: unknown): number {
   let total = 0;

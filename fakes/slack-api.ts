@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoopbackServer, readBody } from './loopback-server.ts';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { SLACK_LIMITS } from '../src/slack/limits.ts';
-import { type Breach, describeBreaches, messageBreaches, viewBreaches } from './block-kit-limits.ts';
+import { type Breach, describeBreaches, homeViewBreaches, messageBreaches, viewBreaches } from './block-kit-limits.ts';
 
 /**
  * A local stand-in for the Slack Web API: the methods the app calls, with a workspace behind them (users,
@@ -131,6 +131,8 @@ export class FakeSlack extends EventEmitter {
   readonly views = new Map<string, { view: Record<string, unknown>; triggerId: string }>();
   /** Slack's own "is thinking…" indicator per thread (`channel:thread_ts`), as `assistant.threads.setStatus` last set it. */
   readonly statuses = new Map<string, { status: string; loadingMessages: readonly string[]; at: number }>();
+  /** Each person's Home tab, as `views.publish` last set it. */
+  readonly homeViews = new Map<string, Record<string, unknown>>();
   /** The prompts last suggested in each direct message with the app (`assistant.threads.setSuggestedPrompts`). */
   readonly suggestedPrompts = new Map<string, { title: string | undefined; prompts: readonly { title: string; message: string }[] }>();
   /** What the app sent to `response_url`s (slash command answers). */
@@ -979,6 +981,16 @@ export class FakeSlack extends EventEmitter {
         message.reactions.push(name);
         message.reactedBy = [...(message.reactedBy ?? []), { name, user: this.botUserId }];
         return [200, { ok: true }];
+      }
+      case 'views.publish': {
+        // A Home tab: the limits of a view of type home (block-kit-limits.ts).
+        const user = str('user_id') ?? '';
+        const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as Record<string, unknown> | undefined;
+        if (user === '' || view === undefined) return [200, { ok: false, error: 'invalid_arguments' }];
+        const refused = refusal(homeViewBreaches(view));
+        if (refused !== undefined) return refused;
+        this.homeViews.set(user, view);
+        return [200, { ok: true, view: { id: `VHOME${user}`, ...view } }];
       }
       case 'views.open':
       case 'views.push': {

@@ -252,7 +252,18 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   registerActions(app, { bridge, poster, logger });
   registerHitlActions(app, { hitl, poster, logger });
   registerCsatActions(app, { bridge, poster, logger });
-  registerHome(app, { bridge, poster, logger, prompts: config.fin.suggestedPrompts });
+  registerHome(app, {
+    bridge,
+    poster,
+    logger,
+    options: {
+      prompts: config.fin.suggestedPrompts,
+      helpText: config.fin.homeText,
+      escalationEmoji: [...config.fin.escalationEmoji],
+      teamUrl: identity.teamUrl,
+      teamId: identity.teamId,
+    },
+  });
   registerPersonRequests(app, {
     bridge,
     poster,

@@ -15,6 +15,8 @@ import type { FinEventSource } from '../store/fin-events.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from './context.ts';
 import { type FinEventAcceptance, FinEvents } from './fin-events.ts';
 import { procedureStartedText } from './copy.ts';
+import { type ConversationStanding, HOME_CONVERSATIONS, type HomeContent } from './home-view.ts';
+import { slackToPlainText } from '../slack/plain-text.ts';
 import { ThreadView } from './thread-view.ts';
 import { type SlackMessageOutcome, Turns } from './turns.ts';
 
@@ -103,6 +105,37 @@ export class Bridge {
   ): Promise<{ title: string; message: string }[]> {
     const procedures = await this.proceduresFor(userId);
     return [...configured, ...procedures.map((p) => ({ title: p.name, message: p.name }))].slice(0, SUGGESTED_PROMPTS_LIMIT);
+  }
+
+  /**
+   * What one person's Home tab shows: their procedures, and the conversations they wrote in with where each stands
+   * (`teamUrl`, the workspace's address, makes links to the threads without asking Slack).
+   */
+  async homeContent(
+    userId: string,
+    options: { helpText: string | undefined; escalationEmoji: readonly string[]; teamUrl: string | undefined },
+  ): Promise<HomeContent> {
+    const { store } = this.#ctx;
+    const procedures = await this.proceduresFor(userId);
+    const conversations = store.conversations.recentFor(userId, HOME_CONVERSATIONS).map((conv) => {
+      const latest = store.inbound.latest(conv.id);
+      const standing: ConversationStanding =
+        conv.owner === 'human'
+          ? 'with_a_person'
+          : conv.finStatus === 'resolved' || conv.finStatus === 'complete'
+            ? 'resolved'
+            : store.turns.active(conv.id) !== undefined
+              ? 'answering'
+              : 'answered';
+      return {
+        topic: latest === undefined ? '' : slackToPlainText(latest.text, { botUserId: this.#ctx.botUserId }),
+        standing,
+        url: options.teamUrl === undefined ? undefined : `${options.teamUrl}archives/${conv.channelId}/p${conv.threadTs.replace('.', '')}`,
+        channelId: conv.channelType === 'im' ? undefined : conv.channelId,
+        updatedAt: conv.updatedAt,
+      };
+    });
+    return { userId, procedures, conversations, helpText: options.helpText, escalationEmoji: options.escalationEmoji };
   }
 
   /** The procedures this person may run (Fin's list for them, cached a few minutes); none when Fin will not say. */

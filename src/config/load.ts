@@ -25,6 +25,8 @@ export interface Config {
     readonly userTurnsPerMinute: number;
     /** Reactions that ask for a person, by name (without colons). */
     readonly escalationEmoji: ReadonlySet<string>;
+    /** The admins' words at the top of everyone's Home tab (mrkdwn), if any. */
+    readonly homeText: string | undefined;
     /** Prompts offered when someone opens their direct message with Fin, before their procedures. */
     readonly suggestedPrompts: readonly { readonly title: string; readonly message: string }[];
   };
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       attachmentMaxBytes: e.FIN_ATTACHMENT_MAX_MB * 1024 * 1024,
       webhookSecret: e.FIN_WEBHOOK_SECRET,
       userTurnsPerMinute: e.FIN_USER_TURNS_PER_MIN,
+      homeText: e.FIN_HOME_TEXT?.replace(/\\n/g, '\n'),
       suggestedPrompts: (e.FIN_SUGGESTED_PROMPTS ?? '')
         .split(';')
         .filter((prompt) => prompt.trim() !== '')

@@ -6,6 +6,8 @@ export interface BotIdentity {
   readonly botUserId: string;
   readonly botId: string;
   readonly teamId: string;
+  /** The workspace's address (`https://acme.slack.com/`), for links to messages without asking Slack each time. */
+  readonly teamUrl?: string | undefined;
 }
 
 /**
@@ -42,5 +44,10 @@ export async function verifyBotToken(options: {
   if (typeof auth.user_id !== 'string' || typeof auth.bot_id !== 'string' || typeof auth.team_id !== 'string') {
     throw new AppError('slack_auth_failed', 'SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id)');
   }
-  return { botUserId: auth.user_id, botId: auth.bot_id, teamId: auth.team_id };
+  return {
+    botUserId: auth.user_id,
+    botId: auth.bot_id,
+    teamId: auth.team_id,
+    teamUrl: typeof auth.url === 'string' && /^https:\/\/[^/]+\/$/.test(auth.url) ? auth.url : undefined,
+  };
 }

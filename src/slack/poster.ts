@@ -1,4 +1,4 @@
-import type { KnownBlock, View } from '@slack/types';
+import type { HomeView, KnownBlock, View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { type RetryPolicy, withRetries } from '../core/backoff.ts';
 import { errorCode, AppError } from '../core/errors.ts';
@@ -253,9 +253,7 @@ export class SlackPoster {
       );
     }
     try {
-      const opened = await this.#client.conversations.open({ users: userId });
-      const channel = opened.channel?.id;
-      if (typeof channel !== 'string') throw new AppError('slack_bad_response', 'conversations.open returned no channel');
+      const channel = await this.openDm(userId);
       await this.#writes.beforePost(channel);
       await this.#client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
       return 'dm';
@@ -277,6 +275,19 @@ export class SlackPoster {
       prompts: prompts.slice(0, L.prompts).map((p) => ({ title: truncate(p.title, L.title), message: truncate(p.message, L.message) })),
       // The SDK's type still requires `thread_ts`, which an agent app must leave out (Slack ignores the call otherwise).
     } as Parameters<WebClient['assistant']['threads']['setSuggestedPrompts']>[0]);
+  }
+
+  /** The app's direct message with a person (opened if need be). */
+  async openDm(userId: string): Promise<string> {
+    const opened = await this.#client.conversations.open({ users: userId });
+    const channel = opened.channel?.id;
+    if (typeof channel !== 'string') throw new AppError('slack_bad_response', 'conversations.open returned no channel');
+    return channel;
+  }
+
+  /** Publishes a person's Home tab. */
+  async publishHome(userId: string, view: HomeView): Promise<void> {
+    await this.#client.views.publish({ user_id: userId, view });
   }
 
   /** A link to a message, or undefined when Slack will not give one. */

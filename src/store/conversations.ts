@@ -16,6 +16,8 @@ export interface Conversation {
   readonly owner: 'fin' | 'human';
   /** The Fin Procedure this thread was started to run (`/fin-procedure`), if any. */
   readonly procedureId: string | null;
+  /** When anything last happened in it (epoch ms). */
+  readonly updatedAt: number;
 }
 
 interface Row {
@@ -29,6 +31,7 @@ interface Row {
   fin_started: number;
   owner: 'fin' | 'human';
   procedure_id: string | null;
+  updated_at: number;
 }
 
 const toConversation = (r: Row): Conversation => ({
@@ -42,6 +45,7 @@ const toConversation = (r: Row): Conversation => ({
   finStarted: r.fin_started === 1,
   owner: r.owner,
   procedureId: r.procedure_id,
+  updatedAt: r.updated_at,
 });
 
 /**
@@ -63,6 +67,7 @@ export class ConversationStore {
   readonly #procedure: Statement<[string, number, string]>;
   readonly #touch: Statement<[number, string]>;
   readonly #inChannel: Statement<[string, string], { n: number }>;
+  readonly #recentFor: Statement<[string, number], Row>;
 
   constructor(db: Database) {
     this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
@@ -80,6 +85,11 @@ export class ConversationStore {
     this.#owner = db.prepare('UPDATE conversations SET owner = ?, updated_at = ? WHERE id = ?');
     this.#procedure = db.prepare('UPDATE conversations SET procedure_id = ?, updated_at = ? WHERE id = ?');
     this.#touch = db.prepare('UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?');
+    this.#recentFor = db.prepare(
+      `SELECT c.* FROM conversations AS c
+       WHERE EXISTS (SELECT 1 FROM inbound_messages AS i WHERE i.conversation_id = c.id AND i.user_id = ?)
+       ORDER BY c.updated_at DESC LIMIT ?`,
+    );
     this.#inChannel = db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM conversations WHERE team_id = ? AND channel_id = ? LIMIT 1)');
   }
 
@@ -106,6 +116,11 @@ export class ConversationStore {
     const row = this.#byId.get(id);
     if (!row) throw new AppError('invariant_broken', `conversation ${id} vanished right after insert`);
     return toConversation(row);
+  }
+
+  /** The conversations a person wrote in, most recently active first. */
+  recentFor(userId: string, limit: number): Conversation[] {
+    return this.#recentFor.all(userId, limit).map(toConversation);
   }
 
   /** Whether Fin has, or had, any conversation in this channel. */

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { type Breach, describeBreaches, messageBreaches, viewBreaches } from '../../fakes/block-kit-limits.ts';
+import { type Breach, describeBreaches, homeViewBreaches, messageBreaches, viewBreaches } from '../../fakes/block-kit-limits.ts';
 import { SLACK_LIMITS } from '../../src/slack/limits.ts';
 
 /**
@@ -15,6 +15,11 @@ export { type Breach, blockText, messageBreaches, viewBreaches } from '../../fak
 export function expectMessageWithinLimits(message: { text?: unknown; blocks?: unknown }, options: { update?: boolean } = {}): void {
   const limit = options.update === true ? SLACK_LIMITS.message.updateText : SLACK_LIMITS.message.text;
   expectNone(messageBreaches(message, limit));
+}
+
+/** Fails, naming every breach, unless `view` is a Home tab Slack publishes (`views.publish`). */
+export function expectHomeViewWithinLimits(view: unknown): void {
+  expectNone(homeViewBreaches(view));
 }
 
 /** Fails, naming every breach, unless `view` is a modal Slack opens (`views.open`, `views.update`). */

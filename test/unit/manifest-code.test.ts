@@ -80,6 +80,7 @@ const METHOD_SCOPES: Readonly<Record<string, { readonly scopes: Scopes; readonly
   'chat.postEphemeral': { scopes: { all: ['chat:write'] }, source: 'docs.slack.dev/reference/scopes/chat.write: compatible methods' },
   'chat.getPermalink': { scopes: NONE, source: 'api.slack.com/methods/chat.getPermalink: "Bot tokens: No scope required"' },
   'views.open': { scopes: NONE, source: 'docs.slack.dev/reference/methods/views.open: "No scopes required"' },
+  'views.publish': { scopes: NONE, source: 'docs.slack.dev/reference/methods/views.publish: "No scopes required"' },
   'views.update': { scopes: NONE, source: 'docs.slack.dev/reference/methods/views.update: "No scopes required"' },
   'reactions.add': {
     scopes: { all: ['reactions:write'] },
