@@ -415,6 +415,46 @@ export class FakeSlack extends EventEmitter {
   }
 
   /**
+   * Someone opens the app's Home or Messages tab (the DM with the app): the `app_home_opened` event, in its envelope.
+   * Opening the Home tab carries the view last published there, as Slack's event does.
+   */
+  appHomeOpened(input: { user: string; channel: string; tab: 'home' | 'messages' }): EventEnvelope {
+    const view = input.tab === 'home' ? this.homeViews.get(input.user) : undefined;
+    return this.envelope({
+      type: 'app_home_opened',
+      user: input.user,
+      channel: input.channel,
+      tab: input.tab,
+      event_ts: `${Date.now() / 1000}`,
+      ...(view !== undefined ? { view: { id: `VHOME${input.user}`, team_id: this.teamId, ...view } } : {}),
+    });
+  }
+
+  /**
+   * Someone presses a button in their Home tab: the `block_actions` payload Slack sends for a view, with the view
+   * (type home) and no channel, message or response_url.
+   */
+  homeButtonPress(input: { user: string; actionId: string; value: string; blockId: string }): Record<string, string> {
+    const view = this.homeViews.get(input.user) ?? { type: 'home', blocks: [] };
+    const id = `VHOME${input.user}`;
+    const payload = {
+      type: 'block_actions',
+      user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
+      api_app_id: 'AFINAPP',
+      token: 'legacy-verification-token',
+      container: { type: 'view', view_id: id },
+      trigger_id: this.issueTriggerId(),
+      team: { id: this.teamId, domain: 'fake' },
+      is_enterprise_install: false,
+      view: { id, team_id: this.teamId, state: { values: {} }, hash: `${Date.now()}.home`, app_id: 'AFINAPP', bot_id: this.botId, ...view },
+      actions: [
+        { type: 'button', action_id: input.actionId, block_id: input.blockId, value: input.value, action_ts: `${Date.now() / 1000}` },
+      ],
+    };
+    return { payload: JSON.stringify(payload) };
+  }
+
+  /**
    * Someone uses a message shortcut on a message: the `message_action` payload Slack sends (the message as Slack
    * shows it, with its thread).
    */

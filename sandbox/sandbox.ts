@@ -89,6 +89,8 @@ const react = z.object({
 const shortcut = z.object({ user: z.string(), channel: z.string(), ts: z.string(), callbackId: z.string() });
 const submit = z.object({ user: z.string(), viewId: z.string(), values: z.record(z.string(), z.record(z.string(), z.unknown())) });
 const closeView = z.object({ viewId: z.string() });
+const homeOpened = z.object({ user: z.string(), tab: z.enum(['home', 'messages']) });
+const homePress = z.object({ user: z.string(), actionId: z.string(), value: z.string().default(''), blockId: z.string().default('') });
 const finMode = z.object({ mode: z.enum(FIN_MODES as [FinMode, ...FinMode[]]) });
 
 /** What the app's manifest declares to Slack: the sandbox's Slack routes to the app only what it would route. */
@@ -268,6 +270,10 @@ export class Sandbox {
       STREAM_UPDATE_INTERVAL_MS: '400',
       SLACK_UPDATE_RATE_PER_MIN: '120',
       LOG_LEVEL: options.logLevel ?? 'warn',
+      // What an admin would configure: the DM's suggested prompts (before the person's procedures) and the Home tab's words.
+      FIN_SUGGESTED_PROMPTS: 'Reset my password|How do I reset my password?; What are your plans?',
+      FIN_HOME_TEXT:
+        'Welcome to *Acme* support. Fin answers from the <https://help.example.com|help centre> around the clock;\\nthe team replies on weekdays, 9:00–18:00 CET.',
     };
     const config = loadConfig(env);
     const logger = createLogger({
@@ -442,6 +448,23 @@ export class Sandbox {
         }
         return { status: 200, body: {} };
       }
+      case '/api/home-opened': {
+        // The person opened the app's Home tab or its Messages tab (their DM with the app), as Slack tells the app.
+        const input = homeOpened.parse(body);
+        if (!PEOPLE.some((p) => p.id === input.user)) return { status: 404, body: { error: 'no such person' } };
+        if (BOT_EVENTS.has('app_home_opened')) {
+          await deliverToApp(events, this.#signingSecret, this.slack.appHomeOpened({ ...input, channel: dmOf(input.user) }));
+        }
+        return { status: 200, body: {} };
+      }
+      case '/api/home-press': {
+        // A button in the person's Home tab: a view's block action (no channel, no message).
+        const input = homePress.parse(body);
+        if (!this.slack.homeViews.has(input.user)) return { status: 404, body: { error: 'no Home tab' } };
+        // Slack gives every block of a published view an id; the page names the one pressed when the app named it.
+        const blockId = input.blockId === '' ? 'home' : input.blockId;
+        return this.#interact(this.slack.homeButtonPress({ ...input, blockId }), input.user);
+      }
       case '/api/close-view': {
         this.#closedViews.add(closeView.parse(body).viewId);
         return { status: 200, body: {} };
@@ -519,6 +542,13 @@ export class Sandbox {
         .filter(([id, v]) => !this.#closedViews.has(id) && this.#triggers.has(v.triggerId))
         .map(([id, v]) => ({ id, user: this.#triggers.get(v.triggerId), view: v.view })),
       ephemerals: this.#ephemerals,
+      // The prompts suggested in each DM, each person's Home tab, and Slack's thinking indicator under each thread.
+      suggestedPrompts: Object.fromEntries(this.slack.suggestedPrompts),
+      homeViews: Object.fromEntries(this.slack.homeViews),
+      statuses: [...this.slack.statuses].map(([key, s]) => {
+        const [channel = '', threadTs = ''] = key.split(':');
+        return { channel, threadTs, status: s.status, loadingMessages: s.loadingMessages, at: s.at };
+      }),
       finMode: this.#behaviour.mode,
       procedures: DEMO_PROCEDURES,
       shortcuts: MESSAGE_SHORTCUTS,

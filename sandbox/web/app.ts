@@ -59,6 +59,20 @@ interface Ephemeral {
   /** Sent by the app, or said by Slack itself (a command it cannot run). */
   readonly from: 'app' | 'slack';
 }
+interface SuggestedPrompts {
+  /** The call's title, shown above the prompts. */
+  readonly title?: string;
+  readonly prompts: { readonly title: string; readonly message: string }[];
+}
+/** Slack's thinking indicator under a thread (`assistant.threads.setStatus`), until the app clears it. */
+interface ThreadStatus {
+  readonly channel: string;
+  readonly threadTs: string;
+  readonly status: string;
+  readonly loadingMessages: string[];
+  /** When it was last set (ms). */
+  readonly at: number;
+}
 interface State {
   readonly users: User[];
   readonly bot: { readonly id: string; readonly name: string };
@@ -66,6 +80,11 @@ interface State {
   readonly messages: Message[];
   readonly views: OpenView[];
   readonly ephemerals: Ephemeral[];
+  /** The prompts the app last suggested in each DM with it, by channel. */
+  readonly suggestedPrompts: Record<string, SuggestedPrompts>;
+  /** Each person's Home tab, as the app last published it, by user. */
+  readonly homeViews: Record<string, { readonly blocks?: unknown }>;
+  readonly statuses: ThreadStatus[];
   readonly finMode: string;
   /** The procedure ids the simulated Fin knows (any other is "not found"). */
   readonly procedures: string[];
@@ -84,6 +103,12 @@ let me = '';
 let channelId = '';
 let threadTs: string | undefined;
 let shownView = '';
+/** Which tab of the app is open when the DM with it is: its Home tab or its Messages tab (the DM itself). */
+let appTab: 'home' | 'messages' = 'messages';
+/** The tab the app was last told this person opened (`app_home_opened`); empty when they are elsewhere. */
+let announced = '';
+let shownHome = '';
+let shownThinking = '';
 /** The reaction picker or "More actions" menu, open for one message. */
 let popover: { readonly kind: 'react' | 'more'; readonly channel: string; readonly ts: string } | undefined;
 
@@ -154,13 +179,55 @@ function messageHtml(m: Message, inThread: boolean): string {
       }</header>
       <div class="body">${body}</div>
       ${reactionsHtml(m)}
-      ${inThread ? '' : `<button class="thread-link" data-open-thread="${escapeHtml(m.ts)}">${replies.length > 0 ? `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}` : 'Reply in thread'}</button>`}
+      ${inThread ? '' : `<div class="thread-row"><button class="thread-link" data-open-thread="${escapeHtml(m.ts)}">${replies.length > 0 ? `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}` : 'Reply in thread'}</button>${threadThinking(m)}</div>`}
     </div>
     <div class="msg-actions" role="toolbar" aria-label="Message actions">
       <button type="button" class="msg-action" data-react-to title="Add reaction" aria-label="Add reaction">${ICONS.reaction}</button>
       <button type="button" class="msg-action" data-more-actions title="More actions" aria-label="More actions">${ICONS.more}</button>
     </div>
   </article>`;
+}
+
+/** Slack's indicator under a thread the app is working in, if it set one. */
+function statusOf(channel: string, ts: string | undefined): ThreadStatus | undefined {
+  return ts === undefined ? undefined : state?.statuses.find((s) => s.channel === channel && s.threadTs === ts);
+}
+
+/** How often Slack moves on to the next loading message (not documented; about this in its clients). */
+const LOADING_EVERY_MS = 2_500;
+
+function loadingNow(s: { loadingMessages: readonly string[]; at: number }): string {
+  const n = s.loadingMessages.length;
+  return n === 0 ? '' : (s.loadingMessages[Math.floor(Math.max(0, Date.now() - s.at) / LOADING_EVERY_MS) % n] ?? '');
+}
+
+/**
+ * The indicator as Slack shows it: the app's name and its status ("Fin is thinking…"), with the loading messages
+ * going round after it.
+ */
+function thinkingHtml(s: ThreadStatus): string {
+  const loading =
+    s.loadingMessages.length === 0
+      ? ''
+      : `<span class="thinking-loading" data-loading="${escapeHtml(JSON.stringify(s.loadingMessages))}" data-since="${s.at}">${escapeHtml(loadingNow(s))}</span>`;
+  return `<span class="thinking-dots" aria-hidden="true"><i></i><i></i><i></i></span><span class="thinking-text"><b>${escapeHtml(state?.bot.name ?? 'Fin')}</b> ${escapeHtml(s.status)}</span>${loading}`;
+}
+
+/** Under a thread's first message in the channel: the app is working in that thread. */
+function threadThinking(m: Message): string {
+  const s = statusOf(m.channel, m.ts);
+  return s === undefined
+    ? ''
+    : `<span class="thinking inline" data-testid="thread-thinking"><b>${escapeHtml(state?.bot.name ?? 'Fin')}</b> ${escapeHtml(s.status)}</span>`;
+}
+
+/** Moves every shown indicator on to its current loading message. */
+function tickLoading(): void {
+  for (const el of document.querySelectorAll<HTMLElement>('.thinking-loading[data-loading]')) {
+    const messages = JSON.parse(el.dataset.loading ?? '[]') as string[];
+    const next = loadingNow({ loadingMessages: messages, at: Number(el.dataset.since ?? 0) });
+    if (el.textContent !== next) el.textContent = next;
+  }
 }
 
 /** Slack timestamps in order (seconds, then the sequence after the dot: too many digits for one number). */
@@ -214,8 +281,25 @@ function render(): void {
     )
     .join('');
   const channel = channels.find((c) => c.id === channelId);
-  $('#channel-title').textContent =
-    channel === undefined ? '' : channel.kind === 'im' ? `Direct message with ${state.bot.name}` : `#${channel.name}`;
+  // The DM with the app is the app's Messages tab; its Home tab sits next to it, as in Slack.
+  const isApp = channel?.kind === 'im';
+  const tab = isApp ? appTab : 'messages';
+  $('#channel-title').innerHTML =
+    channel === undefined
+      ? ''
+      : isApp
+        ? `<span class="title-avatar">${escapeHtml(state.bot.name.slice(0, 1))}</span><span>${escapeHtml(state.bot.name)}</span><span class="app-badge">APP</span>`
+        : `#${escapeHtml(channel.name)}`;
+  $('#app-tabs').hidden = !isApp;
+  for (const button of document.querySelectorAll<HTMLElement>('[data-app-tab]')) {
+    const selected = button.dataset.appTab === tab;
+    button.classList.toggle('active', selected);
+    button.setAttribute('aria-selected', String(selected));
+  }
+  renderHome(tab === 'home');
+  $('#messages').hidden = tab === 'home';
+  $('#composer').hidden = tab === 'home';
+  renderPrompts(isApp && tab === 'messages' ? state.suggestedPrompts[channelId] : undefined);
   const roots = state.messages.filter((m) => m.channel === channelId && (m.threadTs === undefined || m.threadTs === m.ts));
   const list = $('#messages');
   list.innerHTML = withEphemerals(roots, false);
@@ -239,6 +323,7 @@ function render(): void {
     thread.innerHTML = withEphemerals([root, ...replies], true);
     collapseLong(thread);
   }
+  renderThinking(root === undefined ? undefined : statusOf(channelId, root.ts));
   // A menu whose message is no longer shown (another channel, another person) closes.
   if (popover !== undefined) {
     const { channel: c, ts } = popover;
@@ -251,6 +336,60 @@ function render(): void {
   channelScroll.stick();
   threadScroll.stick();
   renderModal();
+  announceOpened(isApp ? tab : undefined);
+}
+
+/**
+ * Slack tells the app each time a person opens its Home tab or its Messages tab (`app_home_opened`): on the way into
+ * either, not on every change while they are there.
+ */
+function announceOpened(tab: 'home' | 'messages' | undefined): void {
+  const key = tab === undefined ? '' : `${me}:${tab}`;
+  if (key === announced) return;
+  announced = key;
+  if (tab !== undefined) void api('/api/home-opened', { user: me, tab }).catch((error: Error) => showToast(error.message));
+}
+
+/** The person's Home tab: the view the app published for them (until it has, an empty tab, as Slack shows it). */
+function renderHome(open: boolean): void {
+  const home = $('#home');
+  home.hidden = !open;
+  if (!open) return;
+  const view = state?.homeViews[me];
+  const html =
+    view === undefined
+      ? '<div class="home-empty">Loading…</div>'
+      : `<div class="home-view body" data-testid="home-view">${renderBlocks(view.blocks, directory)}</div>`;
+  // Rendered again only when it changed: the reader's scroll position and a hovered button stay as they are.
+  if (html === shownHome) return;
+  shownHome = html;
+  home.innerHTML = html;
+}
+
+/** The app's suggested prompts in its DM, as Slack shows them above the message box: its title, then one chip each. */
+function renderPrompts(suggested: SuggestedPrompts | undefined): void {
+  const box = $('#prompts');
+  const prompts = suggested?.prompts ?? [];
+  box.hidden = prompts.length === 0;
+  box.innerHTML =
+    prompts.length === 0
+      ? ''
+      : `<div class="prompts-title">${escapeHtml(suggested?.title ?? 'Suggested prompts')}</div><div class="prompt-chips">${prompts
+          .map(
+            (p, i) =>
+              `<button type="button" class="prompt" data-prompt="${i}" title="${escapeHtml(p.message)}">${escapeHtml(p.title)}</button>`,
+          )
+          .join('')}</div>`;
+}
+
+/** Slack's indicator at the foot of the open thread while the app says it is working there. */
+function renderThinking(status: ThreadStatus | undefined): void {
+  const line = $('#thinking');
+  line.hidden = status === undefined;
+  const key = status === undefined ? '' : JSON.stringify(status);
+  if (key === shownThinking) return;
+  shownThinking = key;
+  line.innerHTML = status === undefined ? '' : thinkingHtml(status);
 }
 
 /**
@@ -615,9 +754,41 @@ function wire(): void {
       react(message?.dataset.channel ?? '', message?.dataset.ts ?? '', pill.dataset.reaction ?? '');
       return;
     }
+    const tabButton = target.closest<HTMLElement>('[data-app-tab]');
+    if (tabButton !== null) {
+      appTab = tabButton.dataset.appTab === 'home' ? 'home' : 'messages';
+      if (appTab === 'messages') channelScroll.pin();
+      render();
+      return;
+    }
+    const prompt = target.closest<HTMLElement>('#prompts [data-prompt]');
+    if (prompt !== null) {
+      // Picking a prompt sends its message as the person's own, as Slack does.
+      const message = state?.suggestedPrompts[channelId]?.prompts[Number(prompt.dataset.prompt)]?.message;
+      if (message !== undefined) void send(message, undefined).catch((error: Error) => showToast(`Could not send: ${error.message}`));
+      return;
+    }
+    const homeButton = target.closest<HTMLElement>('#home .bk-button');
+    if (homeButton !== null) {
+      const press = () => {
+        if (homeButton.dataset.url && /^https?:\/\//i.test(homeButton.dataset.url))
+          window.open(homeButton.dataset.url, '_blank', 'noopener');
+        void api('/api/home-press', {
+          user: me,
+          actionId: homeButton.dataset.actionId,
+          value: homeButton.dataset.value,
+          blockId: homeButton.dataset.blockId,
+        }).catch((error: Error) => showToast(error.message));
+      };
+      if (homeButton.dataset.confirm !== undefined) askToConfirm(JSON.parse(homeButton.dataset.confirm), press);
+      else press();
+      return;
+    }
     const channelButton = target.closest<HTMLElement>('[data-channel-id]');
     if (channelButton !== null) {
       channelId = channelButton.dataset.channelId ?? '';
+      // Opening the DM with the app opens its Messages tab.
+      appTab = 'messages';
       threadTs = undefined;
       channelScroll.pin();
       render();
@@ -638,6 +809,7 @@ function wire(): void {
     if (permalink !== null && state?.channels.some((c) => c.id === permalink[1] && c.members.includes(me))) {
       e.preventDefault();
       channelId = permalink[1] ?? '';
+      appTab = 'messages';
       threadTs = `${permalink[2]}.${permalink[3]}`;
       channelScroll.pin();
       threadScroll.pin();
@@ -744,6 +916,7 @@ function wire(): void {
   });
   composer('#composer', '#composer-input', () => undefined);
   composer('#thread-composer', '#thread-input', () => threadTs);
+  setInterval(tickLoading, 500);
   const events = new EventSource('/api/events');
   events.addEventListener('change', () => void refresh());
   events.addEventListener('open', () => void refresh());

@@ -543,9 +543,9 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     await question.locator('.msg-actions [data-more-actions]').click();
     const menu = customer.locator('#popover:not([hidden]) .menu');
     await menu.waitFor();
-    // The app's shortcut, with the app's name, as Slack lists message shortcuts.
-    expect(await menu.locator('.menu-item .menu-label').allInnerTexts()).toEqual(['Talk to a person']);
-    expect(await menu.locator('.menu-item .menu-app').allInnerTexts()).toEqual(['Fin']);
+    // The app's shortcuts (those its manifest declares), each with the app's name, as Slack lists message shortcuts.
+    expect(await menu.locator('.menu-item .menu-label').allInnerTexts()).toContain('Talk to a person');
+    expect(new Set(await menu.locator('.menu-item .menu-app').allInnerTexts())).toEqual(new Set(['Fin']));
     await menu.locator('.menu-item', { hasText: 'Talk to a person' }).hover();
     await customer.screenshot({ path: join(SHOTS, '26-shortcut-menu.png') });
     await menu.locator('.menu-item', { hasText: 'Talk to a person' }).click();
@@ -578,6 +578,88 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/svg+xml');
     expect(await res.text()).toMatch(/^<svg /);
+  });
+
+  it('suggests prompts when the DM with Fin opens: a prompt asks Fin in a new thread, a procedure’s name runs it', async () => {
+    const page = await open('UCARLOS');
+    await page.click('[data-channel-id="DCARLOS"]');
+    // Opening the DM is Slack's app_home_opened (tab messages): the app's prompts, then the person's procedures.
+    const prompts = page.locator('#prompts:not([hidden])');
+    await prompts.locator('.prompt', { hasText: 'Refund an order' }).waitFor({ timeout: 10_000 });
+    expect(await prompts.locator('.prompts-title').innerText()).toBe('Try asking Fin');
+    expect(await prompts.locator('.prompt').allInnerTexts()).toEqual(['Reset my password', 'What are your plans?', 'Refund an order']);
+    await page.screenshot({ path: join(SHOTS, '32-suggested-prompts.png') });
+
+    await prompts.locator('.prompt', { hasText: 'What are your plans?' }).click();
+    const thread = page.locator('#thread:not([hidden]) #thread-messages');
+    // The prompt's message is the person's own, and starts a thread Fin answers.
+    await thread.locator('.message:not(.from-app)', { hasText: 'What are your plans?' }).first().waitFor({ timeout: 10_000 });
+    await thread.locator('.message.from-app b', { hasText: 'upgrade at any time' }).waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(SHOTS, '33-prompt-answered.png') });
+
+    // A prompt whose message is a procedure's name runs that procedure.
+    await prompts.locator('.prompt', { hasText: 'Refund an order' }).click();
+    await thread.locator('.message:not(.from-app)', { hasText: 'Refund an order' }).first().waitFor({ timeout: 10_000 });
+    await thread.locator('.message.from-app', { hasText: 'refund request' }).waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(SHOTS, '34-prompt-procedure.png') });
+    await page.close();
+  });
+
+  it('shows the Home tab: the admins’ words, the person’s procedures and conversations; Run starts the procedure in the DM', async () => {
+    const page = await open('UALICE');
+    await ask(page, 'DALICE', 'Where is my order?');
+    await page.locator('#thread-messages .message.from-app', { hasText: 'your orders page' }).waitFor({ timeout: 20_000 });
+    await page.click('[data-app-tab="home"]');
+    const home = page.locator('#home:not([hidden]) [data-testid="home-view"]');
+    await home.locator('.bk-header', { hasText: 'What Fin can do for you' }).waitFor({ timeout: 10_000 });
+    await expect(home.locator('b', { hasText: 'Acme' }).count()).resolves.toBe(1);
+    const procedure = home.locator('.bk-section', { hasText: 'Refund an order' });
+    await expect(procedure.locator('.bk-button').innerText()).resolves.toBe('Run');
+    // The conversation, where it stands, and a link that opens its thread here.
+    const conversation = home.locator('.bk-context', { hasText: 'Where is my order?' }).first();
+    await expect(conversation.innerText()).resolves.toMatch(/Answered · in your DM with Fin/);
+    expect(await page.locator('#composer').isHidden()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, '35-home-tab.png') });
+
+    const before = await page.locator('#messages .message.from-app').count();
+    await procedure.locator('.bk-button').click();
+    // The Run button is a block action from a view (no channel or message): the app starts a DM thread running it.
+    await page.click('[data-app-tab="messages"]');
+    const root = page.locator('#messages .message.from-app', { hasText: 'Refund an order' }).last();
+    await expect.poll(() => page.locator('#messages .message.from-app').count(), { timeout: 10_000 }).toBeGreaterThan(before);
+    await root.locator('[data-open-thread]').click();
+    await page.locator('#thread-messages', { hasText: 'refund request' }).waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(SHOTS, '36-home-run.png') });
+
+    // Back in the Home tab, the conversation's link opens its thread in the DM.
+    await page.click('[data-app-tab="home"]');
+    await expect.poll(() => home.locator('.bk-context').count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    await page.screenshot({ path: join(SHOTS, '36a-home-after-run.png') });
+    await home.locator('.bk-context a', { hasText: 'Where is my order?' }).first().click();
+    await page.locator('#messages:not([hidden])').waitFor();
+    await page.locator('#thread-messages .message', { hasText: 'Where is my order?' }).first().waitFor({ timeout: 5_000 });
+    await page.close();
+  });
+
+  it('shows Slack’s thinking indicator under the thread while Fin works, and takes it away when text arrives', async () => {
+    const page = await open('UCARLOS');
+    await page.selectOption('#fin-mode', 'slow');
+    try {
+      await ask(page, 'DCARLOS', 'How do I reset my password?');
+      const thinking = page.locator('#thinking:not([hidden])');
+      await thinking.waitFor({ timeout: 10_000 });
+      await expect(thinking.locator('.thinking-text').innerText()).resolves.toBe('Fin is thinking…');
+      await expect(thinking.locator('.thinking-loading').innerText()).resolves.toMatch(/…$/);
+      await page.locator('#messages [data-testid="thread-thinking"]').waitFor();
+      await page.screenshot({ path: join(SHOTS, '37-thinking.png') });
+      // Slack drops it once Fin's text arrives.
+      await page.locator('#thinking').waitFor({ state: 'hidden', timeout: 20_000 });
+      await expect(page.locator('#thread-messages .message.from-app .body').last().innerText()).resolves.not.toContain('Fin is thinking');
+      expect(await page.locator('#messages [data-testid="thread-thinking"]').count()).toBe(0);
+    } finally {
+      await page.selectOption('#fin-mode', 'normal');
+      await page.close();
+    }
   });
 });
 
