@@ -19,6 +19,7 @@ import { intercomWebhookRoute } from './server/intercom-webhook-route.ts';
 import { slackEventsRoute } from './server/slack-events-route.ts';
 import { registerActions, registerHitlActions } from './inbound/actions.ts';
 import { registerCommands } from './inbound/commands.ts';
+import { registerAskAbout } from './inbound/ask-about.ts';
 import { registerCsatActions } from './inbound/csat-actions.ts';
 import { registerHome } from './inbound/home.ts';
 import { registerPersonRequests } from './inbound/person-requests.ts';
@@ -252,6 +253,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   registerActions(app, { bridge, poster, logger });
   registerHitlActions(app, { hitl, poster, logger });
   registerCsatActions(app, { bridge, poster, logger });
+  registerAskAbout(app, { bridge, poster, logger, teamId: identity.teamId });
   registerHome(app, {
     bridge,
     poster,

@@ -14,9 +14,8 @@ import type { Conversation } from '../store/conversations.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from './context.ts';
 import { type FinEventAcceptance, FinEvents } from './fin-events.ts';
-import { procedureStartedText } from './copy.ts';
+import { askedAboutText, procedureStartedText } from './copy.ts';
 import { type ConversationStanding, HOME_CONVERSATIONS, type HomeContent } from './home-view.ts';
-import { slackToPlainText } from '../slack/plain-text.ts';
 import { ThreadView } from './thread-view.ts';
 import { type SlackMessageOutcome, Turns } from './turns.ts';
 
@@ -118,7 +117,6 @@ export class Bridge {
     const { store } = this.#ctx;
     const procedures = await this.proceduresFor(userId);
     const conversations = store.conversations.recentFor(userId, HOME_CONVERSATIONS).map((conv) => {
-      const latest = store.inbound.latest(conv.id);
       const standing: ConversationStanding =
         conv.owner === 'human'
           ? 'with_a_person'
@@ -128,7 +126,7 @@ export class Bridge {
               ? 'answering'
               : 'answered';
       return {
-        topic: latest === undefined ? '' : slackToPlainText(latest.text, { botUserId: this.#ctx.botUserId }),
+        topic: conv.topic ?? (conv.procedureId === null ? '' : (procedures.find((p) => p.id === conv.procedureId)?.name ?? '')),
         standing,
         url: options.teamUrl === undefined ? undefined : `${options.teamUrl}archives/${conv.channelId}/p${conv.threadTs.replace('.', '')}`,
         channelId: conv.channelType === 'im' ? undefined : conv.channelId,
@@ -176,9 +174,45 @@ export class Bridge {
       if (CHANNEL_UNAVAILABLE.has(code)) return 'cannot_post';
       throw error;
     }
-    const { procedureName: _name, ...procedure } = input;
-    this.#turns.startProcedure({ ...procedure, rootTs, text: input.message });
+    const { procedureName, ...procedure } = input;
+    this.#turns.startProcedure({
+      ...procedure,
+      rootTs,
+      text: input.message,
+      topic: input.message.trim() === '' ? procedureName : input.message,
+    });
     return 'started';
+  }
+
+  /**
+   * "Ask Fin about this" on a message: the question is posted in the message's thread for the person (quoting it), and
+   * goes to Fin as their message there, the thread's messages before it (the one asked about among them) as history.
+   * `with_people`: the thread is with the team; `cannot_post`: the app may not write there; `rate_limited`: the
+   * person is at their limit of turns a minute.
+   */
+  async askAboutMessage(input: {
+    teamId: string;
+    channelId: string;
+    messageTs: string;
+    threadTs: string;
+    userId: string;
+    question: string;
+  }): Promise<'asked' | 'with_people' | 'cannot_post' | 'rate_limited'> {
+    const conv = this.#ctx.store.conversations.findByThread(input.teamId, input.channelId, input.threadTs);
+    if (conv?.owner === 'human') return 'with_people';
+    if (!this.#turns.reserveTurn(input.userId)) return 'rate_limited';
+    let postedTs: string;
+    try {
+      const link = await this.#ctx.poster.permalink(input.channelId, input.messageTs);
+      postedTs = await this.#ctx.poster.post(input.channelId, input.threadTs, askedAboutText(input.userId, link, input.question));
+    } catch (error) {
+      const code = errorCode(error);
+      this.#ctx.log.warn({ channelId: input.channelId, error: code }, 'could not post a question about a message');
+      if (CHANNEL_UNAVAILABLE.has(code)) return 'cannot_post';
+      throw error;
+    }
+    this.#turns.startOnBehalf({ ...input, messageTs: postedTs, text: input.question, topic: input.question });
+    return 'asked';
   }
 
   /**

@@ -1,6 +1,6 @@
 import { MESSAGE_LIMIT } from '../slack/limits.ts';
 import type { FinApiError } from '../core/errors.ts';
-import { codeSpan, escapeText } from '../format/escape.ts';
+import { codeSpan, escapeText, safeLink } from '../format/escape.ts';
 import { MAX_ATTACHMENTS, type SkipReason } from './attachments.ts';
 
 /** Every line the app itself says to users, in one place so the voice stays consistent. */
@@ -143,4 +143,14 @@ const SKIP_REASONS: Record<SkipReason, (maxBytes: number) => string> = {
 export function skippedFilesNotice(skipped: readonly { name: string; reason: SkipReason }[], maxBytes: number): string {
   const list = skipped.map((f) => `${escapeText(f.name)} (${SKIP_REASONS[f.reason](maxBytes)})`).join(', ');
   return `:paperclip: Fin did not receive ${skipped.length === 1 ? 'this file' : `these ${skipped.length} files`}: ${list}.`;
+}
+
+/** Posted in a message's thread for the person who asked Fin about it: their question, and which message it is about. */
+export function askedAboutText(userId: string, messageUrl: string | undefined, question: string): string {
+  const about = safeLink(messageUrl, 'this message') ?? 'a message in this thread';
+  const quoted = escapeText(question.trim())
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
+  return `:mag: <@${userId}> asked Fin about ${about}:\n${quoted}`;
 }

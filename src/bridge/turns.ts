@@ -149,6 +149,7 @@ export class Turns {
       }
       const conv = store.conversations.ensure(m, now);
       store.conversations.touch(conv.id, now);
+      store.conversations.noteTopic(conv.id, slackToPlainText(m.text, { botUserId: this.#ctx.botUserId }));
       const fresh = store.inbound.claim(
         { teamId: m.teamId, channelId: m.channelId, ts: m.ts, conversationId: conv.id, userId: m.userId, text: m.text, files: m.files },
         now,
@@ -188,20 +189,48 @@ export class Turns {
    * person who asked, is that person's message, and the thread's first turn runs the procedure (counted already, by
    * `reserveTurn`).
    */
-  startProcedure(input: { teamId: string; channelId: string; rootTs: string; userId: string; procedureId: string; text: string }): void {
+  startProcedure(input: {
+    teamId: string;
+    channelId: string;
+    rootTs: string;
+    userId: string;
+    procedureId: string;
+    text: string;
+    topic?: string | undefined;
+  }): void {
+    this.startOnBehalf({ ...input, threadTs: input.rootTs, messageTs: input.rootTs, topic: input.topic ?? input.text });
+  }
+
+  /**
+   * A message the app posted in a thread for a person (their procedure's root, their question about a message): it is
+   * that person's message to Fin, in the thread's conversation (started by it, when the thread had none). The turn was
+   * counted already (`reserveTurn`).
+   */
+  startOnBehalf(input: {
+    teamId: string;
+    channelId: string;
+    threadTs: string;
+    messageTs: string;
+    userId: string;
+    text: string;
+    procedureId?: string | undefined;
+    /** What the conversation is about, when it starts here (the question; a procedure's name). */
+    topic?: string | undefined;
+  }): void {
     const { store } = this.#ctx;
     const now = this.#ctx.now();
     const conv = store.transaction(() => {
       const created = store.conversations.ensure(
-        { teamId: input.teamId, channelId: input.channelId, threadTs: input.rootTs, channelType: channelTypeFromId(input.channelId) },
+        { teamId: input.teamId, channelId: input.channelId, threadTs: input.threadTs, channelType: channelTypeFromId(input.channelId) },
         now,
       );
-      store.conversations.setProcedure(created.id, input.procedureId, now);
+      if (input.procedureId !== undefined) store.conversations.setProcedure(created.id, input.procedureId, now);
+      if (input.topic !== undefined) store.conversations.noteTopic(created.id, input.topic);
       store.inbound.claim(
         {
           teamId: input.teamId,
           channelId: input.channelId,
-          ts: input.rootTs,
+          ts: input.messageTs,
           conversationId: created.id,
           userId: input.userId,
           text: input.text,

@@ -18,6 +18,8 @@ export interface Conversation {
   readonly procedureId: string | null;
   /** When anything last happened in it (epoch ms). */
   readonly updatedAt: number;
+  /** Its person's first words, shortened (what the Home tab lists it by), once known. */
+  readonly topic: string | null;
 }
 
 interface Row {
@@ -32,6 +34,7 @@ interface Row {
   owner: 'fin' | 'human';
   procedure_id: string | null;
   updated_at: number;
+  topic: string | null;
 }
 
 const toConversation = (r: Row): Conversation => ({
@@ -46,6 +49,7 @@ const toConversation = (r: Row): Conversation => ({
   owner: r.owner,
   procedureId: r.procedure_id,
   updatedAt: r.updated_at,
+  topic: r.topic,
 });
 
 /**
@@ -55,6 +59,9 @@ const toConversation = (r: Row): Conversation => ({
 export function conversationIdFor(teamId: string, channelId: string, threadTs: string): string {
   return `slack-${teamId}-${channelId}-${threadTs}`;
 }
+
+/** How much of a person's first words a conversation keeps as its topic. */
+const TOPIC_LIMIT = 150;
 
 export class ConversationStore {
   readonly #byThread: Statement<[string, string, string], Row>;
@@ -68,6 +75,7 @@ export class ConversationStore {
   readonly #touch: Statement<[number, string]>;
   readonly #inChannel: Statement<[string, string], { n: number }>;
   readonly #recentFor: Statement<[string, number], Row>;
+  readonly #topic: Statement<[string, string]>;
 
   constructor(db: Database) {
     this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
@@ -90,6 +98,7 @@ export class ConversationStore {
        WHERE EXISTS (SELECT 1 FROM inbound_messages AS i WHERE i.conversation_id = c.id AND i.user_id = ?)
        ORDER BY c.updated_at DESC LIMIT ?`,
     );
+    this.#topic = db.prepare('UPDATE conversations SET topic = ? WHERE id = ? AND topic IS NULL');
     this.#inChannel = db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM conversations WHERE team_id = ? AND channel_id = ? LIMIT 1)');
   }
 
@@ -116,6 +125,12 @@ export class ConversationStore {
     const row = this.#byId.get(id);
     if (!row) throw new AppError('invariant_broken', `conversation ${id} vanished right after insert`);
     return toConversation(row);
+  }
+
+  /** Sets what the conversation is about, once: its first words (later messages do not rename it). */
+  noteTopic(id: string, topic: string): void {
+    const short = topic.replace(/\s+/g, ' ').trim().slice(0, TOPIC_LIMIT);
+    if (short !== '') this.#topic.run(short, id);
   }
 
   /** The conversations a person wrote in, most recently active first. */

@@ -12,6 +12,7 @@ import { retention } from './migrations/0007-retention.ts';
 import { deliveries } from './migrations/0008-deliveries.ts';
 import { messagesByConversation } from './migrations/0009-messages-by-conversation.ts';
 import { csatAndPersonRequests } from './migrations/0010-csat-and-person-requests.ts';
+import { conversationTopic } from './migrations/0011-conversation-topic.ts';
 
 export const MIGRATIONS = [
   initial,
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   deliveries,
   messagesByConversation,
   csatAndPersonRequests,
+  conversationTopic,
 ] as const;
 
 /**

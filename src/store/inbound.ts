@@ -68,6 +68,7 @@ export class InboundStore {
   readonly #latest: Statement<[string], Row>;
   readonly #has: Statement<[string, string, string], { n: number }>;
   readonly #writer: Statement<[string, string], { n: number }>;
+
   readonly #conversationOf: Statement<[string, string, string], { conversation_id: string }>;
 
   constructor(db: Database) {

@@ -82,7 +82,7 @@ describe('ratings when Fin asks for them (CSAT)', () => {
 
     await press(h, prompt, alice, 'good');
     await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.rating === 'good');
-    await h.slack.waitFor(() => readable(prompt).includes('😃 Bien'));
+    await h.slack.waitFor(() => readable(prompt).includes('You rated this conversation *😃 Bien*'));
     // The five buttons are gone; a comment and a change of mind remain.
     expect(elements(prompt).map((e) => e.action_id)).toEqual(['fin_csat_comment', 'fin_csat_change']);
     expect(await metric(h.url, 'fin_slack_csat_ratings_total', { rating: 'good' })).toBe(1);
@@ -92,7 +92,7 @@ describe('ratings when Fin asks for them (CSAT)', () => {
     if (amazing === undefined) throw new Error('no option to change to');
     await h.post(h.slack.menuChoice({ user: alice, message: prompt, actionId: 'fin_csat_change', value: amazing.value }), { form: true });
     await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.rating === 'amazing');
-    await h.slack.waitFor(() => readable(prompt).includes('🤩 Génial'));
+    await h.slack.waitFor(() => readable(prompt).includes('You rated this conversation *🤩 Génial*'));
     const calls = h.fin.callsOf('csat').map((c) => c.body);
     expect(calls).toEqual([
       { conversation_id: turn.conversationId, rating: 'good' },
@@ -230,7 +230,7 @@ describe('ratings when Fin asks for them (CSAT)', () => {
     });
     await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.remark === 'It was good');
     expect(h.fin.callsOf('csat').at(-1)?.body).toEqual({ conversation_id: turn.conversationId, rating: 'good', remark: 'It was good' });
-    await h.slack.waitFor(() => readable(prompt).includes('😃 Bien'));
+    await h.slack.waitFor(() => readable(prompt).includes('You rated this conversation *😃 Bien*'));
   });
 
   it('sends a comment held when the app stopped at the next start, and locks the rating', async () => {
@@ -255,7 +255,7 @@ describe('ratings when Fin asks for them (CSAT)', () => {
     await h.restart();
     await press(h, prompt, alice, 'amazing');
     await h.slack.waitFor(() => h?.fin.csat(turn.conversationId)?.rating === 'amazing');
-    await h.slack.waitFor(() => readable(prompt).includes('🤩 Génial'));
+    await h.slack.waitFor(() => readable(prompt).includes('You rated this conversation *🤩 Génial*'));
   });
 
   it('shows the rating on the agents’ post of an escalated conversation', async () => {

@@ -32,6 +32,10 @@ describe('the App Home tab', () => {
     const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> where is my parcel?` });
     await (await h.fin.nextTurn()).answer('<p>On its way.</p>');
     await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => m.text === 'On its way.'));
+    // A later message does not rename the conversation: it is listed by its first words.
+    await h.say({ user: alice, channel: support, text: 'thanks!', threadTs: root });
+    await (await h.fin.nextTurn()).answer('<p>You are welcome.</p>');
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => m.text === 'You are welcome.'));
     await openHome(h);
     const view = await h.slack.waitFor(() => h?.slack.homeViews.get(alice));
     const text = blockTexts(view.blocks).join('\n');
@@ -62,6 +66,9 @@ describe('the App Home tab', () => {
     await h.post({ payload: JSON.stringify(payload) }, { form: true });
     const run = await h.fin.nextTurn();
     expect(run.call.path).toBe('/fin/procedures/201/run');
+    // Its thread is listed by the procedure's name, though it began with no words.
+    await openHome(h);
+    await h.slack.waitFor(() => blockTexts(h?.slack.homeViews.get(alice)?.blocks).join('\n').includes('Refund an order> ·'));
     const rootPost = h.slack.messages.find((m) => m.channel === dm && m.threadTs === undefined && m.botId === h?.slack.botId);
     expect(rootPost?.text).toContain('“Refund an order”');
   });
