@@ -17,7 +17,8 @@ const root = resolve(import.meta.dirname, '../..');
 
 interface Manifest {
   features: {
-    app_home?: { messages_tab_enabled?: boolean; messages_tab_read_only_enabled?: boolean };
+    app_home?: { home_tab_enabled?: boolean; messages_tab_enabled?: boolean; messages_tab_read_only_enabled?: boolean };
+    agent_view?: { agent_description?: string };
     slash_commands?: { command: string; url?: string }[];
     shortcuts?: { callback_id: string }[];
   };
@@ -488,6 +489,15 @@ describe('manifest.yml against the code', () => {
   it('(f) enables interactivity exactly when the app registers actions, views, shortcuts or options', () => {
     const interactive = scan.listeners.some((l) => INTERACTIVE_KINDS.has(l.kind));
     expect(manifest.settings.interactivity?.is_enabled ?? false).toBe(interactive);
+  });
+
+  it('(h) declares the agent view and the Home tab when the app answers the App Home opening, and suggests prompts with assistant:write', () => {
+    const homeOpened = scan.listeners.some((l) => l.kind === 'event' && l.id === 'app_home_opened');
+    expect(homeOpened).toBe(true);
+    // The DM with Fin is the agent view's timeline (prompts on the Messages tab); the Home tab is published.
+    expect(manifest.features.agent_view?.agent_description?.trim()).toBeTruthy();
+    expect(manifest.features.app_home?.home_tab_enabled).toBe(scan.methods.has('views.publish'));
+    expect(granted.includes('assistant:write')).toBe(scan.methods.has('assistant.threads.setSuggestedPrompts'));
   });
 
   it('(g) sends events, interactions and commands to the path the HTTP server hands to Bolt', () => {
