@@ -55,8 +55,13 @@ export function messageBreaches(args: { text?: unknown; blocks?: unknown }, text
   return walk.breaches;
 }
 
-/** A modal for `views.open`, `views.update` or `views.push`: Slack answers `invalid_arguments` for any breach. */
-export function viewBreaches(view: unknown): Breach[] {
+/**
+ * A view: a modal for `views.open`, `views.update` or `views.push`, or with `home`, a Home tab for `views.publish`.
+ * Slack answers `invalid_arguments` for any breach. Both are 250 kB and 100 blocks at most, each block within its own
+ * limits; a modal also has a title, buttons and a rule about inputs, a Home tab none of these (and no limit on its text
+ * as a whole, unlike a message).
+ */
+export function viewBreaches(view: unknown, type: 'modal' | 'home' = 'modal'): Breach[] {
   const walk = new Walker('invalid_arguments');
   if (!isObject(view)) {
     walk.add('/view', 'view', 'view must be an object');
@@ -64,11 +69,13 @@ export function viewBreaches(view: unknown): Breach[] {
   }
   const bytes = Buffer.byteLength(JSON.stringify(view));
   if (bytes > L.modal.bytes) walk.add('/view', 'modal.bytes', `the view is ${bytes} bytes (at most ${L.modal.bytes})`, 'view_too_large');
-  if (view.type !== 'modal') walk.add('/view/type', 'view.type', `type must be "modal", not ${JSON.stringify(view.type)}`);
-  if (view.title === undefined) walk.add('/view/title', 'modal.title', 'a modal needs a title');
-  else walk.text('/view/title', 'modal.title', view.title, L.modal.title, { plainOnly: true });
-  if (view.submit !== undefined) walk.text('/view/submit', 'modal.submit', view.submit, L.modal.submit, { plainOnly: true });
-  if (view.close !== undefined) walk.text('/view/close', 'modal.close', view.close, L.modal.close, { plainOnly: true });
+  if (view.type !== type) walk.add('/view/type', 'view.type', `type must be "${type}", not ${JSON.stringify(view.type)}`);
+  if (type === 'modal') {
+    if (view.title === undefined) walk.add('/view/title', 'modal.title', 'a modal needs a title');
+    else walk.text('/view/title', 'modal.title', view.title, L.modal.title, { plainOnly: true });
+    if (view.submit !== undefined) walk.text('/view/submit', 'modal.submit', view.submit, L.modal.submit, { plainOnly: true });
+    if (view.close !== undefined) walk.text('/view/close', 'modal.close', view.close, L.modal.close, { plainOnly: true });
+  }
   walk.string('/view/private_metadata', 'modal.privateMetadata', view.private_metadata, L.modal.privateMetadata);
   walk.string('/view/callback_id', 'modal.callbackId', view.callback_id, L.modal.callbackId);
   walk.string('/view/external_id', 'modal.externalId', view.external_id, L.modal.externalId);
@@ -79,30 +86,8 @@ export function viewBreaches(view: unknown): Breach[] {
   walk.count('/view/blocks', 'modal.blocks', view.blocks, L.modal.blocks);
   for (const [i, block] of view.blocks.entries()) walk.block(`/view/blocks/${i}`, block);
   // "must define submit to use input block" (Slack's own message; node-slack-sdk #875).
-  if (view.submit === undefined && view.blocks.some((b) => isObject(b) && b.type === 'input'))
+  if (type === 'modal' && view.submit === undefined && view.blocks.some((b) => isObject(b) && b.type === 'input'))
     walk.add('/view/submit', 'modal.submit', 'a modal with input blocks needs a submit button');
-  return walk.breaches;
-}
-
-/**
- * A Home tab for `views.publish`: a view of type `home`, 250 kB and 100 blocks at most, each block within its own
- * limits (a Home view has no title or buttons of its own, and no limit on its text as a whole).
- */
-export function homeViewBreaches(view: unknown): Breach[] {
-  const walk = new Walker('invalid_arguments');
-  if (!isObject(view)) {
-    walk.add('/view', 'view', 'view must be an object');
-    return walk.breaches;
-  }
-  const bytes = Buffer.byteLength(JSON.stringify(view));
-  if (bytes > L.modal.bytes) walk.add('/view', 'modal.bytes', `the view is ${bytes} bytes (at most ${L.modal.bytes})`, 'view_too_large');
-  if (view.type !== 'home') walk.add('/view/type', 'view.type', `type must be "home", not ${JSON.stringify(view.type)}`);
-  if (!Array.isArray(view.blocks)) {
-    walk.add('/view/blocks', 'view.blocks', 'a view needs an array of blocks');
-    return walk.breaches;
-  }
-  walk.count('/view/blocks', 'modal.blocks', view.blocks, L.modal.blocks);
-  for (const [i, block] of view.blocks.entries()) walk.block(`/view/blocks/${i}`, block);
   return walk.breaches;
 }
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoopbackServer, readBody } from './loopback-server.ts';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { SLACK_LIMITS } from '../src/slack/limits.ts';
-import { type Breach, describeBreaches, homeViewBreaches, messageBreaches, viewBreaches } from './block-kit-limits.ts';
+import { type Breach, describeBreaches, messageBreaches, viewBreaches } from './block-kit-limits.ts';
 
 /**
  * A local stand-in for the Slack Web API: the methods the app calls, with a workspace behind them (users,
@@ -469,14 +469,7 @@ export class FakeSlack extends EventEmitter {
       team: { id: this.teamId, domain: 'fake' },
       user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
       channel: { id: m.channel, name: this.#channels.get(m.channel)?.name ?? 'directmessage' },
-      message: {
-        type: 'message',
-        ts: m.ts,
-        text: m.text,
-        ...(m.user !== undefined ? { user: m.user } : {}),
-        ...(m.botId !== undefined ? { bot_id: m.botId } : {}),
-        ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
-      },
+      message: messageJson(m),
       response_url: `${this.#url}/respond/${m.ts}`,
       token: 'legacy-verification-token',
     };
@@ -1027,7 +1020,7 @@ export class FakeSlack extends EventEmitter {
         const user = str('user_id') ?? '';
         const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as Record<string, unknown> | undefined;
         if (user === '' || view === undefined) return [200, { ok: false, error: 'invalid_arguments' }];
-        const refused = refusal(homeViewBreaches(view));
+        const refused = refusal(viewBreaches(view, 'home'));
         if (refused !== undefined) return refused;
         this.homeViews.set(user, view);
         return [200, { ok: true, view: { id: `VHOME${user}`, ...view } }];
@@ -1109,20 +1102,25 @@ export class FakeSlack extends EventEmitter {
         const oldest = Number(str('oldest') ?? '0');
         const messages = this.thread(str('channel') ?? '', str('ts') ?? '')
           .filter((m) => Number(m.ts) > oldest)
-          .map((m) => ({
-            type: 'message',
-            ts: m.ts,
-            text: m.text,
-            ...(m.user !== undefined ? { user: m.user } : {}),
-            ...(m.botId !== undefined ? { bot_id: m.botId } : {}),
-            ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
-          }));
+          .map(messageJson);
         return [200, { ok: true, messages, has_more: false }];
       }
       default:
         return [200, { ok: false, error: 'unknown_method' }];
     }
   }
+}
+
+/** A message as Slack's API shows it (in `conversations.replies`, in a shortcut's payload). */
+function messageJson(m: FakeMessage): Record<string, unknown> {
+  return {
+    type: 'message',
+    ts: m.ts,
+    text: m.text,
+    ...(m.user !== undefined ? { user: m.user } : {}),
+    ...(m.botId !== undefined ? { bot_id: m.botId } : {}),
+    ...(m.threadTs !== undefined ? { thread_ts: m.threadTs } : {}),
+  };
 }
 
 /** Slack's answer to a call with `breaches`: the first one's error, and every one in `response_metadata.messages`. */

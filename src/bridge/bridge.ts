@@ -1,6 +1,6 @@
 import type { View } from '@slack/types';
 import { errorCode } from '../core/errors.ts';
-import { type CommentFormOutcome, type CommentOutcome, type RateOutcome, Ratings } from '../csat/ratings.ts';
+import { type CommentFormOutcome, type CommentInput, type CommentOutcome, type RateOutcome, Ratings } from '../csat/ratings.ts';
 import { type HandBackOutcome, HandOff } from '../handoff/handoff.ts';
 import { type PersonRequestInput, PersonRequests } from '../handoff/person-request.ts';
 import { ProcedureCatalog } from '../fin/procedure-catalog.ts';
@@ -245,12 +245,7 @@ export class Bridge {
   }
 
   /** A comment sent from the form: held durably (before Slack hears back), or why it is not taken. */
-  holdComment(input: {
-    surveyId: number;
-    userId: string;
-    remark: string;
-    rating?: string | undefined;
-  }): 'held' | Exclude<CommentOutcome, 'sent'> {
+  holdComment(input: CommentInput): 'held' | Exclude<CommentOutcome, 'sent'> {
     return this.#ratings.holdComment(input);
   }
 

@@ -12,6 +12,14 @@ import type { CsatSurvey } from '../store/csat.ts';
 import type { Store } from '../store/index.ts';
 import { commentModal, csatPrompt } from './prompt.ts';
 
+/** A comment from the form: who sent it, about which survey, and the rating the form showed. */
+export interface CommentInput {
+  readonly surveyId: number;
+  readonly userId: string;
+  readonly remark: string;
+  readonly rating?: string | undefined;
+}
+
 /** What a press on the prompt came to; anything but `rated`/`unchanged` is told to the person who pressed. */
 export type RateOutcome = 'rated' | 'unchanged' | 'not_yours' | 'unknown' | 'locked' | 'closed' | 'invalid' | 'failed';
 export type CommentFormOutcome = 'opened' | 'not_yours' | 'unknown' | 'locked' | 'closed' | 'not_rated';
@@ -139,12 +147,7 @@ export class Ratings {
    * The comment from the form, held in the store before Slack hears back (so a crash does not lose it), with the rating
    * the form showed: `held` when it is to be sent (`sendComment`), or why not.
    */
-  holdComment(input: {
-    surveyId: number;
-    userId: string;
-    remark: string;
-    rating?: string | undefined;
-  }): 'held' | Exclude<CommentOutcome, 'sent'> {
+  holdComment(input: CommentInput): 'held' | Exclude<CommentOutcome, 'sent'> {
     const survey = this.#d.store.csat.get(input.surveyId);
     const refused = this.#refusal(survey, input.userId);
     if (refused !== undefined) return refused;

@@ -98,11 +98,11 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
       return;
     }
     afterAck(log, 'starting a procedure', async () => {
-      const match = matchProcedure(text, await deps.bridge.proceduresFor(userId));
+      const listed = await deps.bridge.proceduresFor(userId);
+      const match = matchProcedure(text, listed);
       if (match.kind === 'several') {
         await say(`“${text.trim()}” fits several procedures: ${names(match.names)}. Type more of the name, or its id.`);
       } else if (match.kind === 'none') {
-        const listed = await deps.bridge.proceduresFor(userId);
         const offer =
           listed.length === 0
             ? ''

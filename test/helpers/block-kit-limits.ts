@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { type Breach, describeBreaches, homeViewBreaches, messageBreaches, viewBreaches } from '../../fakes/block-kit-limits.ts';
+import { type Breach, describeBreaches, messageBreaches, viewBreaches } from '../../fakes/block-kit-limits.ts';
 import { SLACK_LIMITS } from '../../src/slack/limits.ts';
 
 /**
@@ -19,7 +19,7 @@ export function expectMessageWithinLimits(message: { text?: unknown; blocks?: un
 
 /** Fails, naming every breach, unless `view` is a Home tab Slack publishes (`views.publish`). */
 export function expectHomeViewWithinLimits(view: unknown): void {
-  expectNone(homeViewBreaches(view));
+  expectNone(viewBreaches(view, 'home'));
 }
 
 /** Fails, naming every breach, unless `view` is a modal Slack opens (`views.open`, `views.update`). */

@@ -24,6 +24,7 @@ import type { Conversation } from '../../src/store/conversations.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { createStore, type Store } from '../../src/store/index.ts';
 import type { Turn } from '../../src/store/turns.ts';
+import { DEFAULT_SLACK, WORKSPACE } from './harness.ts';
 
 /**
  * The bridge's parts built for real, as `src/app.ts` builds them, but without the HTTP server and Bolt: an in-memory
@@ -36,25 +37,7 @@ import type { Turn } from '../../src/store/turns.ts';
  * not retried (a refusal reaches the turn at once).
  */
 
-export const PEOPLE = {
-  alice: 'UALICE',
-  bob: 'UBOB',
-  support: 'CSUPPORT',
-  dm: 'DALICE',
-  agents: 'CAGENTS',
-} as const;
-
-const WORKSPACE: FakeSlackOptions = {
-  users: [
-    { id: 'UALICE', name: 'alice', realName: 'Alice Smith', email: 'alice@example.com' },
-    { id: 'UBOB', name: 'bob', realName: 'Bob Jones', email: 'bob@example.com' },
-  ],
-  channels: [
-    { id: 'CSUPPORT', name: 'support', kind: 'channel', members: ['UALICE', 'UBOB'] },
-    { id: 'DALICE', kind: 'im', members: ['UALICE'] },
-    { id: 'CAGENTS', name: 'agents', kind: 'channel', members: ['UBOB'] },
-  ],
-};
+export const PEOPLE = WORKSPACE;
 
 export interface BridgePartsOptions {
   /** Overrides of the bridge's options (the clock, limits, timeouts, streaming mode…). */
@@ -77,7 +60,7 @@ export interface BridgeParts {
 }
 
 export async function startBridgeParts(options: BridgePartsOptions = {}): Promise<BridgeParts> {
-  const slack = await FakeSlack.start({ ...WORKSPACE, ...options.slack });
+  const slack = await FakeSlack.start({ ...DEFAULT_SLACK, ...options.slack });
   const fin = await FinSimulator.start();
   const lines: string[] = [];
   const logger = createLogger({

@@ -23,7 +23,8 @@ export const WORKSPACE = {
   agents: 'CAGENTS',
 } as const;
 
-const DEFAULT_SLACK: FakeSlackOptions = {
+/** That workspace as the fake Slack holds it (with another app's bot, whose posts are not people's). */
+export const DEFAULT_SLACK: FakeSlackOptions = {
   users: [
     { id: 'UALICE', name: 'alice', realName: 'Alice Smith', email: 'alice@example.com' },
     { id: 'UBOB', name: 'bob', realName: 'Bob Jones', email: 'bob@example.com' },

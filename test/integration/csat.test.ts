@@ -61,6 +61,19 @@ describe('ratings when Fin asks for them (CSAT)', () => {
     return harness.press({ user, message: prompt, actionId: button.action_id, value: button.value });
   }
 
+  /** Alice rates Good, then opens the comment form from the prompt. */
+  async function ratedAndCommenting(harness: Harness, prompt: FakeMessage) {
+    await press(harness, prompt, alice, 'good');
+    await harness.slack.waitFor(() => elements(prompt).some((e) => e.action_id === 'fin_csat_comment'));
+    const comment = elements(prompt).find((e) => e.action_id === 'fin_csat_comment');
+    await harness.press({ user: alice, message: prompt, actionId: 'fin_csat_comment', value: comment?.value ?? '' });
+    const form = await harness.slack.waitFor(() => {
+      const view = harness.slack.lastView();
+      return view?.view.callback_id === 'fin_csat_comment_submit' ? view : undefined;
+    });
+    return { comment, form };
+  }
+
   it('asks once, with Fin’s emoji and labels in Fin’s order, though the request came by SSE and by webhook', async () => {
     h = await Harness.start({ webhooks: true });
     const { root, turn, prompt } = await rated(h);
@@ -104,14 +117,7 @@ describe('ratings when Fin asks for them (CSAT)', () => {
   it('adds one comment with the rating, which locks it, and says so', async () => {
     h = await Harness.start();
     const { turn, prompt } = await rated(h);
-    await press(h, prompt, alice, 'good');
-    await h.slack.waitFor(() => elements(prompt).some((e) => e.action_id === 'fin_csat_comment'));
-    const comment = elements(prompt).find((e) => e.action_id === 'fin_csat_comment');
-    await h.press({ user: alice, message: prompt, actionId: 'fin_csat_comment', value: comment?.value ?? '' });
-    const form = await h.slack.waitFor(() => {
-      const view = h?.slack.lastView();
-      return view?.view.callback_id === 'fin_csat_comment_submit' ? view : undefined;
-    });
+    const { comment, form } = await ratedAndCommenting(h, prompt);
     expect(JSON.stringify(form.view)).toContain('"multiline":true');
 
     const empty = await h.submitView({
@@ -211,14 +217,7 @@ describe('ratings when Fin asks for them (CSAT)', () => {
   it('sends a comment with the rating its form showed, even if the menu changed it meanwhile', async () => {
     h = await Harness.start();
     const { turn, prompt } = await rated(h);
-    await press(h, prompt, alice, 'good');
-    await h.slack.waitFor(() => elements(prompt).some((e) => e.action_id === 'fin_csat_comment'));
-    const comment = elements(prompt).find((e) => e.action_id === 'fin_csat_comment');
-    await h.press({ user: alice, message: prompt, actionId: 'fin_csat_comment', value: comment?.value ?? '' });
-    const form = await h.slack.waitFor(() => {
-      const view = h?.slack.lastView();
-      return view?.view.callback_id === 'fin_csat_comment_submit' ? view : undefined;
-    });
+    const { comment, form } = await ratedAndCommenting(h, prompt);
     await h.post(h.slack.menuChoice({ user: alice, message: prompt, actionId: 'fin_csat_change', value: `${comment?.value}:amazing` }), {
       form: true,
     });

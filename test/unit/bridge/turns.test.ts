@@ -430,6 +430,26 @@ describe('Turns', () => {
       return { conv, turn };
     };
 
+    /** A question in #support whose turn a previous process left open, with the placeholder it posted and recorded. */
+    const leftOpen = () => {
+      const root = parts.slack.userMessage({ user: alice, channel: support, text: mention(parts, 'q') });
+      const open = leftBehind({ ts: root.ts, channel: support, user: alice, text: mention(parts, 'q'), state: 'open' });
+      const placeholder = parts.slack.appMessage({ channel: support, threadTs: root.ts, text: PLACEHOLDER });
+      parts.store.turns.setPlaceholder(open.turn.id, placeholder.ts);
+      parts.store.posted.add(
+        {
+          channelId: support,
+          ts: placeholder.ts,
+          conversationId: open.conv.id,
+          turnId: open.turn.id,
+          kind: 'placeholder',
+          state: 'waiting',
+        },
+        parts.ctx.now(),
+      );
+      return { open, placeholder };
+    };
+
     it('resends a turn Fin may not have, reusing the placeholder the process posted before it died', async () => {
       await start();
       const root = parts.slack.userMessage({ user: alice, channel: support, text: mention(parts, 'how do I reset my password?') });
@@ -455,21 +475,7 @@ describe('Turns', () => {
 
     it('ends a turn left open when no webhooks will bring its answer, and sends the messages that were waiting', async () => {
       await start();
-      const root = parts.slack.userMessage({ user: alice, channel: support, text: mention(parts, 'q') });
-      const open = leftBehind({ ts: root.ts, channel: support, user: alice, text: mention(parts, 'q'), state: 'open' });
-      const placeholder = parts.slack.appMessage({ channel: support, threadTs: root.ts, text: PLACEHOLDER });
-      parts.store.turns.setPlaceholder(open.turn.id, placeholder.ts);
-      parts.store.posted.add(
-        {
-          channelId: support,
-          ts: placeholder.ts,
-          conversationId: open.conv.id,
-          turnId: open.turn.id,
-          kind: 'placeholder',
-          state: 'waiting',
-        },
-        parts.ctx.now(),
-      );
+      const { open, placeholder } = leftOpen();
       // A direct message that was recorded, and waits for its turn.
       const waiting = parts.slack.userMessage({ user: alice, channel: dm, text: 'hello' });
       const conv = parts.store.conversations.ensure(
@@ -491,20 +497,7 @@ describe('Turns', () => {
 
     it('keeps waiting for a turn left open when webhooks will bring its answer, within the reply timeout', async () => {
       await start({ bridge: { webhooksEnabled: true, replyTimeoutMs: 100 } });
-      const root = parts.slack.userMessage({ user: alice, channel: support, text: mention(parts, 'q') });
-      const open = leftBehind({ ts: root.ts, channel: support, user: alice, text: mention(parts, 'q'), state: 'open' });
-      const placeholder = parts.slack.appMessage({ channel: support, threadTs: root.ts, text: PLACEHOLDER });
-      parts.store.posted.add(
-        {
-          channelId: support,
-          ts: placeholder.ts,
-          conversationId: open.conv.id,
-          turnId: open.turn.id,
-          kind: 'placeholder',
-          state: 'waiting',
-        },
-        parts.ctx.now(),
-      );
+      const { open, placeholder } = leftOpen();
 
       turns.recover();
       await waitFor(() => shown(support, placeholder.ts) === TIMED_OUT_NOTICE, { what: 'the notice that Fin is slow' });

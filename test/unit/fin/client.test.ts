@@ -168,63 +168,46 @@ describe('FinClient', () => {
     expect(sim.calls.length - before).toBe(2);
     await slow.close();
   });
-});
 
-describe('FinClient ratings and escalations', () => {
-  let sim: FinSimulator;
-  let client: FinClient;
-  beforeAll(async () => {
-    sim = await FinSimulator.start();
-    client = new FinClient({
-      baseUrl: sim.url,
-      token: sim.token,
-      apiVersion: '2.15',
-      logger: pino({ level: 'silent' }),
-      retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 1_500 },
+  describe('ratings and escalations', () => {
+    it('records a rating, and reads each of Fin’s documented refusals (422) as a reason', async () => {
+      sim.onTurn(() => undefined);
+      await client.start(request('c-csat'));
+      expect(await client.csat({ conversation_id: 'c-csat', rating: 'good' })).toMatchObject({ kind: 'refused', why: 'no_survey' });
+      sim.surveyRequested('c-csat', [
+        { key: 'good', emoji: '😃', label: 'Great' },
+        { key: 'bad', emoji: '🙁', label: 'Bad' },
+      ]);
+      expect(await client.csat({ conversation_id: 'c-csat', rating: 'amazing' })).toMatchObject({ kind: 'refused', why: 'invalid_rating' });
+      expect(await client.csat({ conversation_id: 'c-csat', rating: 'good' })).toEqual({ kind: 'rated', rating: 'good' });
+      expect(await client.csat({ conversation_id: 'c-csat', rating: 'good', remark: 'quick' })).toEqual({ kind: 'rated', rating: 'good' });
+      expect(await client.csat({ conversation_id: 'c-csat', rating: 'bad' })).toMatchObject({ kind: 'refused', why: 'locked' });
+      expect(await client.csat({ conversation_id: 'c-unknown', rating: 'good' })).toMatchObject({ kind: 'refused', why: 'no_survey' });
+      sim.surveyRequested('c-csat-2', [{ key: 'ok', emoji: '😐', label: 'OK' }]);
+      sim.closeCsatWindow('c-csat-2');
+      await client.start(request('c-csat-2'));
+      expect(await client.csat({ conversation_id: 'c-csat-2', rating: 'ok' })).toMatchObject({ kind: 'refused', why: 'window_closed' });
     });
-  });
-  afterAll(async () => {
-    await client.close();
-    await sim.close();
-  });
 
-  it('records a rating, and reads each of Fin’s documented refusals (422) as a reason', async () => {
-    sim.onTurn(() => undefined);
-    await client.start(request('c-csat'));
-    expect(await client.csat({ conversation_id: 'c-csat', rating: 'good' })).toMatchObject({ kind: 'refused', why: 'no_survey' });
-    sim.surveyRequested('c-csat', [
-      { key: 'good', emoji: '😃', label: 'Great' },
-      { key: 'bad', emoji: '🙁', label: 'Bad' },
-    ]);
-    expect(await client.csat({ conversation_id: 'c-csat', rating: 'amazing' })).toMatchObject({ kind: 'refused', why: 'invalid_rating' });
-    expect(await client.csat({ conversation_id: 'c-csat', rating: 'good' })).toEqual({ kind: 'rated', rating: 'good' });
-    expect(await client.csat({ conversation_id: 'c-csat', rating: 'good', remark: 'quick' })).toEqual({ kind: 'rated', rating: 'good' });
-    expect(await client.csat({ conversation_id: 'c-csat', rating: 'bad' })).toMatchObject({ kind: 'refused', why: 'locked' });
-    expect(await client.csat({ conversation_id: 'c-unknown', rating: 'good' })).toMatchObject({ kind: 'refused', why: 'no_survey' });
-    sim.surveyRequested('c-csat-2', [{ key: 'ok', emoji: '😐', label: 'OK' }]);
-    sim.closeCsatWindow('c-csat-2');
-    await client.start(request('c-csat-2'));
-    expect(await client.csat({ conversation_id: 'c-csat-2', rating: 'ok' })).toMatchObject({ kind: 'refused', why: 'window_closed' });
-  });
-
-  it('throws a coded error for what is not a refusal: 5xx after retries', async () => {
-    sim.onCsat(() => ({ status: 500, body: {} }));
-    await expect(client.csat({ conversation_id: 'c-csat', rating: 'good' })).rejects.toMatchObject({ code: 'fin_server_error' });
-    sim.onCsat(undefined);
-  });
-
-  it('escalates with Preview, and reads 403 and 400 as errors carrying Fin’s status and message', async () => {
-    sim.onTurn(() => undefined);
-    await client.start(request('c-esc'));
-    const answer = await client.escalate({ conversation_id: 'c-esc', context: 'asked in Slack' });
-    expect(answer.sse_subscription_url).toContain('accessToken=');
-    expect(sim.callsOf('escalate')[0]?.headers['intercom-version']).toBe('Preview');
-    await expect(client.escalate({ conversation_id: 'c-nobody', context: 'x' })).rejects.toMatchObject({
-      status: 400,
-      finMessage: 'Conversation not found',
+    it('throws a coded error for what is not a refusal: 5xx after retries', async () => {
+      sim.onCsat(() => ({ status: 500, body: {} }));
+      await expect(client.csat({ conversation_id: 'c-csat', rating: 'good' })).rejects.toMatchObject({ code: 'fin_server_error' });
+      sim.onCsat(undefined);
     });
-    sim.setFeatureEnabled('escalate', false);
-    await expect(client.escalate({ conversation_id: 'c-esc', context: 'x' })).rejects.toBeInstanceOf(FinApiError);
-    await expect(client.escalate({ conversation_id: 'c-esc', context: 'x' })).rejects.toMatchObject({ status: 403 });
+
+    it('escalates with Preview, and reads 403 and 400 as errors carrying Fin’s status and message', async () => {
+      sim.onTurn(() => undefined);
+      await client.start(request('c-esc'));
+      const answer = await client.escalate({ conversation_id: 'c-esc', context: 'asked in Slack' });
+      expect(answer.sse_subscription_url).toContain('accessToken=');
+      expect(sim.callsOf('escalate')[0]?.headers['intercom-version']).toBe('Preview');
+      await expect(client.escalate({ conversation_id: 'c-nobody', context: 'x' })).rejects.toMatchObject({
+        status: 400,
+        finMessage: 'Conversation not found',
+      });
+      sim.setFeatureEnabled('escalate', false);
+      await expect(client.escalate({ conversation_id: 'c-esc', context: 'x' })).rejects.toBeInstanceOf(FinApiError);
+      await expect(client.escalate({ conversation_id: 'c-esc', context: 'x' })).rejects.toMatchObject({ status: 403 });
+    });
   });
 });
