@@ -20,6 +20,7 @@ import {
   webClient,
 } from '../../helpers/slack-parts.ts';
 import { waitFor } from '../../helpers/wait.ts';
+import { ATTRIBUTES, GOOD_VALUES } from '../../helpers/hitl-step.ts';
 
 const { alice, bob, carol } = PEOPLE;
 const { support, agents } = CHANNELS;
@@ -27,35 +28,6 @@ const { support, agents } = CHANNELS;
 const RETENTION_MS = 7 * 86_400_000;
 const INBOX = 'https://app.intercom.com/a/inbox/ws1/inbox/conversation/';
 const INTERCOM_ID = '215000000000001';
-
-const ATTRIBUTES = [
-  { identifier: 'workflow_local_variables.approve', name: 'Approve the refund?', data_type: 'boolean' },
-  {
-    identifier: 'workflow_local_variables.reason',
-    name: 'Reason',
-    data_type: 'list',
-    options: [
-      { id: 'opt-damaged', label: 'Damaged' },
-      { id: 'opt-late', label: 'Late delivery' },
-    ],
-  },
-  { identifier: 'workflow_local_variables.amount', name: 'Amount refunded', data_type: 'decimal' },
-  { identifier: 'workflow_local_variables.items', name: 'Items returned', data_type: 'integer' },
-  { identifier: 'workflow_local_variables.note', name: 'Note to the customer', data_type: 'string' },
-  { identifier: 'workflow_local_variables.ship', name: 'Ship the replacement on', data_type: 'date' },
-  { identifier: 'workflow_local_variables.call', name: 'Call the customer at', data_type: 'datetime' },
-];
-
-/** A complete, valid form, as Slack reports its inputs (`view.state.values`). */
-const GOOD_VALUES = {
-  attr_0: { value: { type: 'radio_buttons', selected_option: { value: 'true' } } },
-  attr_1: { value: { type: 'static_select', selected_option: { value: 'opt-damaged' } } },
-  attr_2: { value: { type: 'number_input', value: '12.50' } },
-  attr_3: { value: { type: 'number_input', value: '3' } },
-  attr_4: { value: { type: 'plain_text_input', value: '  Sorry about that!  ' } },
-  attr_5: { value: { type: 'datepicker', selected_date: '2026-12-01' } },
-  attr_6: { value: { type: 'datetimepicker', selected_date_time: 1_798_000_000 } },
-};
 
 /** What Intercom should receive for GOOD_VALUES: each value in its attribute's JSON type. */
 const GOOD_SENT = [
