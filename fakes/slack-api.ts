@@ -366,8 +366,11 @@ export class FakeSlack extends EventEmitter {
     this.#filesNeedScope = missing;
   }
 
+  /** As `chat.getPermalink` answers: a reply in a thread also names its thread and channel (`?thread_ts=…&cid=…`). */
   permalinkOf(channel: string, ts: string): string {
-    return `https://fake.slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+    const link = `https://fake.slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+    const threadTs = this.message(channel, ts)?.threadTs;
+    return threadTs === undefined || threadTs === ts ? link : `${link}?thread_ts=${threadTs}&cid=${channel}`;
   }
 
   /**
@@ -456,7 +459,7 @@ export class FakeSlack extends EventEmitter {
 
   /**
    * Someone uses a message shortcut on a message: the `message_action` payload Slack sends (the message as Slack
-   * shows it, with its thread).
+   * shows it, with its thread: a reply names its parent's author, a parent with replies its thread and replies).
    */
   messageShortcut(input: { user: string; message: FakeMessage; callbackId: string }): Record<string, string> {
     const m = input.message;
@@ -469,11 +472,29 @@ export class FakeSlack extends EventEmitter {
       team: { id: this.teamId, domain: 'fake' },
       user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
       channel: { id: m.channel, name: this.#channels.get(m.channel)?.name ?? 'directmessage' },
-      message: messageJson(m),
+      message: { ...messageJson(m), ...this.#threadFields(m) },
       response_url: `${this.#url}/respond/${m.ts}`,
       token: 'legacy-verification-token',
     };
     return { payload: JSON.stringify(payload) };
+  }
+
+  /** The fields Slack gives a message for its thread: `parent_user_id` on a reply; on a parent with replies, its replies. */
+  #threadFields(m: FakeMessage): Record<string, unknown> {
+    if (m.threadTs !== undefined && m.threadTs !== m.ts) {
+      const parent = this.message(m.channel, m.threadTs)?.user;
+      return parent === undefined ? {} : { parent_user_id: parent };
+    }
+    const replies = this.thread(m.channel, m.ts).filter((r) => r.ts !== m.ts);
+    if (replies.length === 0) return {};
+    const users = [...new Set(replies.flatMap((r) => (r.user === undefined ? [] : [r.user])))];
+    return {
+      thread_ts: m.ts,
+      reply_count: replies.length,
+      reply_users_count: users.length,
+      reply_users: users,
+      latest_reply: replies.at(-1)?.ts,
+    };
   }
 
   /** Someone adds a reaction to a message: the `reaction_added` event, in its envelope. */

@@ -109,6 +109,8 @@ let appTab: 'home' | 'messages' = 'messages';
 let announced = '';
 let shownHome = '';
 let shownThinking = '';
+/** The message a permalink the reader followed points at: highlighted while its thread is open. */
+let linked: { readonly channel: string; readonly ts: string; readonly threadTs: string } | undefined;
 /** The reaction picker or "More actions" menu, open for one message. */
 let popover: { readonly kind: 'react' | 'more'; readonly channel: string; readonly ts: string } | undefined;
 
@@ -130,6 +132,19 @@ async function api(path: string, body?: unknown): Promise<Record<string, unknown
 
 function visibleChannels(): Channel[] {
   return (state?.channels ?? []).filter((c) => c.members.includes(me));
+}
+
+/**
+ * The message a Slack permalink points at: `…/archives/C123/p1712345678000100`, and for a reply in a thread
+ * `?thread_ts=1712345600.000050&cid=C123` after it (as `chat.getPermalink` answers). Undefined for any other link.
+ */
+function permalinkTarget(href: string): { channel: string; ts: string; threadTs: string } | undefined {
+  const url = URL.canParse(href) ? new URL(href) : undefined;
+  const path = url === undefined ? null : /\/archives\/([A-Z0-9]+)\/p(\d+)(\d{6})$/.exec(url.pathname);
+  if (url === undefined || path === null) return undefined;
+  const ts = `${path[2]}.${path[3]}`;
+  const thread = url.searchParams.get('thread_ts') ?? '';
+  return { channel: path[1] ?? '', ts, threadTs: /^\d+\.\d+$/.test(thread) ? thread : ts };
 }
 
 /** A reaction's emoji: `name` or `name::skin-tone-N`, as Slack names reactions. */
@@ -171,7 +186,8 @@ function messageHtml(m: Message, inThread: boolean): string {
   const replies = inThread ? [] : (state?.messages ?? []).filter((r) => r.channel === m.channel && r.threadTs === m.ts && r.ts !== m.ts);
   const time = new Date(Number(m.ts.split('.')[0]) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const open = popover !== undefined && popover.channel === m.channel && popover.ts === m.ts;
-  return `<article class="message${m.botId !== undefined ? ' from-app' : ''}${open ? ' menu-open' : ''}" data-ts="${escapeHtml(m.ts)}" data-channel="${escapeHtml(m.channel)}">
+  const highlighted = inThread && linked?.channel === m.channel && linked.ts === m.ts && linked.threadTs === threadTs;
+  return `<article class="message${m.botId !== undefined ? ' from-app' : ''}${open ? ' menu-open' : ''}${highlighted ? ' linked' : ''}" data-ts="${escapeHtml(m.ts)}" data-channel="${escapeHtml(m.channel)}">
     <div class="avatar">${escapeHtml(author.slice(0, 1))}</div>
     <div class="content">
       <header><span class="author">${escapeHtml(author)}</span>${m.botId !== undefined ? '<span class="app-badge">APP</span>' : ''}<time>${time}</time>${
@@ -713,6 +729,7 @@ function wire(): void {
     me = (e.target as HTMLSelectElement).value;
     localStorage.setItem('sandbox-user', me);
     threadTs = undefined;
+    linked = undefined;
     shownView = '';
     render();
   });
@@ -790,6 +807,7 @@ function wire(): void {
       // Opening the DM with the app opens its Messages tab.
       appTab = 'messages';
       threadTs = undefined;
+      linked = undefined;
       channelScroll.pin();
       render();
       return;
@@ -803,22 +821,25 @@ function wire(): void {
       channelScroll.stay(() => threadScroll.stay(render));
       return;
     }
-    // A permalink to a thread of this workspace opens it here, as the Slack client does.
+    // A permalink to a message of this workspace opens its thread here, the message highlighted, as the Slack client does.
     const link = target.closest<HTMLAnchorElement>('a[href]');
-    const permalink = link === null ? null : /\/archives\/([A-Z0-9]+)\/p(\d+)(\d{6})$/.exec(link.href);
-    if (permalink !== null && state?.channels.some((c) => c.id === permalink[1] && c.members.includes(me))) {
+    const permalink = link === null ? undefined : permalinkTarget(link.href);
+    if (permalink !== undefined && state?.channels.some((c) => c.id === permalink.channel && c.members.includes(me))) {
       e.preventDefault();
-      channelId = permalink[1] ?? '';
+      channelId = permalink.channel;
       appTab = 'messages';
-      threadTs = `${permalink[2]}.${permalink[3]}`;
+      threadTs = permalink.threadTs;
+      linked = permalink;
       channelScroll.pin();
       threadScroll.pin();
       render();
+      document.querySelector('#thread-messages .message.linked')?.scrollIntoView({ block: 'nearest' });
       return;
     }
     const threadButton = target.closest<HTMLElement>('[data-open-thread]');
     if (threadButton !== null) {
       threadTs = threadButton.dataset.openThread;
+      linked = undefined;
       threadScroll.pin();
       render();
       return;
@@ -885,6 +906,7 @@ function wire(): void {
   });
   $('#thread-close').addEventListener('click', () => {
     threadTs = undefined;
+    linked = undefined;
     render();
   });
   $<HTMLSelectElement>('#user').addEventListener('change', () => {

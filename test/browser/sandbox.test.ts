@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../sandbox/sandbox.ts';
 
@@ -661,6 +661,125 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
       await page.close();
     }
   });
+
+  /** Chooses one of the app's shortcuts in a message's "More actions" menu. */
+  async function useShortcut(page: Page, message: Locator, name: string): Promise<void> {
+    await message.hover();
+    await message.locator('.msg-actions [data-more-actions]').click();
+    await page.locator('#popover:not([hidden]) .menu-item', { hasText: name }).click();
+    await page.locator('#popover').waitFor({ state: 'hidden' });
+  }
+
+  /** Opens a person's page with no form an earlier test left open for them (the page has rendered once open() returns). */
+  async function openWithoutForm(user: string): Promise<Page> {
+    const page = await open(user);
+    if (await page.locator('#modal:not([hidden])').count()) {
+      await page.click('#modal-close');
+      await page.locator('#modal').waitFor({ state: 'hidden' });
+    }
+    return page;
+  }
+
+  it('asks Fin about a channel message from its “More actions” menu: a form for the question, Fin answers in the message’s thread', async () => {
+    // Carlos writes in #support without mentioning Fin: a message in no thread, which Fin leaves alone.
+    const carlos = await open('UCARLOS');
+    await type(carlos, 'CSUPPORT', 'We were charged $99 this month, I thought we were on the cheapest plan');
+    const alice = await openWithoutForm('UALICE');
+    await alice.click('[data-channel-id="CSUPPORT"]');
+    const message = alice.locator('#messages .message', { hasText: 'I thought we were on the cheapest plan' }).last();
+    await message.waitFor({ timeout: 10_000 });
+    const replies = message.locator('[data-open-thread]');
+    expect(await replies.innerText()).toBe('Reply in thread');
+    // Alice reads it with its thread open (empty yet), so the question and Fin's answer show there as they come.
+    await replies.click();
+    await alice.locator('#thread:not([hidden])').waitFor();
+    await recordThread(alice);
+
+    await useShortcut(alice, message, 'Ask Fin about this');
+    const modal = alice.locator('#modal:not([hidden])');
+    await modal.waitFor({ timeout: 10_000 });
+    expect(await modal.locator('#modal-title').innerText()).toBe('Ask Fin about this');
+    const block = modal.locator('[data-block-id="question"]');
+    expect(await block.locator('label').first().innerText()).toBe('Your question');
+    const question = block.locator('textarea');
+    expect(await question.getAttribute('placeholder')).toBe('What would you like to know about this message?');
+    expect(await block.locator('.bk-hint').innerText()).toContain('Fin answers in the message’s thread');
+    expect(await modal.locator('#modal-submit').innerText()).toBe('Ask');
+    expect(await modal.locator('#modal-close').innerText()).toBe('Cancel');
+    // Nothing written: the app's own error, in the form.
+    await modal.locator('#modal-submit').click();
+    await expect.poll(() => block.locator('.bk-error').innerText(), { timeout: 10_000 }).toBe('Please write your question.');
+    await question.fill('Which plan costs $99 a month?');
+    await expect.poll(() => block.locator('.bk-error').isVisible()).toBe(false);
+    await alice.screenshot({ path: join(SHOTS, '38-ask-about-form.png') });
+    await modal.locator('#modal-submit').click();
+    await alice.locator('#modal').waitFor({ state: 'hidden', timeout: 10_000 });
+
+    // In the message's thread: who asked Fin about which message, and what; then Fin's answer, streamed.
+    const thread = alice.locator('#thread-messages');
+    const asked = thread.locator('.message.from-app', { hasText: 'asked Fin about' });
+    await asked.waitFor({ timeout: 10_000 });
+    expect(await asked.locator('.body').innerText()).toContain('@Alice Martin asked Fin about this message:');
+    expect(await asked.locator('blockquote').innerText()).toBe('Which plan costs $99 a month?');
+    const answer = thread.locator('.message.from-app').last();
+    await answer.locator('b', { hasText: 'upgrade at any time' }).waitFor({ timeout: 20_000 });
+    expect(await answer.innerText()).toContain('Team | up to 20 | $99');
+    const seen = (await alice.evaluate('window.seen')) as string[];
+    expect(seen.some((html) => html.includes('Fin is thinking'))).toBe(true);
+    expect(seen.some((html) => html.includes('✍️') && !html.includes('<b>'))).toBe(true);
+    // The thread is the message's own: the channel shows it under the message, and nothing new in the channel itself.
+    expect(await thread.locator('.message').first().innerText()).toContain('I thought we were on the cheapest plan');
+    await expect.poll(() => replies.innerText()).toBe('2 replies');
+    expect(await alice.locator('#messages .message.from-app', { hasText: 'asked Fin about' }).count()).toBe(0);
+    await alice.mouse.move(0, 0);
+    await alice.screenshot({ path: join(SHOTS, '39-ask-about-answered.png') });
+    await Promise.all([carlos.close(), alice.close()]);
+  }, 60_000);
+
+  it('asks Fin about a reply inside a thread: the question and the answer go in that thread, and the question links the reply', async () => {
+    const alice = await open('UALICE');
+    await type(alice, 'CSUPPORT', 'Is anyone else locked out this morning?');
+    const carlos = await openWithoutForm('UCARLOS');
+    await carlos.click('[data-channel-id="CSUPPORT"]');
+    await carlos.locator('#messages .message', { hasText: 'locked out this morning' }).last().locator('[data-open-thread]').click();
+    await carlos.fill('#thread-input', 'Same here, and the reset email never arrived');
+    await carlos.press('#thread-input', 'Enter');
+    const thread = carlos.locator('#thread-messages');
+    const reply = thread.locator('.message', { hasText: 'the reset email never arrived' });
+    await reply.waitFor({ timeout: 10_000 });
+
+    await useShortcut(carlos, reply, 'Ask Fin about this');
+    const modal = carlos.locator('#modal:not([hidden])');
+    await modal.waitFor({ timeout: 10_000 });
+    await modal.locator('[data-block-id="question"] textarea').fill('How do I reset my password?');
+    await modal.locator('#modal-submit').click();
+    await carlos.locator('#modal').waitFor({ state: 'hidden', timeout: 10_000 });
+
+    // One thread: Alice's message, Carlos's reply, the question about the reply, and Fin's answer, in that order.
+    const answer = thread.locator('.message.from-app').last();
+    await answer.locator('b', { hasText: 'Forgot password?' }).waitFor({ timeout: 20_000 });
+    const texts = await thread.locator('.message .body').allInnerTexts();
+    expect(texts).toHaveLength(4);
+    expect(texts[0]).toContain('locked out this morning');
+    expect(texts[1]).toContain('the reset email never arrived');
+    expect(texts[2]).toContain('@Carlos Diaz asked Fin about this message:');
+    expect(texts[3]).toContain('You can reset your password in a few steps.');
+    await carlos.mouse.move(0, 0);
+    await carlos.screenshot({ path: join(SHOTS, '40-ask-about-in-thread.png') });
+
+    // "this message" is the reply's permalink (naming its thread, as Slack's do): it opens here, the reply highlighted.
+    const link = thread.locator('.message.from-app a', { hasText: 'this message' });
+    expect(await link.getAttribute('href')).toMatch(/\/archives\/CSUPPORT\/p\d+\?thread_ts=\d+\.\d+&cid=CSUPPORT$/);
+    await link.click();
+    const linked = thread.locator('.message.linked');
+    await linked.waitFor({ timeout: 5_000 });
+    expect(await linked.innerText()).toContain('the reset email never arrived');
+    expect(await thread.locator('.message').count()).toBe(4);
+    expect(carlos.context().pages()).toHaveLength(1);
+    await carlos.mouse.move(0, 0);
+    await carlos.screenshot({ path: join(SHOTS, '41-ask-about-linked.png') });
+    await Promise.all([alice.close(), carlos.close()]);
+  }, 60_000);
 });
 
 /** Rich text blocks, which the app does not post yet: put straight into the Slack emulator of a sandbox in this process. */
