@@ -4,6 +4,7 @@ import { LoopbackServer, readBody } from './loopback-server.ts';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { SLACK_LIMITS } from '../src/slack/limits.ts';
 import { type Breach, describeBreaches, messageBreaches, viewBreaches } from './block-kit-limits.ts';
+import { FakeResponseUrls, type PrivateMessage } from './response-urls.ts';
 
 /**
  * A local stand-in for the Slack Web API: the methods the app calls, with a workspace behind them (users,
@@ -135,8 +136,10 @@ export class FakeSlack extends EventEmitter {
   readonly homeViews = new Map<string, Record<string, unknown>>();
   /** The prompts last suggested in each direct message with the app (`assistant.threads.setSuggestedPrompts`). */
   readonly suggestedPrompts = new Map<string, { title: string | undefined; prompts: readonly { title: string; message: string }[] }>();
-  /** What the app sent to `response_url`s (slash command answers). */
+  /** What the app sent to `response_url`s (slash command answers), as sent. */
   readonly responses: Record<string, unknown>[] = [];
+  /** The `response_url`s handed out, and the private messages people see through them. */
+  #privateReplies: FakeResponseUrls | undefined;
   /** Files people shared, served like files.slack.com: to the bot token only, others get a sign-in page. */
   readonly #files = new Map<string, { content: Buffer; mimetype: string }>();
   /** Every download of a shared file, with whether it carried the bot token. */
@@ -189,7 +192,14 @@ export class FakeSlack extends EventEmitter {
   static async start(options: FakeSlackOptions = {}, port = 0): Promise<FakeSlack> {
     const fake = new FakeSlack(options);
     fake.#url = await fake.#server.listen(port);
+    fake.#privateReplies = new FakeResponseUrls(fake.#url);
     return fake;
+  }
+
+  /** The `response_url`s handed out, and the private messages (through them) each person sees. */
+  get privateReplies(): FakeResponseUrls {
+    if (this.#privateReplies === undefined) throw new Error('the fake Slack is not started');
+    return this.#privateReplies;
   }
 
   /** The Web API base, as the app's SLACK_API_URL. */
@@ -398,6 +408,27 @@ export class FakeSlack extends EventEmitter {
     });
   }
 
+  /**
+   * Someone presses a button on a private message the app sent through a `response_url`: Slack's payload names the
+   * message only as an ephemeral container (no `message`), with a new response_url for that message.
+   */
+  privatePress(input: { user: string; message: PrivateMessage; actionId: string; value: string }): Record<string, string> {
+    const m = input.message;
+    const payload = {
+      type: 'block_actions',
+      user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
+      api_app_id: 'AFINAPP',
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: `${Date.now() / 1000}`, channel_id: m.channel, is_ephemeral: true },
+      trigger_id: this.issueTriggerId(),
+      team: { id: this.teamId, domain: 'fake' },
+      channel: { id: m.channel, name: this.#channels.get(m.channel)?.name ?? 'directmessage' },
+      response_url: this.privateReplies.issue({ channel: m.channel, user: input.user, original: m.id }),
+      actions: [{ type: 'button', action_id: input.actionId, block_id: 'b', value: input.value, action_ts: `${Date.now() / 1000}` }],
+    };
+    return { payload: JSON.stringify(payload) };
+  }
+
   /** The `block_actions` payload for one action on a message; a message in a thread says so, as Slack's do. */
   #blockAction(user: string, message: FakeMessage, action: Record<string, unknown>): Record<string, string> {
     const thread = message.threadTs !== undefined ? { thread_ts: message.threadTs } : {};
@@ -411,7 +442,7 @@ export class FakeSlack extends EventEmitter {
       team: { id: this.teamId, domain: 'fake' },
       channel: { id: message.channel, name: this.#channels.get(message.channel)?.name ?? '' },
       message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, ...thread },
-      response_url: `${this.#url}/respond/${message.ts}`,
+      response_url: this.privateReplies.issue({ channel: message.channel, user }),
       actions: [action],
     };
     return { payload: JSON.stringify(payload) };
@@ -473,7 +504,7 @@ export class FakeSlack extends EventEmitter {
       user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: this.teamId },
       channel: { id: m.channel, name: this.#channels.get(m.channel)?.name ?? 'directmessage' },
       message: { ...messageJson(m), ...this.#threadFields(m) },
-      response_url: `${this.#url}/respond/${m.ts}`,
+      response_url: this.privateReplies.issue({ channel: m.channel, user: input.user }),
       token: 'legacy-verification-token',
     };
     return { payload: JSON.stringify(payload) };
@@ -553,7 +584,7 @@ export class FakeSlack extends EventEmitter {
       command: input.command,
       text: input.text,
       api_app_id: 'AFINAPP',
-      response_url: `${this.#url}/respond/${Date.now()}`,
+      response_url: this.privateReplies.issue({ channel: input.channel, user: input.user }),
       trigger_id: this.issueTriggerId(),
     };
   }
@@ -737,8 +768,11 @@ export class FakeSlack extends EventEmitter {
       return;
     }
     if (url.pathname.startsWith('/respond/')) {
-      this.responses.push(JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>);
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+      this.responses.push(body);
+      const answer = this.privateReplies.receive(url.pathname.slice('/respond/'.length), body);
+      const type = answer.body.startsWith('{') ? 'application/json' : 'text/plain';
+      res.writeHead(answer.status, { 'content-type': type }).end(answer.body);
       this.emit('call', { method: 'response_url', args: {}, at: Date.now() });
       return;
     }

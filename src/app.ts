@@ -23,11 +23,13 @@ import { registerAskAbout } from './inbound/ask-about.ts';
 import { registerCsatActions } from './inbound/csat-actions.ts';
 import { registerHome } from './inbound/home.ts';
 import { registerPersonRequests } from './inbound/person-requests.ts';
+import { registerPrivateAsk } from './inbound/private-ask.ts';
 import { SlackDirectory } from './slack/directory.ts';
 import { SLACK_CLIENT_POLICIES } from './slack/client-policies.ts';
 import { POST_MESSAGE_PER_CHANNEL } from './slack/limits.ts';
 import { SlackFiles } from './slack/files.ts';
 import { ownMessagesInThread, threadHistory, threadOfMessage } from './slack/history.ts';
+import { ResponseUrls } from './slack/response-url.ts';
 import { ThinkingStatus } from './slack/thinking-status.ts';
 import { ChannelPacer } from './stream/channel-pacer.ts';
 import { verifyBotToken } from './slack/identity.ts';
@@ -184,6 +186,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     logger: logger.child({ component: 'slack-files' }),
     maxBytes: config.fin.attachmentMaxBytes,
   });
+  const responses = new ResponseUrls({ apiUrl: config.slack.apiUrl, logger: logger.child({ component: 'slack' }) });
   const thinking = new ThinkingStatus({
     client: interimClient,
     logger: logger.child({ component: 'slack' }),
@@ -194,6 +197,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     store,
     fin,
     poster,
+    responses,
     directory,
     history: (thread) =>
       threadHistory({ client: readClient, directory, logger }, { ...thread, botUserId: identity.botUserId, botId: identity.botId }),
@@ -276,6 +280,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     emoji: config.fin.escalationEmoji,
   });
   registerCommands(app, { bridge, poster, logger });
+  registerPrivateAsk(app, { bridge, logger, userTurnsPerMinute: config.fin.userTurnsPerMinute });
   if (config.fin.webhookSecret === undefined) {
     logger.warn('FIN_WEBHOOK_SECRET is not set: Fin webhooks are refused, and answers rely on streaming alone');
   }

@@ -16,12 +16,14 @@ import { type BridgeContext, type BridgeOptions, createContext } from './context
 import { type FinEventAcceptance, FinEvents } from './fin-events.ts';
 import { askedAboutText, procedureStartedText } from './copy.ts';
 import { type ConversationStanding, HOME_CONVERSATIONS, type HomeContent } from './home-view.ts';
+import { type AskOutcome, PrivateAnswers, type ShareOutcome } from './private-answers.ts';
 import { ThreadView } from './thread-view.ts';
 import { type SlackMessageOutcome, Turns } from './turns.ts';
 
 export type { BridgeOptions } from './context.ts';
 export type { FinEventAcceptance, FinEventOutcome } from './fin-events.ts';
 export type { SlackMessageOutcome } from './turns.ts';
+export type { AskOutcome, ShareOutcome } from './private-answers.ts';
 export type { HandBackOutcome } from '../handoff/handoff.ts';
 
 /**
@@ -38,9 +40,15 @@ export class Bridge {
   readonly #ratings: Ratings;
   readonly #persons: PersonRequests;
   readonly #procedures: ProcedureCatalog;
+  readonly #questions: PrivateAnswers;
 
   constructor(options: BridgeOptions) {
     this.#ctx = createContext(options);
+    this.#questions = new PrivateAnswers({
+      ...this.#ctx,
+      follow: (conversationId, url, onEnd) => this.#events.follow(conversationId, url, onEnd),
+      reserveTurn: (userId) => this.#turns.reserveTurn(userId),
+    });
     this.#view = new ThreadView(this.#ctx);
     this.#handOff = new HandOff(this.#ctx);
     this.#ratings = new Ratings(this.#ctx, { ratingChanged: (conv) => this.#handOff.ratingChanged(conv) });
@@ -54,6 +62,7 @@ export class Bridge {
         streamEnded: (conversationId, turnId, end) => this.#turns.streamEnded(conversationId, turnId, end),
       },
       this.#ratings,
+      this.#questions,
     );
     this.#procedures = new ProcedureCatalog({ fin: this.#ctx.fin, logger: this.#ctx.log, now: this.#ctx.now });
     this.#persons = new PersonRequests({ ...this.#ctx, follow: (conversationId, url) => this.#events.follow(conversationId, url) });
@@ -216,6 +225,24 @@ export class Bridge {
   }
 
   /**
+   * `/fin <question>`: recorded before this returns (so Slack may be acknowledged), then asked of Fin; the answer goes
+   * only to the person, through the command's `response_url`. `placeholder` is what they see meanwhile.
+   */
+  askPrivately(input: { teamId: string; channelId: string; userId: string; question: string; responseUrl: string }): AskOutcome {
+    return this.#questions.ask(input);
+  }
+
+  /** "Share in channel" on a private answer: it becomes a thread in the channel, which goes on with Fin. */
+  sharePrivateAnswer(input: { askId: string; userId: string; responseUrl: string | undefined }): Promise<ShareOutcome> {
+    return this.#ctx.inOrder(input.askId, () => this.#questions.share(input));
+  }
+
+  /** "Dismiss" on a private answer. */
+  dismissPrivateAnswer(input: { askId: string; userId: string; responseUrl: string | undefined }): Promise<'dismissed' | 'not_yours'> {
+    return this.#questions.dismiss(input);
+  }
+
+  /**
    * Someone pressed "Hand back to Fin" on an escalation post (`postTs`, when Slack says). Only members of the agents' channel may (asked of Slack
    * afresh: someone removed a moment ago may not). Runs in the conversation's order.
    */
@@ -304,6 +331,7 @@ export class Bridge {
     // Events first: a reply recorded before the crash may be the very answer an open turn is waiting for.
     this.#events.recover();
     this.#turns.recover();
+    this.#questions.recover();
     for (const survey of this.#ratings.heldComments()) {
       this.#ctx.inOrderDetached(survey.conversationId, 'sending a held rating comment', async () => {
         const outcome = await this.#ratings.sendComment(survey.id);
@@ -325,6 +353,7 @@ export class Bridge {
   /** Stops taking work, closes streams and waits (bounded by the caller) for work in progress. */
   async stop(): Promise<void> {
     this.#turns.stop();
+    this.#questions.stop();
     this.#events.stop();
     await this.#view.closeAll();
     await this.#ctx.idle();

@@ -5,6 +5,7 @@ import type { SseSubscription } from '../fin/sse.ts';
 import type { SlackDirectory } from '../slack/directory.ts';
 import type { ChannelMembership } from '../slack/membership.ts';
 import type { SlackPoster } from '../slack/poster.ts';
+import type { ResponseUrls } from '../slack/response-url.ts';
 import type { ThinkingStatus } from '../slack/thinking-status.ts';
 import type { LiveMessageFactory } from '../stream/live-message.ts';
 import type { Store } from '../store/index.ts';
@@ -16,6 +17,8 @@ export interface BridgeOptions {
   readonly store: Store;
   readonly fin: FinClient;
   readonly poster: SlackPoster;
+  /** Private replies through the `response_url`s of slash commands and button presses. */
+  readonly responses: Pick<ResponseUrls, 'send'>;
   readonly directory: SlackDirectory;
   readonly history: RequestDeps['history'];
   /** The app's own messages in a thread after `oldest` (newest last); undefined when Slack will not show them. */

@@ -100,16 +100,18 @@ export function procedureErrorText(error: FinApiError, procedureId: string): str
   return undefined;
 }
 
+/** A question quoted as the person wrote it, line by line. */
+function quote(text: string): string {
+  return escapeText(text.trim())
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
+}
+
 /** The root of a procedure's thread: who started which procedure (by name, when Fin listed it), with their message. */
 export function procedureStartedText(userId: string, procedureId: string, message: string, name?: string): string {
   const id = name === undefined ? codeSpan(procedureId) : `“${escapeText(name)}”`;
-  const quoted =
-    message.trim() === ''
-      ? ''
-      : `\n${escapeText(message.trim())
-          .split('\n')
-          .map((l) => `> ${l}`)
-          .join('\n')}`;
+  const quoted = message.trim() === '' ? '' : `\n${quote(message)}`;
   return `:gear: <@${userId}> asked Fin to run the procedure ${id}.${quoted}`;
 }
 
@@ -148,9 +150,53 @@ export function skippedFilesNotice(skipped: readonly { name: string; reason: Ski
 /** Posted in a message's thread for the person who asked Fin about it: their question, and which message it is about. */
 export function askedAboutText(userId: string, messageUrl: string | undefined, question: string): string {
   const about = safeLink(messageUrl, 'this message') ?? 'a message in this thread';
-  const quoted = escapeText(question.trim())
-    .split('\n')
-    .map((l) => `> ${l}`)
-    .join('\n');
-  return `:mag: <@${userId}> asked Fin about ${about}:\n${quoted}`;
+  return `:mag: <@${userId}> asked Fin about ${about}:\n${quote(question)}`;
 }
+
+/** What `/fin <question>` shows at once, only to the person who asked, until Fin's answer replaces it. */
+export function privateAskingText(question: string): string {
+  return `:hourglass_flowing_sand: Asking Fin privately (only you can see this):\n${quote(question)}`;
+}
+
+/** How `/fin` is used, told to someone who typed it alone. */
+export const PRIVATE_ASK_USAGE =
+  'Type `/fin` and your question, for example `/fin how do I reset my password?`. Fin answers you privately; you can then share the answer in the channel.';
+
+export const PRIVATE_ASK_SLOW =
+  ':hourglass: Fin is taking longer than usual. Its answer will appear here when it arrives (only you can see this).';
+
+/** Why a private question got no answer, told to the person in place of it. */
+export function privateAskFailedText(reason: 'no_answer' | 'stream_lost' | 'feature_off' | 'unexpected', error?: FinApiError): string {
+  switch (reason) {
+    case 'no_answer':
+      return ':shrug: Fin had no answer to that question. Try rephrasing it, or ask in a thread to talk it through with Fin.';
+    case 'stream_lost':
+      return ':warning: The connection to Fin dropped before its answer arrived. Please ask again.';
+    case 'feature_off':
+      return ":warning: Private answers (`/fin`) aren't turned on for this workspace's Fin. Mention the app in a thread to ask there instead.";
+    case 'unexpected':
+      return error === undefined ? UNEXPECTED_ERROR_TEXT : finErrorText(error);
+  }
+}
+
+/** The root of the thread a private answer is shared into: who asked what. Fin's answer follows in the thread. */
+export function sharedQuestionText(userId: string, question: string): string {
+  return `:speech_balloon: <@${userId}> asked Fin:\n${quote(question)}`;
+}
+
+/** The root of a private answer sent to the person's direct message with the app (the command's reply had expired). */
+export function privateAnswerDmText(channelId: string, question: string): string {
+  const where = channelId.startsWith('D') ? '' : ` in <#${channelId}>`;
+  return `:speech_balloon: You asked Fin privately${where}:\n${quote(question)}`;
+}
+
+/** Told privately when a private answer could not be shared because the app may not post in the channel. */
+export function shareCannotPostText(channelId: string | undefined): string {
+  const where = channelId === undefined || channelId.startsWith('D') ? 'here' : `in <#${channelId}>`;
+  return `:warning: Fin can't post ${where}, so the answer was not shared. Ask someone in the channel to invite the app (\`/invite @Fin\`), then press *Share in channel* again.`;
+}
+
+/** Told privately to someone pressing a private answer's buttons that are not theirs, gone, or already used. */
+export const PRIVATE_ANSWER_NOT_YOURS = 'Only the person who asked can share this answer.';
+export const PRIVATE_ANSWER_GONE = 'This answer is no longer available to share. Ask Fin again with `/fin`.';
+export const PRIVATE_ANSWER_SHARED = 'This answer is already shared in the channel.';

@@ -59,6 +59,15 @@ export interface RatingRequests {
 }
 
 /**
+ * Where events about a private question go (the bridge wires `PrivateAnswers`): it has no thread, so no conversation
+ * row, and dedupes by its own state (the first answer recorded wins).
+ */
+export interface PrivateQuestionEvents {
+  owns(conversationId: string): boolean;
+  accept(event: FinEvent, source: FinEventSource): FinEventAcceptance;
+}
+
+/**
  * The one pipeline for Fin's events, whichever way they came (SSE now, webhooks too). Final replies and statuses
  * are recorded once, by a key both channels share, before anything else happens; then every event is applied in
  * order per conversation. A duplicate, or a late chunk, therefore never shows twice.
@@ -70,6 +79,7 @@ export class FinEvents {
   readonly #handOff: HandOff;
   readonly #turns: TurnSignals;
   readonly #ratings: RatingRequests;
+  readonly #questions: PrivateQuestionEvents;
   readonly #streams = new Map<string, SseSubscription>();
   /** Streams of no turn (an escalation the user asked for), beside the turn's: Fin reports on the stream it returned. */
   readonly #followed = new Map<string, SseSubscription>();
@@ -80,7 +90,14 @@ export class FinEvents {
   readonly #handOffReplies = new TtlCache<string, string>({ ttlMs: 10 * 60_000, maxEntries: 10_000 });
   #stopped = false;
 
-  constructor(ctx: FinEventsDeps, view: ThreadView, handOff: HandOff, turns: TurnSignals, ratings: RatingRequests) {
+  constructor(
+    ctx: FinEventsDeps,
+    view: ThreadView,
+    handOff: HandOff,
+    turns: TurnSignals,
+    ratings: RatingRequests,
+    questions: PrivateQuestionEvents,
+  ) {
     this.#ctx = ctx;
     const base = ctx.eventRetryBaseMs;
     this.#retry = base === undefined ? EVENT_RETRY : { ...EVENT_RETRY, baseDelayMs: base, maxDelayMs: base };
@@ -88,6 +105,7 @@ export class FinEvents {
     this.#handOff = handOff;
     this.#turns = turns;
     this.#ratings = ratings;
+    this.#questions = questions;
   }
 
   /**
@@ -132,6 +150,7 @@ export class FinEvents {
       return { kind: 'stale', processed: DONE };
     }
     const conv = this.#ctx.store.conversations.get(event.conversation_id);
+    if (conv === undefined && this.#questions.owns(event.conversation_id)) return this.#questions.accept(event, source);
     if (conv === undefined) {
       log.warn(
         { source, eventName: event.event_name, conversationId: event.conversation_id },
@@ -163,10 +182,11 @@ export class FinEvents {
   }
 
   /**
-   * Follows a stream that belongs to no turn (an escalation the user asked for) beside the turn's own: Fin reports on
-   * the stream its answer named, and the pipeline drops what arrives twice.
+   * Follows a stream that belongs to no turn (an escalation the user asked for, a private question) beside any turn's
+   * own: Fin reports on the stream its answer named, and the pipeline drops what arrives twice. `onEnd` hears when it
+   * stops, after the events it carried were taken.
    */
-  follow(conversationId: string, url: string): void {
+  follow(conversationId: string, url: string, onEnd?: (end: SseEnd) => void): void {
     if (this.#stopped) return;
     this.#followed.get(conversationId)?.close();
     const subscription = this.#ctx.subscribe(url, (data) => {
@@ -176,6 +196,7 @@ export class FinEvents {
     void subscription.done.then((end) => {
       if (this.#followed.get(conversationId) === subscription) this.#followed.delete(conversationId);
       this.#ctx.log.debug({ conversationId, reason: end.reason, detail: end.detail }, 'followed fin stream ended');
+      onEnd?.(end);
     });
   }
 

@@ -6,13 +6,22 @@ import { mentionedUserIds, slackToPlainText } from '../slack/plain-text.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { InboundMessage } from '../store/inbound.ts';
 import type { Turn } from '../store/turns.ts';
+import { HISTORY_LIMIT } from '../slack/history.ts';
 import { gatherAttachments } from './attachments.ts';
+import { decodePriorHistory } from './prior-history.ts';
 import { skippedFilesNotice } from './copy.ts';
 import { AppError } from '../core/errors.ts';
 
 export interface RequestDeps {
   readonly directory: SlackDirectory;
-  readonly history: (thread: { channelId: string; threadTs: string; beforeTs: string; askerId: string }) => Promise<FinMessage[]>;
+  /** The thread's messages before `beforeTs` (and after `afterTs`, when given), newest last, at most `HISTORY_LIMIT`. */
+  readonly history: (thread: {
+    channelId: string;
+    threadTs: string;
+    beforeTs: string;
+    afterTs?: string | undefined;
+    askerId: string;
+  }) => Promise<FinMessage[]>;
   readonly botUserId: string;
   readonly downloadFile: (file: SharedFile) => Promise<FileDownload>;
   /** Largest file sent to Fin, in bytes (for the notice about the ones left out). */
@@ -80,14 +89,24 @@ export async function buildTurnRequest(
   if (turn.kind !== 'start') return { request, attachedFileIds: fileIds, cut, notice };
 
   const named = conv.channelType === 'channel' || conv.channelType === 'group';
-  const [channel, history] = await Promise.all([
+  // A private answer shared into the thread: its question and answer come first, then what the thread said after them.
+  const prior = decodePriorHistory(conv.priorHistory);
+  const [channel, thread] = await Promise.all([
     // Only channels have names worth sending (and the app has no scope to look up DMs).
     named ? deps.directory.channel(conv.channelId) : Promise.resolve({ name: undefined }),
     // A thread that existed before the app was asked has context worth sending.
     first.ts !== conv.threadTs
-      ? deps.history({ channelId: conv.channelId, threadTs: conv.threadTs, beforeTs: first.ts, askerId: turn.userId })
+      ? deps.history({
+          channelId: conv.channelId,
+          threadTs: conv.threadTs,
+          beforeTs: first.ts,
+          afterTs: prior?.afterTs,
+          askerId: turn.userId,
+        })
       : Promise.resolve([]),
   ]);
+  const earlier = prior?.messages ?? [];
+  const history = [...earlier, ...thread.slice(-Math.max(0, HISTORY_LIMIT - earlier.length))].slice(-HISTORY_LIMIT);
   const attributes: Record<string, string> = {
     slack_team_id: conv.teamId,
     slack_channel_id: conv.channelId,

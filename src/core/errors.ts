@@ -12,6 +12,7 @@ export type AppErrorCode =
   | 'intercom_unreachable'
   | 'payload_too_large'
   | 'slack_bad_response' // Slack answered ok without a field it documents (a message's ts, a DM's channel)
+  | 'slack_response_url_failed' // a response_url kept failing (5xx, 429, unreachable) or refused what was sent
   | 'invariant_broken' // the app's own bookkeeping contradicts itself: a bug, never the user's doing
   | `fin_${FinFailure}`;
 

@@ -25,7 +25,7 @@ export interface FinClientOptions {
   readonly metrics?: Metrics;
 }
 
-/** Procedures and escalation on request are Preview features of the Fin Agent API. */
+/** Procedures, escalation on request, capabilities and asks are Preview features of the Fin Agent API. */
 const PREVIEW = 'Preview';
 
 /**
@@ -128,6 +128,21 @@ export class FinClient {
    */
   async escalate(body: { conversation_id: string; context: string }): Promise<FinTurnResponse> {
     return this.#call('/fin/escalate', body, PREVIEW, 'escalate');
+  }
+
+  /**
+   * One self-contained question (Preview): Fin answers once, by `fin_replied`, then reports `complete`; it asks nothing
+   * back, runs no procedure and escalates to no one. Its conversation cannot be continued.
+   */
+  ask(body: FinTurnRequest): Promise<FinTurnResponse> {
+    const { conversation_metadata: metadata, ...question } = body;
+    const attributes = metadata?.attributes;
+    return this.#call(
+      '/fin/ask',
+      { ...question, ...(attributes !== undefined ? { conversation_metadata: { attributes } } : {}) },
+      PREVIEW,
+      'ask',
+    );
   }
 
   /** The procedures this user may run (Preview). Throws a `FinApiError` when Fin will not say (403: the feature is off). */

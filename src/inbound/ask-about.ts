@@ -53,7 +53,7 @@ function questionModal(metadata: z.infer<typeof metadataSchema>): ModalView {
         label: { type: 'plain_text', text: 'Your question' },
         hint: {
           type: 'plain_text',
-          text: 'Fin answers in the message’s thread, with the message in front of it. Everyone there can see it.',
+          text: 'Fin reads the message and answers in its thread, where everyone in the conversation can see the question and the answer.',
         },
         element: {
           type: 'plain_text_input',

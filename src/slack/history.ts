@@ -11,18 +11,27 @@ import { compareTs, slackTsToIso } from './timestamps.ts';
 export const HISTORY_LIMIT = 10;
 
 /**
- * The thread's messages before `beforeTs`, newest last, as Fin history: people and other bots are `user` (named
- * when they are not the one asking), the app's own messages are `fin`. A thread Slack will not show us
- * (missing scope, rate limit) yields no history rather than no answer.
+ * The thread's messages before `beforeTs` (and after `afterTs`, when given), newest last, as Fin history: people and
+ * other bots are `user` (named when they are not the one asking), the app's own messages are `fin`. A thread Slack
+ * will not show us (missing scope, rate limit) yields no history rather than no answer.
  */
 export async function threadHistory(
   deps: { client: WebClient; directory: SlackDirectory; logger: Logger },
-  thread: { channelId: string; threadTs: string; beforeTs: string; askerId: string; botUserId: string; botId?: string },
+  thread: {
+    channelId: string;
+    threadTs: string;
+    beforeTs: string;
+    afterTs?: string | undefined;
+    askerId: string;
+    botUserId: string;
+    botId?: string;
+  },
 ): Promise<FinMessage[]> {
   const earlier: { ts: string; user?: string; botId?: string; botName?: string; text: string }[] = [];
   try {
     for await (const m of threadReplies(deps.client, thread)) {
       if (compareTs(m.ts, thread.beforeTs) >= 0) continue;
+      if (thread.afterTs !== undefined && compareTs(m.ts, thread.afterTs) <= 0) continue;
       if (m.subtype !== undefined && m.subtype !== 'thread_broadcast' && m.subtype !== 'file_share' && m.subtype !== 'bot_message')
         continue;
       const text = m.text ?? '';

@@ -20,6 +20,11 @@ export interface Conversation {
   readonly updatedAt: number;
   /** Its person's first words, shortened (what the Home tab lists it by), once known. */
   readonly topic: string | null;
+  /**
+   * What was said with Fin before the thread's conversation began (a private answer shared into the channel), as the
+   * JSON the bridge wrote: Fin receives it as history when the conversation starts.
+   */
+  readonly priorHistory: string | null;
 }
 
 interface Row {
@@ -35,6 +40,7 @@ interface Row {
   procedure_id: string | null;
   updated_at: number;
   topic: string | null;
+  prior_history: string | null;
 }
 
 const toConversation = (r: Row): Conversation => ({
@@ -50,6 +56,7 @@ const toConversation = (r: Row): Conversation => ({
   procedureId: r.procedure_id,
   updatedAt: r.updated_at,
   topic: r.topic,
+  priorHistory: r.prior_history,
 });
 
 /**
@@ -76,6 +83,7 @@ export class ConversationStore {
   readonly #inChannel: Statement<[string, string], { n: number }>;
   readonly #recentFor: Statement<[string, number], Row>;
   readonly #topic: Statement<[string, string]>;
+  readonly #priorHistory: Statement<[string, number, string]>;
 
   constructor(db: Database) {
     this.#byThread = db.prepare('SELECT * FROM conversations WHERE team_id = ? AND channel_id = ? AND thread_ts = ?');
@@ -99,6 +107,7 @@ export class ConversationStore {
        ORDER BY c.updated_at DESC LIMIT ?`,
     );
     this.#topic = db.prepare('UPDATE conversations SET topic = ? WHERE id = ? AND topic IS NULL');
+    this.#priorHistory = db.prepare('UPDATE conversations SET prior_history = ?, updated_at = ? WHERE id = ? AND fin_started = 0');
     this.#inChannel = db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM conversations WHERE team_id = ? AND channel_id = ? LIMIT 1)');
   }
 
@@ -131,6 +140,11 @@ export class ConversationStore {
   noteTopic(id: string, topic: string): void {
     const short = topic.replace(/\s+/g, ' ').trim().slice(0, TOPIC_LIMIT);
     if (short !== '') this.#topic.run(short, id);
+  }
+
+  /** What Fin should read as said before the conversation's first message (only until Fin has the conversation). */
+  setPriorHistory(id: string, json: string, now: number): void {
+    this.#priorHistory.run(json, now, id);
   }
 
   /** The conversations a person wrote in, most recently active first. */

@@ -13,6 +13,7 @@ import { deliveries } from './migrations/0008-deliveries.ts';
 import { messagesByConversation } from './migrations/0009-messages-by-conversation.ts';
 import { csatAndPersonRequests } from './migrations/0010-csat-and-person-requests.ts';
 import { conversationTopic } from './migrations/0011-conversation-topic.ts';
+import { privateAsks } from './migrations/0012-private-asks.ts';
 
 export const MIGRATIONS = [
   initial,
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   messagesByConversation,
   csatAndPersonRequests,
   conversationTopic,
+  privateAsks,
 ] as const;
 
 /**

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { AskStore } from './asks.ts';
 import { ConversationStore } from './conversations.ts';
 import { CsatStore } from './csat.ts';
 import { DeliveryStore } from './deliveries.ts';
@@ -27,6 +28,7 @@ export interface Store {
   readonly intercomEvents: IntercomEventStore;
   readonly csat: CsatStore;
   readonly personRequests: PersonRequestStore;
+  readonly asks: AskStore;
   /** Runs `fn` as one transaction: writes that belong together land together or not at all. */
   transaction<T>(fn: () => T): T;
   /** Forgets what is past the retention window (see `pruneExpired`). */
@@ -51,6 +53,7 @@ export function createStore(db: Database): Store {
     intercomEvents,
     csat: new CsatStore(db),
     personRequests: new PersonRequestStore(db),
+    asks: new AskStore(db),
     transaction: (fn) => db.transaction(fn).immediate(),
     prune: (now, retentionMs, options) => pruneExpired(db, now, retentionMs, options),
   };

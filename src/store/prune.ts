@@ -20,6 +20,8 @@ export interface PruneReport {
   readonly hitlRequests: number;
   readonly intercomEvents: number;
   readonly slackEvents: number;
+  /** Private questions (`/fin`) asked before the window. */
+  readonly asks: number;
 }
 
 /**
@@ -51,8 +53,8 @@ const PEOPLE_OWN = "EXISTS (SELECT 1 FROM escalations AS e WHERE e.conversation_
  * conversation itself goes, unless people own it: its row and its escalation stay, so the thread stays with people
  * (and the agents' post can still hand it back) rather than turning back into a Fin conversation. In conversations
  * still going, turns that ended before the window go with their messages (but for the conversation's latest message,
- * which the agents' post quotes). Human-in-the-loop requests and processed Intercom events go after the window, Slack
- * event ids after 48 hours. Freed pages go back to the file system where the database allows it.
+ * which the agents' post quotes). Human-in-the-loop requests, processed Intercom events and private questions go after
+ * the window, Slack event ids after 48 hours. Freed pages go back to the file system where the database allows it.
  */
 export async function pruneExpired(
   db: Database,
@@ -124,6 +126,9 @@ export async function pruneExpired(
     [`DELETE FROM intercom_events WHERE dedupe_key IN (${each})`],
     { cutoff },
   );
+  const asks = await inBatches('SELECT id FROM asks WHERE created_at < :cutoff', [`DELETE FROM asks WHERE id IN (${each})`], {
+    cutoff,
+  });
   const slackEvents = await inBatches(
     'SELECT event_id FROM slack_events WHERE received_at < :cutoff',
     [`DELETE FROM slack_events WHERE event_id IN (${each})`],
@@ -134,5 +139,5 @@ export async function pruneExpired(
     db.pragma(`incremental_vacuum(${VACUUM_PAGES})`);
     db.pragma('wal_checkpoint(TRUNCATE)');
   }
-  return { conversations, emptied, turns, hitlRequests, intercomEvents, slackEvents };
+  return { conversations, emptied, turns, hitlRequests, intercomEvents, slackEvents, asks };
 }

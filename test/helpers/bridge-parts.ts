@@ -2,12 +2,13 @@ import { WebClient } from '@slack/web-api';
 import { FinSimulator } from '../../fakes/fin-simulator.ts';
 import { FakeSlack, type FakeSlackOptions } from '../../fakes/slack-api.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from '../../src/bridge/context.ts';
-import type { RatingRequests, TurnSignals } from '../../src/bridge/fin-events.ts';
+import type { FinEventAcceptance, PrivateQuestionEvents, RatingRequests, TurnSignals } from '../../src/bridge/fin-events.ts';
 import type { StreamOpener } from '../../src/bridge/turns.ts';
 import { PLACEHOLDER } from '../../src/bridge/copy.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { FinClient } from '../../src/fin/client.ts';
-import type { FinCsatRequested } from '../../src/fin/schemas.ts';
+import type { FinCsatRequested, FinEvent } from '../../src/fin/schemas.ts';
+import type { FinEventSource } from '../../src/store/fin-events.ts';
 import { type SseEnd, subscribe } from '../../src/fin/sse.ts';
 import { Metrics } from '../../src/ops/metrics.ts';
 import { SlackDirectory } from '../../src/slack/directory.ts';
@@ -16,6 +17,7 @@ import { ownMessagesInThread, threadHistory, threadOfMessage } from '../../src/s
 import { classifyMessage, type IncomingUserMessage } from '../../src/slack/incoming.ts';
 import { ChannelMembership } from '../../src/slack/membership.ts';
 import { NativeStreaming, SlackPoster } from '../../src/slack/poster.ts';
+import { ResponseUrls } from '../../src/slack/response-url.ts';
 import { ThinkingStatus } from '../../src/slack/thinking-status.ts';
 import { slackMessageEventSchema } from '../../src/slack/schemas.ts';
 import { slackTsToIso } from '../../src/slack/timestamps.ts';
@@ -101,6 +103,11 @@ export async function startBridgeParts(options: BridgePartsOptions = {}): Promis
     store,
     fin: finClient,
     poster,
+    responses: new ResponseUrls({
+      apiUrl: slack.apiUrl,
+      logger,
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 },
+    }),
     thinking,
     directory,
     history: (thread) => threadHistory({ client, directory, logger }, { ...thread, ...bot }),
@@ -253,6 +260,25 @@ export class RecordedRatings implements RatingRequests {
 
   async requested(conv: Conversation, event: FinCsatRequested, dedupeKey: string): Promise<void> {
     this.requests.push({ conversationId: conv.id, dedupeKey, ratings: event.csat.options.map((o) => o.key) });
+  }
+}
+
+/** The event pipeline's port for private questions: it owns the conversations it is given, recording their events. */
+export class RecordedQuestions implements PrivateQuestionEvents {
+  readonly events: { conversationId: string; eventName: string; source: string }[] = [];
+  readonly #owned: Set<string>;
+
+  constructor(owned: readonly string[] = []) {
+    this.#owned = new Set(owned);
+  }
+
+  owns(conversationId: string): boolean {
+    return this.#owned.has(conversationId);
+  }
+
+  accept(event: FinEvent, source: FinEventSource): FinEventAcceptance {
+    this.events.push({ conversationId: event.conversation_id, eventName: event.event_name, source });
+    return { kind: 'accepted', processed: Promise.resolve() };
   }
 }
 

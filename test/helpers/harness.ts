@@ -200,9 +200,18 @@ export class Harness {
     return fetch(`${this.url}/intercom/webhooks`, { method: 'POST', headers, body: text });
   }
 
-  /** Someone types a slash command in Slack. */
-  slash(input: { user: string; channel: string; text: string; command?: string }): Promise<Response> {
-    return this.post(this.slack.slashCommand({ command: '/fin-procedure', ...input }), { form: true });
+  /**
+   * Someone types a slash command in Slack (`/fin-procedure` unless said). What the app acknowledged it with shows to
+   * them privately, as in Slack; the answer is returned parsed (`{}` for an empty acknowledgement).
+   */
+  async slash(input: { user: string; channel: string; text: string; command?: string }): Promise<Record<string, unknown>> {
+    const form = this.slack.slashCommand({ command: '/fin-procedure', ...input });
+    const res = await this.post(form, { form: true });
+    if (res.status !== 200) throw new Error(`the app answered ${res.status} to a slash command`);
+    const text = await res.text();
+    const answer = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+    this.slack.privateReplies.acknowledged(form.response_url ?? '', answer);
+    return answer;
   }
 
   /** Someone submits the modal `viewId` with these input values; resolves with what the app answered Slack. */

@@ -11,6 +11,7 @@ import {
   finEvent,
   openTurn,
   PEOPLE,
+  RecordedQuestions,
   RecordedRatings,
   RecordedSignals,
   say,
@@ -30,6 +31,7 @@ describe('FinEvents', () => {
   let view: ThreadView;
   let signals: RecordedSignals;
   let ratings: RecordedRatings;
+  let questions: RecordedQuestions;
   let events: FinEvents;
   const restarted: FinEvents[] = [];
 
@@ -38,7 +40,8 @@ describe('FinEvents', () => {
     view = new ThreadView(parts.ctx);
     signals = new RecordedSignals();
     ratings = new RecordedRatings();
-    events = new FinEvents(parts.ctx, view, new HandOff(parts.ctx), signals, ratings);
+    questions = new RecordedQuestions(['slack-ask-T1-q1']);
+    events = new FinEvents(parts.ctx, view, new HandOff(parts.ctx), signals, ratings, questions);
   };
   const shown = (ts: string) => parts.slack.message(support, ts)?.text;
   const thread = (threadTs: string) => parts.slack.botReplies(support, threadTs).map((m) => m.text);
@@ -74,6 +77,18 @@ describe('FinEvents', () => {
       await Promise.all(outcomes.map((o) => o.processed));
       expect(parts.store.finEvents.pending()).toEqual([]);
       expect(parts.logged('ignoring a malformed Fin event')).toHaveLength(4);
+    });
+
+    it('hands the events of a private question to the private answers, which have no thread to show them in', async () => {
+      const answered = events.accept(finEvent.replied('slack-ask-T1-q1', { id: 'm1', body: '<p>Yes.</p>' }), 'webhook');
+      const chunk = events.accept(finEvent.chunk('slack-ask-T1-q1', 's1', 0, 'Ye'), 'sse');
+      expect([answered.kind, chunk.kind]).toEqual(['accepted', 'accepted']);
+      expect(questions.events).toEqual([
+        { conversationId: 'slack-ask-T1-q1', eventName: 'fin_replied', source: 'webhook' },
+        { conversationId: 'slack-ask-T1-q1', eventName: 'fin_reply_chunk', source: 'sse' },
+      ]);
+      // Nothing of it lands in the thread pipeline's own records.
+      expect(parts.store.finEvents.pending()).toEqual([]);
     });
 
     it('drops events of conversations it does not know, older than the retention window, or on another conversation’s stream', async () => {
@@ -335,7 +350,7 @@ describe('FinEvents', () => {
       const chunk = finEvent.chunk(conv.id, 's1', 0, 'Go');
       parts.store.finEvents.record({ dedupeKey: 'chunk', conversationId: conv.id, source: 'sse', payload: JSON.stringify(chunk) }, 0);
 
-      const again = new FinEvents(parts.ctx, view, new HandOff(parts.ctx), signals, ratings);
+      const again = new FinEvents(parts.ctx, view, new HandOff(parts.ctx), signals, ratings, questions);
       restarted.push(again);
       again.recover();
       expect(parts.store.finEvents.isPending('odd')).toBe(false);
