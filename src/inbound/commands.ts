@@ -15,18 +15,11 @@ import { matchProcedure } from '../bridge/procedure-match.ts';
 import { errorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { SlackPoster } from '../slack/poster.ts';
+import { slashCommandSchema } from '../slack/schemas.ts';
 import { safeJson } from './actions.ts';
 import { afterAck } from './after-ack.ts';
 
 export const PROCEDURE_COMMAND = '/fin-procedure';
-
-const commandSchema = z.looseObject({
-  text: z.string().default(''),
-  user_id: z.string().min(1),
-  channel_id: z.string().min(1),
-  team_id: z.string().min(1),
-  trigger_id: z.string().min(1).optional(),
-});
 
 const pickSchema = z.looseObject({
   user: z.looseObject({ id: z.string().min(1), team_id: z.string().optional() }),
@@ -74,7 +67,7 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
   };
 
   app.command(PROCEDURE_COMMAND, async ({ ack, command, respond }) => {
-    const parsed = commandSchema.safeParse(command);
+    const parsed = slashCommandSchema.safeParse(command);
     if (!parsed.success) {
       log.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'unexpected slash command payload');
       await ack({ response_type: 'ephemeral', text: 'Fin could not read this command. Please try again.' });

@@ -11,17 +11,13 @@ import {
 } from '../bridge/copy.ts';
 import { DISMISS_ACTION, SHARE_ACTION } from '../bridge/private-answer-view.ts';
 import type { Logger } from '../core/log.ts';
+import { slashCommandSchema } from '../slack/schemas.ts';
 import { afterAck } from './after-ack.ts';
 
 export const ASK_COMMAND = '/fin';
 
-const commandSchema = z.looseObject({
-  text: z.string().default(''),
-  user_id: z.string().min(1),
-  channel_id: z.string().min(1),
-  team_id: z.string().min(1),
-  response_url: z.string().min(1),
-});
+/** The answer goes to the command's response_url: a command without one cannot be answered privately. */
+const commandSchema = slashCommandSchema.extend({ response_url: z.string().min(1) });
 
 /** A press on a private answer's buttons: who pressed, which question (the button's value), where to answer. */
 const pressSchema = z.looseObject({

@@ -1,5 +1,6 @@
 import { errorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { isSlackUrl } from './slack-hosts.ts';
 import type { SharedFile } from '../core/shared-types.ts';
 import type { SlackFile } from './schemas.ts';
 
@@ -48,14 +49,7 @@ export class SlackFiles {
 
   /** Whether the bot token may be sent to `url`. */
   trusts(url: string): boolean {
-    try {
-      const parsed = new URL(url);
-      if (parsed.username !== '' || parsed.password !== '') return false;
-      if (parsed.origin === this.#apiOrigin) return true;
-      return parsed.protocol === 'https:' && /(^|\.)slack(-gov)?\.com$/.test(parsed.hostname);
-    } catch {
-      return false;
-    }
+    return isSlackUrl(url, this.#apiOrigin);
   }
 
   async download(file: SharedFile): Promise<FileDownload> {

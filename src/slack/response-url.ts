@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { type RetryPolicy, serverRequestedDelay, withRetries } from '../core/backoff.ts';
 import { AppError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { isSlackUrl } from './slack-hosts.ts';
 
 /**
  * What goes to a `response_url`: by default a new message only the person sees; `replace_original` replaces the
@@ -45,14 +46,7 @@ export class ResponseUrls {
 
   /** Whether `url` is Slack's to answer at. */
   trusts(url: string): boolean {
-    try {
-      const parsed = new URL(url);
-      if (parsed.username !== '' || parsed.password !== '') return false;
-      if (parsed.origin === this.#apiOrigin) return true;
-      return parsed.protocol === 'https:' && /(^|\.)slack(-gov)?\.com$/.test(parsed.hostname);
-    } catch {
-      return false;
-    }
+    return isSlackUrl(url, this.#apiOrigin);
   }
 
   /**

@@ -92,3 +92,13 @@ export const conversationsRepliesSchema = z.looseObject({
   has_more: z.boolean().optional(),
   response_metadata: z.looseObject({ next_cursor: z.string().optional() }).optional(),
 });
+
+/** A slash command as Slack posts it (the fields the app reads). */
+export const slashCommandSchema = z.looseObject({
+  text: z.string().default(''),
+  user_id: z.string().min(1),
+  channel_id: z.string().min(1),
+  team_id: z.string().min(1),
+  trigger_id: z.string().min(1).optional(),
+  response_url: z.string().min(1).optional(),
+});
