@@ -74,14 +74,17 @@ export class SandboxFin {
       }
     }
     const question = String(turn.call.body.message?.body ?? '');
+    // A private question (`/fin`, Fin's one-shot `/fin/ask`) only ever gets an answer: no procedure, hand-off or rating.
     const run =
-      turn.call.kind === 'procedure' || REFUND.test(question)
-        ? this.#refund(turn)
-        : HUMAN.test(question)
-          ? this.#escalate(turn)
-          : THANKS.test(question) && !question.includes('?')
-            ? this.#resolve(turn)
-            : this.#answer(turn, question);
+      turn.call.kind === 'ask'
+        ? this.#answer(turn, question)
+        : turn.call.kind === 'procedure' || REFUND.test(question)
+          ? this.#refund(turn)
+          : HUMAN.test(question)
+            ? this.#escalate(turn)
+            : THANKS.test(question) && !question.includes('?')
+              ? this.#resolve(turn)
+              : this.#answer(turn, question);
     return run.catch(() => undefined);
   }
 

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { fakeEndpoints } from '../fakes/app-env.ts';
 import { FinSimulator, STATIC_CAPABILITIES } from '../fakes/fin-simulator.ts';
+import type { PrivateMessage } from '../fakes/response-urls.ts';
 import { type FakeChannel, type FakeMessage, FakeSlack, type FakeUser } from '../fakes/slack-api.ts';
 import { deliverToApp } from '../fakes/slack-signing.ts';
 import { type RunningApp, startApp } from '../src/app.ts';
@@ -45,6 +46,12 @@ interface Ephemeral {
   readonly after: string;
   readonly at: number;
   readonly from: 'app' | 'slack';
+}
+
+/** Where a private message (one sent through a response_url) shows: after the newest message there was when it came. */
+interface Placed {
+  readonly after: string;
+  readonly at: number;
 }
 
 export interface SandboxOptions {
@@ -91,6 +98,14 @@ const submit = z.object({ user: z.string(), viewId: z.string(), values: z.record
 const closeView = z.object({ viewId: z.string() });
 const homeOpened = z.object({ user: z.string(), tab: z.enum(['home', 'messages']) });
 const homePress = z.object({ user: z.string(), actionId: z.string(), value: z.string().default(''), blockId: z.string().default('') });
+/** A button on a private message (a response_url's), which the page names by the fake Slack's id for it. */
+const privatePress = z.object({
+  user: z.string(),
+  id: z.number().int(),
+  actionId: z.string(),
+  value: z.string().default(''),
+  blockId: z.string().default(''),
+});
 const finMode = z.object({ mode: z.enum(FIN_MODES as [FinMode, ...FinMode[]]) });
 
 /** What the app's manifest declares to Slack: the sandbox's Slack routes to the app only what it would route. */
@@ -176,12 +191,16 @@ export class Sandbox {
   readonly #triggers = new Map<string, string>();
   readonly #closedViews = new Set<string>();
   /**
-   * Messages only one person sees: answers to slash commands (Slack's or the app's) and the app's `chat.postEphemeral`,
-   * each in its channel or thread, after the newest message there was when it came (`after`, a message ts), from the
-   * app or from Slack itself (`from`), at `at` (ms).
+   * Messages only one person sees that are not the app's response_url messages: Slack's own answers to commands it
+   * cannot run and the app's `chat.postEphemeral`, each in its channel or thread, after the newest message there was
+   * when it came (`after`, a message ts), from the app or from Slack itself (`from`), at `at` (ms).
    */
   readonly #ephemerals: Ephemeral[] = [];
-  #lastSlash: { channel: string; user: string } | undefined;
+  /**
+   * The private messages of `slack.privateReplies` (a command's acknowledgement, what the app sends to response_urls),
+   * by id: where each first showed. A replaced one stays where it was, as in Slack.
+   */
+  readonly #placed = new Map<number, Placed>();
   #notifyTimer: NodeJS.Timeout | undefined;
 
   private constructor(parts: {
@@ -203,7 +222,7 @@ export class Sandbox {
     this.#script = parts.script;
     this.#server = parts.server;
     this.slack.on('call', (call: { method: string; args: Record<string, unknown>; ok?: boolean }) => {
-      if (call.method === 'response_url') this.#slashResponse();
+      if (call.method === 'response_url') this.#placePrivate();
       if (call.method === 'chat.postEphemeral' && call.ok === true) {
         const { channel, user, text, thread_ts: threadTs } = call.args;
         if (typeof channel === 'string' && typeof user === 'string') {
@@ -424,13 +443,16 @@ export class Sandbox {
           });
           return { status: 200, body: {} };
         }
-        const form = { ...this.slack.slashCommand(input), trigger_id: this.#trigger(input.user) };
-        this.#lastSlash = { channel: input.channel, user: input.user };
+        const command = this.slack.slashCommand(input);
+        const form = { ...command, trigger_id: this.#trigger(input.user) };
         const res = await deliverToApp(events, this.#signingSecret, form, { form: true });
         const text = await res.text();
+        // What the app acknowledged the command with shows privately: the message its response_url's
+        // `replace_original` replaces (the app never acknowledges with `in_channel`).
         const reply = parseMaybe(text);
-        const shown = typeof reply?.text === 'string' ? reply.text : reply === undefined && text.trim() !== '' ? text : undefined;
-        if (shown !== undefined) this.#ephemeral({ ...this.#lastSlash, text: shown });
+        const shown = typeof reply?.text === 'string' ? reply : reply === undefined && text.trim() !== '' ? { text } : undefined;
+        if (shown !== undefined) this.slack.privateReplies.acknowledged(command.response_url ?? '', shown);
+        this.#placePrivate();
         return { status: 200, body: {} };
       }
       case '/api/submit': {
@@ -464,6 +486,14 @@ export class Sandbox {
         // Slack gives every block of a published view an id; the page names the one pressed when the app named it.
         const blockId = input.blockId === '' ? 'home' : input.blockId;
         return this.#interact(this.slack.homeButtonPress({ ...input, blockId }), input.user);
+      }
+      case '/api/private-press': {
+        // A button on a private message: only the person who sees it can press it, and only while it is shown.
+        const input = privatePress.parse(body);
+        const message = this.slack.privateReplies.visibleTo(input.user).find((m) => m.id === input.id);
+        if (message === undefined) return { status: 404, body: { error: 'no such message' } };
+        const form = this.slack.privatePress({ user: input.user, message, actionId: input.actionId, value: input.value });
+        return this.#interact(form, input.user, input.blockId === '' ? undefined : input.blockId);
       }
       case '/api/close-view': {
         this.#closedViews.add(closeView.parse(body).viewId);
@@ -503,11 +533,30 @@ export class Sandbox {
     return id;
   }
 
-  /** A slash command's delayed answer (response_url) is an ephemeral message to whoever typed it. */
-  #slashResponse(): void {
-    const response = this.slack.responses.at(-1);
-    if (response === undefined || this.#lastSlash === undefined || typeof response.text !== 'string') return;
-    this.#ephemeral({ ...this.#lastSlash, text: response.text });
+  /** Notes where each new private message shows: after the newest message there is now. */
+  #placePrivate(): void {
+    for (const m of this.slack.privateReplies.messages) {
+      if (!this.#placed.has(m.id)) this.#placed.set(m.id, { after: this.slack.messages.at(-1)?.ts ?? '0', at: Date.now() });
+    }
+  }
+
+  /** The private messages people see now, each where it first showed, with its blocks and the id a press names it by. */
+  #privateMessages(): (Ephemeral & { id: number; blocks?: PrivateMessage['blocks'] })[] {
+    this.#placePrivate();
+    return this.slack.privateReplies.messages
+      .filter((m) => !m.deleted)
+      .map((m) => {
+        const placed = this.#placed.get(m.id) ?? { after: '0', at: 0 };
+        return {
+          id: m.id,
+          channel: m.channel,
+          user: m.user,
+          text: m.text,
+          ...(m.blocks !== undefined ? { blocks: m.blocks } : {}),
+          ...placed,
+          from: 'app' as const,
+        };
+      });
   }
 
   #ephemeral(e: Omit<Ephemeral, 'after' | 'at' | 'from'> & { from?: Ephemeral['from'] }): void {
@@ -541,7 +590,8 @@ export class Sandbox {
       views: [...this.slack.views.entries()]
         .filter(([id, v]) => !this.#closedViews.has(id) && this.#triggers.has(v.triggerId))
         .map(([id, v]) => ({ id, user: this.#triggers.get(v.triggerId), view: v.view })),
-      ephemerals: this.#ephemerals,
+      // Slack's answers, the app's ephemeral posts and its private messages, in the order they came.
+      ephemerals: [...this.#ephemerals, ...this.#privateMessages()].sort((a, b) => a.at - b.at),
       // The prompts suggested in each DM, each person's Home tab, and Slack's thinking indicator under each thread.
       suggestedPrompts: Object.fromEntries(this.slack.suggestedPrompts),
       homeViews: Object.fromEntries(this.slack.homeViews),

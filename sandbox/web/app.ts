@@ -58,6 +58,12 @@ interface Ephemeral {
   readonly at: number;
   /** Sent by the app, or said by Slack itself (a command it cannot run). */
   readonly from: 'app' | 'slack';
+  /**
+   * A private message the app sent through a response_url (or acknowledged a command with): the id its buttons name
+   * it by. It is replaced or deleted in place as the app says.
+   */
+  readonly id?: number;
+  readonly blocks?: unknown;
 }
 interface SuggestedPrompts {
   /** The call's title, shown above the prompts. */
@@ -262,12 +268,13 @@ function withEphemerals(messages: readonly Message[], inThread: boolean): string
     // Slack's own answers come from Slackbot; the app's from the app, marked as such.
     const author = e.from === 'slack' ? 'Slackbot' : (state?.bot.name ?? 'Fin');
     const time = new Date(e.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    return `<article class="message ephemeral${e.from === 'app' ? ' from-app' : ' from-slack'}">
+    const body = Array.isArray(e.blocks) && e.blocks.length > 0 ? renderBlocks(e.blocks, directory) : renderMrkdwn(e.text, directory);
+    return `<article class="message ephemeral${e.from === 'app' ? ' from-app' : ' from-slack'}"${e.id === undefined ? '' : ` data-private-id="${e.id}"`}>
       <div class="avatar">${escapeHtml(author.slice(0, 1))}</div>
       <div class="content">
         <div class="ephemeral-note">${ICONS.eye}<span>Only visible to you</span></div>
         <header><span class="author">${escapeHtml(author)}</span>${e.from === 'app' ? '<span class="app-badge">APP</span>' : ''}<time>${time}</time></header>
-        <div class="body">${renderMrkdwn(e.text, directory)}</div>
+        <div class="body">${body}</div>
       </div>
     </article>`;
   };
@@ -643,6 +650,8 @@ async function send(text: string, thread: string | undefined): Promise<void> {
       text: slash[2],
       ...(thread !== undefined ? { threadTs: thread } : {}),
     });
+    // Its answer shows at the bottom, where the person is looking.
+    (thread === undefined ? channelScroll : threadScroll).pin();
     return;
   }
   // "@Fin" (the app's name) becomes a real mention, as Slack's autocomplete would make it.
@@ -847,16 +856,21 @@ function wire(): void {
     const action = target.closest<HTMLElement>('.message .bk-button');
     if (action !== null) {
       const message = action.closest<HTMLElement>('.message');
+      // A button on a private message (a response_url's) names that message by its id: it has no ts or channel post.
+      const privateId = message?.dataset.privateId;
       const press = () => {
         if (action.dataset.url && /^https?:\/\//i.test(action.dataset.url)) window.open(action.dataset.url, '_blank', 'noopener');
-        void api('/api/press', {
+        const pressed = {
           user: me,
-          channel: message?.dataset.channel,
-          ts: message?.dataset.ts,
           actionId: action.dataset.actionId,
           value: action.dataset.value,
           blockId: action.dataset.blockId,
-        }).catch((error: Error) => showToast(error.message));
+        };
+        void (
+          privateId !== undefined
+            ? api('/api/private-press', { ...pressed, id: Number(privateId) })
+            : api('/api/press', { ...pressed, channel: message?.dataset.channel, ts: message?.dataset.ts })
+        ).catch((error: Error) => showToast(error.message));
       };
       // With a confirmation dialog, Slack sends the press only once the person confirms.
       if (action.dataset.confirm !== undefined) askToConfirm(JSON.parse(action.dataset.confirm), press);

@@ -703,7 +703,7 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     expect(await block.locator('label').first().innerText()).toBe('Your question');
     const question = block.locator('textarea');
     expect(await question.getAttribute('placeholder')).toBe('What would you like to know about this message?');
-    expect(await block.locator('.bk-hint').innerText()).toContain('Fin answers in the message’s thread');
+    expect(await block.locator('.bk-hint').innerText()).toContain('answers in its thread');
     expect(await modal.locator('#modal-submit').innerText()).toBe('Ask');
     expect(await modal.locator('#modal-close').innerText()).toBe('Cancel');
     // Nothing written: the app's own error, in the form.
@@ -780,6 +780,112 @@ describe.skipIf(CHROMIUM === undefined)('the sandbox in a browser', () => {
     await carlos.screenshot({ path: join(SHOTS, '41-ask-about-linked.png') });
     await Promise.all([alice.close(), carlos.close()]);
   }, 60_000);
+
+  /** The private message (a response_url's) that shows `words` to the reader, once it does; its locator follows its id. */
+  async function privateMessage(page: Page, words: string): Promise<Locator> {
+    const found = page.locator('#messages .message.ephemeral[data-private-id]', { hasText: words }).last();
+    await found.waitFor({ timeout: 20_000 });
+    return page.locator(`#messages .message.ephemeral[data-private-id="${await found.getAttribute('data-private-id')}"]`);
+  }
+
+  it('answers /fin privately (another person sees nothing), and “Share in channel” makes a thread that goes on with Fin', async () => {
+    const alice = await openWithoutForm('UALICE');
+    await alice.click('[data-channel-id="CSUPPORT"]');
+    // The page's help says how to ask privately.
+    expect(await alice.locator('.sidebar .help').innerText()).toContain('/fin How do I reset my password?');
+    const channelMessages = alice.locator('#messages .message[data-ts]');
+    const before = await channelMessages.count();
+
+    await type(alice, 'CSUPPORT', '/fin How do I reset my password?');
+    // At once, only for Alice: the question as being asked (the app's acknowledgement of the command).
+    const asking = await privateMessage(alice, 'Fin privately');
+    expect(await asking.innerText()).toContain('Only visible to you');
+    expect(await asking.locator('blockquote').innerText()).toBe('How do I reset my password?');
+    await alice.screenshot({ path: join(SHOTS, '42-fin-asking.png') });
+
+    // Then Fin's answer: the question, the answer formatted, the note and the two buttons.
+    const mine = await privateMessage(alice, 'You asked Fin: “How do I reset my password?”');
+    const share = mine.locator('.bk-button', { hasText: 'Share in channel' });
+    await share.waitFor({ timeout: 20_000 });
+    expect(await mine.innerText()).toContain('Only visible to you');
+    expect(await mine.locator('.bk-context').first().innerText()).toBe('You asked Fin: “How do I reset my password?”');
+    expect(await mine.locator('.bk-section b', { hasText: 'Forgot password?' }).count()).toBe(1);
+    expect(await mine.locator('.bk-section a[href="https://app.example.com/login"]').innerText()).toBe('sign-in page');
+    expect(await mine.locator('.bk-section i', { hasText: 'one hour' }).count()).toBe(1);
+    const note = await mine.locator('.bk-context').last().innerText();
+    expect(note).toMatch(/^🔒 Only you can see this\./);
+    expect(note).toContain('Share in channel posts your question and this answer as a thread in #support');
+    expect(await mine.locator('.bk-button').allInnerTexts()).toEqual(['Share in channel', 'Dismiss']);
+    expect(await share.getAttribute('class')).toContain('bk-primary');
+    // Nothing was posted in the channel.
+    expect(await channelMessages.count()).toBe(before);
+    await alice.mouse.move(0, 0);
+    await alice.screenshot({ path: join(SHOTS, '43-fin-answered-privately.png') });
+
+    // Another person, on the same page, does not see it; Alice sees it again when she is herself again.
+    await alice.selectOption('#user', 'UCARLOS');
+    await expect.poll(() => alice.locator('#messages .message.ephemeral[data-private-id]').count()).toBe(0);
+    expect(await alice.locator('#channel-title').innerText()).toBe('#support');
+    expect(await alice.locator('#messages').innerText()).not.toContain('You asked Fin');
+    await alice.screenshot({ path: join(SHOTS, '44-fin-not-for-others.png') });
+    await alice.selectOption('#user', 'UALICE');
+    await share.waitFor();
+
+    // Shared: the question and Fin's answer become a thread everyone sees, and the private answer goes away.
+    await share.click();
+    await mine.waitFor({ state: 'detached', timeout: 10_000 });
+    const root = alice.locator('#messages .message.from-app', { hasText: 'asked Fin:' }).last();
+    await root.waitFor({ timeout: 10_000 });
+    expect(await root.locator('.body').innerText()).toContain('@Alice Martin asked Fin:');
+    expect(await root.locator('blockquote').innerText()).toBe('How do I reset my password?');
+    await expect.poll(() => root.locator('[data-open-thread]').innerText(), { timeout: 10_000 }).toBe('1 reply');
+    expect(await alice.locator('#messages .message.ephemeral[data-private-id]', { hasText: 'You asked Fin:' }).count()).toBe(0);
+    await root.locator('[data-open-thread]').click();
+    await alice.locator('#thread-messages .message.from-app b', { hasText: 'Forgot password?' }).waitFor({ timeout: 10_000 });
+    await alice.mouse.move(0, 0);
+    await alice.screenshot({ path: join(SHOTS, '45-fin-shared.png') });
+
+    // Anyone goes on in the thread, without mentioning Fin: Fin answers there.
+    const carlos = await openWithoutForm('UCARLOS');
+    await carlos.click('[data-channel-id="CSUPPORT"]');
+    const shared = carlos.locator('#messages .message.from-app', { hasText: '@Alice Martin asked Fin:' }).last();
+    await shared.locator('[data-open-thread]').click();
+    await carlos.locator('#thread-messages .message.from-app b', { hasText: 'Forgot password?' }).waitFor({ timeout: 10_000 });
+    await carlos.fill('#thread-input', 'Where is my order, by the way?');
+    await carlos.press('#thread-input', 'Enter');
+    const next = carlos.locator('#thread-messages .message.from-app').last();
+    await next.locator('b', { hasText: '2 business days' }).waitFor({ timeout: 20_000 });
+    const texts = await carlos.locator('#thread-messages .message .body').allInnerTexts();
+    expect(texts).toHaveLength(4);
+    expect(texts[0]).toContain('@Alice Martin asked Fin:');
+    expect(texts[1]).toContain('You can reset your password in a few steps.');
+    expect(texts[2]).toBe('Where is my order, by the way?');
+    expect(texts[3]).toContain('Orders ship within 2 business days.');
+    await carlos.mouse.move(0, 0);
+    await carlos.screenshot({ path: join(SHOTS, '46-fin-shared-continued.png') });
+    await Promise.all([alice.close(), carlos.close()]);
+  }, 60_000);
+
+  it('takes a private answer away when its asker presses “Dismiss”, posting nothing', async () => {
+    const page = await openWithoutForm('UCARLOS');
+    await page.click('[data-channel-id="DCARLOS"]');
+    const dm = page.locator('#messages .message[data-ts]');
+    const before = await dm.count();
+    await type(page, 'DCARLOS', '/fin What are your plans?');
+    const mine = await privateMessage(page, 'You asked Fin: “What are your plans?”');
+    const dismiss = mine.locator('.bk-button', { hasText: 'Dismiss' });
+    await dismiss.waitFor({ timeout: 20_000 });
+    expect(await mine.locator('.bk-section b', { hasText: 'upgrade at any time' }).count()).toBe(1);
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SHOTS, '47-fin-before-dismiss.png') });
+
+    await dismiss.click();
+    await mine.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await page.locator('#messages .message.ephemeral[data-private-id]', { hasText: 'You asked Fin:' }).count()).toBe(0);
+    expect(await dm.count()).toBe(before);
+    await page.screenshot({ path: join(SHOTS, '48-fin-dismissed.png') });
+    await page.close();
+  }, 40_000);
 });
 
 /** Rich text blocks, which the app does not post yet: put straight into the Slack emulator of a sandbox in this process. */
