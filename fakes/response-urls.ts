@@ -5,7 +5,7 @@ import { messageBreaches } from './block-kit-limits.ts';
  * Slack's `response_url`s, as the fake hands them out with slash commands and presses: each belongs to one person in
  * one channel, takes at most 5 messages within 30 minutes (docs.slack.dev, "Handling user interaction": "up to 5 times
  * within 30 minutes"), and answers 404 once it will take no more. What arrives there is a private message only that
- * person sees: a new one, or (`replace_original`, `delete_original`) the one the interaction came from.
+ * person sees: a new one, or (`replace_original`, `delete_original`) the private message whose button was pressed.
  */
 export interface PrivateMessage {
   readonly id: number;
@@ -21,7 +21,7 @@ interface Issued {
   readonly user: string;
   readonly issuedAt: number;
   uses: number;
-  /** The private message the interaction was on (a press), or the command's own reply once it has one. */
+  /** The private message the interaction was on (a press on it): what `replace_original` and `delete_original` act on. */
   original: number | undefined;
 }
 
@@ -49,13 +49,15 @@ export class FakeResponseUrls {
     return `${this.#base}/respond/${key}`;
   }
 
-  /** A slash command was acknowledged with a message: it shows privately, and is what `replace_original` replaces. */
+  /**
+   * A slash command was acknowledged with a message: it shows privately. It is not the URL's original: Slack does not
+   * let a command's response_url replace or delete its acknowledgement (*reported*, not documented: slackapi/bolt-js
+   * #2287, slackapi/bolt-python #1268), so `replace_original` there adds a message, as it does in Slack.
+   */
   acknowledged(url: string, body: { text?: unknown; blocks?: unknown }): PrivateMessage | undefined {
     const issued = this.#urls.get(keyOf(url));
     if (issued === undefined || typeof body.text !== 'string') return undefined;
-    const message = this.#add(issued, body);
-    issued.original = message.id;
-    return message;
+    return this.#add(issued, body);
   }
 
   /** The private messages `user` sees now, oldest first. */

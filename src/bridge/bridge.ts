@@ -228,7 +228,7 @@ export class Bridge {
    * `/fin <question>`: recorded before this returns (so Slack may be acknowledged), then asked of Fin; the answer goes
    * only to the person, through the command's `response_url`. `placeholder` is what they see meanwhile.
    */
-  askPrivately(input: { teamId: string; channelId: string; userId: string; question: string; responseUrl: string }): AskOutcome {
+  askPrivately(input: { teamId: string; channelId: string; userId: string; text: string; responseUrl: string }): AskOutcome {
     return this.#questions.ask(input);
   }
 

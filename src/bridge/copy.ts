@@ -153,25 +153,38 @@ export function askedAboutText(userId: string, messageUrl: string | undefined, q
   return `:mag: <@${userId}> asked Fin about ${about}:\n${quote(question)}`;
 }
 
-/** What `/fin <question>` shows at once, only to the person who asked, until Fin's answer replaces it. */
+/**
+ * What `/fin <question>` shows at once, only to the person who asked. Slack does not let a command's later messages
+ * replace it, so it stays as the record of the question, and reads as one: the answer follows below it.
+ */
 export function privateAskingText(question: string): string {
-  return `:hourglass_flowing_sand: Asking Fin privately (only you can see this):\n${quote(question)}`;
+  return `:lock: You asked Fin privately (only you can see this):\n${quote(question)}\n_Fin's answer will follow here._`;
 }
 
 /** How `/fin` is used, told to someone who typed it alone. */
 export const PRIVATE_ASK_USAGE =
   'Type `/fin` and your question, for example `/fin how do I reset my password?`. Fin answers you privately; you can then share the answer in the channel.';
 
+/** Told once Fin is slow: the answer then goes where it cannot vanish (a private reply lasts only as long as the session). */
 export const PRIVATE_ASK_SLOW =
-  ':hourglass: Fin is taking longer than usual. Its answer will appear here when it arrives (only you can see this).';
+  ":hourglass: Fin is taking longer than usual with your question. Its answer will come to your direct message with Fin, so you don't have to wait here.";
 
-/** Why a private question got no answer, told to the person in place of it. */
-export function privateAskFailedText(reason: 'no_answer' | 'stream_lost' | 'feature_off' | 'unexpected', error?: FinApiError): string {
+/** Told privately to someone asking with `/fin` faster than one person may. */
+export function privateAskLimitText(perMinute: number): string {
+  return `:hourglass: You're asking faster than Fin can keep up (${perMinute} questions a minute at most), so Fin didn't take this one. Please wait a minute and ask again.`;
+}
+
+export type PrivateAskFailure = 'no_answer' | 'timed_out' | 'stream_lost' | 'feature_off' | 'unexpected';
+
+/** Why a private question got no answer, told to the person below it. */
+export function privateAskFailedText(reason: PrivateAskFailure, error?: FinApiError): string {
   switch (reason) {
     case 'no_answer':
-      return ':shrug: Fin had no answer to that question. Try rephrasing it, or ask in a thread to talk it through with Fin.';
+      return ':shrug: Fin had no answer to your question. Try rephrasing it, or ask in a thread to talk it through with Fin.';
+    case 'timed_out':
+      return ":warning: Fin didn't answer your question in time. Please ask again, or ask in a thread.";
     case 'stream_lost':
-      return ':warning: The connection to Fin dropped before its answer arrived. Please ask again.';
+      return ':warning: The connection to Fin dropped before its answer to your question arrived. Please ask again.';
     case 'feature_off':
       return ":warning: Private answers (`/fin`) aren't turned on for this workspace's Fin. Mention the app in a thread to ask there instead.";
     case 'unexpected':
@@ -192,8 +205,9 @@ export function privateAnswerDmText(channelId: string, question: string): string
 
 /** Told privately when a private answer could not be shared because the app may not post in the channel. */
 export function shareCannotPostText(channelId: string | undefined): string {
-  const where = channelId === undefined || channelId.startsWith('D') ? 'here' : `in <#${channelId}>`;
-  return `:warning: Fin can't post ${where}, so the answer was not shared. Ask someone in the channel to invite the app (\`/invite @Fin\`), then press *Share in channel* again.`;
+  if (channelId === undefined || channelId.startsWith('D'))
+    return ":warning: Fin can't post in this conversation, so the answer was not shared.";
+  return `:warning: Fin can't post in <#${channelId}>, so the answer was not shared. Ask someone in the channel to invite the app (\`/invite @Fin\`), then press *Share in channel* again.`;
 }
 
 /** Told privately to someone pressing a private answer's buttons that are not theirs, gone, or already used. */

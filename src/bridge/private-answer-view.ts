@@ -1,4 +1,4 @@
-import type { KnownBlock } from '@slack/types';
+import type { Button, KnownBlock } from '@slack/types';
 import { plainText } from '../format/escape.ts';
 import { splitMrkdwn } from '../format/split.ts';
 import { truncate } from '../format/truncate.ts';
@@ -15,16 +15,18 @@ const FRAME_BLOCKS = 3;
 /** Room the frame's own text takes out of the message's total (the question, the note, the button labels). */
 const FRAME_TEXT = 1_000;
 
-/** Said when an answer is longer than one private message shows: sharing it posts it whole, in parts. */
-const CUT_NOTE = '_…the answer is longer than fits here. Share it in the channel to read all of it._';
+/** Said when an answer is longer than one private message shows: the whole of it goes to the direct message. */
+const CUT_NOTE = '_…the answer goes on: all of it is in your direct message with Fin._';
 
 /**
  * The private answer to `/fin <question>`: what was asked, Fin's answer (mrkdwn, in sections within Slack's limits, cut
- * with a note when longer than one message shows), and two buttons: share it as a thread in the channel, or dismiss it.
+ * with a note when longer than one message shows: `cut`), and its buttons: share it as a thread in the channel (only
+ * where the app can post: not in a direct message between people), or dismiss it.
  */
-export function privateAnswerMessage(input: { askId: string; question: string; answer: string; channelId: string }): {
+export function privateAnswerMessage(input: { askId: string; question: string; answer: string; channelId: string; shareable: boolean }): {
   text: string;
   blocks: KnownBlock[];
+  cut: boolean;
 } {
   const room = L.message.blocksText - FRAME_TEXT;
   const parts = splitMrkdwn(input.answer, L.section.text);
@@ -35,36 +37,39 @@ export function privateAnswerMessage(input: { askId: string; question: string; a
     shown.push(part);
     used += part.length;
   }
-  if (shown.length < parts.length) shown.push(CUT_NOTE);
+  const cut = shown.length < parts.length;
+  if (cut) shown.push(CUT_NOTE);
   // Slack names a channel from its id; a direct message has no name worth showing.
   const where = channelTypeFromId(input.channelId) === 'im' ? 'this conversation' : `<#${input.channelId}>`;
+  const note = input.shareable
+    ? `:lock: Only you can see this. *Share in channel* posts your question and this answer as a thread in ${where}; replies there go on with Fin.`
+    : ':lock: Only you can see this.';
+  const share: Button[] = input.shareable
+    ? [
+        {
+          type: 'button',
+          action_id: SHARE_ACTION,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Share in channel' },
+          value: input.askId,
+        },
+      ]
+    : [];
   return {
-    text: truncate(input.answer, L.section.text),
+    // What a notification shows; Fin's words are in the blocks (cut here, a link or an entity could be split).
+    text: "Fin's private answer to your question",
+    cut,
     blocks: [
       {
         type: 'context',
         elements: [{ type: 'plain_text', text: `You asked Fin: “${truncate(plainText(input.question), QUESTION_SHOWN)}”`, emoji: false }],
       },
       ...shown.map((text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
-      {
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: `:lock: Only you can see this. *Share in channel* posts your question and this answer as a thread in ${where}; replies there go on with Fin.`,
-          },
-        ],
-      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: note }] },
       {
         type: 'actions',
         elements: [
-          {
-            type: 'button',
-            action_id: SHARE_ACTION,
-            style: 'primary',
-            text: { type: 'plain_text', text: 'Share in channel' },
-            value: input.askId,
-          },
+          ...share,
           { type: 'button', action_id: DISMISS_ACTION, text: { type: 'plain_text', text: 'Dismiss' }, value: input.askId },
         ],
       },

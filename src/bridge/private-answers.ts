@@ -4,6 +4,8 @@ import { isSessionExists } from '../fin/client.ts';
 import type { FinEvent, FinMessage, FinTurnRequest } from '../fin/schemas.ts';
 import type { SseEnd } from '../fin/sse.ts';
 import { htmlToMrkdwn } from '../format/html-to-mrkdwn.ts';
+import { truncate } from '../format/truncate.ts';
+import { deliverFinalText } from '../slack/delivery.ts';
 import { CHANNEL_UNAVAILABLE } from '../slack/errors.ts';
 import { channelTypeFromId } from '../slack/incoming.ts';
 import { slackToPlainText } from '../slack/plain-text.ts';
@@ -12,19 +14,32 @@ import type { PrivateReply, ResponseOutcome } from '../slack/response-url.ts';
 import type { Ask } from '../store/asks.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import type { BridgeContext } from './context.ts';
-import { PRIVATE_ASK_SLOW, privateAnswerDmText, privateAskFailedText, privateAskingText, sharedQuestionText } from './copy.ts';
+import {
+  PRIVATE_ASK_SLOW,
+  type PrivateAskFailure,
+  privateAnswerDmText,
+  privateAskFailedText,
+  privateAskingText,
+  sharedQuestionText,
+} from './copy.ts';
 import type { FinEventAcceptance } from './fin-events.ts';
 import { privateAnswerMessage } from './private-answer-view.ts';
 import { encodePriorHistory } from './prior-history.ts';
+import { MAX_BODY_CHARS } from './requests.ts';
 
-/** Slack takes messages at a slash command's `response_url` for 30 minutes after the command. */
+/** Slack takes messages at a slash command's `response_url` for 30 minutes after the command, 5 at most. */
 export const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
 /**
  * After Fin reports `complete`, how long its answer may still be on its way (a webhook can overtake the stream's
  * `fin_replied`) before the person is told Fin had none.
  */
-const COMPLETE_GRACE_MS = 5_000;
-/** A share into the channel that began this long ago without finishing was cut short (its process died): it may be made again. */
+export const COMPLETE_GRACE_MS = 5_000;
+/**
+ * A question with no answer this long after it was asked is given up, and the person told (well within the private
+ * reply's 30 minutes). An answer that comes later still reaches them, in their direct message.
+ */
+export const GIVE_UP_MS = 20 * 60_000;
+/** A share into the channel that began this long ago without a thread to show for it was cut short: it may be made again. */
 const SHARE_STALE_MS = 60_000;
 
 const DONE = Promise.resolve();
@@ -37,6 +52,7 @@ export type PrivateAnswersDeps = Pick<
   | 'poster'
   | 'directory'
   | 'responses'
+  | 'ownMessages'
   | 'log'
   | 'now'
   | 'inOrder'
@@ -51,21 +67,29 @@ export type PrivateAnswersDeps = Pick<
   readonly reserveTurn: (userId: string) => boolean;
 };
 
-export type AskOutcome = { readonly kind: 'asking'; readonly id: string; readonly placeholder: string } | { readonly kind: 'rate_limited' };
+export type AskOutcome =
+  | { readonly kind: 'asking'; readonly id: string; readonly placeholder: string }
+  | { readonly kind: 'rate_limited' }
+  | { readonly kind: 'empty' };
 
 export type ShareOutcome = 'shared' | 'unknown' | 'not_yours' | 'not_answered' | 'already' | 'cannot_post';
 
 /**
  * `/fin <question>`: one question, answered only to the person who asked (Fin's `/fin/ask`), through the command's
- * `response_url`, with a button to share it as a thread in the channel. The question is recorded before Slack is
- * acknowledged; Fin's answer is recorded once (its first `fin_replied`, by SSE or webhook, wins) and then shown; a
- * restart resumes whichever step was next. When the `response_url` no longer takes messages (30 minutes, 5 uses), the
- * answer goes to the person's direct message with the app instead.
+ * `response_url`, with a button to share it as a thread in the channel.
+ *
+ * The question is recorded before Slack is acknowledged, and each step after is recorded as it happens, so a restart
+ * resumes whichever came next and nothing is said twice: Fin's answer is recorded once (the first `fin_replied`, by
+ * SSE or webhook); a question Fin said it finished without answering, or did not answer in time, is settled by
+ * deadlines worked out from what is recorded. Slack does not let a command's later messages replace its first, so
+ * each thing the person is told is a message of its own below the question. A private reply lasts only as long as the
+ * person's session: an answer that comes after they were told Fin is slow (or after the reply's 30 minutes, or its 5
+ * messages) goes to their direct message with the app, and so does the whole of one too long to show privately.
  */
 export class PrivateAnswers {
   readonly #ctx: PrivateAnswersDeps;
-  /** Per question, what happens when its wait is over: the person hears Fin is slow, or that it had no answer. */
-  readonly #timers = new Map<string, { readonly timer: NodeJS.Timeout; readonly then: 'slow' | 'no_answer' }>();
+  /** Per question, the timer of its next deadline (Fin slow, no answer after `complete`, given up). */
+  readonly #timers = new Map<string, NodeJS.Timeout>();
   #stopped = false;
 
   constructor(ctx: PrivateAnswersDeps) {
@@ -78,16 +102,19 @@ export class PrivateAnswers {
   }
 
   /**
-   * Records the question (durably, before this returns) and asks Fin after. `placeholder` is what the person sees
-   * at once; the answer replaces it.
+   * Records the question (durably, before this returns) and asks Fin after. `text` is the command's, in Slack's markup;
+   * `placeholder` is what the person sees at once.
    */
-  ask(input: { teamId: string; channelId: string; userId: string; question: string; responseUrl: string }): AskOutcome {
+  ask(input: { teamId: string; channelId: string; userId: string; text: string; responseUrl: string }): AskOutcome {
+    const question = truncate(slackToPlainText(input.text, { botUserId: this.#ctx.botUserId }), MAX_BODY_CHARS);
+    if (question === '') return { kind: 'empty' };
     if (!this.#ctx.reserveTurn(input.userId)) return { kind: 'rate_limited' };
     // Not derived from the command: Slack sends no id for it, and each question is a conversation of its own.
     const id = `slack-ask-${input.teamId}-${randomUUID()}`;
-    this.#ctx.store.asks.record({ ...input, id }, this.#ctx.now());
+    const { text: _markup, ...where } = input;
+    this.#ctx.store.asks.record({ ...where, id, question }, this.#ctx.now());
     this.#ctx.inOrderDetached(id, 'asking Fin privately', () => this.#send(id));
-    return { kind: 'asking', id, placeholder: privateAskingText(input.question) };
+    return { kind: 'asking', id, placeholder: privateAskingText(question) };
   }
 
   /** One of Fin's events about a private question: only its answer and its end matter (nothing streams into a private reply). */
@@ -96,8 +123,21 @@ export class PrivateAnswers {
     const id = event.conversation_id;
     if (event.event_name === 'fin_replied') {
       const text = htmlToMrkdwn(event.message.body);
+      if (text === '') {
+        log.warn({ source, askId: id, messageId: event.message.id }, 'Fin answered a private question with no text');
+        return { kind: 'ignored', processed: DONE };
+      }
       if (!store.asks.answer(id, { text, finMessageId: event.message.id }, this.#ctx.now())) {
-        log.debug({ source, askId: id, messageId: event.message.id }, 'duplicate or late answer to a private question');
+        const known = store.asks.get(id)?.finMessageId;
+        // Fin documents one answer per question; a second one would be a change in Fin worth hearing about.
+        if (known !== null && known !== undefined && known !== event.message.id) {
+          log.warn(
+            { source, askId: id, messageId: event.message.id },
+            'Fin sent a second answer to a private question; only the first is shown',
+          );
+        } else {
+          log.debug({ source, askId: id, messageId: event.message.id }, 'duplicate answer to a private question');
+        }
         return { kind: 'duplicate', processed: DONE };
       }
       this.#clearTimer(id);
@@ -105,10 +145,9 @@ export class PrivateAnswers {
       return { kind: 'accepted', processed: this.#deliverInOrder(id) };
     }
     if (event.event_name === 'fin_status_updated' && (event.status === 'complete' || event.status === 'resolved')) {
-      const ask = store.asks.get(id);
-      if (ask === undefined || !awaiting(ask)) return { kind: 'duplicate', processed: DONE };
       // The answer may still be on its way by the other channel: the person is told there is none only after a grace.
-      this.#arm(id, COMPLETE_GRACE_MS, 'no_answer');
+      if (!store.asks.markCompleted(id, this.#ctx.now())) return { kind: 'duplicate', processed: DONE };
+      this.#schedule(id);
       return { kind: 'accepted', processed: DONE };
     }
     return { kind: 'ignored', processed: DONE };
@@ -138,34 +177,22 @@ export class PrivateAnswers {
       if (CHANNEL_UNAVAILABLE.has(code)) return 'cannot_post';
       throw error;
     }
-    const answer = ask.answer;
-    const conv = store.transaction(() => {
-      const created = store.conversations.ensure(
+    // The thread, its conversation and what Fin is to know of it land together; the answer's parts follow, resumably.
+    store.transaction(() => {
+      const conv = store.conversations.ensure(
         { teamId: ask.teamId, channelId: ask.channelId, threadTs: rootTs, channelType: channelTypeFromId(ask.channelId) },
         this.#ctx.now(),
       );
-      store.conversations.noteTopic(created.id, ask.question);
-      store.asks.shared(ask.id, rootTs, this.#ctx.now());
-      return created;
-    });
-    let lastTs = rootTs;
-    for (const part of cutIntoParts(answer)) {
-      lastTs = await poster.post(ask.channelId, rootTs, part.text);
-      store.posted.add(
-        { channelId: ask.channelId, ts: lastTs, conversationId: conv.id, turnId: null, kind: 'reply', state: 'final' },
+      store.conversations.noteTopic(conv.id, ask.question);
+      store.conversations.setPriorHistory(
+        conv.id,
+        encodePriorHistory({ afterTs: rootTs, messages: priorMessages(ask, this.#ctx.botUserId) }),
         this.#ctx.now(),
       );
-    }
-    const history: FinMessage[] = [
-      { author: 'user', body: ask.question, timestamp: new Date(ask.createdAt).toISOString() },
-      {
-        author: 'fin',
-        body: slackToPlainText(answer, { botUserId: this.#ctx.botUserId }),
-        timestamp: new Date(this.#ctx.now()).toISOString(),
-      },
-    ];
-    store.conversations.setPriorHistory(conv.id, encodePriorHistory({ afterTs: lastTs, messages: history }), this.#ctx.now());
+      store.asks.shared(ask.id, rootTs, this.#ctx.now());
+    });
     log.info({ askId: ask.id, channelId: ask.channelId, threadTs: rootTs }, 'a private answer was shared in the channel');
+    await this.#finishShare(ask.id);
     if (input.responseUrl !== undefined) await this.#reply(input.responseUrl, { text: '', delete_original: true }, ask.id);
     return 'shared';
   }
@@ -178,21 +205,28 @@ export class PrivateAnswers {
     return 'dismissed';
   }
 
-  /** Resumes questions a previous process left: not yet sent, waiting for Fin, or answered but not yet shown. */
+  /**
+   * Resumes what a previous process left: questions not yet sent, waiting for Fin, or answered but not yet shown, and
+   * shared answers not yet all in their thread.
+   */
   recover(): void {
-    for (const ask of this.#ctx.store.asks.unfinished()) {
+    const { store } = this.#ctx;
+    for (const ask of store.asks.unfinished()) {
       if (ask.state === 'sending') this.#ctx.inOrderDetached(ask.id, 'asking Fin privately', () => this.#send(ask.id));
       else if (ask.state === 'answered') void this.#deliverInOrder(ask.id);
-      // Fin's answer can only come by webhook now (the stream went with the process); without them it is lost.
-      else if (this.#ctx.webhooksEnabled)
-        this.#arm(ask.id, Math.max(0, ask.createdAt + this.#ctx.replyTimeoutMs - this.#ctx.now()), 'slow');
-      else this.#ctx.inOrderDetached(ask.id, 'giving up a private question', () => this.#fail(ask.id, 'stream_lost'));
+      // Fin's answer can only come by webhook now (the stream went with the process); without them it will not come.
+      else if (!this.#ctx.webhooksEnabled && ask.completedAt === null)
+        this.#ctx.inOrderDetached(ask.id, 'giving up a private question', () => this.#fail(ask.id, 'stream_lost'));
+      else this.#schedule(ask.id);
+    }
+    for (const ask of store.asks.unfinishedShares()) {
+      this.#ctx.inOrderDetached(ask.id, 'finishing a shared answer', () => this.#finishShare(ask.id));
     }
   }
 
   stop(): void {
     this.#stopped = true;
-    for (const { timer } of this.#timers.values()) clearTimeout(timer);
+    for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
   }
 
@@ -248,43 +282,58 @@ export class PrivateAnswers {
       await this.#fail(id, 'stream_lost');
       return;
     }
-    this.#arm(id, Math.max(0, ask.createdAt + this.#ctx.replyTimeoutMs - this.#ctx.now()), 'slow');
+    this.#schedule(id);
   }
 
-  /** The stream stopped: with no answer yet and no webhooks to bring it, there will be none. */
+  /** The stream stopped: with no answer yet, no word from Fin that it is done and no webhooks, there will be none. */
   #streamEnded(id: string, end: SseEnd): void {
     if (end.reason === 'closed' || this.#ctx.webhooksEnabled) return;
     this.#ctx.inOrderDetached(id, 'ending a private question whose stream ended', async () => {
       const ask = this.#ctx.store.asks.get(id);
-      if (ask === undefined || !awaiting(ask)) return;
       // Fin's `complete` came on this stream: the grace for a late answer runs instead.
-      if (this.#timers.get(id)?.then === 'no_answer') return;
+      if (ask === undefined || !awaiting(ask) || ask.completedAt !== null) return;
       this.#ctx.log.warn({ askId: id, reason: end.reason, detail: end.detail }, 'the stream of a private question ended before its answer');
       await this.#fail(id, 'stream_lost');
     });
   }
 
-  /** After `delayMs`, the person hears Fin is slow (`slow`), or that it had no answer (`no_answer`), unless it answered. */
-  #arm(id: string, delayMs: number, then: 'slow' | 'no_answer'): void {
-    if (this.#stopped) return;
+  /**
+   * Sets the timer of the question's next deadline, from what is recorded (so a restart sets the same ones): Fin slow
+   * (the reply timeout), no answer after Fin said it is done (`COMPLETE_GRACE_MS`), given up (`GIVE_UP_MS`).
+   */
+  #schedule(id: string): void {
     this.#clearTimer(id);
-    const timer = setTimeout(() => {
-      this.#timers.delete(id);
-      this.#ctx.inOrderDetached(id, 'telling a person Fin has not answered', async () => {
-        if (then === 'no_answer') return this.#fail(id, 'no_answer');
-        const ask = this.#ctx.store.asks.get(id);
-        if (ask === undefined || !this.#ctx.store.asks.markOverdue(id, this.#ctx.now())) return;
-        this.#ctx.log.warn({ askId: id }, 'no answer from Fin in time to a private question');
-        if (ask.responseUrl !== null) await this.#reply(ask.responseUrl, { text: PRIVATE_ASK_SLOW, replace_original: true }, id);
-      });
-    }, delayMs);
+    const ask = this.#ctx.store.asks.get(id);
+    if (ask === undefined || !awaiting(ask) || this.#stopped) return;
+    const at = Math.min(...deadlines(ask, this.#ctx.replyTimeoutMs));
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(id);
+        this.#ctx.inOrderDetached(id, 'a private question’s deadline', () => this.#onDeadline(id));
+      },
+      Math.max(0, at - this.#ctx.now()),
+    );
     timer.unref();
-    this.#timers.set(id, { timer, then });
+    this.#timers.set(id, timer);
+  }
+
+  async #onDeadline(id: string): Promise<void> {
+    const { store, log } = this.#ctx;
+    const ask = store.asks.get(id);
+    if (ask === undefined || !awaiting(ask)) return;
+    const now = this.#ctx.now();
+    if (ask.completedAt !== null && now >= ask.completedAt + COMPLETE_GRACE_MS) return this.#fail(id, 'no_answer');
+    if (now >= ask.createdAt + GIVE_UP_MS) return this.#fail(id, 'timed_out');
+    if (now >= ask.createdAt + this.#ctx.replyTimeoutMs && store.asks.markOverdue(id, now)) {
+      log.warn({ askId: id }, 'no answer from Fin in time to a private question');
+      if (ask.responseUrl !== null) await this.#reply(ask.responseUrl, { text: PRIVATE_ASK_SLOW }, id);
+    }
+    this.#schedule(id);
   }
 
   #clearTimer(id: string): void {
-    const armed = this.#timers.get(id);
-    if (armed !== undefined) clearTimeout(armed.timer);
+    const timer = this.#timers.get(id);
+    if (timer !== undefined) clearTimeout(timer);
     this.#timers.delete(id);
   }
 
@@ -301,37 +350,84 @@ export class PrivateAnswers {
     const { store, log } = this.#ctx;
     const ask = store.asks.get(id);
     if (ask === undefined || ask.state !== 'answered' || ask.answer === null || this.#stopped) return;
+    // Told Fin was slow (or that it gave up), the person may have moved on: the answer goes where it stays.
+    const late = ask.failure !== null || (ask.answeredAt ?? 0) >= ask.createdAt + this.#ctx.replyTimeoutMs;
     let shown = false;
-    if (ask.responseUrl !== null && this.#ctx.now() - ask.createdAt < RESPONSE_URL_LIFETIME_MS) {
-      const message = privateAnswerMessage({ askId: ask.id, question: ask.question, answer: ask.answer, channelId: ask.channelId });
+    let whole = true;
+    if (!late && ask.responseUrl !== null && this.#ctx.now() - ask.createdAt < RESPONSE_URL_LIFETIME_MS) {
+      const message = privateAnswerMessage({
+        askId: ask.id,
+        question: ask.question,
+        answer: ask.answer,
+        channelId: ask.channelId,
+        shareable: await this.#shareable(ask),
+      });
       try {
-        shown = (await this.#respond(ask.responseUrl, { ...message, replace_original: true })).kind === 'sent';
+        shown = (await this.#respond(ask.responseUrl, message)).kind === 'sent';
+        whole = !message.cut;
       } catch (error) {
         log.warn({ askId: id, error: errorCode(error) }, 'the private reply failed; the answer goes to the direct message');
       }
     }
-    if (!shown) await this.#directMessage(ask, ask.answer);
+    if (!shown || !whole) await this.#directMessage(ask, ask.answer);
     store.asks.markShown(id, this.#ctx.now());
   }
 
-  /** Fin's answer in the person's direct message with the app, when the private reply can no longer be used. */
+  /** Whether the app can post where the question was asked: anywhere but a direct message that is not its own. */
+  async #shareable(ask: Ask): Promise<boolean> {
+    if (channelTypeFromId(ask.channelId) !== 'im') return true;
+    try {
+      return (await this.#ctx.poster.openDm(ask.userId)) === ask.channelId;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Fin's answer in the person's direct message with the app, as a thread under their question. */
   async #directMessage(ask: Ask, answer: string): Promise<void> {
     const { poster } = this.#ctx;
     const dm = await poster.openDm(ask.userId);
     const root = await poster.postRoot(dm, privateAnswerDmText(ask.channelId, ask.question));
     for (const part of cutIntoParts(answer)) await poster.post(dm, root, part.text);
-    this.#ctx.log.info({ askId: ask.id }, 'a private answer went to the direct message: the command’s reply no longer takes messages');
+    this.#ctx.log.info({ askId: ask.id }, 'a private answer went to the direct message');
   }
 
-  /** The person hears why there is no answer, in place of it; the question is settled. */
-  async #fail(id: string, reason: Parameters<typeof privateAskFailedText>[0], error?: FinApiError): Promise<void> {
+  /** Posts the shared answer in its thread, part by part, once (resumed after an interruption); Fin's history follows it. */
+  async #finishShare(id: string): Promise<void> {
+    const { store } = this.#ctx;
+    const ask = store.asks.get(id);
+    if (ask?.sharedTs == null || ask.answer === null) return;
+    const conv = store.conversations.findByThread(ask.teamId, ask.channelId, ask.sharedTs);
+    if (conv === undefined) return;
+    const threadTs = ask.sharedTs;
+    await deliverFinalText(
+      this.#ctx,
+      { key: `share:${ask.id}`, conversationId: conv.id, channelId: ask.channelId, threadTs, targetTs: undefined, text: ask.answer },
+      {
+        landed: (_index, ts) => {
+          store.posted.add(
+            { channelId: ask.channelId, ts, conversationId: conv.id, turnId: null, kind: 'reply', state: 'final' },
+            this.#ctx.now(),
+          );
+          // What the thread says after the answer is history of its own; the answer itself Fin has already.
+          store.conversations.setPriorHistory(
+            conv.id,
+            encodePriorHistory({ afterTs: ts, messages: priorMessages(ask, this.#ctx.botUserId) }),
+            this.#ctx.now(),
+          );
+        },
+      },
+    );
+  }
+
+  /** The person hears why there is no answer; the question is settled (a late answer still reaches them). */
+  async #fail(id: string, reason: PrivateAskFailure, error?: FinApiError): Promise<void> {
     this.#clearTimer(id);
     const ask = this.#ctx.store.asks.get(id);
     if (ask === undefined || !this.#ctx.store.asks.fail(id, reason, this.#ctx.now())) return;
     this.#ctx.log.info({ askId: id, reason }, 'a private question got no answer');
-    const text = privateAskFailedText(reason, error);
     if (ask.responseUrl !== null && this.#ctx.now() - ask.createdAt < RESPONSE_URL_LIFETIME_MS) {
-      await this.#reply(ask.responseUrl, { text, replace_original: true }, id);
+      await this.#reply(ask.responseUrl, { text: privateAskFailedText(reason, error) }, id);
     }
   }
 
@@ -351,4 +447,23 @@ export class PrivateAnswers {
 
 function awaiting(ask: Ask): boolean {
   return ask.state === 'sending' || ask.state === 'asked' || ask.state === 'overdue';
+}
+
+/** When the question's deadlines fall: given up; Fin slow (until the person was told); no answer after `complete`. */
+function deadlines(ask: Ask, replyTimeoutMs: number): number[] {
+  const at = [ask.createdAt + GIVE_UP_MS];
+  // Only a question Fin took can be slow (one being sent is not yet), and it is so once.
+  if (ask.state === 'asked') at.push(ask.createdAt + replyTimeoutMs);
+  if (ask.completedAt !== null) at.push(ask.completedAt + COMPLETE_GRACE_MS);
+  return at;
+}
+
+/** The question and Fin's answer, as Fin reads them in the history of the thread they were shared in. */
+function priorMessages(ask: Ask, botUserId: string): FinMessage[] {
+  const answeredAt = ask.answeredAt ?? ask.createdAt;
+  return [
+    { author: 'user', body: ask.question, timestamp: new Date(ask.createdAt).toISOString() },
+    // Fin's words as a person read them: the mrkdwn's markup is for Slack.
+    { author: 'fin', body: slackToPlainText(ask.answer ?? '', { botUserId }), timestamp: new Date(answeredAt).toISOString() },
+  ];
 }

@@ -7,7 +7,7 @@ import {
   PRIVATE_ANSWER_SHARED,
   PRIVATE_ASK_USAGE,
   shareCannotPostText,
-  userLimitText,
+  privateAskLimitText,
 } from '../bridge/copy.ts';
 import { DISMISS_ACTION, SHARE_ACTION } from '../bridge/private-answer-view.ts';
 import type { Logger } from '../core/log.ts';
@@ -43,17 +43,15 @@ export function registerPrivateAsk(app: App, deps: { bridge: Bridge; logger: Log
       return;
     }
     const { text, user_id: userId, channel_id: channelId, team_id: teamId, response_url: responseUrl } = parsed.data;
-    const question = text.trim();
-    if (question === '') {
-      await ack({ response_type: 'ephemeral', text: PRIVATE_ASK_USAGE });
-      return;
-    }
-    const outcome = deps.bridge.askPrivately({ teamId, channelId, userId, question, responseUrl });
+    const outcome = deps.bridge.askPrivately({ teamId, channelId, userId, text, responseUrl });
     log.info({ channelId, userId, outcome: outcome.kind }, 'private question');
-    await ack({
-      response_type: 'ephemeral',
-      text: outcome.kind === 'asking' ? outcome.placeholder : userLimitText(deps.userTurnsPerMinute),
-    });
+    const said =
+      outcome.kind === 'asking'
+        ? outcome.placeholder
+        : outcome.kind === 'empty'
+          ? PRIVATE_ASK_USAGE
+          : privateAskLimitText(deps.userTurnsPerMinute);
+    await ack({ response_type: 'ephemeral', text: said });
   });
 
   type Press = { askId: string; userId: string; responseUrl: string | undefined; channelId: string | undefined };

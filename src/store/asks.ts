@@ -20,6 +20,12 @@ export interface Ask {
   /** Fin's answer, as Slack mrkdwn. */
   readonly answer: string | null;
   readonly finMessageId: string | null;
+  /** When Fin's answer was recorded. */
+  readonly answeredAt: number | null;
+  /** When Fin reported the question done (`complete`) without an answer yet: the answer may still be on its way. */
+  readonly completedAt: number | null;
+  /** Why it got no answer (`failed`). */
+  readonly failure: string | null;
   /** When a share into the channel began (it is finished, or found half done, by whoever holds it). */
   readonly sharingSince: number | null;
   /** The root of the thread the answer was shared in. */
@@ -37,6 +43,8 @@ interface Row {
   state: AskState;
   answer: string | null;
   fin_message_id: string | null;
+  answered_at: number | null;
+  completed_at: number | null;
   failure: string | null;
   sharing_since: number | null;
   shared_ts: string | null;
@@ -54,6 +62,9 @@ const toAsk = (r: Row): Ask => ({
   state: r.state,
   answer: r.answer,
   finMessageId: r.fin_message_id,
+  answeredAt: r.answered_at,
+  completedAt: r.completed_at,
+  failure: r.failure,
   sharingSince: r.sharing_since,
   sharedTs: r.shared_ts,
   createdAt: r.created_at,
@@ -61,12 +72,19 @@ const toAsk = (r: Row): Ask => ({
 
 /** States in which Fin's answer is still welcome: the first one recorded wins, a repeat of it changes nothing. */
 const AWAITING = "('sending', 'asked', 'overdue')";
+/**
+ * A question given up for want of an answer (none by the deadline, or none after Fin said it was done) still takes
+ * one that comes late: the person gets it after all (in their direct message, the private reply being over).
+ */
+const GIVEN_UP = "state = 'failed' AND failure IN ('no_answer', 'timed_out') AND answer IS NULL";
 
 export class AskStore {
   readonly #get: Statement<[string], Row>;
   readonly #insert: Statement<[string, string, string, string, string, string, number, number]>;
   readonly #move: Statement<[AskState, number, string, string]>;
-  readonly #answer: Statement<[string, string, number, string]>;
+  readonly #answer: Statement<[string, string, number, number, string]>;
+  readonly #completed: Statement<[number, number, string]>;
+  readonly #shares: Statement<[], Row>;
   readonly #shown: Statement<[number, string]>;
   readonly #fail: Statement<[string, number, string]>;
   readonly #unfinished: Statement<[], Row>;
@@ -82,7 +100,16 @@ export class AskStore {
     );
     this.#move = db.prepare('UPDATE asks SET state = ?, updated_at = ? WHERE id = ? AND state = ?');
     this.#answer = db.prepare(
-      `UPDATE asks SET state = 'answered', answer = ?, fin_message_id = ?, updated_at = ? WHERE id = ? AND state IN ${AWAITING}`,
+      `UPDATE asks SET state = 'answered', answer = ?, fin_message_id = ?, answered_at = ?, updated_at = ?
+       WHERE id = ? AND (state IN ${AWAITING} OR (${GIVEN_UP}))`,
+    );
+    this.#completed = db.prepare(
+      `UPDATE asks SET completed_at = ?, updated_at = ? WHERE id = ? AND state IN ${AWAITING} AND completed_at IS NULL`,
+    );
+    this.#shares = db.prepare(
+      `SELECT a.* FROM asks AS a WHERE a.shared_ts IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.key = 'share:' || a.id AND d.parts_json = '[]')
+       ORDER BY a.created_at`,
     );
     this.#shown = db.prepare("UPDATE asks SET state = 'shown', response_url = NULL, updated_at = ? WHERE id = ? AND state = 'answered'");
     this.#fail = db.prepare(
@@ -120,7 +147,12 @@ export class AskStore {
 
   /** Records Fin's answer, once: false when one is recorded already or the question was given up. */
   answer(id: string, answer: { text: string; finMessageId: string }, now: number): boolean {
-    return this.#answer.run(answer.text, answer.finMessageId, now, id).changes === 1;
+    return this.#answer.run(answer.text, answer.finMessageId, now, now, id).changes === 1;
+  }
+
+  /** Fin said it is done with the question; false when it had said so already, or the question is settled. */
+  markCompleted(id: string, now: number): boolean {
+    return this.#completed.run(now, now, id).changes === 1;
   }
 
   /** The person has the answer; its `response_url` is forgotten (a press on the answer's buttons brings a new one). */
@@ -144,6 +176,11 @@ export class AskStore {
    */
   claimShare(id: string, now: number, staleBefore: number): boolean {
     return this.#claimShare.run(now, now, id, staleBefore).changes === 1;
+  }
+
+  /** Answers whose sharing began (their thread is in the channel) but whose answer may not all be in it yet. */
+  unfinishedShares(): Ask[] {
+    return this.#shares.all().map(toAsk);
   }
 
   shared(id: string, rootTs: string, now: number): void {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PrivateMessage } from '../../fakes/response-urls.ts';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
 
-const { alice, bob, support } = WORKSPACE;
+const { alice, bob, support, dm } = WORKSPACE;
 
 /** Every text a private message shows: its blocks' texts (sections, context elements, buttons), or its text alone. */
 function shownText(message: PrivateMessage | undefined): string {
@@ -37,7 +37,7 @@ describe('/fin: a private answer', () => {
     h = await Harness.start();
     const ack = await ask(h, alice, 'How do I reset my password?');
     expect(ack).toMatchObject({ response_type: 'ephemeral' });
-    expect(String(ack.text)).toContain('Asking Fin privately');
+    expect(String(ack.text)).toContain('You asked Fin privately');
     expect(String(ack.text)).toContain('> How do I reset my password?');
     expect(h.slack.privateReplies.visibleTo(alice, support)).toHaveLength(1);
 
@@ -50,14 +50,19 @@ describe('/fin: a private answer', () => {
     await turn.answer('<p>Use <b>Forgot password</b> on the sign-in page.</p>');
 
     const answer = await privatelyShown(h, alice, 'Use *Forgot password* on the sign-in page.');
-    // It replaced the acknowledgement rather than adding to it.
-    expect(h.slack.privateReplies.visibleTo(alice, support)).toHaveLength(1);
+    // Slack keeps a command's acknowledgement: it stays above the answer as the question's record.
+    expect(h.slack.privateReplies.visibleTo(alice, support).map((m) => m.text)).toEqual([
+      String(ack.text),
+      "Fin's private answer to your question",
+    ]);
     expect(shownText(answer)).toContain('You asked Fin: “How do I reset my password?”');
     expect(shownText(answer)).toContain('Share in channel');
     expect(shownText(answer)).toContain('Only you can see this');
     // Nobody else sees anything, and nothing was posted in the channel.
     expect(h.slack.privateReplies.visibleTo(bob)).toEqual([]);
     expect(h.slack.messages.filter((m) => m.channel === support)).toEqual([]);
+    // The response_url is a capability: no log line carries it, at any level.
+    expect(h.logs.filter((line) => line.includes('/respond/'))).toEqual([]);
   });
 
   it('shares the answer as a thread once, which then goes on with Fin, the question and answer as its history', async () => {
@@ -86,10 +91,8 @@ describe('/fin: a private answer', () => {
     expect(root.text).toBe(`:speech_balloon: <@${alice}> asked Fin:\n> What is the refund window?`);
     await h.slack.waitFor(() => h?.slack.botReplies(support, root.ts).find((m) => m.text === 'Refunds are possible within *30 days*.'));
     // The private answer is gone (the thread is where it lives now); the second click was told it is shared already.
-    await h.slack.waitFor(() => {
-      const visible = h?.slack.privateReplies.visibleTo(alice, support) ?? [];
-      return visible.length === 1 && visible[0]?.text === 'This answer is already shared in the channel.';
-    });
+    await privatelyShown(h, alice, 'This answer is already shared in the channel.');
+    expect(answer.deleted).toBe(true);
     expect(h.slack.messages.filter((m) => m.channel === support && m.threadTs === undefined)).toHaveLength(1);
 
     // Anyone may go on in the thread, without mentioning the app: Fin starts a conversation that knows what was said.
@@ -111,13 +114,13 @@ describe('/fin: a private answer', () => {
     const turn = await h.fin.nextTurn();
     await turn.answer('<p>Under <i>Billing</i>.</p>');
     const answer = await privatelyShown(h, alice, 'Under _Billing_.');
-    await h.slack.waitFor(() => h?.logged(/duplicate or late answer to a private question/).length);
+    await h.slack.waitFor(() => h?.logged('duplicate answer to a private question').length);
     expect(h.slack.responses.filter((r) => JSON.stringify(r.blocks ?? '').includes('Under _Billing_.'))).toHaveLength(1);
 
     await h.post(h.slack.privatePress({ user: alice, message: answer, actionId: 'fin_ask_dismiss', value: turn.call.conversationId }), {
       form: true,
     });
-    await h.slack.waitFor(() => h?.slack.privateReplies.visibleTo(alice, support).length === 0);
+    await h.slack.waitFor(() => answer.deleted);
   });
 
   it('says how to use it when typed alone, and why there is no answer: the feature off (403), or Fin with none', async () => {
@@ -136,15 +139,28 @@ describe('/fin: a private answer', () => {
     await turn.connected();
     await turn.status('complete');
     // After a short grace for an answer still on its way by another channel.
-    await privatelyShown(h, bob, 'Fin had no answer to that question', 10_000);
+    await privatelyShown(h, bob, 'Fin had no answer to your question', 10_000);
   });
 
-  it('tells the person when Fin is slow, and still shows the answer when it comes', async () => {
+  it('tells the person when Fin is slow, and brings the answer to their DM with Fin when it comes', async () => {
     h = await Harness.start({ env: { FIN_REPLY_TIMEOUT_MS: '1000' } });
     await ask(h, alice, 'Can you check my order?');
     const turn = await h.fin.nextTurn();
-    await privatelyShown(h, alice, 'Fin is taking longer than usual');
+    await privatelyShown(h, alice, 'Its answer will come to your direct message with Fin');
     await turn.answer('<p>Your order shipped.</p>');
-    await privatelyShown(h, alice, 'Your order shipped.');
+    const root = await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === dm && m.text.includes('You asked Fin privately')));
+    expect(root.text).toBe(`:speech_balloon: You asked Fin privately in <#${support}>:\n> Can you check my order?`);
+    await h.slack.waitFor(() => h?.slack.botReplies(dm, root.ts).find((m) => m.text === 'Your order shipped.'));
+    // Nothing more privately: a private reply may be gone by now, the DM is where the answer stays.
+    expect(shownText(h.slack.privateReplies.visibleTo(alice, support).at(-1))).toContain('taking longer than usual');
+  });
+
+  it('asks Fin the question as plain text, and shows it as the person typed it', async () => {
+    h = await Harness.start();
+    // Slack escapes &, < and > in a command's text.
+    const ack = await ask(h, alice, 'Is 3 &lt; 5 &amp; true?');
+    expect(String(ack.text)).toContain('> Is 3 &lt; 5 &amp; true?');
+    const turn = await h.fin.nextTurn();
+    expect(turn.call.body.message?.body).toBe('Is 3 < 5 & true?');
   });
 });

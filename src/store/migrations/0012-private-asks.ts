@@ -21,6 +21,8 @@ export const privateAsks: Migration = {
       state TEXT NOT NULL CHECK (state IN ('sending', 'asked', 'overdue', 'answered', 'shown', 'failed')),
       answer TEXT,
       fin_message_id TEXT,
+      answered_at INTEGER,
+      completed_at INTEGER,
       failure TEXT,
       sharing_since INTEGER,
       shared_ts TEXT,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PrivateAnswers, RESPONSE_URL_LIFETIME_MS } from '../../../src/bridge/private-answers.ts';
+import { COMPLETE_GRACE_MS, GIVE_UP_MS, PrivateAnswers, RESPONSE_URL_LIFETIME_MS } from '../../../src/bridge/private-answers.ts';
 import type { SseEnd } from '../../../src/fin/sse.ts';
 import { type BridgeParts, finEvent, PEOPLE, startBridgeParts } from '../../helpers/bridge-parts.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -11,12 +11,28 @@ describe('private answers (/fin)', () => {
   let clock = Date.now();
   let followed: { id: string; url: string; onEnd: (end: SseEnd) => void }[];
   let answers: PrivateAnswers;
-  const make = () =>
+  const make = (options: { webhooksEnabled?: boolean } = {}) =>
     new PrivateAnswers({
       ...parts.ctx,
+      ...options,
       follow: (id, url, onEnd) => followed.push({ id, url, onEnd }),
       reserveTurn: () => true,
     });
+  /** A question a previous process recorded and Fin took, as the store holds it. */
+  const recorded = (id: string, user: string = alice) => {
+    parts.store.asks.record(
+      {
+        id,
+        teamId: parts.slack.teamId,
+        channelId: support,
+        userId: user,
+        question: `Question ${id}`,
+        responseUrl: parts.slack.privateReplies.issue({ channel: support, user }),
+      },
+      clock,
+    );
+    parts.store.asks.markAsked(id, clock);
+  };
 
   beforeEach(async () => {
     clock = Date.now();
@@ -33,7 +49,7 @@ describe('private answers (/fin)', () => {
   /** `/fin <question>` as the command handler hands it on, its response_url issued by the fake Slack. */
   const ask = (question: string, user: string = alice) => {
     const responseUrl = parts.slack.privateReplies.issue({ channel: support, user });
-    const outcome = answers.ask({ teamId: parts.slack.teamId, channelId: support, userId: user, question, responseUrl });
+    const outcome = answers.ask({ teamId: parts.slack.teamId, channelId: support, userId: user, text: question, responseUrl });
     if (outcome.kind !== 'asking') throw new Error('the question was not taken');
     parts.slack.privateReplies.acknowledged(responseUrl, { text: outcome.placeholder });
     return { id: outcome.id, responseUrl };
@@ -79,7 +95,7 @@ describe('private answers (/fin)', () => {
     const again = answers.accept(finEvent.replied(id, { id: 'm1', body: '<p>Yes.</p>', status: 'replying' }) as never, 'webhook');
     expect([first.kind, again.kind]).toEqual(['accepted', 'duplicate']);
     await first.processed;
-    expect(privately(alice)).toHaveLength(1);
+    expect(privately(alice).filter((m) => m.includes('Yes.'))).toHaveLength(1);
 
     // The stream broke before an answer and no webhooks bring one: the person is told, and a late answer is dropped.
     const second = ask('And now?', bob);
@@ -137,5 +153,68 @@ describe('private answers (/fin)', () => {
     const conv = parts.store.conversations.findByThread(parts.slack.teamId, support, root ?? '');
     expect(conv?.topic).toBe('Shareable?');
     expect(JSON.parse(conv?.priorHistory ?? '{}').messages.map((m: { author: string }) => m.author)).toEqual(['user', 'fin']);
+  });
+
+  it('tells the person Fin had no answer once it said it was done, even when that came while the question was still being sent', async () => {
+    parts.slack.delay('users.info', 500);
+    const { id } = ask('Anything at all?');
+    // Fin's `complete` by webhook overtakes the app's own call (held up looking up the person).
+    expect(answers.accept(finEvent.status(id, 'complete') as never, 'webhook').kind).toBe('accepted');
+    clock += COMPLETE_GRACE_MS;
+    await parts.fin.nextTurn();
+    await waitFor(() => privately(alice).some((m) => m.includes('Fin had no answer to your question')), { what: 'the person to be told' });
+    expect(parts.store.asks.get(id)).toMatchObject({ state: 'failed', failure: 'no_answer', responseUrl: null });
+  });
+
+  it('after a restart, settles what the lost timers would have: no answer after Fin’s `complete`, or none by the deadline', async () => {
+    recorded('slack-ask-T0TEST-completed');
+    parts.store.asks.markCompleted('slack-ask-T0TEST-completed', clock);
+    recorded('slack-ask-T0TEST-waiting', bob);
+    clock += COMPLETE_GRACE_MS;
+    answers = make({ webhooksEnabled: true });
+    answers.recover();
+    await waitFor(() => privately(alice).some((m) => m.includes('Fin had no answer')), { what: 'the completed question to be settled' });
+    expect(parts.store.asks.get('slack-ask-T0TEST-waiting')?.state).toBe('asked');
+
+    answers.stop();
+    clock += GIVE_UP_MS;
+    answers = make({ webhooksEnabled: true });
+    answers.recover();
+    await waitFor(() => privately(bob).some((m) => m.includes("Fin didn't answer your question in time")), {
+      what: 'the question given up',
+    });
+    // Fin answers after all: the person gets it, in their direct message.
+    await answers.accept(finEvent.replied('slack-ask-T0TEST-waiting', { id: 'm9', body: '<p>Sorry, here it is.</p>' }) as never, 'webhook')
+      .processed;
+    const dm = await waitFor(() => parts.slack.messages.find((m) => m.channel === `D${bob.slice(1)}` && m.text.includes('You asked Fin')), {
+      what: 'the late answer in the DM',
+    });
+    expect(parts.slack.thread(dm.channel, dm.ts).map((m) => m.text)).toEqual([dm.text, 'Sorry, here it is.']);
+  });
+
+  it('finishes a share cut short after its thread began, at the next start, posting nothing twice', async () => {
+    const { id } = ask('Half shared?');
+    await parts.fin.nextTurn();
+    await answers.accept(finEvent.replied(id, { id: 'm1', body: '<p>Yes, half.</p>' }) as never, 'sse').processed;
+    parts.slack.fail('chat.postMessage', { error: 'internal_error', when: (args) => args.thread_ts !== undefined });
+    await expect(answers.share({ askId: id, userId: alice, responseUrl: undefined })).rejects.toThrow();
+    const root = parts.store.asks.get(id)?.sharedTs ?? '';
+    expect(parts.slack.thread(support, root).map((m) => m.text)).toHaveLength(1);
+    // The conversation already knows what was said: a reply now would reach Fin with it.
+    const conv = parts.store.conversations.findByThread(parts.slack.teamId, support, root);
+    expect(JSON.parse(conv?.priorHistory ?? '{}').messages).toHaveLength(2);
+
+    answers.stop();
+    answers = make();
+    answers.recover();
+    await waitFor(() => parts.slack.thread(support, root).length === 2, { what: 'the answer to be posted in the thread' });
+    expect(parts.slack.thread(support, root).map((m) => m.text)).toEqual([
+      ':speech_balloon: <@UALICE> asked Fin:\n> Half shared?',
+      'Yes, half.',
+    ]);
+    expect(await answers.share({ askId: id, userId: alice, responseUrl: undefined })).toBe('already');
+    answers.recover();
+    await parts.ctx.idle();
+    expect(parts.slack.thread(support, root)).toHaveLength(2);
   });
 });

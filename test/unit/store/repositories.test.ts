@@ -257,3 +257,43 @@ describe('retention', () => {
     expect(store.inbound.latest(conv.id)?.ts).toBe('100.0000015');
   });
 });
+
+describe('private questions', () => {
+  const ask = {
+    id: 'slack-ask-T1-1',
+    teamId: 'T1',
+    channelId: 'C1',
+    userId: 'UA',
+    question: 'Why?',
+    responseUrl: 'https://hooks.slack.com/x',
+  };
+
+  it('takes the first answer only, and one given up for want of an answer still takes a late one', () => {
+    store.asks.record(ask, 1);
+    expect(store.asks.markAsked(ask.id, 2)).toBe(true);
+    expect(store.asks.markCompleted(ask.id, 3)).toBe(true);
+    expect(store.asks.markCompleted(ask.id, 4)).toBe(false);
+    expect(store.asks.fail(ask.id, 'no_answer', 5)).toBe(true);
+    expect(store.asks.get(ask.id)).toMatchObject({ state: 'failed', responseUrl: null, completedAt: 3 });
+    expect(store.asks.answer(ask.id, { text: 'Late.', finMessageId: 'm1' }, 6)).toBe(true);
+    expect(store.asks.answer(ask.id, { text: 'Again.', finMessageId: 'm2' }, 7)).toBe(false);
+    expect(store.asks.get(ask.id)).toMatchObject({ state: 'answered', answer: 'Late.', answeredAt: 6 });
+    // A question given up for another reason (Fin refused it) takes none.
+    store.asks.record({ ...ask, id: 'slack-ask-T1-2' }, 1);
+    store.asks.fail('slack-ask-T1-2', 'feature_off', 2);
+    expect(store.asks.answer('slack-ask-T1-2', { text: 'No.', finMessageId: 'm3' }, 3)).toBe(false);
+  });
+
+  it('lets one share at a time take a shown answer, and takes over a share whose process died', () => {
+    store.asks.record(ask, 1);
+    store.asks.answer(ask.id, { text: 'Yes.', finMessageId: 'm1' }, 2);
+    expect(store.asks.claimShare(ask.id, 3, 0)).toBe(false); // not shown yet
+    store.asks.markShown(ask.id, 3);
+    expect(store.asks.claimShare(ask.id, 10, 0)).toBe(true);
+    expect(store.asks.claimShare(ask.id, 11, 0)).toBe(false); // a second click while the first shares
+    expect(store.asks.claimShare(ask.id, 100, 50)).toBe(true); // the first began before 50: it died
+    store.asks.shared(ask.id, '200.000001', 101);
+    expect(store.asks.claimShare(ask.id, 1_000, 999)).toBe(false);
+    expect(store.asks.unfinishedShares().map((a) => a.id)).toEqual([ask.id]);
+  });
+});
