@@ -18,8 +18,8 @@ describe('private answers (/fin)', () => {
       follow: (id, url, onEnd) => followed.push({ id, url, onEnd }),
       reserveTurn: () => true,
     });
-  /** A question a previous process recorded and Fin took, as the store holds it. */
-  const recorded = (id: string, user: string = alice) => {
+  /** A question a previous process recorded (and, unless said, Fin took), as the store holds it. */
+  const recorded = (id: string, user: string = alice, options: { taken?: boolean } = {}) => {
     parts.store.asks.record(
       {
         id,
@@ -31,7 +31,7 @@ describe('private answers (/fin)', () => {
       },
       clock,
     );
-    parts.store.asks.markAsked(id, clock);
+    if (options.taken !== false) parts.store.asks.markAsked(id, clock);
   };
 
   beforeEach(async () => {
@@ -60,20 +60,8 @@ describe('private answers (/fin)', () => {
     // A previous process recorded these and stopped: one before Fin had it, one after Fin answered it.
     const unsent = 'slack-ask-T0TEST-unsent';
     const unshown = 'slack-ask-T0TEST-unshown';
-    for (const id of [unsent, unshown]) {
-      parts.store.asks.record(
-        {
-          id,
-          teamId: parts.slack.teamId,
-          channelId: support,
-          userId: alice,
-          question: `Question ${id}`,
-          responseUrl: parts.slack.privateReplies.issue({ channel: support, user: alice }),
-        },
-        clock,
-      );
-    }
-    parts.store.asks.markAsked(unshown, clock);
+    recorded(unsent, alice, { taken: false });
+    recorded(unshown);
     parts.store.asks.answer(unshown, { text: 'The recorded answer.', finMessageId: 'm1' }, clock);
 
     answers.recover();
