@@ -15,6 +15,7 @@ import type { FinEventSource } from '../store/fin-events.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from './context.ts';
 import { type FinEventAcceptance, FinEvents } from './fin-events.ts';
 import { askedAboutText, procedureStartedText } from './copy.ts';
+import { questionAbout } from './requests.ts';
 import { type ConversationStanding, HOME_CONVERSATIONS, type HomeContent } from './home-view.ts';
 import { type AskOutcome, PrivateAnswers, type ShareOutcome } from './private-answers.ts';
 import { ThreadView } from './thread-view.ts';
@@ -206,6 +207,8 @@ export class Bridge {
     threadTs: string;
     userId: string;
     question: string;
+    /** The message asked about, in Slack's markup, and who wrote it (a mention, or an app's name). */
+    about?: { author: string; text: string } | undefined;
   }): Promise<'asked' | 'with_people' | 'cannot_post' | 'rate_limited'> {
     const conv = this.#ctx.store.conversations.findByThread(input.teamId, input.channelId, input.threadTs);
     if (conv?.owner === 'human') return 'with_people';
@@ -220,7 +223,8 @@ export class Bridge {
       if (CHANNEL_UNAVAILABLE.has(code)) return 'cannot_post';
       throw error;
     }
-    this.#turns.startOnBehalf({ ...input, messageTs: postedTs, text: input.question, topic: input.question });
+    const text = input.about === undefined ? input.question : questionAbout(input.about, input.question);
+    this.#turns.startOnBehalf({ ...input, messageTs: postedTs, text, topic: input.question });
     return 'asked';
   }
 

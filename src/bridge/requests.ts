@@ -166,6 +166,19 @@ export async function withAttachments(
   return attachments.length > 0 ? { ...recorded, attachments } : recorded;
 }
 
+/**
+ * A question about a message, as the person's message to Fin: the message (who wrote it, quoted) first, so Fin knows
+ * what "this" is wherever the message sits in its thread, then the question. In Slack's markup, like any message.
+ */
+export function questionAbout(about: { author: string; text: string }, question: string): string {
+  const quoted = about.text
+    .trim()
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
+  return `About this message from ${about.author}:\n${quoted}\n\n${question}`;
+}
+
 /** The request as it is recorded: everything but the files' contents. */
 export function recordable(request: FinTurnRequest): FinTurnRequest {
   const { attachments: _files, ...rest } = request;

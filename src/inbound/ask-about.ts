@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { Bridge } from '../bridge/bridge.ts';
 import { errorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { escapeMrkdwn } from '../format/escape.ts';
+import { truncate } from '../format/truncate.ts';
 import { SLACK_LIMITS as L } from '../slack/limits.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import { safeJson } from './actions.ts';
@@ -19,7 +21,14 @@ const shortcutSchema = z.looseObject({
   channel: z.looseObject({ id: z.string().min(1) }),
   team: z.looseObject({ id: z.string().min(1) }).nullish(),
   trigger_id: z.string().min(1),
-  message: z.looseObject({ ts: z.string().min(1), thread_ts: z.string().optional() }),
+  message: z.looseObject({
+    ts: z.string().min(1),
+    thread_ts: z.string().optional(),
+    text: z.string().optional(),
+    user: z.string().optional(),
+    username: z.string().optional(),
+    bot_profile: z.looseObject({ name: z.string().optional() }).nullish(),
+  }),
 });
 
 const submissionSchema = z.looseObject({
@@ -36,13 +45,32 @@ const metadataSchema = z.object({
   channelId: z.string().min(1),
   messageTs: z.string().min(1),
   threadTs: z.string().min(1),
+  /** The message asked about, as the shortcut showed it: Fin reads it with the question. */
+  about: z.object({ author: z.string(), text: z.string() }).optional(),
 });
+type AskAboutMetadata = z.infer<typeof metadataSchema>;
 
-function questionModal(metadata: z.infer<typeof metadataSchema>): ModalView {
+/**
+ * The form's metadata, within Slack's limit for `private_metadata`: the message's text is shortened (at a character,
+ * never inside a JSON escape) until the whole fits.
+ */
+function fittedMetadata(metadata: AskAboutMetadata): string {
+  let json = JSON.stringify(metadata);
+  const about = metadata.about;
+  if (about === undefined) return json;
+  let text = about.text;
+  while (json.length > L.modal.privateMetadata && text !== '') {
+    text = truncate(text, Math.max(0, text.length - Math.max(1, json.length - L.modal.privateMetadata)));
+    json = JSON.stringify({ ...metadata, about: { ...about, text } });
+  }
+  return json;
+}
+
+function questionModal(metadata: AskAboutMetadata): ModalView {
   return {
     type: 'modal',
     callback_id: ASK_ABOUT_CALLBACK,
-    private_metadata: JSON.stringify(metadata),
+    private_metadata: fittedMetadata(metadata),
     title: { type: 'plain_text', text: 'Ask Fin about this' },
     submit: { type: 'plain_text', text: 'Ask' },
     close: { type: 'plain_text', text: 'Cancel' },
@@ -74,8 +102,9 @@ const REFUSED: Readonly<Record<'with_people' | 'cannot_post' | 'rate_limited', s
 };
 
 /**
- * "Ask Fin about this", a message shortcut: a form takes the question, which Fin answers in the message's thread with
- * the message (its author and text) among the thread's history it is given.
+ * "Ask Fin about this", a message shortcut: a form takes the question, which Fin answers in the message's thread. Fin
+ * reads the message (its author and text) with the question itself, so it knows what "this" is even in a long thread
+ * or one it is already in.
  */
 export function registerAskAbout(app: App, deps: { bridge: Bridge; poster: SlackPoster; logger: Logger; teamId: string }): void {
   const log = deps.logger.child({ component: 'slack-ask-about' });
@@ -88,11 +117,15 @@ export function registerAskAbout(app: App, deps: { bridge: Bridge; poster: Slack
       return;
     }
     const { channel, team, trigger_id: triggerId, message } = parsed.data;
-    const metadata = {
+    // A person is named by a mention (Fin gets their name); another app by the name Slack shows for it.
+    const author =
+      message.user !== undefined ? `<@${message.user}>` : escapeMrkdwn(message.bot_profile?.name ?? message.username ?? 'an app');
+    const metadata: AskAboutMetadata = {
       teamId: team?.id ?? deps.teamId,
       channelId: channel.id,
       messageTs: message.ts,
       threadTs: message.thread_ts ?? message.ts,
+      ...(message.text !== undefined && message.text.trim() !== '' ? { about: { author, text: message.text } } : {}),
     };
     // The trigger lasts 3 seconds: the form opens right after the acknowledgement.
     afterAck(log, 'opening the ask-about form', async () => {
