@@ -57,6 +57,8 @@ export interface SimHttpAnswer {
   readonly headers?: Record<string, string>;
   /** Fin processed the call (the session exists) even though the client gets this answer: a lost response. */
   readonly accepted?: boolean;
+  /** Fin takes this long to answer (a slow Fin); the client's own timeout may give up first. */
+  readonly delayMs?: number;
 }
 
 /**
@@ -567,8 +569,13 @@ function csatErrors(problems: readonly RequestProblem[]) {
 }
 
 function answer(res: ServerResponse, override: SimHttpAnswer): void {
-  res.writeHead(override.status, { 'content-type': 'application/json', ...override.headers });
-  res.end(override.body === undefined ? '' : JSON.stringify(override.body));
+  const send = () => {
+    if (res.destroyed) return;
+    res.writeHead(override.status, { 'content-type': 'application/json', ...override.headers });
+    res.end(override.body === undefined ? '' : JSON.stringify(override.body));
+  };
+  if (override.delayMs === undefined) send();
+  else setTimeout(send, override.delayMs).unref();
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

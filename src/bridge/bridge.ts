@@ -1,14 +1,15 @@
 import type { View } from '@slack/types';
 import { errorCode } from '../core/errors.ts';
+import { within } from '../core/within.ts';
 import { type CommentFormOutcome, type CommentInput, type CommentOutcome, type RateOutcome, Ratings } from '../csat/ratings.ts';
 import { type HandBackOutcome, HandOff } from '../handoff/handoff.ts';
 import { type PersonRequestInput, PersonRequests } from '../handoff/person-request.ts';
 import { ProcedureCatalog } from '../fin/procedure-catalog.ts';
 import type { FinProcedure } from '../fin/schemas.ts';
+import type { SlackUserProfile } from '../slack/directory.ts';
 import { CHANNEL_UNAVAILABLE } from '../slack/errors.ts';
 import { SLACK_LIMITS } from '../slack/limits.ts';
 
-const SUGGESTED_PROMPTS_LIMIT = SLACK_LIMITS.suggestedPrompts.prompts;
 import type { IncomingUserMessage, MessageRevision } from '../slack/incoming.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
@@ -20,6 +21,13 @@ import { type ConversationStanding, HOME_CONVERSATIONS, type HomeContent } from 
 import { type AskOutcome, PrivateAnswers, type ShareOutcome } from './private-answers.ts';
 import { ThreadView } from './thread-view.ts';
 import { type SlackMessageOutcome, Turns } from './turns.ts';
+
+const SUGGESTED_PROMPTS_LIMIT = SLACK_LIMITS.suggestedPrompts.prompts;
+/**
+ * How long a person waits for Fin to list their procedures (a form opening, a Home tab, a prompt clicked): Slack's
+ * triggers last 3 seconds, and a slow Fin should not hold up what does not need the list.
+ */
+const PROCEDURES_WAIT_MS = 2_000;
 
 export type { BridgeOptions } from './context.ts';
 export type { FinEventAcceptance, FinEventOutcome } from './fin-events.ts';
@@ -71,9 +79,9 @@ export class Bridge {
       this.#ctx,
       this.#view,
       { openStream: (conversationId, turnId, url) => this.#events.openStream(conversationId, turnId, url) },
-      (userId, text) => {
+      async (userId, text) => {
         const wanted = text.trim().toLocaleLowerCase('en');
-        return this.#procedures.known(userId)?.find((p) => p.name.trim().toLocaleLowerCase('en') === wanted)?.id;
+        return (await this.proceduresFor(userId)).find((p) => p.name.trim().toLocaleLowerCase('en') === wanted)?.id;
       },
     );
   }
@@ -146,14 +154,20 @@ export class Bridge {
     return { userId, procedures, conversations, helpText: options.helpText, escalationEmoji: options.escalationEmoji };
   }
 
-  /** The procedures this person may run (Fin's list for them, cached a few minutes); none when Fin will not say. */
+  /**
+   * The procedures this person may run (Fin's list for them, cached a few minutes); none when Fin will not say. A
+   * person is waiting: past `PROCEDURES_WAIT_MS` the list Fin last gave stands in (the lookup goes on for next time).
+   */
   async proceduresFor(userId: string): Promise<readonly FinProcedure[]> {
-    const profile = await this.#ctx.directory.user(userId);
-    return this.#procedures.forUser({
-      id: userId,
-      ...(profile.name !== undefined ? { name: profile.name } : {}),
-      ...(profile.email !== undefined ? { email: profile.email } : {}),
-    });
+    const profile = await within<SlackUserProfile>(PROCEDURES_WAIT_MS, this.#ctx.directory.user(userId), () => ({}));
+    return this.#procedures.within(
+      {
+        id: userId,
+        ...(profile.name !== undefined ? { name: profile.name } : {}),
+        ...(profile.email !== undefined ? { email: profile.email } : {}),
+      },
+      PROCEDURES_WAIT_MS,
+    );
   }
 
   /**

@@ -67,13 +67,16 @@ export type TurnsDeps = RequestDeps &
     | 'thinking'
   >;
 
-/** Where a turn's reply stream is opened: the event pipeline, which the bridge puts in reach of the turn-taking. */
 /**
  * The procedure a direct message names by its whole text (a suggested prompt offers procedures by name), among those
- * Fin listed for the person lately; the bridge wires it to the procedure catalog, which it never waits for here.
+ * Fin lists for the person; the bridge wires it to the procedure catalog, and waits for Fin only briefly.
  */
-export type ProcedureNamed = (userId: string, text: string) => string | undefined;
+export type ProcedureNamed = (userId: string, text: string) => Promise<string | undefined>;
 
+/** A procedure's name is short: a longer first message is a question, and the catalog is not consulted for it. */
+const NAME_LENGTH_MAX = 200;
+
+/** Where a turn's reply stream is opened: the event pipeline, which the bridge puts in reach of the turn-taking. */
 export interface StreamOpener {
   openStream(conversationId: string, turnId: number, url: string): void;
 }
@@ -101,7 +104,7 @@ export class Turns {
   readonly #procedureNamed: ProcedureNamed;
   #stopped = false;
 
-  constructor(ctx: TurnsDeps, view: ThreadView, streams: StreamOpener, procedureNamed: ProcedureNamed = () => undefined) {
+  constructor(ctx: TurnsDeps, view: ThreadView, streams: StreamOpener, procedureNamed: ProcedureNamed = async () => undefined) {
     this.#ctx = ctx;
     this.#view = view;
     this.#streams = streams;
@@ -337,11 +340,13 @@ export class Turns {
     const kind = conv.finStarted ? 'reply' : 'start';
     // A thread's first turn runs its procedure: the one it was started with, or the one of its channel.
     // A direct message whose whole text names one of the person's procedures (a suggested prompt offers them so) runs it.
+    const given = kind === 'start' ? (conv.procedureId ?? this.#ctx.channelProcedures.get(conv.channelId)) : undefined;
+    const plain = slackToPlainText(first.text, { botUserId: this.#ctx.botUserId });
     const named =
-      kind === 'start' && conv.channelType === 'im' && batch.length === 1
-        ? this.#procedureNamed(first.userId, slackToPlainText(first.text, { botUserId: this.#ctx.botUserId }))
+      kind === 'start' && given === undefined && conv.channelType === 'im' && batch.length === 1 && plain.length <= NAME_LENGTH_MAX
+        ? await this.#procedureNamed(first.userId, plain)
         : undefined;
-    const procedureId = kind === 'start' ? (conv.procedureId ?? this.#ctx.channelProcedures.get(conv.channelId) ?? named ?? null) : null;
+    const procedureId = kind === 'start' ? (given ?? named ?? null) : null;
     const turn = store.transaction(() => {
       const created = store.turns.create(
         { conversationId, kind, userId: first.userId, messageTimestamp: slackTsToIso(last.ts), procedureId },

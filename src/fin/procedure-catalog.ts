@@ -1,12 +1,18 @@
 import { errorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
+import { within } from '../core/within.ts';
 import type { FinProcedure, FinUser } from './schemas.ts';
 
 /** How long one user's list is reused: procedures change rarely, and every picker or home view would ask again. */
 const FRESH_MS = 5 * 60_000;
 /** When Fin would not say (the feature off, Fin down), the app offers none for a little while before asking again. */
 const UNAVAILABLE_MS = 30_000;
+/**
+ * How long a list Fin gave stands in when asking again takes longer than a person should wait: a suggested prompt
+ * clicked an hour after it was offered still runs its procedure while Fin is slow to list them again.
+ */
+const REMEMBERED_MS = 24 * 60 * 60_000;
 
 /**
  * The procedures each user may run, from `/fin/capabilities` (Preview), cached per user. When Fin cannot say, the
@@ -16,7 +22,7 @@ export class ProcedureCatalog {
   readonly #fin: { capabilities(user: FinUser): Promise<readonly FinProcedure[]> };
   readonly #log: Logger;
   readonly #cache: TtlCache<string, Promise<readonly FinProcedure[]>>;
-  /** The same lists once they arrived, for callers that must not wait for Fin (a message already on its way). */
+  /** The lists as they last arrived, kept longer: what stands in when Fin is slow to answer again. */
   readonly #known: TtlCache<string, readonly FinProcedure[]>;
 
   constructor(options: {
@@ -28,12 +34,15 @@ export class ProcedureCatalog {
     this.#log = options.logger;
     const clock = options.now !== undefined ? { now: options.now } : {};
     this.#cache = new TtlCache({ ttlMs: FRESH_MS, maxEntries: 5_000, ...clock });
-    this.#known = new TtlCache({ ttlMs: FRESH_MS, maxEntries: 5_000, ...clock });
+    this.#known = new TtlCache({ ttlMs: REMEMBERED_MS, maxEntries: 5_000, ...clock });
   }
 
-  /** The user's procedures if Fin listed them lately, without asking Fin; undefined otherwise. */
-  known(userId: string): readonly FinProcedure[] | undefined {
-    return this.#known.get(userId);
+  /**
+   * The user's procedures as `forUser` finds them, if Fin answers within `waitMs`; else the list Fin last gave for them
+   * (within a day), or none. The lookup goes on, so the next caller has it.
+   */
+  within(user: FinUser, waitMs: number): Promise<readonly FinProcedure[]> {
+    return within(waitMs, this.forUser(user), () => this.#known.get(user.id) ?? []);
   }
 
   /** The user's procedures, in Fin's order; the same promise for callers that ask at once. */

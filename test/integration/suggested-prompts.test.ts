@@ -70,4 +70,24 @@ describe('suggested prompts when someone opens their direct message with Fin', (
     expect(asked.call.path).toBe('/fin/start');
     expect(asked.call.body.message?.body).toBe('How do I reset my password?');
   });
+
+  it('runs a chosen procedure prompt after a restart too, and a question without waiting long for a slow Fin', async () => {
+    h = await Harness.start();
+    h.fin.setCapabilities(alice, [REFUND]);
+    await opened(h);
+    await h.slack.waitFor(() => h?.slack.suggestedPrompts.get(dm));
+    // The app restarts (a deploy): the chip is still there, and clicking it still runs the procedure.
+    await h.restart();
+    await h.say({ user: alice, channel: dm, text: 'Refund an order' });
+    const run = await h.fin.nextTurn();
+    expect(run.call.path).toBe('/fin/procedures/201/run');
+    await run.answer('<p>Which order?</p>');
+
+    // Fin is slow to list procedures: a first message that names none still goes to Fin, after a short wait at most.
+    h.fin.onCapabilities(() => ({ status: 200, body: { version: 'Preview', capabilities: [REFUND] }, delayMs: 4_000 }));
+    await h.restart();
+    await h.say({ user: alice, channel: dm, text: 'Where is my parcel?' });
+    const asked = await h.fin.nextTurn(8_000);
+    expect(asked.call.path).toBe('/fin/start');
+  });
 });
