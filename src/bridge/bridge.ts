@@ -12,6 +12,7 @@ import { SLACK_LIMITS } from '../slack/limits.ts';
 
 import type { IncomingUserMessage, MessageRevision } from '../slack/incoming.ts';
 import type { Conversation } from '../store/conversations.ts';
+import type { Turn } from '../store/turns.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
 import { type BridgeContext, type BridgeOptions, createContext } from './context.ts';
 import { type FinEventAcceptance, FinEvents } from './fin-events.ts';
@@ -140,9 +141,7 @@ export class Bridge {
           ? 'with_a_person'
           : conv.finStatus === 'resolved' || conv.finStatus === 'complete'
             ? 'resolved'
-            : store.turns.active(conv.id) !== undefined
-              ? 'answering'
-              : 'answered';
+            : homeStanding(store.turns.latest(conv.id));
       return {
         topic: conv.topic ?? (conv.procedureId === null ? '' : (procedures.find((p) => p.id === conv.procedureId)?.name ?? '')),
         standing,
@@ -376,4 +375,11 @@ export class Bridge {
     await this.#view.closeAll();
     await this.#ctx.idle();
   }
+}
+
+/** Where a conversation Fin still has stands, from its latest turn: Fin at work, Fin's answer, or Fin unable to answer. */
+function homeStanding(turn: Turn | undefined): ConversationStanding {
+  if (turn === undefined) return 'answered';
+  if (turn.state === 'pending' || turn.state === 'open' || turn.state === 'overdue') return 'answering';
+  return turn.state === 'failed' ? 'unanswered' : 'answered';
 }

@@ -7,7 +7,7 @@ import { SLACK_LIMITS as L } from '../slack/limits.ts';
 export const HOME_RUN_ACTION = 'fin_home_run';
 
 /** Where a conversation stands, as its person reads it. */
-export type ConversationStanding = 'answering' | 'answered' | 'with_a_person' | 'resolved';
+export type ConversationStanding = 'answering' | 'answered' | 'unanswered' | 'with_a_person' | 'resolved';
 
 export interface HomeConversation {
   /** The person's first words in it (plain text). */
@@ -29,6 +29,8 @@ export interface HomeContent {
   readonly helpText: string | undefined;
   /** The emoji that ask for a person (`FIN_ESCALATION_EMOJI`). */
   readonly escalationEmoji: readonly string[];
+  /** What the person just did from the tab, confirmed at its top (mrkdwn the app wrote). */
+  readonly notice?: string | undefined;
 }
 
 /** What the tab lists at most (the app's choice; a Home tab holds 100 blocks). */
@@ -38,6 +40,7 @@ export const HOME_CONVERSATIONS = 10;
 const STANDING: Readonly<Record<ConversationStanding, string>> = {
   answering: ':hourglass_flowing_sand: Fin is answering',
   answered: ':speech_balloon: Answered',
+  unanswered: ":warning: Fin couldn't answer",
   with_a_person: ':raising_hand: With a person from the team',
   resolved: ':white_check_mark: Resolved',
 };
@@ -58,6 +61,7 @@ function header(text: string): KnownBlock {
  */
 export function homeView(content: HomeContent): HomeView {
   const blocks: KnownBlock[] = [header('Fin, your support assistant')];
+  if (content.notice !== undefined) blocks.push(section(content.notice));
   if (content.helpText !== undefined && content.helpText.trim() !== '') blocks.push(section(content.helpText.trim()));
   blocks.push(
     section('Ask Fin anything in the *Messages* tab, or mention Fin in a channel: it answers in the thread.'),
@@ -103,8 +107,15 @@ export function homeView(content: HomeContent): HomeView {
     { type: 'divider' },
     header('Need a person?'),
     section(
-      `React with ${emoji} to any message in a thread with Fin, or choose *Talk to a person* from a message’s ⋮ menu: Fin passes the conversation to the team, once.`,
+      `React with ${emoji} to any message in a thread with Fin, or choose *Talk to a person* from a message’s ⋮ menu: Fin passes the conversation to someone from the team.`,
     ),
   );
   return { type: 'home', blocks: blocks.slice(0, L.modal.blocks) };
+}
+
+/** The top of the Home tab once a Run started its procedure: where the thread is (the DM with Fin, linked when the app can). */
+export function homeRunNotice(procedureName: string | undefined, dmChannelId: string, teamUrl: string | undefined): string {
+  const what = procedureName === undefined ? 'The procedure' : `“${truncateRendered(procedureName, 200, escapeText)}”`;
+  const where = teamUrl === undefined ? 'your *Messages* with Fin' : `<${teamUrl}archives/${dmChannelId}|your Messages with Fin>`;
+  return `:white_check_mark: ${what} started in ${where}: Fin goes on with you there.`;
 }

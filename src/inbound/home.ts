@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { Bridge } from '../bridge/bridge.ts';
-import { HOME_RUN_ACTION, homeView } from '../bridge/home-view.ts';
+import { HOME_RUN_ACTION, homeRunNotice, homeView } from '../bridge/home-view.ts';
 import { TtlCache } from '../core/ttl-cache.ts';
 import { errorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -23,6 +23,11 @@ const runSchema = z.looseObject({
 
 /** A Home tab is published again no sooner than this when nothing in it changed (`views.publish` is one call each). */
 const REPUBLISH_MS = 60_000;
+/**
+ * A second press of the same Run within this long is the same wish (a double click, or a press before the tab showed
+ * the first one started): it starts nothing more.
+ */
+const RUN_AGAIN_MS = 30_000;
 
 export interface HomeOptions {
   readonly prompts: readonly { title: string; message: string }[];
@@ -42,6 +47,14 @@ export function registerHome(app: App, deps: { bridge: Bridge; poster: SlackPost
   const log = deps.logger.child({ component: 'slack-home' });
   const published = new TtlCache<string, string>({ ttlMs: REPUBLISH_MS, maxEntries: 10_000 });
   const allowed = pressLimit(log, 'home run');
+  const started = new TtlCache<string, true>({ ttlMs: RUN_AGAIN_MS, maxEntries: 10_000 });
+  const publish = async (user: string, notice?: string) => {
+    const view = homeView({ ...(await deps.bridge.homeContent(user, deps.options)), notice });
+    const json = JSON.stringify(view);
+    if (published.get(user) === json) return;
+    await deps.poster.publishHome(user, view);
+    published.set(user, json);
+  };
 
   app.event('app_home_opened', async ({ event }) => {
     const parsed = homeOpenedSchema.safeParse(event);
@@ -57,13 +70,7 @@ export function registerHome(app: App, deps: { bridge: Bridge; poster: SlackPost
         });
       });
     } else if (tab === 'home') {
-      afterAck(log, 'publishing the Home tab', async () => {
-        const view = homeView(await deps.bridge.homeContent(user, deps.options));
-        const json = JSON.stringify(view);
-        if (published.get(user) === json) return;
-        await deps.poster.publishHome(user, view);
-        published.set(user, json);
-      });
+      afterAck(log, 'publishing the Home tab', () => publish(user));
     }
   });
 
@@ -77,6 +84,12 @@ export function registerHome(app: App, deps: { bridge: Bridge; poster: SlackPost
     const { user, team, actions } = parsed.data;
     if (!allowed(user.id)) return;
     const procedureId = actions[0]?.value ?? '';
+    const key = `${user.id}:${procedureId}`;
+    if (started.get(key) !== undefined) {
+      log.info({ procedureId, userId: user.id }, 'a repeated Run on the Home tab; the procedure started already');
+      return;
+    }
+    started.set(key, true);
     afterAck(log, 'running a procedure from the Home tab', async () => {
       const channelId = await deps.poster.openDm(user.id);
       const procedureName = (await deps.bridge.proceduresFor(user.id)).find((p) => p.id === procedureId)?.name;
@@ -89,6 +102,12 @@ export function registerHome(app: App, deps: { bridge: Bridge; poster: SlackPost
         procedureName,
       });
       log.info({ procedureId, userId: user.id, outcome }, 'procedure run from the Home tab');
+      if (outcome === 'started') {
+        // The thread starts in the Messages tab: the Home tab says so where the person pressed.
+        await publish(user.id, homeRunNotice(procedureName, channelId, deps.options.teamUrl));
+        return;
+      }
+      started.delete(key);
       if (outcome === 'rate_limited') {
         await deps.poster.tellPrivately(
           user.id,

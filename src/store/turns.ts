@@ -76,6 +76,7 @@ export class TurnStore {
   readonly #active: Statement<[string], Row>;
   readonly #byId: Statement<[number], Row>;
   readonly #allActive: Statement<[], Row>;
+  readonly #latest: Statement<[string], Row>;
   readonly #insert: Statement<[string, TurnKind, string, string, string | null, number]>;
   readonly #request: Statement<[string, TurnKind, string | null, number]>;
   readonly #forgetMessages: Statement<[number]>;
@@ -91,6 +92,7 @@ export class TurnStore {
     this.#active = db.prepare(`SELECT * FROM turns WHERE conversation_id = ? AND state IN ${ACTIVE}`);
     this.#byId = db.prepare('SELECT * FROM turns WHERE id = ?');
     this.#allActive = db.prepare(`SELECT * FROM turns WHERE state IN ${ACTIVE} ORDER BY id`);
+    this.#latest = db.prepare('SELECT * FROM turns WHERE conversation_id = ? ORDER BY id DESC LIMIT 1');
     this.#insert = db.prepare(
       `INSERT INTO turns (conversation_id, kind, state, user_id, message_timestamp, procedure_id, created_at)
        VALUES (?, ?, 'pending', ?, ?, ?, ?)`,
@@ -132,6 +134,12 @@ export class TurnStore {
   /** The conversation's unfinished turn, if any: while it exists Fin must not be interrupted. */
   active(conversationId: string): Turn | undefined {
     const row = this.#active.get(conversationId);
+    return row && toTurn(row);
+  }
+
+  /** The conversation's most recent turn, ended or not (how its last question went). */
+  latest(conversationId: string): Turn | undefined {
+    const row = this.#latest.get(conversationId);
     return row && toTurn(row);
   }
 

@@ -50,7 +50,7 @@ describe('the App Home tab', () => {
     expect(JSON.stringify(view.blocks)).toContain('"action_id":"fin_home_run"');
   });
 
-  it('starts a DM thread running the procedure its Run button names', async () => {
+  it('starts a DM thread running the procedure its Run button names, once however often it is pressed, and says where it went', async () => {
     h = await Harness.start();
     h.fin.setCapabilities(alice, [REFUND]);
     await openHome(h);
@@ -64,11 +64,22 @@ describe('the App Home tab', () => {
       actions: [{ type: 'button', action_id: 'fin_home_run', block_id: 'b', value: '201', action_ts: `${Date.now() / 1000}` }],
     };
     await h.post({ payload: JSON.stringify(payload) }, { form: true });
+    // A second press before the tab changed (or a double click) is the same wish.
+    await h.post({ payload: JSON.stringify({ ...payload, trigger_id: h.slack.issueTriggerId() }) }, { form: true });
     const run = await h.fin.nextTurn();
     expect(run.call.path).toBe('/fin/procedures/201/run');
-    // Its thread is listed by the procedure's name, though it began with no words.
-    await openHome(h);
-    await h.slack.waitFor(() => blockTexts(h?.slack.homeViews.get(alice)?.blocks).join('\n').includes('Refund an order> ·'));
+    // The tab says where the procedure went, and lists its thread by the procedure's name (it began with no words).
+    const told = await h.slack.waitFor(() => {
+      const text = blockTexts(h?.slack.homeViews.get(alice)?.blocks).join('\n');
+      return text.includes('started in') ? text : undefined;
+    });
+    expect(told).toContain(
+      `:white_check_mark: “Refund an order” started in <https://fake.slack.com/archives/${dm}|your Messages with Fin>`,
+    );
+    expect(told).toContain('Refund an order> ·');
+    await h.slack.waitFor(() => h?.logged('a repeated Run on the Home tab; the procedure started already').length);
+    const roots = h.slack.messages.filter((m) => m.channel === dm && m.threadTs === undefined && m.botId === h?.slack.botId);
+    expect(roots).toHaveLength(1);
     const rootPost = h.slack.messages.find((m) => m.channel === dm && m.threadTs === undefined && m.botId === h?.slack.botId);
     expect(rootPost?.text).toContain('“Refund an order”');
   });
@@ -84,5 +95,19 @@ describe('the App Home tab', () => {
     await openHome(h);
     await h.slack.waitFor(() => blockTexts(h?.slack.homeViews.get(alice)?.blocks).join('\n').includes('hello'));
     expect(h.slack.callsTo('views.publish')).toHaveLength(2);
+  });
+
+  it('says when Fin could not answer a conversation, rather than that it answered', async () => {
+    h = await Harness.start();
+    h.fin.onTurn(() => ({ status: 400, body: { type: 'error.list', errors: [{ code: 'parameter_invalid', message: 'Bad request' }] } }));
+    await h.say({ user: alice, channel: dm, text: 'Why is this failing?' });
+    await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel === dm && /could not accept/.test(m.text)));
+    await openHome(h);
+    const text = await h.slack.waitFor(() => {
+      const shown = blockTexts(h?.slack.homeViews.get(alice)?.blocks).join('\n');
+      return shown.includes('Why is this failing?') ? shown : undefined;
+    });
+    expect(text).toContain("Fin couldn't answer");
+    expect(text).not.toContain('Answered');
   });
 });
