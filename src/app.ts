@@ -232,6 +232,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     membership,
     intercomInboxUrl: config.intercom.inboxUrl,
     channelProcedures: config.fin.channelProcedures,
+    offerProcedures: config.fin.offerProcedures,
     userTurnsPerMinute: config.fin.userTurnsPerMinute,
     retentionMs: config.store.retentionMs,
   });

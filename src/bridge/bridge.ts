@@ -154,10 +154,12 @@ export class Bridge {
   }
 
   /**
-   * The procedures this person may run (Fin's list for them, cached a few minutes); none when Fin will not say. A
+   * The procedures this person may run (Fin's list for them, cached a few minutes); none when Fin will not say, or
+   * when the app is set not to ask (`FIN_OFFER_PROCEDURES=off`). A
    * person is waiting: past `PROCEDURES_WAIT_MS` the list Fin last gave stands in (the lookup goes on for next time).
    */
   async proceduresFor(userId: string): Promise<readonly FinProcedure[]> {
+    if (this.#ctx.offerProcedures === false) return [];
     const profile = await within<SlackUserProfile>(PROCEDURES_WAIT_MS, this.#ctx.directory.user(userId), () => ({}));
     return this.#procedures.within(
       {

@@ -49,6 +49,8 @@ export interface BridgeOptions {
   readonly agentChannel: string;
   /** Who is in the agents' channel: only they may hand a conversation back to Fin. */
   readonly membership: ChannelMembership;
+  /** Whether people are offered their procedures by name (Fin's `/fin/capabilities`); true unless said. */
+  readonly offerProcedures?: boolean;
   /** Channel id → the Fin Procedure a new thread there runs instead of /fin/start. */
   readonly channelProcedures: ReadonlyMap<string, string>;
   /** Turns one person may start in any minute; beyond it their question is refused (and they are told). */

@@ -26,6 +26,11 @@ export interface Config {
     /** Reactions that ask for a person, by name (without colons). */
     readonly escalationEmoji: ReadonlySet<string>;
     /** The admins' words at the top of everyone's Home tab (mrkdwn), if any. */
+    /**
+     * Whether the app asks Fin which procedures each person may run (`/fin/capabilities`), to offer them by name. Off,
+     * it never asks (Intercom creates a user for each person it is asked about), and procedures run by id only.
+     */
+    readonly offerProcedures: boolean;
     readonly homeText: string | undefined;
     /** Prompts offered when someone opens their direct message with Fin, before their procedures. */
     readonly suggestedPrompts: readonly { readonly title: string; readonly message: string }[];
@@ -132,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       attachmentMaxBytes: e.FIN_ATTACHMENT_MAX_MB * 1024 * 1024,
       webhookSecret: e.FIN_WEBHOOK_SECRET,
       userTurnsPerMinute: e.FIN_USER_TURNS_PER_MIN,
+      offerProcedures: e.FIN_OFFER_PROCEDURES === 'on',
       homeText: e.FIN_HOME_TEXT?.replace(/\\n/g, '\n'),
       suggestedPrompts: (e.FIN_SUGGESTED_PROMPTS ?? '')
         .split(';')

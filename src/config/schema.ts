@@ -51,6 +51,9 @@ export const envSchema = z.object({
       error: 'must be a comma-separated list of CHANNEL_ID:PROCEDURE_ID pairs, e.g. C0123:4567,C0456:8910',
     })
     .optional(),
+  FIN_OFFER_PROCEDURES: z
+    .enum(['on', 'off'], { error: 'must be "on" (offer each person the procedures Fin lists for them) or "off"' })
+    .default('on'),
   FIN_HOME_TEXT: z.string().max(3_000, { error: 'must be at most 3,000 characters (one section of the Home tab)' }).optional(),
   FIN_SUGGESTED_PROMPTS: z
     .string()

@@ -40,7 +40,8 @@ const HAS_CONTENT = `(EXISTS (SELECT 1 FROM turns AS t WHERE t.conversation_id =
   OR EXISTS (SELECT 1 FROM deliveries AS d WHERE d.conversation_id = c.id)
   OR EXISTS (SELECT 1 FROM hitl_requests AS r WHERE r.conversation_id = c.id)
   OR EXISTS (SELECT 1 FROM csat_surveys AS s WHERE s.conversation_id = c.id)
-  OR EXISTS (SELECT 1 FROM person_requests AS q WHERE q.conversation_id = c.id))`;
+  OR EXISTS (SELECT 1 FROM person_requests AS q WHERE q.conversation_id = c.id)
+  OR c.topic IS NOT NULL OR c.prior_history IS NOT NULL)`;
 
 /** People still own it: Fin escalated and nobody handed it back. */
 const PEOPLE_OWN = "EXISTS (SELECT 1 FROM escalations AS e WHERE e.conversation_id = c.id AND e.state != 'handed_back')";
@@ -94,6 +95,8 @@ export async function pruneExpired(
       `DELETE FROM csat_surveys WHERE conversation_id IN (${each})`,
       `DELETE FROM person_requests WHERE conversation_id IN (${each})`,
       `DELETE FROM turns WHERE conversation_id IN (${each})`,
+      // What people wrote goes too: a conversation people own keeps its row, not their words.
+      `UPDATE conversations SET topic = NULL, prior_history = NULL WHERE id IN (${each})`,
     ],
     { cutoff },
   );

@@ -90,4 +90,16 @@ describe('suggested prompts when someone opens their direct message with Fin', (
     const asked = await h.fin.nextTurn(8_000);
     expect(asked.call.path).toBe('/fin/start');
   });
+
+  it('asks Fin nothing about procedures when an admin turned that off (Intercom creates a user for each person asked about)', async () => {
+    h = await Harness.start({ env: { FIN_OFFER_PROCEDURES: 'off', FIN_SUGGESTED_PROMPTS: 'What are your plans?' } });
+    h.fin.setCapabilities(alice, [REFUND]);
+    await opened(h);
+    const shown = await h.slack.waitFor(() => h?.slack.suggestedPrompts.get(dm));
+    expect(shown.prompts.map((p) => p.title)).toEqual(['What are your plans?']);
+    await h.say({ user: alice, channel: dm, text: 'Refund an order' });
+    const asked = await h.fin.nextTurn();
+    expect(asked.call.path).toBe('/fin/start');
+    expect(h.fin.callsOf('capabilities')).toEqual([]);
+  });
 });
