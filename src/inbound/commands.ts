@@ -9,11 +9,14 @@ import {
   PICK_MESSAGE_INPUT,
   PROCEDURE_PICK_CALLBACK,
   procedurePicker,
+  procedurePickerFailed,
   procedurePickerLoading,
 } from '../bridge/procedure-picker.ts';
 import { matchProcedure } from '../bridge/procedure-match.ts';
 import { errorCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { escapeText } from '../format/escape.ts';
+import { truncate } from '../format/truncate.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import { slashCommandSchema } from '../slack/schemas.ts';
 import { safeJson } from './actions.ts';
@@ -22,8 +25,9 @@ import { afterAck } from './after-ack.ts';
 export const PROCEDURE_COMMAND = '/fin-procedure';
 
 const pickSchema = z.looseObject({
-  user: z.looseObject({ id: z.string().min(1), team_id: z.string().optional() }),
-  team: z.looseObject({ id: z.string().min(1) }).nullish(),
+  user: z.looseObject({ id: z.string().min(1), team_id: z.string().nullish() }),
+  // Either may be missing (or empty); the submission is refused only when both are (see below).
+  team: z.looseObject({ id: z.string().nullish() }).nullish(),
   view: z.looseObject({
     private_metadata: z.string(),
     state: z.looseObject({
@@ -40,7 +44,23 @@ const pickMetadataSchema = z.object({ channelId: z.string().min(1) });
 
 const USAGE = `Type \`${PROCEDURE_COMMAND}\` alone to choose from the procedures you can run, or \`${PROCEDURE_COMMAND} <name or id> [message]\`, for example \`${PROCEDURE_COMMAND} refund an order I was charged twice\`.`;
 
-const names = (list: readonly string[]) => list.map((n) => `“${n}”`).join(', ');
+/** The most procedure names one reply lists, and the longest name it shows whole (the app's own choices). */
+const MAX_NAMED = 10;
+const MAX_NAME = 100;
+
+/**
+ * Procedure names for a reply: Fin's words, so escaped (mrkdwn, mentions, broadcasts), each cut to a readable length,
+ * at most ten of them, then how many more there are.
+ */
+const names = (list: readonly string[]) => {
+  const shown = list
+    .slice(0, MAX_NAMED)
+    .map((n) => `“${escapeText(truncate(n, MAX_NAME))}”`)
+    .join(', ');
+  return list.length > MAX_NAMED ? `${shown} and ${list.length - MAX_NAMED} more` : shown;
+};
+
+const nonEmpty = (text: string | null | undefined) => (text === undefined || text === null || text === '' ? undefined : text);
 
 /**
  * `/fin-procedure` starts a thread in the channel that runs a Fin Procedure for whoever typed it. Alone, it opens a
@@ -51,14 +71,23 @@ const names = (list: readonly string[]) => list.map((n) => `“${n}”`).join(',
 export function registerCommands(app: App, deps: { bridge: Bridge; poster: SlackPoster; logger: Logger }): void {
   const log = deps.logger.child({ component: 'slack-commands' });
 
+  /**
+   * `respond` reaches the person: in the conversation itself for a typed command (`here`), or possibly in their DM
+   * with the app for a submitted form (`elsewhere`), where "this conversation" would name the wrong one.
+   */
   const start = async (
     respond: (text: string) => Promise<unknown>,
+    where: 'here' | 'elsewhere',
     input: { teamId: string; channelId: string; userId: string; procedureId: string; message: string; procedureName?: string | undefined },
   ) => {
     const outcome = await deps.bridge.startProcedureThread(input);
     log.info({ procedureId: input.procedureId, channelId: input.channelId, userId: input.userId, outcome }, 'procedure requested');
     if (outcome === 'cannot_post') {
-      await respond('Fin cannot post in this conversation. Invite the app to the channel (`/invite @Fin`) and try again.');
+      await respond(
+        where === 'here'
+          ? 'Fin cannot post in this conversation. Invite the app to the channel (`/invite @Fin`) and try again.'
+          : `Fin cannot post in the conversation where you typed \`${PROCEDURE_COMMAND}\`. Invite the app to the channel (\`/invite @Fin\`) and try again.`,
+      );
     } else if (outcome === 'rate_limited') {
       await respond(
         "You're starting things faster than Fin can keep up, so this procedure didn't start. Please wait a minute and try again.",
@@ -82,11 +111,19 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
         return;
       }
       // The trigger lasts 3 seconds: the form opens at once, and fills in when Fin has said what this person may run.
+      // Once the loading form is open, whatever fails replaces it with an error form, so it never spins for good.
       afterAck(log, 'opening the procedure picker', async () => {
         const viewId = await deps.poster.openView(triggerId, procedurePickerLoading());
-        const procedures = await deps.bridge.proceduresFor(userId);
         if (viewId === undefined) return;
-        await deps.poster.updateView(viewId, procedures.length === 0 ? noProcedures() : procedurePicker(procedures, channelId));
+        try {
+          const procedures = await deps.bridge.proceduresFor(userId);
+          await deps.poster.updateView(viewId, procedures.length === 0 ? noProcedures() : procedurePicker(procedures, channelId));
+        } catch (error) {
+          log.warn({ err: error, error: errorCode(error) }, 'could not show the procedures in the form; showing an error there');
+          await deps.poster.updateView(viewId, procedurePickerFailed()).catch((again: unknown) => {
+            log.error({ error: errorCode(again) }, 'could not replace the procedure form’s loading message either');
+          });
+        }
       });
       return;
     }
@@ -96,13 +133,17 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
       if (match.kind === 'several') {
         await say(`“${text.trim()}” fits several procedures: ${names(match.names)}. Type more of the name, or its id.`);
       } else if (match.kind === 'none') {
-        const offer =
-          listed.length === 0
-            ? ''
-            : ` Procedures you can run: ${names(listed.slice(0, 10).map((p) => p.name))}${listed.length > 10 ? '…' : '.'}`;
+        const offer = listed.length === 0 ? '' : ` Procedures you can run: ${names(listed.map((p) => p.name))}.`;
         await say(`No procedure you can run is called “${text.trim()}”.${offer} ${USAGE}`);
       } else {
-        await start(say, { teamId, channelId, userId, procedureId: match.procedureId, message: match.message, procedureName: match.name });
+        await start(say, 'here', {
+          teamId,
+          channelId,
+          userId,
+          procedureId: match.procedureId,
+          message: match.message,
+          procedureName: match.name,
+        });
       }
     });
   });
@@ -116,18 +157,28 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
       await ack({ response_action: 'errors', errors: { [PICK_BLOCK]: 'Please choose a procedure.' } });
       return;
     }
-    await ack();
     const { user, team } = parsed.data;
+    // The conversation is keyed by its workspace: never by an empty one.
+    const teamId = nonEmpty(team?.id) ?? nonEmpty(user.team_id);
+    if (teamId === undefined) {
+      log.warn({ userId: user.id }, 'procedure picker submission names no workspace; not starting the procedure');
+      await ack({
+        response_action: 'errors',
+        errors: {
+          [PICK_BLOCK]: 'Fin could not tell which workspace this form came from, so the procedure did not start. Please try again.',
+        },
+      });
+      return;
+    }
+    await ack();
     const message = parsed.data.view.state.values[PICK_MESSAGE_BLOCK]?.[PICK_MESSAGE_INPUT].value?.trim() ?? '';
     const channelId = metadata.data.channelId;
-    const tell = (words: string) =>
-      deps.poster.ephemeral(channelId, user.id, words).catch((error: unknown) => {
-        log.info({ error: errorCode(error) }, 'could not tell the person why the procedure did not start');
-      });
+    // An ephemeral message in the channel, or a DM when the app cannot write there (not invited: the case to tell).
+    const tell = (words: string) => deps.poster.tellPrivately(user.id, { channelId }, words);
     afterAck(log, 'starting a chosen procedure', async () => {
       const name = (await deps.bridge.proceduresFor(user.id)).find((p) => p.id === chosen)?.name;
-      await start(tell, {
-        teamId: team?.id ?? user.team_id ?? '',
+      await start(tell, 'elsewhere', {
+        teamId,
         channelId,
         userId: user.id,
         procedureId: chosen,

@@ -172,6 +172,122 @@ describe('running Fin Procedures from Slack', () => {
       expect(h.fin.calls).toHaveLength(1);
     });
 
+    const many = (n: number, name: (i: number) => string = (i) => `Procedure number ${i} for the team`) =>
+      Array.from({ length: n }, (_, i) => ({
+        type: 'procedure',
+        id: `proc-${i}`,
+        name: name(i),
+        description: `What procedure number ${i} does, in a sentence of a reasonable length.`,
+        endpoint: `/fin/procedures/proc-${i}/run`,
+        method: 'POST',
+      }));
+    const formShowing = (pattern: RegExp) =>
+      h?.slack.waitFor(() => {
+        const view = h?.slack.lastView();
+        return pattern.test(JSON.stringify(view?.view) ?? '') ? view : undefined;
+      });
+
+    it('lists 100 of a person’s 1,200 procedures in a form Slack takes, says so, and runs any of them by name', async () => {
+      h = await Harness.start();
+      h.fin.setCapabilities(alice, many(1_200));
+      await h.slash({ user: alice, channel: support, text: '' });
+      const form = await formShowing(/This list shows 100 of the 1,200 procedures you can run/);
+      const menu = JSON.stringify(form?.view);
+      expect(menu).toContain('/fin-procedure <name> [message]');
+      expect(menu).not.toContain('option_groups');
+      expect(menu.match(/"value":"proc-/g)).toHaveLength(100);
+      await h.slash({ user: alice, channel: support, text: 'procedure number 1150 for the team please' });
+      expect((await h.fin.nextTurn()).call.path).toBe('/fin/procedures/proc-1150/run');
+    });
+
+    it('replaces the loading form with an error when Slack will not take the list, and logs when it takes neither', async () => {
+      h = await Harness.start();
+      h.fin.setCapabilities(alice, LISTED);
+      h.slack.fail('views.update', { error: 'internal_error' });
+      await h.slash({ user: alice, channel: support, text: '' });
+      const form = await formShowing(/could not show the procedures you can run/);
+      expect(JSON.stringify(form?.view)).not.toContain('Finding the procedures');
+      expect(h.logged(/could not show the procedures in the form/)[0]).toMatchObject({ error: 'internal_error' });
+
+      h.slack.fail('views.update', { error: 'internal_error', times: 2 });
+      await h.slash({ user: alice, channel: support, text: '' });
+      await h.slack.waitFor(() => h?.logged(/could not replace the procedure form’s loading message/)[0]);
+    });
+
+    it('tells the person in a direct message when the form’s procedure cannot start where the app is not invited', async () => {
+      h = await Harness.start();
+      h.fin.setCapabilities(alice, LISTED);
+      await h.slash({ user: alice, channel: support, text: '' });
+      const form = await formShowing(/Refund an order/);
+      h.slack.fail('chat.postMessage', { error: 'not_in_channel', when: (args) => args.channel === support });
+      h.slack.fail('chat.postEphemeral', { error: 'not_in_channel', when: (args) => args.channel === support });
+      await h.submitView({
+        user: alice,
+        viewId: form?.id ?? '',
+        values: {
+          procedure: {
+            procedure: { type: 'static_select', selected_option: { value: '201', text: { type: 'plain_text', text: 'Refund an order' } } },
+          },
+        },
+      });
+      const told = await h.slack.waitFor(() => h?.slack.messages.find((m) => m.channel !== support && /Invite the app/.test(m.text)));
+      expect(told.channel).toBe(dm);
+      expect(told.text).toContain('where you typed `/fin-procedure`');
+      expect(h.fin.calls).toHaveLength(0);
+    });
+
+    it('refuses a submission that names no workspace, rather than starting a conversation without one', async () => {
+      h = await Harness.start();
+      h.fin.setCapabilities(alice, LISTED);
+      await h.slash({ user: alice, channel: support, text: '' });
+      const form = await formShowing(/Refund an order/);
+      const { payload } = h.slack.viewSubmission({
+        user: alice,
+        viewId: form?.id ?? '',
+        values: {
+          procedure: {
+            procedure: { type: 'static_select', selected_option: { value: '201', text: { type: 'plain_text', text: 'Refund an order' } } },
+          },
+        },
+      });
+      const body = JSON.parse(payload ?? '{}') as { team?: unknown; user: Record<string, unknown> };
+      body.team = null;
+      delete body.user.team_id;
+      const res = await h.post({ payload: JSON.stringify(body) }, { form: true });
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as { response_action?: string; errors?: Record<string, string> };
+      expect(answer.response_action).toBe('errors');
+      expect(answer.errors?.procedure).toMatch(/could not tell which workspace/);
+      expect(h.logged(/names no workspace/)).toHaveLength(1);
+      // Nothing started: no thread, no turn.
+      expect(h.slack.messages.filter((m) => m.botId === h?.slack.botId)).toHaveLength(0);
+      expect(h.fin.calls).toHaveLength(0);
+    });
+
+    it('escapes procedure names in replies, and names at most ten of those an ambiguous name fits', async () => {
+      h = await Harness.start();
+      const odd = 'Refund <!channel> *now* & <https://evil.example|bank>';
+      h.fin.setCapabilities(alice, [
+        { type: 'procedure', id: 'odd', name: odd, description: '', endpoint: '/fin/procedures/odd/run', method: 'POST' },
+        ...many(13, (i) => `Reset account ${i}`),
+      ]);
+      await h.slash({ user: alice, channel: support, text: 'reset' });
+      const several = String((await h.slack.waitFor(() => h?.slack.responses.find((r) => /fits several/.test(String(r.text))))).text);
+      expect(several).toContain('fits several procedures: “Reset account 0”, “Reset account 1”');
+      expect(several).toContain('“Reset account 9” and 3 more. Type more of the name');
+      expect(several).not.toContain('Reset account 10');
+
+      await h.slash({ user: alice, channel: support, text: 'cancel my plan' });
+      const none = String(
+        (await h.slack.waitFor(() => h?.slack.responses.find((r) => /No procedure you can run/.test(String(r.text))))).text,
+      );
+      expect(none).toContain('Procedures you can run: “Refund &lt;!channel&gt; ');
+      expect(none).toContain('&amp; &lt;https://evil.example|bank&gt;”');
+      expect(none).not.toContain('<!channel>');
+      expect(none).not.toContain('*now*');
+      expect(none).toContain('“Reset account 8” and 4 more.');
+    });
+
     it('offers none when Fin will not list them (the feature off), and still runs a procedure by id', async () => {
       h = await Harness.start();
       h.fin.setFeatureEnabled('capabilities', false);
