@@ -102,8 +102,9 @@ export class ConversationStore {
     this.#procedure = db.prepare('UPDATE conversations SET procedure_id = ?, updated_at = ? WHERE id = ?');
     this.#touch = db.prepare('UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?');
     this.#recentFor = db.prepare(
+      // From the person's messages (indexed by person), not from every conversation.
       `SELECT c.* FROM conversations AS c
-       WHERE EXISTS (SELECT 1 FROM inbound_messages AS i WHERE i.conversation_id = c.id AND i.user_id = ?)
+       WHERE c.id IN (SELECT i.conversation_id FROM inbound_messages AS i WHERE i.user_id = ?)
        ORDER BY c.updated_at DESC LIMIT ?`,
     );
     this.#topic = db.prepare('UPDATE conversations SET topic = ? WHERE id = ? AND topic IS NULL');

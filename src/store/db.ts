@@ -14,6 +14,7 @@ import { messagesByConversation } from './migrations/0009-messages-by-conversati
 import { csatAndPersonRequests } from './migrations/0010-csat-and-person-requests.ts';
 import { conversationTopic } from './migrations/0011-conversation-topic.ts';
 import { privateAsks } from './migrations/0012-private-asks.ts';
+import { conversationsByPerson } from './migrations/0013-conversations-by-person.ts';
 
 export const MIGRATIONS = [
   initial,
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   csatAndPersonRequests,
   conversationTopic,
   privateAsks,
+  conversationsByPerson,
 ] as const;
 
 /**
