@@ -74,6 +74,8 @@ export interface ScriptedFailure {
   readonly times?: number;
   /** Only calls whose args match fail. */
   readonly when?: (args: Record<string, unknown>) => boolean;
+  /** The HTTP status of the answer (200 unless given): a 5xx is Slack failing, not refusing. */
+  readonly status?: number;
 }
 
 /** Holds matching calls of a method for `ms`. */
@@ -820,7 +822,7 @@ export class FakeSlack extends EventEmitter {
       if (failure.error === 'ratelimited') {
         send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfterSeconds ?? 1) });
       } else {
-        send(200, { ok: false, error: failure.error });
+        send(failure.status ?? 200, { ok: false, error: failure.error });
       }
       return;
     }

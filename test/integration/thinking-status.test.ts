@@ -37,6 +37,40 @@ describe('Slack’s own thinking indicator while Fin works', () => {
     expect(h.slack.statuses.has(`${dm}:${root}`)).toBe(false);
   });
 
+  it('clears it after Slack has taken the set, even when Slack is slow to take it and the answer comes first', async () => {
+    h = await Harness.start();
+    // Slack takes its time over setting the indicator; Fin answers at once.
+    h.slack.delay('assistant.threads.setStatus', 400, (args) => args.status !== '');
+    const root = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> a quick one` });
+    await (await h.fin.nextTurn()).answer('<p>Quick answer.</p>');
+    await h.slack.waitFor(() => h?.slack.botReplies(support, root).find((m) => m.text === 'Quick answer.'));
+    const calls = () => h?.slack.callsTo('assistant.threads.setStatus') ?? [];
+    await h.slack.waitFor(() => calls().length === 2 && calls().every((c) => c.doneAt !== undefined));
+    const [set, clear] = calls();
+    expect([set?.args.status, clear?.args.status]).toEqual(['is thinking…', '']);
+    // The clear went out only once Slack had answered the set, so it is the one Slack acted on last.
+    expect(clear?.at).toBeGreaterThanOrEqual(set?.doneAt ?? Number.POSITIVE_INFINITY);
+    expect(h.slack.statuses.has(`${support}:${root}`)).toBe(false);
+  });
+
+  it.each([
+    { what: 'a 5xx from Slack', failure: { error: 'service_unavailable', status: 503 }, code: 'slack_webapi_http_error' },
+    { what: 'invalid_thread_ts on one thread', failure: { error: 'invalid_thread_ts' }, code: 'invalid_thread_ts' },
+  ])('takes $what as that call’s failure, not the channel’s refusal: the next thread there shows it', async ({ failure, code }) => {
+    h = await Harness.start();
+    h.slack.fail('assistant.threads.setStatus', failure);
+    const first = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> one` });
+    await (await h.fin.nextTurn()).answer('<p>First answer.</p>');
+    await h.slack.waitFor(() => h?.slack.botReplies(support, first).find((m) => m.text === 'First answer.'));
+    expect(h.logged(/thinking indicator/)[0]).toMatchObject({ error: code });
+    const second = await h.say({ user: alice, channel: support, text: `<@${h.slack.botUserId}> two` });
+    const turn = await h.fin.nextTurn();
+    const shown = await h.slack.waitFor(() => h?.slack.statuses.get(`${support}:${second}`));
+    expect(shown.status).toBe('is thinking…');
+    await turn.answer('<p>Second answer.</p>');
+    await h.slack.waitFor(() => !h?.slack.statuses.has(`${support}:${second}`));
+  });
+
   it('leaves the placeholder alone to do the job where Slack refuses the indicator, and stops asking there', async () => {
     h = await Harness.start();
     h.slack.fail('assistant.threads.setStatus', { error: 'channel_type_not_supported' });
