@@ -280,7 +280,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     teamId: identity.teamId,
     emoji: config.fin.escalationEmoji,
   });
-  registerCommands(app, { bridge, poster, logger });
+  registerCommands(app, { bridge, poster, logger, botUserId: identity.botUserId });
   registerPrivateAsk(app, { bridge, logger, userTurnsPerMinute: config.fin.userTurnsPerMinute });
   if (config.fin.webhookSecret === undefined) {
     logger.warn('FIN_WEBHOOK_SECRET is not set: Fin webhooks are refused, and answers rely on streaming alone');

@@ -18,6 +18,7 @@ import type { Logger } from '../core/log.ts';
 import { escapeText } from '../format/escape.ts';
 import { truncate } from '../format/truncate.ts';
 import type { SlackPoster } from '../slack/poster.ts';
+import { slackToPlainText } from '../slack/plain-text.ts';
 import { slashCommandSchema } from '../slack/schemas.ts';
 import { safeJson } from './actions.ts';
 import { afterAck } from './after-ack.ts';
@@ -68,7 +69,7 @@ const nonEmpty = (text: string | null | undefined) => (text === undefined || tex
  * unambiguous start of one will do) and says so when none or several fit. Slack needs the acknowledgement within 3
  * seconds: everything slow happens after it, and what the person should read goes back privately (`respond`).
  */
-export function registerCommands(app: App, deps: { bridge: Bridge; poster: SlackPoster; logger: Logger }): void {
+export function registerCommands(app: App, deps: { bridge: Bridge; poster: SlackPoster; logger: Logger; botUserId: string }): void {
   const log = deps.logger.child({ component: 'slack-commands' });
 
   /**
@@ -102,7 +103,9 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
       await ack({ response_type: 'ephemeral', text: 'Fin could not read this command. Please try again.' });
       return;
     }
-    const { text, user_id: userId, channel_id: channelId, team_id: teamId, trigger_id: triggerId } = parsed.data;
+    const { user_id: userId, channel_id: channelId, team_id: teamId, trigger_id: triggerId } = parsed.data;
+    // Slack sends the text with `&`, `<` and `>` escaped: it is matched, and sent on, as the person typed it.
+    const text = slackToPlainText(parsed.data.text, { botUserId: deps.botUserId });
     const say = (words: string) => respond({ response_type: 'ephemeral', text: words });
     await ack();
     if (text.trim() === '') {
@@ -131,10 +134,10 @@ export function registerCommands(app: App, deps: { bridge: Bridge; poster: Slack
       const listed = await deps.bridge.proceduresFor(userId);
       const match = matchProcedure(text, listed);
       if (match.kind === 'several') {
-        await say(`“${text.trim()}” fits several procedures: ${names(match.names)}. Type more of the name, or its id.`);
+        await say(`“${escapeText(text)}” fits several procedures: ${names(match.names)}. Type more of the name, or its id.`);
       } else if (match.kind === 'none') {
         const offer = listed.length === 0 ? '' : ` Procedures you can run: ${names(listed.map((p) => p.name))}.`;
-        await say(`No procedure you can run is called “${text.trim()}”.${offer} ${USAGE}`);
+        await say(`No procedure you can run is called “${escapeText(text)}”.${offer} ${USAGE}`);
       } else {
         await start(say, 'here', {
           teamId,

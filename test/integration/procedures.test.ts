@@ -187,6 +187,21 @@ describe('running Fin Procedures from Slack', () => {
         return pattern.test(JSON.stringify(view?.view) ?? '') ? view : undefined;
       });
 
+    it('reads the command as the person typed it: a name with “&” matches, and the thread shows it once escaped', async () => {
+      h = await Harness.start();
+      h.fin.setCapabilities(alice, [
+        { ...(LISTED[0] as object), id: '301', name: 'Returns & refunds', endpoint: '/fin/procedures/301/run' },
+      ] as never);
+      // Slack escapes &, < and > in a command's text.
+      await h.slash({ user: alice, channel: support, text: 'returns &amp; refunds my order 5 &lt; 6' });
+      const run = await h.fin.nextTurn();
+      expect(run.call.path).toBe('/fin/procedures/301/run');
+      expect(run.call.body.message?.body).toBe('my order 5 < 6');
+      const root = h.slack.messages.find((m) => m.channel === support && m.threadTs === undefined && m.botId === h?.slack.botId);
+      expect(root?.text).toContain('“Returns &amp; refunds”');
+      expect(root?.text).toContain('> my order 5 &lt; 6');
+    });
+
     it('lists 100 of a person’s 1,200 procedures in a form Slack takes, says so, and runs any of them by name', async () => {
       h = await Harness.start();
       h.fin.setCapabilities(alice, many(1_200));
