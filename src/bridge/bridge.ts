@@ -10,7 +10,7 @@ import type { SlackUserProfile } from '../slack/directory.ts';
 import { CHANNEL_UNAVAILABLE } from '../slack/errors.ts';
 import { SLACK_LIMITS } from '../slack/limits.ts';
 
-import type { IncomingUserMessage, MessageRevision } from '../slack/incoming.ts';
+import { channelTypeFromId, type IncomingUserMessage, type MessageRevision } from '../slack/incoming.ts';
 import type { Conversation } from '../store/conversations.ts';
 import type { Turn } from '../store/turns.ts';
 import type { FinEventSource } from '../store/fin-events.ts';
@@ -191,7 +191,13 @@ export class Bridge {
     try {
       rootTs = await this.#ctx.poster.postRoot(
         input.channelId,
-        procedureStartedText(input.userId, input.procedureId, input.message, input.procedureName),
+        procedureStartedText(
+          input.userId,
+          input.procedureId,
+          input.message,
+          input.procedureName,
+          channelTypeFromId(input.channelId) === 'im',
+        ),
       );
     } catch (error) {
       const code = errorCode(error);

@@ -108,11 +108,14 @@ function quote(text: string): string {
     .join('\n');
 }
 
-/** The root of a procedure's thread: who started which procedure (by name, when Fin listed it), with their message. */
-export function procedureStartedText(userId: string, procedureId: string, message: string, name?: string): string {
+/**
+ * The root of a procedure's thread: who started which procedure (by name, when Fin listed it), with their message. In
+ * the person's own DM with Fin (`you`), they are the only one to read it: it says "You".
+ */
+export function procedureStartedText(userId: string, procedureId: string, message: string, name?: string, you = false): string {
   const id = name === undefined ? codeSpan(procedureId) : `“${escapeText(name)}”`;
   const quoted = message.trim() === '' ? '' : `\n${quote(message)}`;
-  return `:gear: <@${userId}> asked Fin to run the procedure ${id}.${quoted}`;
+  return `:gear: ${you ? 'You' : `<@${userId}>`} asked Fin to run the procedure ${id}.${quoted}`;
 }
 
 /** Told privately to someone who asked Fin where the app cannot post (not invited, an archived or posting-restricted channel). */

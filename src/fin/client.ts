@@ -145,14 +145,20 @@ export class FinClient {
     );
   }
 
-  /** The procedures this user may run (Preview). Throws a `FinApiError` when Fin will not say (403: the feature is off). */
+  /**
+   * The procedures this user may run (Preview). Throws a `FinApiError` when Fin will not say (403: the feature is off)
+   * or says something that cannot be read.
+   */
   async capabilities(user: FinUser): Promise<readonly FinProcedure[]> {
     const answer = await this.#send('/fin/capabilities', { user }, PREVIEW, 'capabilities');
     if (answer.status < 200 || answer.status >= 300) throw finError('/fin/capabilities', answer);
     const parsed = finCapabilitiesResponseSchema.safeParse(parseJson(answer.text));
     if (parsed.success) return parsed.data.capabilities;
-    this.#options.logger.warn({ requestId: answer.requestId }, "Fin's list of capabilities could not be read");
-    return [];
+    // Not "none": an unreadable list must not stand in for a good one the way an empty list would.
+    throw new FinApiError('server_error', "Fin's list of capabilities could not be read", {
+      status: answer.status,
+      requestId: answer.requestId ?? undefined,
+    });
   }
 
   async close(): Promise<void> {

@@ -81,7 +81,8 @@ describe('the App Home tab', () => {
     const roots = h.slack.messages.filter((m) => m.channel === dm && m.threadTs === undefined && m.botId === h?.slack.botId);
     expect(roots).toHaveLength(1);
     const rootPost = h.slack.messages.find((m) => m.channel === dm && m.threadTs === undefined && m.botId === h?.slack.botId);
-    expect(rootPost?.text).toContain('“Refund an order”');
+    // In the person's own DM with Fin, they are its only reader.
+    expect(rootPost?.text).toBe(':gear: You asked Fin to run the procedure “Refund an order”.');
   });
 
   it('publishes again only when something changed, and says so when the person has no conversation or procedure yet', async () => {
