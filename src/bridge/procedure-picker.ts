@@ -40,12 +40,17 @@ const procedureCount = (n: number) => `${count(n)} ${n === 1 ? 'procedure' : 'pr
 
 /** What the form shows while Fin is asked which procedures the person may run (the click's trigger lasts 3 seconds). */
 export function procedurePickerLoading(): ModalView {
+  return saying(':hourglass_flowing_sand: Finding the procedures you can run…', 'Cancel');
+}
+
+/** The form with one thing to say and nothing to submit (loading, nothing to offer, a failure). */
+function saying(text: string, close: 'Cancel' | 'Close'): ModalView {
   return {
     type: 'modal',
     callback_id: PROCEDURE_PICK_CALLBACK,
     title: { type: 'plain_text', text: 'Run a procedure' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Finding the procedures you can run…' } }],
+    close: { type: 'plain_text', text: close },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
   };
 }
 
@@ -116,38 +121,16 @@ export function procedurePicker(procedures: readonly FinProcedure[], channelId: 
  * the person is never left looking at "Finding the procedures…".
  */
 export function procedurePickerFailed(): ModalView {
-  return {
-    type: 'modal',
-    callback_id: PROCEDURE_PICK_CALLBACK,
-    title: { type: 'plain_text', text: 'Run a procedure' },
-    close: { type: 'plain_text', text: 'Close' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: ':warning: Fin could not show the procedures you can run just now. Please try again, or type `/fin-procedure <name or id> [message]`.',
-        },
-      },
-    ],
-  };
+  return saying(
+    ':warning: Fin could not show the procedures you can run just now. Please try again, or type `/fin-procedure <name or id> [message]`.',
+    'Close',
+  );
 }
 
 /** The form when the person may run no procedure (or Fin would not say). */
 export function noProcedures(): ModalView {
-  return {
-    type: 'modal',
-    callback_id: PROCEDURE_PICK_CALLBACK,
-    title: { type: 'plain_text', text: 'Run a procedure' },
-    close: { type: 'plain_text', text: 'Close' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: 'Fin has no procedures to offer you here. If you know a procedure’s id, type `/fin-procedure <procedure id> [message]`.',
-        },
-      },
-    ],
-  };
+  return saying(
+    'Fin has no procedures to offer you here. If you know a procedure’s id, type `/fin-procedure <procedure id> [message]`.',
+    'Close',
+  );
 }

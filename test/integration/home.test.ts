@@ -1,17 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
 import { blockTexts } from '../helpers/shown.ts';
+import { procedureCapability } from '../helpers/fin-parts.ts';
 
 const { alice, support, dm } = WORKSPACE;
 
-const REFUND = {
-  type: 'procedure',
-  id: '201',
-  name: 'Refund an order',
-  description: 'Orders under *30* days.',
-  endpoint: '/fin/procedures/201/run',
-  method: 'POST',
-};
+const REFUND = procedureCapability('201', 'Refund an order', 'Orders under *30* days.');
 
 describe('the App Home tab', () => {
   let h: Harness | undefined;

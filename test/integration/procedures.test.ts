@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
+import { procedureCapability } from '../helpers/fin-parts.ts';
 
 const { alice, support, dm } = WORKSPACE;
 
@@ -92,30 +93,9 @@ describe('running Fin Procedures from Slack', () => {
 
   describe('procedures by name (Fin lists what each person may run)', () => {
     const LISTED = [
-      {
-        type: 'procedure',
-        id: '101',
-        name: 'Reset password',
-        description: 'Set a new password for your account.',
-        endpoint: '/fin/procedures/101/run',
-        method: 'POST',
-      },
-      {
-        type: 'procedure',
-        id: '102',
-        name: 'Reset password for a team',
-        description: '',
-        endpoint: '/fin/procedures/102/run',
-        method: 'POST',
-      },
-      {
-        type: 'procedure',
-        id: '201',
-        name: 'Refund an order',
-        description: 'Orders under 30 days.',
-        endpoint: '/fin/procedures/201/run',
-        method: 'POST',
-      },
+      procedureCapability('101', 'Reset password', 'Set a new password for your account.'),
+      procedureCapability('102', 'Reset password for a team'),
+      procedureCapability('201', 'Refund an order', 'Orders under 30 days.'),
       { type: 'reply', description: 'Continue a conversation with Fin.', endpoint: '/fin/reply', method: 'POST' },
     ];
 

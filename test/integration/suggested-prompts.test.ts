@@ -1,24 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, WORKSPACE } from '../helpers/harness.ts';
+import { procedureCapability } from '../helpers/fin-parts.ts';
 
 const { alice, dm } = WORKSPACE;
 
-const REFUND = {
-  type: 'procedure',
-  id: '201',
-  name: 'Refund an order',
-  description: '',
-  endpoint: '/fin/procedures/201/run',
-  method: 'POST',
-};
-const RESET = {
-  type: 'procedure',
-  id: '101',
-  name: 'Reset password',
-  description: '',
-  endpoint: '/fin/procedures/101/run',
-  method: 'POST',
-};
+const REFUND = procedureCapability('201', 'Refund an order');
+const RESET = procedureCapability('101', 'Reset password');
 
 describe('suggested prompts when someone opens their direct message with Fin', () => {
   let h: Harness | undefined;

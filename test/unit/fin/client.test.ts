@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FinApiError } from '../../../src/core/errors.ts';
 import { FinClient, isSessionExists } from '../../../src/fin/client.ts';
 import type { FinTurnRequest } from '../../../src/fin/schemas.ts';
-import { FinSimulator } from '../../../fakes/fin-simulator.ts';
+import type { FinSimulator } from '../../../fakes/fin-simulator.ts';
+import { startFinParts } from '../../helpers/fin-parts.ts';
 
 const request = (id: string): FinTurnRequest => ({
   conversation_id: id,
@@ -17,20 +18,11 @@ const request = (id: string): FinTurnRequest => ({
 describe('FinClient', () => {
   let sim: FinSimulator;
   let client: FinClient;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    sim = await FinSimulator.start();
-    client = new FinClient({
-      baseUrl: sim.url,
-      token: sim.token,
-      apiVersion: '2.15',
-      logger: pino({ level: 'silent' }),
-      retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 1_500 },
-    });
+    ({ sim, client, close } = await startFinParts());
   });
-  afterAll(async () => {
-    await client.close();
-    await sim.close();
-  });
+  afterAll(() => close());
 
   it('starts a conversation and returns the stream URL', async () => {
     sim.onTurn(() => undefined);

@@ -1,37 +1,22 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FinSimulator } from '../../../fakes/fin-simulator.ts';
-import { FinClient } from '../../../src/fin/client.ts';
+import type { FinSimulator } from '../../../fakes/fin-simulator.ts';
+import type { FinClient } from '../../../src/fin/client.ts';
+import { procedureCapability, startFinParts } from '../../helpers/fin-parts.ts';
 import { ProcedureCatalog } from '../../../src/fin/procedure-catalog.ts';
 
-const REFUND = {
-  type: 'procedure',
-  id: '201',
-  name: 'Refund an order',
-  description: 'Orders under 30 days.',
-  endpoint: '/fin/procedures/201/run',
-  method: 'POST',
-};
+const REFUND = procedureCapability('201', 'Refund an order', 'Orders under 30 days.');
 
 describe('ProcedureCatalog (against the Fin simulator)', () => {
   let sim: FinSimulator;
   let client: FinClient;
   let clock = 0;
   let catalog: ProcedureCatalog;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    sim = await FinSimulator.start();
-    client = new FinClient({
-      baseUrl: sim.url,
-      token: sim.token,
-      apiVersion: '2.15',
-      logger: pino({ level: 'silent' }),
-      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 },
-    });
+    ({ sim, client, close } = await startFinParts({ attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 }));
   });
-  afterAll(async () => {
-    await client.close();
-    await sim.close();
-  });
+  afterAll(() => close());
   beforeEach(() => {
     clock = Date.now();
     sim.onCapabilities(undefined);
