@@ -65,12 +65,6 @@ export class FakeResponseUrls {
     return this.messages.filter((m) => !m.deleted && m.user === user && (channel === undefined || m.channel === channel));
   }
 
-  /** Who a response_url answers, or undefined for one the fake never issued. */
-  ownerOf(url: string): { channel: string; user: string } | undefined {
-    const issued = this.#urls.get(keyOf(url));
-    return issued && { channel: issued.channel, user: issued.user };
-  }
-
   /** A POST to `/respond/<key>`: Slack's answer, as status and body. */
   receive(key: string, body: Record<string, unknown>): { status: number; body: string } {
     const issued = this.#urls.get(key);

@@ -16,7 +16,7 @@ import { SlackFiles } from '../../src/slack/files.ts';
 import { ownMessagesInThread, threadHistory, threadOfMessage } from '../../src/slack/history.ts';
 import { classifyMessage, type IncomingUserMessage } from '../../src/slack/incoming.ts';
 import { ChannelMembership } from '../../src/slack/membership.ts';
-import { NativeStreaming, SlackPoster } from '../../src/slack/poster.ts';
+import { NativeStreaming } from '../../src/slack/poster.ts';
 import { ResponseUrls } from '../../src/slack/response-url.ts';
 import { ThinkingStatus } from '../../src/slack/thinking-status.ts';
 import { slackMessageEventSchema } from '../../src/slack/schemas.ts';
@@ -27,6 +27,7 @@ import { openDatabase } from '../../src/store/db.ts';
 import { createStore, type Store } from '../../src/store/index.ts';
 import type { Turn } from '../../src/store/turns.ts';
 import { DEFAULT_SLACK, WORKSPACE } from './harness.ts';
+import { unpacedPoster } from './slack-parts.ts';
 
 /**
  * The bridge's parts built for real, as `src/app.ts` builds them, but without the HTTP server and Bolt: an in-memory
@@ -75,17 +76,7 @@ export async function startBridgeParts(options: BridgePartsOptions = {}): Promis
   const metrics = new Metrics();
   const client = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
   const native = options.bridge?.streaming === 'native' ? new NativeStreaming() : undefined;
-  const poster = new SlackPoster({
-    client,
-    interimClient: client,
-    logger,
-    writes: {
-      beforePost: () => Promise.resolve(),
-      interim: (args) => client.chat.update(args),
-      final: (args) => client.chat.update(args),
-    },
-    native,
-  });
+  const poster = unpacedPoster(client, logger, native);
   const directory = new SlackDirectory(client, logger);
   const finClient = new FinClient({
     baseUrl: fin.url,

@@ -123,6 +123,24 @@ export function buildPoster(
   };
 }
 
+/**
+ * A `SlackPoster` whose writes go straight through `client`, unpaced: for tests of what is written (a delivery, the
+ * bridge's parts), where the workspace's budget and each channel's pace would only slow them down.
+ */
+export function unpacedPoster(client: WebClient, logger: Logger, native?: NativeStreaming): SlackPoster {
+  return new SlackPoster({
+    client,
+    interimClient: client,
+    logger,
+    writes: {
+      beforePost: () => Promise.resolve(),
+      interim: (args) => client.chat.update(args),
+      final: (args) => client.chat.update(args),
+    },
+    ...(native !== undefined ? { native } : {}),
+  });
+}
+
 /** The app's store on an in-memory SQLite database (all migrations applied). */
 export function memoryStore(): Store {
   return createStore(openDatabase(':memory:'));

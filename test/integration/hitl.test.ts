@@ -5,7 +5,7 @@ import type { FakeMessage } from '../../fakes/slack-api.ts';
 import { CLIENT_SECRET, Harness, WORKSPACE } from '../helpers/harness.ts';
 import { withStore } from '../helpers/seed.ts';
 import { shownText } from '../helpers/shown.ts';
-import { ATTRIBUTES, GOOD_VALUES } from '../helpers/hitl-step.ts';
+import { ATTRIBUTES, BAD_VALUE_ERRORS, BAD_VALUES, GOOD_SENT, GOOD_VALUES } from '../helpers/hitl-step.ts';
 
 const { alice, bob, support, agents } = WORKSPACE;
 
@@ -183,22 +183,11 @@ describe('human-in-the-loop steps', () => {
     const answer = await h.submitView({
       user: bob,
       viewId: id,
-      values: {
-        ...GOOD_VALUES,
-        attr_0: { value: { type: 'radio_buttons', selected_option: null } },
-        attr_2: { value: { type: 'number_input', value: 'twelve' } },
-        attr_3: { value: { type: 'number_input', value: '2.5' } },
-        attr_4: { value: { type: 'plain_text_input', value: '   ' } },
-      },
+      values: BAD_VALUES,
     });
     expect(answer).toEqual({
       response_action: 'errors',
-      errors: {
-        attr_0: 'Choose yes or no.',
-        attr_2: 'Enter a number.',
-        attr_3: 'Enter a whole number.',
-        attr_4: 'This value is required.',
-      },
+      errors: BAD_VALUE_ERRORS,
     });
     expect(h.fin.collectCalls).toHaveLength(0);
   });
@@ -219,15 +208,7 @@ describe('human-in-the-loop steps', () => {
     const item = (notification.data as { item: { step_id: string } }).item;
     expect(call.body).toEqual({
       step_id: item.step_id,
-      attribute_values: [
-        { identifier: 'workflow_local_variables.approve', value: true },
-        { identifier: 'workflow_local_variables.reason', value: 'opt-damaged' },
-        { identifier: 'workflow_local_variables.amount', value: 12.5 },
-        { identifier: 'workflow_local_variables.items', value: 3 },
-        { identifier: 'workflow_local_variables.note', value: 'Sorry about that!' },
-        { identifier: 'workflow_local_variables.ship', value: '2026-12-01' },
-        { identifier: 'workflow_local_variables.call', value: new Date(1_798_000_000_000).toISOString() },
-      ],
+      attribute_values: GOOD_SENT,
     });
     await h.slack.waitFor(() => readable(post).includes('Submitted by @bob'));
     expect(readable(post)).toContain('Damaged');

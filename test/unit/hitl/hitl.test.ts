@@ -20,7 +20,7 @@ import {
   webClient,
 } from '../../helpers/slack-parts.ts';
 import { waitFor } from '../../helpers/wait.ts';
-import { ATTRIBUTES, GOOD_VALUES } from '../../helpers/hitl-step.ts';
+import { ATTRIBUTES, BAD_VALUE_ERRORS, BAD_VALUES, GOOD_SENT, GOOD_VALUES } from '../../helpers/hitl-step.ts';
 
 const { alice, bob, carol } = PEOPLE;
 const { support, agents } = CHANNELS;
@@ -28,17 +28,6 @@ const { support, agents } = CHANNELS;
 const RETENTION_MS = 7 * 86_400_000;
 const INBOX = 'https://app.intercom.com/a/inbox/ws1/inbox/conversation/';
 const INTERCOM_ID = '215000000000001';
-
-/** What Intercom should receive for GOOD_VALUES: each value in its attribute's JSON type. */
-const GOOD_SENT = [
-  { identifier: 'workflow_local_variables.approve', value: true },
-  { identifier: 'workflow_local_variables.reason', value: 'opt-damaged' },
-  { identifier: 'workflow_local_variables.amount', value: 12.5 },
-  { identifier: 'workflow_local_variables.items', value: 3 },
-  { identifier: 'workflow_local_variables.note', value: 'Sorry about that!' },
-  { identifier: 'workflow_local_variables.ship', value: '2026-12-01' },
-  { identifier: 'workflow_local_variables.call', value: new Date(1_798_000_000_000).toISOString() },
-];
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 1_000 };
 
@@ -404,22 +393,11 @@ describe('HumanInTheLoop', () => {
       const submission = await hitl.prepare({
         requestId,
         userId: bob,
-        state: {
-          ...GOOD_VALUES,
-          attr_0: { value: { type: 'radio_buttons', selected_option: null } },
-          attr_2: { value: { type: 'number_input', value: 'twelve' } },
-          attr_3: { value: { type: 'number_input', value: '2.5' } },
-          attr_4: { value: { type: 'plain_text_input', value: '   ' } },
-        },
+        state: BAD_VALUES,
       });
       expect(submission).toEqual({
         kind: 'errors',
-        errors: {
-          attr_0: 'Choose yes or no.',
-          attr_2: 'Enter a number.',
-          attr_3: 'Enter a whole number.',
-          attr_4: 'This value is required.',
-        },
+        errors: BAD_VALUE_ERRORS,
       });
       expect(store.hitl.get(requestId)).toMatchObject({ state: 'open', submittedBy: null });
       expect(fin.collectCalls).toEqual([]);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../../../fakes/slack-api.ts';
 import { deliverFinalText, type DeliveryDeps } from '../../../src/slack/delivery.ts';
 import { createLogger } from '../../../src/core/log.ts';
-import { SlackPoster } from '../../../src/slack/poster.ts';
+import { unpacedPoster } from '../../helpers/slack-parts.ts';
 import { openDatabase } from '../../../src/store/db.ts';
 import { createStore, type Store } from '../../../src/store/index.ts';
 
@@ -23,16 +23,7 @@ describe('deliverFinalText', () => {
     deps = {
       store,
       // Updates straight through the client, unpaced: the delivery is under test, not the budget.
-      poster: new SlackPoster({
-        client,
-        interimClient: client,
-        logger,
-        writes: {
-          beforePost: () => Promise.resolve(),
-          interim: (args) => client.chat.update(args),
-          final: (args) => client.chat.update(args),
-        },
-      }),
+      poster: unpacedPoster(client, logger),
       ownMessages: async (channelId, threadTs, oldest) =>
         slack
           .thread(channelId, threadTs)
